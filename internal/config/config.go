@@ -1,0 +1,159 @@
+// Package config loads ticketbridge's YAML configuration: ${ENV} and file
+// secrets, defaults, and validation whose every problem names the file, the
+// line and the field.
+package config
+
+import "time"
+
+// Config is the whole configuration. Load fills defaults; Validate checks it.
+type Config struct {
+	Server  Server      `yaml:"server"`
+	Storage Storage     `yaml:"storage"`
+	Admin   Admin       `yaml:"admin"`
+	Log     Log         `yaml:"log"`
+	Jobs    Jobs        `yaml:"jobs"`
+	Sources []Connector `yaml:"sources"`
+	Sinks   []Connector `yaml:"sinks"`
+	Routes  []Route     `yaml:"routes"`
+
+	// File is the path the configuration came from ("" for the built-in
+	// default); doc lets problems found after loading point at a line.
+	File string `yaml:"-"`
+	doc  *document
+}
+
+// Server is the HTTP listener.
+type Server struct {
+	Listen string `yaml:"listen"` // default 127.0.0.1:8080
+	// PublicURL is how platforms reach us; used in links we hand out.
+	PublicURL    string `yaml:"public_url"`
+	MaxBodyBytes int64  `yaml:"max_body_bytes"` // default 1 MiB
+}
+
+// Storage selects the database.
+type Storage struct {
+	Driver string `yaml:"driver"` // sqlite (default) or postgres
+	// DSN is a file path for sqlite (default ./data/ticketbridge.db) or a
+	// PostgreSQL connection string.
+	DSN string `yaml:"dsn"`
+	// Schema is the PostgreSQL schema to use (default: the search_path's).
+	Schema string `yaml:"schema"`
+}
+
+// Admin holds the bearer tokens of the admin API.
+type Admin struct {
+	Tokens []Token `yaml:"tokens"`
+}
+
+// Token is one admin API bearer token and what it may do.
+type Token struct {
+	Name   string   `yaml:"name"`
+	Token  string   `yaml:"token"`  // a secret: ${ENV} or ${file:PATH}
+	Scopes []string `yaml:"scopes"` // read, operate, admin
+}
+
+// Log configures slog.
+type Log struct {
+	Level  string `yaml:"level"`  // debug, info (default), warn, error
+	Format string `yaml:"format"` // json (default) or text
+}
+
+// Jobs tunes the River job queue.
+type Jobs struct {
+	Workers     int           `yaml:"workers"`      // default 20
+	MaxAttempts int           `yaml:"max_attempts"` // default 10
+	JobTimeout  time.Duration `yaml:"job_timeout"`  // default 1m
+	// RescueAfter is when a running job whose worker vanished is retried.
+	RescueAfter time.Duration `yaml:"rescue_after"` // default 5m
+}
+
+// Connector is one configured source or sink. ID and Type are common; the
+// rest of the mapping belongs to the connector, which reads it with Decode
+// into its own struct.
+type Connector struct {
+	ID   string `yaml:"id"`
+	Type string `yaml:"type"`
+
+	field string // e.g. "sources[0]", for problems
+	cfg   *Config
+}
+
+// Route binds sources to one sink with a trigger, a mapping, a status map
+// and notification templates.
+type Route struct {
+	Name    string   `yaml:"name"`
+	Sources []string `yaml:"sources"`
+	Sink    string   `yaml:"sink"`
+	Mode    string   `yaml:"mode"` // live (default) or dry_run
+	// Rollout is the percentage of conversations the route acts on,
+	// chosen stably by a hash of the conversation (default 100).
+	Rollout   *int              `yaml:"rollout"`
+	Trigger   Trigger           `yaml:"trigger"`
+	Mapping   Mapping           `yaml:"mapping"`
+	StatusMap map[string]string `yaml:"status_map"`
+	Notify    Notify            `yaml:"notify"`
+}
+
+// Trigger says which events open a ticket on a route.
+type Trigger struct {
+	// RulePack names a built-in rule pack ("default"); its rules run
+	// beside Keywords.
+	RulePack string `yaml:"rule_pack"`
+	// Keywords fire the trigger; Negations veto it when they appear in
+	// the same message ("no need to refund").
+	Keywords  []string `yaml:"keywords"`
+	Negations []string `yaml:"negations"`
+	// Confirm makes a keyword match propose instead of create; the
+	// customer's yes within ConfirmTimeout creates the ticket.
+	Confirm        bool          `yaml:"confirm"`
+	ConfirmTimeout time.Duration `yaml:"confirm_timeout"` // default 10m
+	// Command is the text command ("ticket" matches "/ticket …") and the
+	// command event name that create a ticket at once. Default "ticket".
+	Command string `yaml:"command"`
+	// Roles limits keyword triggers to senders of these roles (default
+	// customer).
+	Roles []string `yaml:"roles"`
+}
+
+// Mapping turns an event and its conversation into ticket fields. Every
+// string is a Go text/template compiled at load.
+type Mapping struct {
+	Title       string `yaml:"title"`
+	Description string `yaml:"description"`
+	// ContextMessages is how many earlier messages of the conversation
+	// the description gets (default 10).
+	ContextMessages int               `yaml:"context_messages"`
+	Priority        Priority          `yaml:"priority"`
+	Requester       RequesterMapping  `yaml:"requester"`
+	Labels          []string          `yaml:"labels"`
+	Custom          map[string]string `yaml:"custom"`
+}
+
+// Priority picks the ticket priority: the first matching rule wins.
+type Priority struct {
+	Default string         `yaml:"default"` // default "normal"
+	Rules   []PriorityRule `yaml:"rules"`
+}
+
+// PriorityRule sets Priority when any keyword appears in the triggering
+// message, or the rule pack category matches.
+type PriorityRule struct {
+	Keywords []string `yaml:"keywords"`
+	Category string   `yaml:"category"`
+	Priority string   `yaml:"priority"`
+}
+
+// RequesterMapping fills the requester from templates.
+type RequesterMapping struct {
+	Name  string `yaml:"name"`
+	Email string `yaml:"email"`
+}
+
+// Notify holds the chat messages' templates.
+type Notify struct {
+	Propose string `yaml:"propose"`
+	Created string `yaml:"created"`
+	Status  string `yaml:"status"`
+	Comment string `yaml:"comment"`
+	DryRun  string `yaml:"dry_run"`
+}

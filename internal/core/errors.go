@@ -1,0 +1,70 @@
+package core
+
+import (
+	"errors"
+	"fmt"
+	"time"
+)
+
+// CallError is a failed call to a platform or ticket system. It says whether
+// trying again can help, and carries the remote side's own message.
+type CallError struct {
+	// Op is what was attempted ("create ticket", "post message").
+	Op string
+	// Status is the HTTP status, 0 when the request never got an answer.
+	Status int
+	// Message is the remote side's explanation, verbatim.
+	Message string
+	// Permanent means retrying the same request cannot succeed.
+	Permanent bool
+	// RetryAfter is how long the remote side asked us to wait (429/503).
+	RetryAfter time.Duration
+	Err        error
+}
+
+func (e *CallError) Error() string {
+	s := e.Op
+	if e.Status != 0 {
+		s += fmt.Sprintf(": status %d", e.Status)
+	}
+	if e.Message != "" {
+		s += ": " + e.Message
+	}
+	if e.Err != nil {
+		s += ": " + e.Err.Error()
+	}
+	return s
+}
+
+func (e *CallError) Unwrap() error { return e.Err }
+
+// IsPermanent reports whether err says that retrying cannot help.
+func IsPermanent(err error) bool {
+	var ce *CallError
+	return errors.As(err, &ce) && ce.Permanent
+}
+
+// RetryAfterOf returns the wait the remote side asked for, if any.
+func RetryAfterOf(err error) (time.Duration, bool) {
+	var ce *CallError
+	if errors.As(err, &ce) && ce.RetryAfter > 0 {
+		return ce.RetryAfter, true
+	}
+	return 0, false
+}
+
+// ClassifyStatus builds the CallError for an HTTP answer: 4xx other than
+// 408/409/425/429 are permanent, everything else is worth retrying.
+func ClassifyStatus(op string, status int, message string, retryAfter time.Duration) *CallError {
+	permanent := status >= 400 && status < 500 &&
+		status != 408 && status != 409 && status != 425 && status != 429
+	return &CallError{Op: op, Status: status, Message: message, Permanent: permanent, RetryAfter: retryAfter}
+}
+
+// Sentinel errors for rejected inbound requests; ingress maps them to
+// status codes.
+var (
+	ErrBadSignature = errors.New("bad signature")
+	ErrStale        = errors.New("timestamp outside the allowed window")
+	ErrMalformed    = errors.New("malformed body")
+)

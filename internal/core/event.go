@@ -1,0 +1,133 @@
+// Package core holds the types every other package speaks: normalized chat
+// events, ticket references and drafts, ticket-system events, and the error
+// classes that decide whether a failed call is retried.
+package core
+
+import (
+	"encoding/json"
+	"time"
+)
+
+// EventKind names what happened in the chat. The values are persisted.
+type EventKind string
+
+const (
+	KindMessage           EventKind = "message"
+	KindCommand           EventKind = "command"
+	KindReaction          EventKind = "reaction"
+	KindCallEnded         EventKind = "call_ended"
+	KindLiveFeedback      EventKind = "live_feedback"
+	KindConversationEnded EventKind = "conversation_ended"
+)
+
+// Role is who a sender is from the support team's point of view.
+type Role string
+
+const (
+	RoleCustomer Role = "customer"
+	RoleAgent    Role = "agent"
+	RoleBot      Role = "bot"
+)
+
+// Button actions carried by a command event answering a confirmation prompt.
+const (
+	ActionConfirm = "confirm"
+	ActionReject  = "reject"
+)
+
+// ConversationRef points at one conversation (and optionally one thread in
+// it) on one configured source.
+type ConversationRef struct {
+	Source       string `json:"source"`
+	Conversation string `json:"conversation"`
+	Thread       string `json:"thread,omitempty"`
+}
+
+// Key is the stable identity of the conversation across threads' messages:
+// a thread is its own conversation when the platform has threads.
+func (c ConversationRef) Key() string {
+	if c.Thread != "" {
+		return c.Source + "/" + c.Conversation + "/" + c.Thread
+	}
+	return c.Source + "/" + c.Conversation
+}
+
+// Sender is the person or bot behind an event.
+type Sender struct {
+	ID    string `json:"id"`
+	Name  string `json:"name,omitempty"`
+	Email string `json:"email,omitempty"`
+	Role  Role   `json:"role,omitempty"`
+}
+
+// Attachment references a file that stays on the platform until fetched.
+type Attachment struct {
+	ID          string `json:"id"`
+	Name        string `json:"name,omitempty"`
+	ContentType string `json:"content_type,omitempty"`
+	Size        int64  `json:"size,omitempty"`
+	URL         string `json:"url,omitempty"`
+}
+
+// Event is one normalized chat occurrence.
+type Event struct {
+	// Source is the configured source id; EventID is the platform's own id
+	// for the occurrence and, with Source, the dedupe key.
+	Source       string          `json:"source"`
+	EventID      string          `json:"event_id"`
+	Kind         EventKind       `json:"kind"`
+	Conversation ConversationRef `json:"conversation"`
+	Sender       Sender          `json:"sender"`
+	Time         time.Time       `json:"time"`
+	Text         string          `json:"text,omitempty"`
+	// Command is the command name without its slash ("ticket") for command
+	// events; Action is a button's action (ActionConfirm, ActionReject).
+	Command     string          `json:"command,omitempty"`
+	Action      string          `json:"action,omitempty"`
+	Attachments []Attachment    `json:"attachments,omitempty"`
+	Meta        map[string]any  `json:"meta,omitempty"`
+	Raw         json.RawMessage `json:"-"`
+}
+
+// StoredEvent is an Event with the row id the store gave it; row ids grow
+// with arrival, so they order a conversation's messages.
+type StoredEvent struct {
+	ID int64 `json:"id"`
+	Event
+}
+
+// Reply is what ingress answers instead of (or besides) accepting events:
+// URL-verification challenges and platforms that want a body back.
+type Reply struct {
+	Status      int
+	ContentType string
+	Body        []byte
+}
+
+// Inbound is the result of parsing one verified request.
+type Inbound struct {
+	Events []Event
+	Reply  *Reply
+}
+
+// Prompt asks the conversation a yes/no question with buttons where the
+// platform has them; Token ties the answer back to the proposal.
+type Prompt struct {
+	Token   string `json:"token"`
+	Confirm string `json:"confirm"`
+	Reject  string `json:"reject"`
+}
+
+// OutboundMessage is what we post to a conversation.
+type OutboundMessage struct {
+	Text   string  `json:"text"`
+	Prompt *Prompt `json:"prompt,omitempty"`
+	// Key is our idempotency key for the post (platforms that accept one
+	// get it; the generic source sends it as webhook-id).
+	Key string `json:"key,omitempty"`
+}
+
+// PostedRef identifies a message we posted, so that its echo is ignored.
+type PostedRef struct {
+	ID string `json:"id"`
+}

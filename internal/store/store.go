@@ -1,0 +1,199 @@
+// Package store is ticketbridge's persistence: events, conversation links,
+// proposals, the local ticket desk, and the River job queue that shares the
+// database so that a row and the job acting on it commit together.
+// store/sqlite and store/postgres implement it; store/storetest is the one
+// conformance suite both pass.
+package store
+
+import (
+	"context"
+	"errors"
+	"time"
+
+	"github.com/riverqueue/river"
+	"github.com/riverqueue/river/rivertype"
+
+	"github.com/ticketbridge/ticketbridge/internal/core"
+)
+
+// ErrNotFound is returned when a looked-up row does not exist.
+var ErrNotFound = errors.New("not found")
+
+// Jobs are River jobs to insert in the same transaction as a write.
+type Jobs = []river.InsertManyParams
+
+// Store is the persistence interface. Every method that takes Jobs inserts
+// them in the same transaction as its own rows.
+type Store interface {
+	// Migrate creates or upgrades the schema, River's tables included.
+	Migrate(ctx context.Context) error
+	Ping(ctx context.Context) error
+	Close() error
+	// Queue builds the River client on this database. It is called once;
+	// the store keeps it to insert Jobs inside its own transactions.
+	Queue(cfg *river.Config) (Queue, error)
+
+	// IngestBatch stores the events that are new (by Source+EventID) and,
+	// when any are, the jobs jobsFor returns for their new row ids, in one
+	// transaction. accepted[i] tells whether events[i] was new.
+	IngestBatch(ctx context.Context, events []core.Event, jobsFor func(ids []int64) Jobs) (accepted []bool, err error)
+	// EventsByID returns the events with these row ids, ordered by id.
+	EventsByID(ctx context.Context, ids []int64) ([]core.StoredEvent, error)
+	// ConversationEvents returns events of the conversation (by
+	// ConversationRef.Key) with afterID < id <= throughID, oldest first,
+	// at most limit (the newest ones when there are more). throughID 0
+	// means no upper bound.
+	ConversationEvents(ctx context.Context, convKey string, afterID, throughID int64, limit int) ([]core.StoredEvent, error)
+
+	// LinkOpen inserts l in state "creating" with jobs unless the route
+	// already has an open link for the conversation; it returns the open
+	// link and whether it made it.
+	LinkOpen(ctx context.Context, l Link, jobs Jobs) (Link, bool, error)
+	LinkGet(ctx context.Context, id string) (Link, error)
+	// LinksForConversation returns the open links of a conversation.
+	LinksForConversation(ctx context.Context, convKey string) ([]Link, error)
+	LinkByTicket(ctx context.Context, sink, ticketKey string) (Link, error)
+	// LinkSetTicket records the created ticket and the last event its
+	// description covered.
+	LinkSetTicket(ctx context.Context, id string, ref core.TicketRef, cursor int64, jobs Jobs) error
+	// LinkAdvance moves the appended-through cursor forward (never back).
+	LinkAdvance(ctx context.Context, id string, cursor int64) error
+	// LinkSetStatus records the chat-facing state; resolved and closed
+	// links stop being open.
+	LinkSetStatus(ctx context.Context, id, sinkStatus, state string, jobs Jobs) error
+
+	// ProposalCreate records a pending proposal unless the route already
+	// has one pending for the conversation; it returns the pending one.
+	ProposalCreate(ctx context.Context, p Proposal, jobs Jobs) (Proposal, bool, error)
+	// ProposalPending returns the pending proposal of a route and
+	// conversation, or ErrNotFound.
+	ProposalPending(ctx context.Context, route, convKey string) (Proposal, error)
+	// ProposalResolve sets a pending proposal's state (accepted, rejected,
+	// expired); it returns false when it was no longer pending.
+	ProposalResolve(ctx context.Context, id, state string, jobs Jobs) (bool, error)
+
+	// DryRunRecord keeps what a dry-run route would have created.
+	DryRunRecord(ctx context.Context, d DryRun) error
+	DryRuns(ctx context.Context, limit int) ([]DryRun, error)
+
+	// TicketEventsIngest stores the ticket events that are new (by
+	// Sink+EventID) and the jobs for them, in one transaction.
+	TicketEventsIngest(ctx context.Context, events []core.TicketEvent, jobsFor func(fresh []core.TicketEvent) Jobs) (accepted []bool, err error)
+
+	// PostedAdd remembers a message we posted; PostedHas finds it, so the
+	// platform's echo of it is ignored.
+	PostedAdd(ctx context.Context, source, messageID string) error
+	PostedHas(ctx context.Context, source, messageID string) (bool, error)
+
+	Desk
+}
+
+// Desk is the built-in local ticket desk's storage.
+type Desk interface {
+	// DeskCreate makes a ticket unless one with the draft's ExternalID
+	// exists; it returns the ticket and whether it made it.
+	DeskCreate(ctx context.Context, d core.TicketDraft) (DeskTicket, bool, error)
+	DeskFindByExternalID(ctx context.Context, externalID string) (DeskTicket, error)
+	DeskGet(ctx context.Context, key string) (DeskTicket, error)
+	DeskList(ctx context.Context, status string, limit int) ([]DeskTicket, error)
+	// DeskComment adds a comment, with the jobs that announce it.
+	DeskComment(ctx context.Context, key string, c DeskComment, jobs Jobs) (DeskComment, error)
+	DeskComments(ctx context.Context, key string) ([]DeskComment, error)
+	// DeskSetStatus changes the status and returns the previous one.
+	DeskSetStatus(ctx context.Context, key, status string, jobs Jobs) (string, error)
+}
+
+// Link ties a conversation to a ticket for one route.
+type Link struct {
+	ID           string // random, also the ticket's external id suffix
+	Route        string
+	ConvKey      string
+	Conversation core.ConversationRef
+	Sink         string
+	TicketKey    string // "" while creating
+	TicketURL    string
+	SinkStatus   string
+	State        string // creating, open, in_progress, ... closed
+	Cursor       int64  // last event id the ticket has
+	CreatedAt    time.Time
+	UpdatedAt    time.Time
+}
+
+// Link states beyond the chat-facing ones.
+const LinkCreating = "creating"
+
+// Open reports whether the link still takes follow-ups.
+func (l Link) Open() bool {
+	return l.State != core.StateResolved && l.State != core.StateClosed
+}
+
+// Proposal is a ticket the bot offered and waits for the customer to confirm.
+type Proposal struct {
+	ID           string
+	Route        string
+	ConvKey      string
+	Conversation core.ConversationRef
+	EventID      int64 // the event that triggered it
+	Rule         string
+	State        string // pending, accepted, rejected, expired
+	ExpiresAt    time.Time
+	CreatedAt    time.Time
+}
+
+// Proposal states.
+const (
+	ProposalPending  = "pending"
+	ProposalAccepted = "accepted"
+	ProposalRejected = "rejected"
+	ProposalExpired  = "expired"
+)
+
+// DryRun is a ticket a dry-run route would have created.
+type DryRun struct {
+	Route     string
+	ConvKey   string
+	Rule      string
+	Draft     core.TicketDraft
+	CreatedAt time.Time
+}
+
+// DeskTicket is a ticket on the local desk. Key is "LOCAL-<n>".
+type DeskTicket struct {
+	Key         string
+	ExternalID  string
+	Title       string
+	Description string
+	Priority    string
+	Requester   core.Requester
+	Labels      []string
+	Custom      map[string]any
+	Status      string // new, open, pending, solved, closed
+	CreatedAt   time.Time
+	UpdatedAt   time.Time
+}
+
+// DeskComment is a comment on a local desk ticket. Ours marks comments
+// ticketbridge wrote (appended chat messages), which are never echoed.
+type DeskComment struct {
+	ID        int64
+	Author    string
+	Body      string
+	Public    bool
+	Ours      bool
+	CreatedAt time.Time
+}
+
+// Queue is the part of River's client ticketbridge uses; both
+// *river.Client[*sql.Tx] and *river.Client[pgx.Tx] satisfy it.
+type Queue interface {
+	Start(ctx context.Context) error
+	Stop(ctx context.Context) error
+	StopAndCancel(ctx context.Context) error
+	Insert(ctx context.Context, args river.JobArgs, opts *river.InsertOpts) (*rivertype.JobInsertResult, error)
+	InsertMany(ctx context.Context, params []river.InsertManyParams) ([]*rivertype.JobInsertResult, error)
+	JobGet(ctx context.Context, id int64) (*rivertype.JobRow, error)
+	JobList(ctx context.Context, params *river.JobListParams) (*river.JobListResult, error)
+	JobRetry(ctx context.Context, id int64) (*rivertype.JobRow, error)
+	QueuePause(ctx context.Context, name string, opts *river.QueuePauseOpts) error
+	QueueResume(ctx context.Context, name string, opts *river.QueuePauseOpts) error
+}
