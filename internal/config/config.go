@@ -1,9 +1,10 @@
-// Package config loads ticketbridge's YAML configuration: ${ENV} and file
-// secrets, defaults, and validation whose every problem names the file, the
-// line and the field.
 package config
 
-import "time"
+import (
+	"time"
+
+	"github.com/goccy/go-yaml/ast"
+)
 
 // Config is the whole configuration. Load fills defaults; Validate checks it.
 type Config struct {
@@ -76,6 +77,10 @@ type Connector struct {
 
 	field string // e.g. "sources[0]", for problems
 	cfg   *Config
+	// node is the entry's mapping as loaded (after interpolation); nil for
+	// entries built in Go. set holds values given with Set, which win.
+	node ast.Node
+	set  map[string]any
 }
 
 // Route binds sources to one sink with a trigger, a mapping, a status map

@@ -135,6 +135,7 @@ type Proposal struct {
 	Conversation core.ConversationRef
 	EventID      int64 // the event that triggered it
 	Rule         string
+	Category     string
 	State        string // pending, accepted, rejected, expired
 	ExpiresAt    time.Time
 	CreatedAt    time.Time

@@ -1,0 +1,78 @@
+package config
+
+import (
+	"path/filepath"
+	"time"
+)
+
+// Defaults that other packages may want to show or compare against.
+const (
+	DefaultListen       = "127.0.0.1:8080"
+	DefaultMaxBodyBytes = 1 << 20
+	DefaultSQLiteDSN    = "./data/ticketbridge.db"
+)
+
+// WithDefaults fills every unset option with its default. It is idempotent
+// and leaves template strings alone: their defaults belong to the rules
+// package.
+func (c *Config) WithDefaults() {
+	setDefault(&c.Server.Listen, DefaultListen)
+	setDefault(&c.Server.MaxBodyBytes, DefaultMaxBodyBytes)
+	setDefault(&c.Storage.Driver, "sqlite")
+	if c.Storage.Driver == "sqlite" {
+		setDefault(&c.Storage.DSN, DefaultSQLiteDSN)
+	}
+	setDefault(&c.Log.Level, "info")
+	setDefault(&c.Log.Format, "json")
+	setDefault(&c.Jobs.Workers, 20)
+	setDefault(&c.Jobs.MaxAttempts, 10)
+	setDefault(&c.Jobs.JobTimeout, time.Minute)
+	setDefault(&c.Jobs.RescueAfter, 5*time.Minute)
+	for i := range c.Routes {
+		r := &c.Routes[i]
+		setDefault(&r.Mode, "live")
+		if r.Rollout == nil {
+			full := 100
+			r.Rollout = &full
+		}
+		setDefault(&r.Trigger.ConfirmTimeout, 10*time.Minute)
+		setDefault(&r.Trigger.Command, "ticket")
+		if len(r.Trigger.Roles) == 0 {
+			r.Trigger.Roles = []string{"customer"}
+		}
+		setDefault(&r.Mapping.ContextMessages, 10)
+		setDefault(&r.Mapping.Priority.Default, "normal")
+	}
+}
+
+func setDefault[T comparable](p *T, v T) {
+	var zero T
+	if *p == zero {
+		*p = v
+	}
+}
+
+// Default is the configuration `ticketbridge serve` runs without a config
+// file: one generic chat source, the built-in local desk, and one route
+// between them with the default rule pack. The source's secret is left for
+// the caller to fill in (Sources[0].Set("secret", ...)).
+func Default(dataDir string) *Config {
+	c := &Config{
+		Server:  Server{Listen: DefaultListen},
+		Storage: Storage{Driver: "sqlite", DSN: filepath.Join(dataDir, "ticketbridge.db")},
+		Routes: []Route{{
+			Name:    "support",
+			Sources: []string{"chat"},
+			Sink:    "desk",
+			Trigger: Trigger{RulePack: "default", Confirm: true, Command: "ticket"},
+		}},
+	}
+	src := NewConnector("sources[0]", "chat", "generic")
+	src.cfg = c
+	sink := NewConnector("sinks[0]", "desk", "local")
+	sink.cfg = c
+	c.Sources = []Connector{src}
+	c.Sinks = []Connector{sink}
+	c.WithDefaults()
+	return c
+}

@@ -1,0 +1,194 @@
+package ingress
+
+import (
+	"encoding/json"
+	"errors"
+	"io"
+	"log/slog"
+	"net/http"
+
+	"github.com/ticketbridge/ticketbridge/internal/core"
+	"github.com/ticketbridge/ticketbridge/internal/metrics"
+	"github.com/ticketbridge/ticketbridge/internal/sink"
+	"github.com/ticketbridge/ticketbridge/internal/source"
+	"github.com/ticketbridge/ticketbridge/internal/store"
+)
+
+// Handler serves /hooks/im/{source} and /hooks/tickets/{sink}.
+type Handler struct {
+	Sources map[string]source.Source
+	Sinks   map[string]sink.Sink
+	Writer  *Writer
+	Store   store.Store
+	// TicketJobs returns the jobs for newly stored ticket events.
+	TicketJobs func(fresh []core.TicketEvent) store.Jobs
+	MaxBody    int64
+	Metrics    *metrics.Metrics
+	Log        *slog.Logger
+}
+
+// Register adds the webhook routes to mux.
+func (h *Handler) Register(mux *http.ServeMux) {
+	mux.HandleFunc("POST /hooks/im/{source}", h.chat)
+	// Some platforms verify the URL with a GET (WeCom's echostr).
+	mux.HandleFunc("GET /hooks/im/{source}", h.chat)
+	mux.HandleFunc("POST /hooks/tickets/{sink}", h.tickets)
+}
+
+func (h *Handler) chat(w http.ResponseWriter, r *http.Request) {
+	id := r.PathValue("source")
+	src, ok := h.Sources[id]
+	if !ok {
+		h.Metrics.Events.WithLabelValues("", "", metrics.ResultUnknown).Inc()
+		writeError(w, http.StatusNotFound, "unknown source "+quote(id))
+		return
+	}
+	body, status, result := h.readBody(w, r)
+	if status != 0 {
+		h.Metrics.Events.WithLabelValues(id, "", result).Inc()
+		writeError(w, status, "request body over the limit")
+		return
+	}
+	if err := src.Verify(r, body); err != nil {
+		status, result := rejection(err)
+		h.Metrics.Events.WithLabelValues(id, "", result).Inc()
+		h.logger(r).InfoContext(r.Context(), "chat webhook rejected", "source", id, "error", err)
+		writeError(w, status, err.Error())
+		return
+	}
+	in, err := src.Parse(r.Context(), r, body)
+	if err != nil {
+		status, result := rejection(err)
+		h.Metrics.Events.WithLabelValues(id, "", result).Inc()
+		h.logger(r).InfoContext(r.Context(), "chat webhook not understood", "source", id, "error", err)
+		writeError(w, status, err.Error())
+		return
+	}
+	accepted, err := h.Writer.Submit(r.Context(), in.Events)
+	if err != nil {
+		h.Metrics.Events.WithLabelValues(id, "", metrics.ResultError).Inc()
+		h.logger(r).ErrorContext(r.Context(), "store chat events", "source", id, "error", err)
+		writeError(w, http.StatusServiceUnavailable, "could not store the events; retry")
+		return
+	}
+	fresh := 0
+	for i, ok := range accepted {
+		result := metrics.ResultDuplicate
+		if ok {
+			result = metrics.ResultAccepted
+			fresh++
+		}
+		h.Metrics.Events.WithLabelValues(id, string(in.Events[i].Kind), result).Inc()
+	}
+	if in.Reply != nil {
+		if len(in.Events) == 0 {
+			h.Metrics.Events.WithLabelValues(id, "", metrics.ResultChallenge).Inc()
+		}
+		writeReply(w, in.Reply)
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]int{"accepted": fresh, "duplicates": len(accepted) - fresh})
+}
+
+func (h *Handler) tickets(w http.ResponseWriter, r *http.Request) {
+	id := r.PathValue("sink")
+	snk, ok := h.Sinks[id]
+	if !ok {
+		h.Metrics.TicketEvents.WithLabelValues("", "", metrics.ResultUnknown).Inc()
+		writeError(w, http.StatusNotFound, "unknown sink "+quote(id))
+		return
+	}
+	body, status, result := h.readBody(w, r)
+	if status != 0 {
+		h.Metrics.TicketEvents.WithLabelValues(id, "", result).Inc()
+		writeError(w, status, "request body over the limit")
+		return
+	}
+	events, err := snk.ParseWebhook(r, body)
+	if err != nil {
+		status, result := rejection(err)
+		h.Metrics.TicketEvents.WithLabelValues(id, "", result).Inc()
+		h.logger(r).InfoContext(r.Context(), "ticket webhook rejected", "sink", id, "error", err)
+		writeError(w, status, err.Error())
+		return
+	}
+	for i := range events {
+		events[i].Sink = id
+	}
+	accepted, err := h.Store.TicketEventsIngest(r.Context(), events, h.TicketJobs)
+	if err != nil {
+		h.Metrics.TicketEvents.WithLabelValues(id, "", metrics.ResultError).Inc()
+		h.logger(r).ErrorContext(r.Context(), "store ticket events", "sink", id, "error", err)
+		writeError(w, http.StatusServiceUnavailable, "could not store the events; retry")
+		return
+	}
+	fresh := 0
+	for i, ok := range accepted {
+		result := metrics.ResultDuplicate
+		if ok {
+			result = metrics.ResultAccepted
+			fresh++
+		}
+		h.Metrics.TicketEvents.WithLabelValues(id, string(events[i].Kind), result).Inc()
+	}
+	writeJSON(w, http.StatusOK, map[string]int{"accepted": fresh, "duplicates": len(accepted) - fresh})
+}
+
+// readBody reads at most MaxBody bytes; a larger body gives 413.
+func (h *Handler) readBody(w http.ResponseWriter, r *http.Request) ([]byte, int, string) {
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, h.MaxBody))
+	var tooBig *http.MaxBytesError
+	if errors.As(err, &tooBig) {
+		return nil, http.StatusRequestEntityTooLarge, metrics.ResultTooLarge
+	}
+	if err != nil {
+		return nil, http.StatusBadRequest, metrics.ResultMalformed
+	}
+	return body, 0, ""
+}
+
+func (h *Handler) logger(r *http.Request) *slog.Logger {
+	return LoggerFrom(r.Context(), h.Log)
+}
+
+// rejection maps a connector's refusal to a status and a metrics result.
+func rejection(err error) (int, string) {
+	switch {
+	case errors.Is(err, core.ErrBadSignature):
+		return http.StatusUnauthorized, metrics.ResultBadSignature
+	case errors.Is(err, core.ErrStale):
+		return http.StatusUnauthorized, metrics.ResultStale
+	case errors.Is(err, core.ErrMalformed):
+		return http.StatusBadRequest, metrics.ResultMalformed
+	}
+	return http.StatusBadRequest, metrics.ResultMalformed
+}
+
+func writeReply(w http.ResponseWriter, rep *core.Reply) {
+	ct := rep.ContentType
+	if ct == "" {
+		ct = "application/json"
+	}
+	w.Header().Set("Content-Type", ct)
+	status := rep.Status
+	if status == 0 {
+		status = http.StatusOK
+	}
+	w.WriteHeader(status)
+	_, _ = w.Write(rep.Body)
+}
+
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	_ = json.NewEncoder(w).Encode(v)
+}
+
+func writeError(w http.ResponseWriter, status int, msg string) {
+	writeJSON(w, status, map[string]string{"error": msg})
+}
+
+func quote(s string) string {
+	b, _ := json.Marshal(s)
+	return string(b)
+}

@@ -1,0 +1,134 @@
+// Package ingress serves the webhook endpoints: it verifies, parses and
+// durably stores inbound chat and ticket events before answering, and
+// batches the chat events of concurrent requests into group commits.
+package ingress
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+
+	"github.com/ticketbridge/ticketbridge/internal/core"
+	"github.com/ticketbridge/ticketbridge/internal/store"
+)
+
+// MaxBatch bounds the events of one group commit.
+const MaxBatch = 512
+
+// ErrClosed is returned by Submit after the writer stopped.
+var ErrClosed = errors.New("ingress writer stopped")
+
+// Writer is the group-commit writer. Handlers hand it their events; one
+// goroutine commits whatever has queued up since the last commit in one
+// transaction (with one processing job for the batch) and then releases
+// every waiting handler. Under load batches grow by themselves and every
+// commit's fsync is shared; when idle a lone event commits at once.
+type Writer struct {
+	store   store.Store
+	jobsFor func(ids []int64) store.Jobs
+	observe func(events int)
+	in      chan *submission
+	done    chan struct{}
+
+	// mu keeps Submit from sending on the channel Close closes.
+	mu     sync.RWMutex
+	closed bool
+}
+
+type submission struct {
+	events   []core.Event
+	accepted []bool
+	err      error
+	ready    chan struct{}
+}
+
+// NewWriter starts the writer; Close stops it. jobsFor returns the jobs
+// for the new rows of a batch; observe (may be nil) sees each batch size.
+func NewWriter(s store.Store, jobsFor func(ids []int64) store.Jobs, observe func(events int)) *Writer {
+	w := &Writer{store: s, jobsFor: jobsFor, observe: observe, in: make(chan *submission, 4*MaxBatch), done: make(chan struct{})}
+	go w.run()
+	return w
+}
+
+// Submit stores events durably (deduplicated by source and event id) and
+// reports which were new. It returns once they are committed.
+func (w *Writer) Submit(ctx context.Context, events []core.Event) ([]bool, error) {
+	if len(events) == 0 {
+		return nil, nil
+	}
+	s := &submission{events: events, ready: make(chan struct{})}
+	w.mu.RLock()
+	if w.closed {
+		w.mu.RUnlock()
+		return nil, ErrClosed
+	}
+	select {
+	case w.in <- s:
+		w.mu.RUnlock()
+	case <-ctx.Done():
+		w.mu.RUnlock()
+		return nil, ctx.Err()
+	}
+	// Once queued the commit happens even if the caller gives up, so the
+	// wait cannot be abandoned without risking an unanswered duplicate.
+	<-s.ready
+	return s.accepted, s.err
+}
+
+// Close stops the writer after the queued submissions are committed.
+func (w *Writer) Close() {
+	w.mu.Lock()
+	if !w.closed {
+		w.closed = true
+		close(w.in)
+	}
+	w.mu.Unlock()
+	<-w.done
+}
+
+func (w *Writer) run() {
+	defer close(w.done)
+	for first := range w.in {
+		batch := []*submission{first}
+		n := len(first.events)
+	fill:
+		for n < MaxBatch {
+			select {
+			case s, ok := <-w.in:
+				if !ok {
+					break fill
+				}
+				batch = append(batch, s)
+				n += len(s.events)
+			default:
+				break fill
+			}
+		}
+		w.commit(batch, n)
+	}
+}
+
+func (w *Writer) commit(batch []*submission, n int) {
+	events := make([]core.Event, 0, n)
+	for _, s := range batch {
+		events = append(events, s.events...)
+	}
+	accepted, err := w.store.IngestBatch(context.Background(), events, w.jobsFor)
+	if err == nil && len(accepted) != len(events) {
+		err = fmt.Errorf("store accepted %d of %d events", len(accepted), len(events))
+	}
+	if w.observe != nil && err == nil {
+		w.observe(len(events))
+	}
+	off := 0
+	for _, s := range batch {
+		if err != nil {
+			s.err = fmt.Errorf("store events: %w", err)
+		} else {
+			s.accepted = accepted[off : off+len(s.events)]
+		}
+		off += len(s.events)
+		close(s.ready)
+	}
+}

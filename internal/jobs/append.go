@@ -1,0 +1,93 @@
+package jobs
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/riverqueue/river"
+
+	"github.com/ticketbridge/ticketbridge/internal/core"
+)
+
+// appendLease bounds how long a crashed append holds its link.
+const appendLease = 2 * time.Minute
+
+// maxAppendEvents bounds one comment; more follow in the next job.
+const maxAppendEvents = 200
+
+// appendWorker appends the conversation's events after the link's cursor
+// to its ticket as one comment, in order.
+type appendWorker struct {
+	river.WorkerDefaults[AppendArgs]
+	d *Deps
+}
+
+func (w *appendWorker) Work(ctx context.Context, job *river.Job[AppendArgs]) error {
+	d := w.d
+	link, err := d.Store.LinkGet(ctx, job.Args.LinkID)
+	if err != nil {
+		return fmt.Errorf("load link: %w", err)
+	}
+	if !link.Open() || link.Cursor >= job.Args.EventID && job.Args.EventID != 0 && link.TicketKey != "" {
+		return nil
+	}
+	if link.TicketKey == "" {
+		return river.JobSnooze(2 * time.Second)
+	}
+	held, err := d.Store.LinkLease(ctx, link.ID, d.Now().Add(appendLease))
+	if err != nil {
+		return fmt.Errorf("lease link: %w", err)
+	}
+	if !held {
+		return river.JobSnooze(time.Second)
+	}
+	defer func() { _ = d.Store.LinkRelease(context.WithoutCancel(ctx), link.ID) }()
+	// Re-read under the lease: another job may have moved the cursor.
+	if link, err = d.Store.LinkGet(ctx, link.ID); err != nil {
+		return fmt.Errorf("reload link: %w", err)
+	}
+	evs, err := d.Store.ConversationEventsAfter(ctx, link.ConvKey, link.Cursor, maxAppendEvents)
+	if err != nil {
+		return fmt.Errorf("load follow-ups: %w", err)
+	}
+	if len(evs) == 0 {
+		return nil
+	}
+	last := evs[len(evs)-1].ID
+	if body := followUpBody(evs); body != "" {
+		snk := d.Sinks[link.Sink]
+		ref := core.TicketRef{Sink: link.Sink, Key: link.TicketKey, URL: link.TicketURL}
+		if err := snk.Comment(ctx, ref, core.Comment{Body: body, Public: true, Author: "ticketbridge"}); err != nil {
+			return retryable(fmt.Errorf("comment on %s: %w", link.TicketKey, err))
+		}
+	}
+	if err := d.Store.LinkAdvance(ctx, link.ID, last); err != nil {
+		return fmt.Errorf("advance link cursor: %w", err)
+	}
+	if len(evs) == maxAppendEvents {
+		return d.insert(ctx, []river.InsertManyParams{Insert(AppendArgs{LinkID: link.ID, EventID: last})})
+	}
+	return nil
+}
+
+// followUpBody renders chat events as transcript lines; bots are left out.
+func followUpBody(evs []core.StoredEvent) string {
+	var b strings.Builder
+	for _, ev := range evs {
+		if ev.Sender.Role == core.RoleBot {
+			continue
+		}
+		name := ev.Sender.Name
+		if name == "" {
+			name = ev.Sender.ID
+		}
+		text := ev.Text
+		for _, a := range ev.Attachments {
+			text += fmt.Sprintf(" [attachment: %s]", a.Name)
+		}
+		fmt.Fprintf(&b, "[%s] %s: %s\n", ev.Time.UTC().Format("2006-01-02 15:04"), name, strings.TrimSpace(text))
+	}
+	return strings.TrimRight(b.String(), "\n")
+}

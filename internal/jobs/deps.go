@@ -1,0 +1,125 @@
+package jobs
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"math"
+	"math/rand/v2"
+	"time"
+
+	"github.com/riverqueue/river"
+	"github.com/riverqueue/river/rivertype"
+
+	"github.com/ticketbridge/ticketbridge/internal/config"
+	"github.com/ticketbridge/ticketbridge/internal/core"
+	"github.com/ticketbridge/ticketbridge/internal/metrics"
+	"github.com/ticketbridge/ticketbridge/internal/rules"
+	"github.com/ticketbridge/ticketbridge/internal/sink"
+	"github.com/ticketbridge/ticketbridge/internal/source"
+	"github.com/ticketbridge/ticketbridge/internal/store"
+)
+
+// Deps is what the workers act with. Queue is set once the River client
+// exists (the client needs the workers first).
+type Deps struct {
+	Store   store.Store
+	Queue   store.Queue
+	Rules   *rules.Engine
+	Routes  map[string]config.Route
+	Sources map[string]source.Source
+	Sinks   map[string]sink.Sink
+	Metrics *metrics.Metrics
+	Log     *slog.Logger
+	Now     func() time.Time
+}
+
+// Workers registers every worker kind.
+func Workers(d *Deps) *river.Workers {
+	w := river.NewWorkers()
+	river.AddWorker(w, &processWorker{d: d})
+	river.AddWorker(w, &createWorker{d: d})
+	river.AddWorker(w, &appendWorker{d: d})
+	river.AddWorker(w, &notifyWorker{d: d})
+	river.AddWorker(w, &ticketEventWorker{d: d})
+	return w
+}
+
+// RiverConfig is the River client configuration for cfg. SQLite has no
+// LISTEN/NOTIFY, so both drivers poll often; the fetch cooldown is short
+// because River's default caps a client near 500 jobs/s.
+func RiverConfig(cfg config.Jobs, d *Deps) *river.Config {
+	return &river.Config{
+		Queues: map[string]river.QueueConfig{
+			river.QueueDefault: {MaxWorkers: cfg.Workers},
+			QueueIngest:        {MaxWorkers: 1},
+		},
+		Workers:              Workers(d),
+		MaxAttempts:          cfg.MaxAttempts,
+		JobTimeout:           cfg.JobTimeout,
+		RescueStuckJobsAfter: cfg.RescueAfter,
+		FetchCooldown:        5 * time.Millisecond,
+		FetchPollInterval:    50 * time.Millisecond,
+		RetryPolicy:          &Backoff{Base: time.Second, Max: time.Hour, Now: d.Now},
+		Logger:               d.Log,
+	}
+}
+
+// Backoff is exponential backoff with equal jitter: attempt n waits
+// between half and all of Base·2^(n-1), capped at Max. The jitter spreads
+// the retries of many jobs that failed together (a sink outage).
+type Backoff struct {
+	Base, Max time.Duration
+	Now       func() time.Time
+	// Rand returns a float in [0,1); nil means math/rand/v2.
+	Rand func() float64
+}
+
+// NextRetry implements river.ClientRetryPolicy.
+func (b *Backoff) NextRetry(job *rivertype.JobRow) time.Time {
+	return b.Now().Add(b.Delay(job.Attempt))
+}
+
+// Delay is the wait before retrying after the given attempt (1-based).
+func (b *Backoff) Delay(attempt int) time.Duration {
+	if attempt < 1 {
+		attempt = 1
+	}
+	d := float64(b.Base) * math.Pow(2, float64(attempt-1))
+	if d > float64(b.Max) {
+		d = float64(b.Max)
+	}
+	r := rand.Float64
+	if b.Rand != nil {
+		r = b.Rand
+	}
+	return time.Duration(d/2 + r()*d/2)
+}
+
+// retryable turns a call error into River's control flow: permanent
+// failures are cancelled at once with the remote side's message (they go
+// to the dead-letter list), a requested wait snoozes the job without using
+// an attempt, anything else is retried with backoff.
+func retryable(err error) error {
+	if err == nil {
+		return nil
+	}
+	if core.IsPermanent(err) {
+		return river.JobCancel(err)
+	}
+	if d, ok := core.RetryAfterOf(err); ok {
+		return river.JobSnooze(d)
+	}
+	return err
+}
+
+func (d *Deps) insert(ctx context.Context, jobs store.Jobs) error {
+	if len(jobs) == 0 {
+		return nil
+	}
+	if d.Queue == nil {
+		return errors.New("job queue not started")
+	}
+	_, err := d.Queue.InsertMany(ctx, jobs)
+	return err
+}

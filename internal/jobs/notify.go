@@ -1,0 +1,126 @@
+package jobs
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/riverqueue/river"
+
+	"github.com/ticketbridge/ticketbridge/internal/core"
+	"github.com/ticketbridge/ticketbridge/internal/metrics"
+	"github.com/ticketbridge/ticketbridge/internal/rules"
+	"github.com/ticketbridge/ticketbridge/internal/store"
+)
+
+// notifyWorker posts one message to a conversation.
+type notifyWorker struct {
+	river.WorkerDefaults[NotifyArgs]
+	d *Deps
+}
+
+func (w *notifyWorker) Work(ctx context.Context, job *river.Job[NotifyArgs]) error {
+	d := w.d
+	src, ok := d.Sources[job.Args.To.Source]
+	if !ok {
+		return river.JobCancel(fmt.Errorf("source %q is no longer configured", job.Args.To.Source))
+	}
+	posted, err := src.Post(ctx, job.Args.To, job.Args.Message)
+	if err != nil {
+		d.Metrics.Notifications.WithLabelValues(src.ID(), "error").Inc()
+		return retryable(fmt.Errorf("post to %s: %w", job.Args.To.Key(), err))
+	}
+	d.Metrics.Notifications.WithLabelValues(src.ID(), "posted").Inc()
+	if posted.ID != "" {
+		if err := d.Store.PostedAdd(ctx, src.ID(), posted.ID); err != nil {
+			d.Log.WarnContext(ctx, "remember posted message", "source", src.ID(), "error", err)
+		}
+	}
+	if !job.Args.Since.IsZero() {
+		d.Metrics.ObserveSince(metrics.TicketToChat, job.Args.Since, d.Now())
+	}
+	return nil
+}
+
+// ticketEventWorker applies one ticket-system event: status changes move
+// the link's state and tell the chat; public agent comments go to the
+// chat; internal notes and our own changes go nowhere.
+type ticketEventWorker struct {
+	river.WorkerDefaults[TicketEventArgs]
+	d *Deps
+}
+
+func (w *ticketEventWorker) Work(ctx context.Context, job *river.Job[TicketEventArgs]) error {
+	d := w.d
+	ev := job.Args.Event
+	if ev.Ours {
+		return nil
+	}
+	link, err := w.findLink(ctx, ev)
+	if errors.Is(err, store.ErrNotFound) {
+		d.Log.InfoContext(ctx, "ticket event for a ticket we did not link", "sink", ev.Sink, "ticket", ev.Ticket.Key)
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	if _, ok := d.Routes[link.Route]; !ok {
+		return nil
+	}
+	ref := core.TicketRef{Sink: link.Sink, Key: link.TicketKey, URL: link.TicketURL, Status: ev.To}
+	switch ev.Kind {
+	case core.TicketStatusChanged:
+		return w.status(ctx, link, ev, ref)
+	case core.TicketCommentAdded:
+		if ev.Comment == nil || !ev.Comment.Public || strings.TrimSpace(ev.Comment.Body) == "" {
+			return nil
+		}
+		ref.Status = link.SinkStatus
+		text, err := d.Rules.Notify(link.Route, "comment", rules.NotifyData{Route: link.Route, Ticket: ref, State: link.State, SinkStatus: link.SinkStatus, Comment: ev.Comment})
+		if err != nil {
+			return fmt.Errorf("render comment notice: %w", err)
+		}
+		return d.insert(ctx, store.Jobs{Insert(NotifyArgs{
+			To:      link.Conversation,
+			Message: core.OutboundMessage{Text: text, Key: "comment-" + ev.Sink + "-" + ev.EventID},
+			Since:   ev.Time,
+		})})
+	}
+	return nil
+}
+
+func (w *ticketEventWorker) status(ctx context.Context, link store.Link, ev core.TicketEvent, ref core.TicketRef) error {
+	d := w.d
+	state := d.Rules.ChatState(link.Route, ev.To)
+	if state == link.State && ev.To == link.SinkStatus {
+		return nil
+	}
+	var follow store.Jobs
+	if state != link.State {
+		text, err := d.Rules.Notify(link.Route, "status", rules.NotifyData{Route: link.Route, Ticket: ref, State: state, SinkStatus: ev.To})
+		if err != nil {
+			return fmt.Errorf("render status notice: %w", err)
+		}
+		follow = store.Jobs{Insert(NotifyArgs{
+			To:      link.Conversation,
+			Message: core.OutboundMessage{Text: text, Key: "status-" + ev.Sink + "-" + ev.EventID},
+			Since:   ev.Time,
+		})}
+	}
+	if err := d.Store.LinkSetStatus(ctx, link.ID, ev.To, state, follow); err != nil {
+		return fmt.Errorf("record status: %w", err)
+	}
+	return nil
+}
+
+func (w *ticketEventWorker) findLink(ctx context.Context, ev core.TicketEvent) (store.Link, error) {
+	link, err := w.d.Store.LinkByTicket(ctx, ev.Sink, ev.Ticket.Key)
+	if errors.Is(err, store.ErrNotFound) && strings.HasPrefix(ev.ExternalID, ExternalIDPrefix) {
+		link, err = w.d.Store.LinkGet(ctx, strings.TrimPrefix(ev.ExternalID, ExternalIDPrefix))
+	}
+	if err != nil && !errors.Is(err, store.ErrNotFound) {
+		return link, fmt.Errorf("find link: %w", err)
+	}
+	return link, err
+}

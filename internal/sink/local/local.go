@@ -1,0 +1,130 @@
+// Package local is the built-in ticket desk: tickets kept in ticketbridge's
+// own database, worked through the admin API and `ticketbridge desk`. It
+// emits the same TicketEvents an external system's webhook would, so the
+// whole two-way path runs with nothing external.
+package local
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"net/http"
+	"slices"
+	"time"
+
+	"github.com/ticketbridge/ticketbridge/internal/core"
+	"github.com/ticketbridge/ticketbridge/internal/store"
+)
+
+// Statuses a desk ticket can have, in the usual order of a ticket's life.
+var Statuses = []string{"new", "open", "pending", "solved", "closed"}
+
+// Emit returns the jobs that deliver a ticket event, committed with the
+// desk change that caused it.
+type Emit func(ev core.TicketEvent) store.Jobs
+
+// Desk is the local sink.
+type Desk struct {
+	id    string
+	store store.Desk
+	emit  Emit
+	now   func() time.Time
+}
+
+// New returns the desk configured as sink id.
+func New(id string, s store.Desk, emit Emit, now func() time.Time) *Desk {
+	return &Desk{id: id, store: s, emit: emit, now: now}
+}
+
+func (d *Desk) ID() string { return d.id }
+
+func (d *Desk) ref(t store.DeskTicket) core.TicketRef {
+	return core.TicketRef{Sink: d.id, Key: t.Key, URL: "/console/desk/" + t.Key, Status: t.Status}
+}
+
+// Create makes the ticket unless one with the same external id exists.
+func (d *Desk) Create(ctx context.Context, t core.TicketDraft) (core.TicketRef, error) {
+	dt, _, err := d.store.DeskCreate(ctx, t)
+	if err != nil {
+		return core.TicketRef{}, fmt.Errorf("create desk ticket: %w", err)
+	}
+	return d.ref(dt), nil
+}
+
+func (d *Desk) FindByExternalID(ctx context.Context, externalID string) (core.TicketRef, bool, error) {
+	dt, err := d.store.DeskFindByExternalID(ctx, externalID)
+	if err != nil {
+		if errors.Is(err, store.ErrNotFound) {
+			return core.TicketRef{}, false, nil
+		}
+		return core.TicketRef{}, false, fmt.Errorf("find desk ticket: %w", err)
+	}
+	return d.ref(dt), true, nil
+}
+
+// Comment adds a comment written by ticketbridge (an appended chat
+// message). Its event is marked ours, so it never goes back to the chat.
+func (d *Desk) Comment(ctx context.Context, ref core.TicketRef, c core.Comment) error {
+	_, err := d.comment(ctx, ref.Key, store.DeskComment{Author: c.Author, Body: c.Body, Public: c.Public, Ours: true})
+	return err
+}
+
+// AgentComment adds a comment from a person working the desk.
+func (d *Desk) AgentComment(ctx context.Context, key, author, body string, public bool) (store.DeskComment, error) {
+	if body == "" {
+		return store.DeskComment{}, fmt.Errorf("comment body is empty")
+	}
+	return d.comment(ctx, key, store.DeskComment{Author: author, Body: body, Public: public})
+}
+
+func (d *Desk) comment(ctx context.Context, key string, c store.DeskComment) (store.DeskComment, error) {
+	c.CreatedAt = d.now()
+	ev := core.TicketEvent{
+		Sink: d.id, EventID: newEventID(), Kind: core.TicketCommentAdded,
+		Ticket:  core.TicketRef{Sink: d.id, Key: key},
+		Comment: &core.Comment{Body: c.Body, Public: c.Public, Author: c.Author},
+		Time:    c.CreatedAt, Ours: c.Ours,
+	}
+	out, err := d.store.DeskComment(ctx, key, c, d.emit(ev))
+	if err != nil {
+		return out, fmt.Errorf("comment on %s: %w", key, err)
+	}
+	return out, nil
+}
+
+// SetStatus changes a ticket's status and announces the change.
+func (d *Desk) SetStatus(ctx context.Context, key, status string) (string, error) {
+	if !slices.Contains(Statuses, status) {
+		return "", fmt.Errorf("unknown status %q (one of %v)", status, Statuses)
+	}
+	cur, err := d.store.DeskGet(ctx, key)
+	if err != nil {
+		return "", fmt.Errorf("load %s: %w", key, err)
+	}
+	if cur.Status == status {
+		return cur.Status, nil
+	}
+	ev := core.TicketEvent{
+		Sink: d.id, EventID: newEventID(), Kind: core.TicketStatusChanged,
+		Ticket:     core.TicketRef{Sink: d.id, Key: key, Status: status},
+		ExternalID: cur.ExternalID, From: cur.Status, To: status, Time: d.now(),
+	}
+	prev, err := d.store.DeskSetStatus(ctx, key, status, d.emit(ev))
+	if err != nil {
+		return "", fmt.Errorf("set status of %s: %w", key, err)
+	}
+	return prev, nil
+}
+
+// ParseWebhook refuses: the desk tells us of its changes directly.
+func (d *Desk) ParseWebhook(*http.Request, []byte) ([]core.TicketEvent, error) {
+	return nil, fmt.Errorf("%w: the local desk takes no webhooks", core.ErrMalformed)
+}
+
+func newEventID() string {
+	b := make([]byte, 12)
+	_, _ = rand.Read(b)
+	return "desk_" + hex.EncodeToString(b)
+}
