@@ -44,6 +44,9 @@ type Store interface {
 	// at most limit (the newest ones when there are more). throughID 0
 	// means no upper bound.
 	ConversationEvents(ctx context.Context, convKey string, afterID, throughID int64, limit int) ([]core.StoredEvent, error)
+	// ConversationEventsAfter returns at most limit events of the
+	// conversation with id > afterID, oldest first.
+	ConversationEventsAfter(ctx context.Context, convKey string, afterID int64, limit int) ([]core.StoredEvent, error)
 
 	// LinkOpen inserts l in state "creating" with jobs unless the route
 	// already has an open link for the conversation; it returns the open
@@ -58,6 +61,11 @@ type Store interface {
 	LinkSetTicket(ctx context.Context, id string, ref core.TicketRef, cursor int64, jobs Jobs) error
 	// LinkAdvance moves the appended-through cursor forward (never back).
 	LinkAdvance(ctx context.Context, id string, cursor int64) error
+	// LinkLease takes the link's append lease until the given time unless
+	// another holder's lease has not expired; LinkRelease gives it back.
+	// It keeps two append jobs from commenting the same events.
+	LinkLease(ctx context.Context, id string, until time.Time) (bool, error)
+	LinkRelease(ctx context.Context, id string) error
 	// LinkSetStatus records the chat-facing state; resolved and closed
 	// links stop being open.
 	LinkSetStatus(ctx context.Context, id, sinkStatus, state string, jobs Jobs) error

@@ -1,0 +1,262 @@
+package postgres
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/ticketbridge/ticketbridge/internal/core"
+	"github.com/ticketbridge/ticketbridge/internal/store"
+)
+
+// deskStatuses are the local desk's ticket statuses; new tickets are "new".
+var deskStatuses = []string{"new", "open", "pending", "solved", "closed"}
+
+const deskKeyPrefix = "LOCAL-"
+
+const deskCols = `num, external_id, title, description, priority, requester, labels, custom,
+	status, created_at, updated_at`
+
+func deskKey(num int64) string { return deskKeyPrefix + strconv.FormatInt(num, 10) }
+
+// deskNum parses a key; a malformed key names no ticket.
+func deskNum(key string) (int64, bool) {
+	n, err := strconv.ParseInt(strings.TrimPrefix(key, deskKeyPrefix), 10, 64)
+	return n, err == nil && strings.HasPrefix(key, deskKeyPrefix) && n > 0
+}
+
+func scanDesk(row pgx.Row) (store.DeskTicket, error) {
+	var (
+		t                 store.DeskTicket
+		num               int64
+		ext               *string
+		req, labels, cust []byte
+	)
+	err := row.Scan(&num, &ext, &t.Title, &t.Description, &t.Priority, &req, &labels, &cust, &t.Status,
+		&t.CreatedAt, &t.UpdatedAt)
+	if err != nil {
+		return t, err
+	}
+	t.Key = deskKey(num)
+	if ext != nil {
+		t.ExternalID = *ext
+	}
+	t.CreatedAt, t.UpdatedAt = t.CreatedAt.UTC(), t.UpdatedAt.UTC()
+	for _, f := range []struct {
+		b []byte
+		v any
+	}{{req, &t.Requester}, {labels, &t.Labels}, {cust, &t.Custom}} {
+		if err := fromJSON(f.b, f.v); err != nil {
+			return t, err
+		}
+	}
+	return t, nil
+}
+
+// DeskCreate makes a ticket in status "new" unless one with the draft's
+// ExternalID exists. An empty ExternalID always makes a new ticket.
+func (s *Store) DeskCreate(ctx context.Context, d core.TicketDraft) (store.DeskTicket, bool, error) {
+	req, err := jsonArg(d.Requester, false)
+	if err != nil {
+		return store.DeskTicket{}, false, fmt.Errorf("create desk ticket: %w", err)
+	}
+	labels, err := jsonArg(d.Labels, len(d.Labels) == 0)
+	if err != nil {
+		return store.DeskTicket{}, false, fmt.Errorf("create desk ticket: %w", err)
+	}
+	custom, err := jsonArg(d.Custom, len(d.Custom) == 0)
+	if err != nil {
+		return store.DeskTicket{}, false, fmt.Errorf("create desk ticket: %w", err)
+	}
+	var ext *string
+	if d.ExternalID != "" {
+		ext = &d.ExternalID
+	}
+	var (
+		out  store.DeskTicket
+		made bool
+	)
+	err = s.inTx(ctx, func(tx pgx.Tx) error {
+		at := now()
+		out, err = scanDesk(tx.QueryRow(ctx, `INSERT INTO tb_desk_tickets (external_id, title,
+			description, priority, requester, labels, custom, status, created_at, updated_at)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9) ON CONFLICT (external_id) DO NOTHING
+			RETURNING `+deskCols, ext, d.Title, d.Description, d.Priority, req, labels, custom,
+			deskStatuses[0], at))
+		if err == nil {
+			made = true
+			return nil
+		}
+		if !errors.Is(err, pgx.ErrNoRows) {
+			return err
+		}
+		out, err = scanDesk(tx.QueryRow(ctx, `SELECT `+deskCols+` FROM tb_desk_tickets
+			WHERE external_id = $1`, d.ExternalID))
+		return err
+	})
+	if err != nil {
+		return store.DeskTicket{}, false, fmt.Errorf("create desk ticket: %w", err)
+	}
+	return out, made, nil
+}
+
+func (s *Store) deskWhere(ctx context.Context, what, where string, arg any) (store.DeskTicket, error) {
+	t, err := scanDesk(s.pool.QueryRow(ctx, `SELECT `+deskCols+` FROM tb_desk_tickets WHERE `+where, arg))
+	if errors.Is(err, pgx.ErrNoRows) {
+		return t, fmt.Errorf("%s: %w", what, store.ErrNotFound)
+	}
+	if err != nil {
+		return t, fmt.Errorf("%s: %w", what, err)
+	}
+	return t, nil
+}
+
+// DeskFindByExternalID returns the ticket with this external id.
+func (s *Store) DeskFindByExternalID(ctx context.Context, externalID string) (store.DeskTicket, error) {
+	if externalID == "" {
+		return store.DeskTicket{}, fmt.Errorf("find desk ticket: %w", store.ErrNotFound)
+	}
+	return s.deskWhere(ctx, "find desk ticket", `external_id = $1`, externalID)
+}
+
+// DeskGet returns the ticket with this key.
+func (s *Store) DeskGet(ctx context.Context, key string) (store.DeskTicket, error) {
+	num, ok := deskNum(key)
+	if !ok {
+		return store.DeskTicket{}, fmt.Errorf("get desk ticket %q: %w", key, store.ErrNotFound)
+	}
+	return s.deskWhere(ctx, "get desk ticket "+strconv.Quote(key), `num = $1`, num)
+}
+
+// DeskList returns tickets in key order, only those in status unless it is
+// empty; limit <= 0 means all.
+func (s *Store) DeskList(ctx context.Context, status string, limit int) ([]store.DeskTicket, error) {
+	rows, err := s.pool.Query(ctx, `SELECT `+deskCols+` FROM tb_desk_tickets
+		WHERE $1::text = '' OR status = $1::text ORDER BY num LIMIT NULLIF($2::bigint, 0)`, status, max(limit, 0))
+	if err != nil {
+		return nil, fmt.Errorf("list desk tickets: %w", err)
+	}
+	defer rows.Close()
+	var out []store.DeskTicket
+	for rows.Next() {
+		t, err := scanDesk(rows)
+		if err != nil {
+			return nil, fmt.Errorf("list desk tickets: %w", err)
+		}
+		out = append(out, t)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("list desk tickets: %w", err)
+	}
+	return out, nil
+}
+
+// DeskComment adds a comment to a ticket, with the jobs that announce it.
+func (s *Store) DeskComment(ctx context.Context, key string, c store.DeskComment, jobs store.Jobs) (store.DeskComment, error) {
+	num, ok := deskNum(key)
+	if !ok {
+		return store.DeskComment{}, fmt.Errorf("comment on %q: %w", key, store.ErrNotFound)
+	}
+	if err := s.checkJobs(jobs); err != nil {
+		return store.DeskComment{}, fmt.Errorf("comment on %q: %w", key, err)
+	}
+	if c.CreatedAt.IsZero() {
+		c.CreatedAt = now()
+	}
+	c.CreatedAt = c.CreatedAt.UTC()
+	err := s.inTx(ctx, func(tx pgx.Tx) error {
+		// Updating the ticket first locks it, so its comments get ids in
+		// the order they commit.
+		tag, err := tx.Exec(ctx, `UPDATE tb_desk_tickets SET updated_at = $1 WHERE num = $2`, now(), num)
+		if err != nil {
+			return err
+		}
+		if tag.RowsAffected() == 0 {
+			return store.ErrNotFound
+		}
+		err = tx.QueryRow(ctx, `INSERT INTO tb_desk_comments (ticket_num, author, body, public, ours, created_at)
+			VALUES ($1, $2, $3, $4, $5, $6) RETURNING id`, num, c.Author, c.Body, c.Public, c.Ours,
+			c.CreatedAt).Scan(&c.ID)
+		if err != nil {
+			return err
+		}
+		return s.insertJobs(ctx, tx, jobs)
+	})
+	if err != nil {
+		return store.DeskComment{}, fmt.Errorf("comment on %q: %w", key, err)
+	}
+	return c, nil
+}
+
+// DeskComments returns a ticket's comments in the order they were added.
+func (s *Store) DeskComments(ctx context.Context, key string) ([]store.DeskComment, error) {
+	num, ok := deskNum(key)
+	if !ok {
+		return nil, fmt.Errorf("comments of %q: %w", key, store.ErrNotFound)
+	}
+	var exists bool
+	err := s.pool.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM tb_desk_tickets WHERE num = $1)`, num).Scan(&exists)
+	if err != nil {
+		return nil, fmt.Errorf("comments of %q: %w", key, err)
+	}
+	if !exists {
+		return nil, fmt.Errorf("comments of %q: %w", key, store.ErrNotFound)
+	}
+	rows, err := s.pool.Query(ctx, `SELECT id, author, body, public, ours, created_at
+		FROM tb_desk_comments WHERE ticket_num = $1 ORDER BY id`, num)
+	if err != nil {
+		return nil, fmt.Errorf("comments of %q: %w", key, err)
+	}
+	defer rows.Close()
+	var out []store.DeskComment
+	for rows.Next() {
+		var c store.DeskComment
+		if err := rows.Scan(&c.ID, &c.Author, &c.Body, &c.Public, &c.Ours, &c.CreatedAt); err != nil {
+			return nil, fmt.Errorf("comments of %q: %w", key, err)
+		}
+		c.CreatedAt = c.CreatedAt.UTC()
+		out = append(out, c)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("comments of %q: %w", key, err)
+	}
+	return out, nil
+}
+
+// DeskSetStatus changes a ticket's status and returns the previous one.
+func (s *Store) DeskSetStatus(ctx context.Context, key, status string, jobs store.Jobs) (string, error) {
+	if !slices.Contains(deskStatuses, status) {
+		return "", fmt.Errorf("set status of %q: unknown status %q", key, status)
+	}
+	num, ok := deskNum(key)
+	if !ok {
+		return "", fmt.Errorf("set status of %q: %w", key, store.ErrNotFound)
+	}
+	if err := s.checkJobs(jobs); err != nil {
+		return "", fmt.Errorf("set status of %q: %w", key, err)
+	}
+	var prev string
+	err := s.inTx(ctx, func(tx pgx.Tx) error {
+		err := tx.QueryRow(ctx, `SELECT status FROM tb_desk_tickets WHERE num = $1 FOR UPDATE`, num).Scan(&prev)
+		if errors.Is(err, pgx.ErrNoRows) {
+			return store.ErrNotFound
+		}
+		if err != nil {
+			return err
+		}
+		if _, err := tx.Exec(ctx, `UPDATE tb_desk_tickets SET status = $1, updated_at = $2 WHERE num = $3`,
+			status, now(), num); err != nil {
+			return err
+		}
+		return s.insertJobs(ctx, tx, jobs)
+	})
+	if err != nil {
+		return "", fmt.Errorf("set status of %q: %w", key, err)
+	}
+	return prev, nil
+}

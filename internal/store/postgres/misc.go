@@ -1,0 +1,121 @@
+package postgres
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/ticketbridge/ticketbridge/internal/core"
+	"github.com/ticketbridge/ticketbridge/internal/store"
+)
+
+// DryRunRecord keeps what a dry-run route would have created.
+func (s *Store) DryRunRecord(ctx context.Context, d store.DryRun) error {
+	if d.CreatedAt.IsZero() {
+		d.CreatedAt = now()
+	}
+	draft, err := json.Marshal(d.Draft)
+	if err != nil {
+		return fmt.Errorf("record dry run: %w", err)
+	}
+	_, err = s.pool.Exec(ctx, `INSERT INTO tb_dry_runs (route, conv_key, rule, draft, created_at)
+		VALUES ($1, $2, $3, $4, $5)`, d.Route, d.ConvKey, d.Rule, string(draft), d.CreatedAt.UTC())
+	if err != nil {
+		return fmt.Errorf("record dry run: %w", err)
+	}
+	return nil
+}
+
+// DryRuns returns the newest dry runs first; limit <= 0 means all.
+func (s *Store) DryRuns(ctx context.Context, limit int) ([]store.DryRun, error) {
+	rows, err := s.pool.Query(ctx, `SELECT route, conv_key, rule, draft, created_at
+		FROM tb_dry_runs ORDER BY id DESC LIMIT NULLIF($1::bigint, 0)`, max(limit, 0))
+	if err != nil {
+		return nil, fmt.Errorf("dry runs: %w", err)
+	}
+	defer rows.Close()
+	var out []store.DryRun
+	for rows.Next() {
+		var (
+			d     store.DryRun
+			draft []byte
+		)
+		if err := rows.Scan(&d.Route, &d.ConvKey, &d.Rule, &draft, &d.CreatedAt); err != nil {
+			return nil, fmt.Errorf("dry runs: %w", err)
+		}
+		d.CreatedAt = d.CreatedAt.UTC()
+		if err := fromJSON(draft, &d.Draft); err != nil {
+			return nil, fmt.Errorf("dry runs: %w", err)
+		}
+		out = append(out, d)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("dry runs: %w", err)
+	}
+	return out, nil
+}
+
+// TicketEventsIngest stores the new ticket events (by Sink+EventID) and the
+// jobs for them in one transaction.
+func (s *Store) TicketEventsIngest(ctx context.Context, events []core.TicketEvent, jobsFor func(fresh []core.TicketEvent) store.Jobs) ([]bool, error) {
+	accepted := make([]bool, len(events))
+	err := s.inTx(ctx, func(tx pgx.Tx) error {
+		clear(accepted)
+		stored := now()
+		var fresh []core.TicketEvent
+		for i, e := range events {
+			ticket, err := json.Marshal(e.Ticket)
+			if err != nil {
+				return err
+			}
+			whole, err := json.Marshal(e)
+			if err != nil {
+				return err
+			}
+			var id int64
+			err = tx.QueryRow(ctx, `INSERT INTO tb_ticket_events (sink, event_id, kind, ticket, event, stored_at)
+				VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (sink, event_id) DO NOTHING RETURNING id`,
+				e.Sink, e.EventID, string(e.Kind), string(ticket), string(whole), stored).Scan(&id)
+			if errors.Is(err, pgx.ErrNoRows) {
+				continue
+			}
+			if err != nil {
+				return fmt.Errorf("ticket event %q: %w", e.EventID, err)
+			}
+			accepted[i] = true
+			fresh = append(fresh, e)
+		}
+		if len(fresh) == 0 || jobsFor == nil {
+			return nil
+		}
+		return s.insertJobs(ctx, tx, jobsFor(fresh))
+	})
+	if err != nil {
+		return nil, fmt.Errorf("ingest ticket events: %w", err)
+	}
+	return accepted, nil
+}
+
+// PostedAdd remembers a message we posted; adding it twice is harmless.
+func (s *Store) PostedAdd(ctx context.Context, source, messageID string) error {
+	_, err := s.pool.Exec(ctx, `INSERT INTO tb_posted (source, message_id, created_at)
+		VALUES ($1, $2, $3) ON CONFLICT DO NOTHING`, source, messageID, now())
+	if err != nil {
+		return fmt.Errorf("add posted: %w", err)
+	}
+	return nil
+}
+
+// PostedHas reports whether we posted this message.
+func (s *Store) PostedHas(ctx context.Context, source, messageID string) (bool, error) {
+	var ok bool
+	err := s.pool.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM tb_posted WHERE source = $1 AND message_id = $2)`,
+		source, messageID).Scan(&ok)
+	if err != nil {
+		return false, fmt.Errorf("has posted: %w", err)
+	}
+	return ok, nil
+}

@@ -1,0 +1,117 @@
+package postgres
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/ticketbridge/ticketbridge/internal/store"
+)
+
+const proposalCols = `id, route, conv_key, conversation, event_id, rule, category, state, expires_at, created_at`
+
+func scanProposal(row pgx.Row) (store.Proposal, error) {
+	var (
+		p    store.Proposal
+		conv []byte
+		ex   *time.Time
+	)
+	err := row.Scan(&p.ID, &p.Route, &p.ConvKey, &conv, &p.EventID, &p.Rule, &p.Category, &p.State, &ex, &p.CreatedAt)
+	if err != nil {
+		return p, err
+	}
+	p.ExpiresAt, p.CreatedAt = fromTS(ex), p.CreatedAt.UTC()
+	return p, fromJSON(conv, &p.Conversation)
+}
+
+// ProposalCreate records p as pending unless the route already has a
+// pending proposal for the conversation, which it then returns.
+func (s *Store) ProposalCreate(ctx context.Context, p store.Proposal, jobs store.Jobs) (store.Proposal, bool, error) {
+	if err := s.checkJobs(jobs); err != nil {
+		return store.Proposal{}, false, fmt.Errorf("create proposal: %w", err)
+	}
+	if p.ID == "" {
+		p.ID = newID()
+	}
+	if p.ConvKey == "" {
+		p.ConvKey = p.Conversation.Key()
+	}
+	p.State = store.ProposalPending
+	p.CreatedAt = now()
+	p.ExpiresAt = p.ExpiresAt.UTC()
+	conv, err := jsonArg(p.Conversation, false)
+	if err != nil {
+		return store.Proposal{}, false, fmt.Errorf("create proposal: %w", err)
+	}
+	var (
+		out  store.Proposal
+		made bool
+	)
+	err = s.inTx(ctx, func(tx pgx.Tx) error {
+		tag, err := tx.Exec(ctx, `INSERT INTO tb_proposals (`+proposalCols+`)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) ON CONFLICT DO NOTHING`,
+			p.ID, p.Route, p.ConvKey, conv, p.EventID, p.Rule, p.Category, p.State, ts(p.ExpiresAt), p.CreatedAt)
+		if err != nil {
+			return err
+		}
+		if tag.RowsAffected() == 1 {
+			out, made = p, true
+			return s.insertJobs(ctx, tx, jobs)
+		}
+		out, err = scanProposal(tx.QueryRow(ctx, `SELECT `+proposalCols+` FROM tb_proposals
+			WHERE route = $1 AND conv_key = $2 AND state = $3`, p.Route, p.ConvKey, store.ProposalPending))
+		if errors.Is(err, pgx.ErrNoRows) {
+			return fmt.Errorf("proposal id %q already used", p.ID)
+		}
+		return err
+	})
+	if err != nil {
+		return store.Proposal{}, false, fmt.Errorf("create proposal: %w", err)
+	}
+	return out, made, nil
+}
+
+// ProposalPending returns the pending proposal of a route and conversation.
+func (s *Store) ProposalPending(ctx context.Context, route, convKey string) (store.Proposal, error) {
+	p, err := scanProposal(s.pool.QueryRow(ctx, `SELECT `+proposalCols+` FROM tb_proposals
+		WHERE route = $1 AND conv_key = $2 AND state = $3`, route, convKey, store.ProposalPending))
+	if errors.Is(err, pgx.ErrNoRows) {
+		return store.Proposal{}, fmt.Errorf("pending proposal: %w", store.ErrNotFound)
+	}
+	if err != nil {
+		return store.Proposal{}, fmt.Errorf("pending proposal: %w", err)
+	}
+	return p, nil
+}
+
+// ProposalResolve moves a pending proposal to state and inserts jobs; it
+// returns false, inserting nothing, when the proposal was not pending.
+func (s *Store) ProposalResolve(ctx context.Context, id, state string, jobs store.Jobs) (bool, error) {
+	switch state {
+	case store.ProposalAccepted, store.ProposalRejected, store.ProposalExpired:
+	default:
+		return false, fmt.Errorf("resolve proposal: unknown state %q", state)
+	}
+	if err := s.checkJobs(jobs); err != nil {
+		return false, fmt.Errorf("resolve proposal: %w", err)
+	}
+	var done bool
+	err := s.inTx(ctx, func(tx pgx.Tx) error {
+		// The row lock makes concurrent resolutions wait; the loser then
+		// sees the state changed and updates nothing.
+		tag, err := tx.Exec(ctx, `UPDATE tb_proposals SET state = $1 WHERE id = $2 AND state = $3`,
+			state, id, store.ProposalPending)
+		if err != nil || tag.RowsAffected() == 0 {
+			return err
+		}
+		done = true
+		return s.insertJobs(ctx, tx, jobs)
+	})
+	if err != nil {
+		return false, fmt.Errorf("resolve proposal: %w", err)
+	}
+	return done, nil
+}

@@ -1,0 +1,188 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/ticketbridge/ticketbridge/internal/core"
+	"github.com/ticketbridge/ticketbridge/internal/store"
+)
+
+const eventCols = `id, source, event_id, kind, conv_source, conv_id, conv_thread,
+	sender, at, command, action, attachments, meta, body_text, body_raw`
+
+// IngestBatch stores the new events and the jobs for them in one
+// transaction. jobsFor runs inside that transaction and must not use the
+// store (SQLite has one connection, which the transaction holds).
+func (s *Store) IngestBatch(ctx context.Context, events []core.Event, jobsFor func(ids []int64) store.Jobs) ([]bool, error) {
+	accepted := make([]bool, len(events))
+	err := s.inTx(ctx, func(tx *sql.Tx) error {
+		clear(accepted)
+		stmt, err := tx.PrepareContext(ctx, `INSERT INTO tb_events (source, event_id, kind, conv_key,
+			conv_source, conv_id, conv_thread, sender, at, command, action, attachments, meta,
+			body_text, body_raw, stored_at)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+			ON CONFLICT (source, event_id) DO NOTHING RETURNING id`)
+		if err != nil {
+			return fmt.Errorf("ingest: %w", err)
+		}
+		defer stmt.Close()
+		stored := nanos(now())
+		var ids []int64
+		for i, e := range events {
+			args, err := eventArgs(e)
+			if err != nil {
+				return fmt.Errorf("ingest event %q: %w", e.EventID, err)
+			}
+			var id int64
+			err = stmt.QueryRowContext(ctx, append(args, stored)...).Scan(&id)
+			if err == sql.ErrNoRows {
+				continue // a duplicate, in the database or earlier in this batch
+			}
+			if err != nil {
+				return fmt.Errorf("ingest event %q: %w", e.EventID, err)
+			}
+			accepted[i] = true
+			ids = append(ids, id)
+		}
+		if len(ids) == 0 || jobsFor == nil {
+			return nil
+		}
+		return s.insertJobs(ctx, tx, jobsFor(ids))
+	})
+	if err != nil {
+		return nil, err
+	}
+	return accepted, nil
+}
+
+// eventArgs are the insert values of e up to, not including, stored_at.
+func eventArgs(e core.Event) ([]any, error) {
+	sender, err := jsonText(e.Sender, false)
+	if err != nil {
+		return nil, err
+	}
+	atts, err := jsonText(e.Attachments, len(e.Attachments) == 0)
+	if err != nil {
+		return nil, err
+	}
+	meta, err := jsonText(e.Meta, len(e.Meta) == 0)
+	if err != nil {
+		return nil, err
+	}
+	text, raw := sealBody(e.Text, e.Raw)
+	c := e.Conversation
+	return []any{e.Source, e.EventID, string(e.Kind), c.Key(), c.Source, c.Conversation, c.Thread,
+		sender, nanos(e.Time), e.Command, e.Action, atts, meta, text, raw}, nil
+}
+
+// sealBody and openBody are the one place message content enters and leaves
+// the body columns, so that encryption at rest can be added here alone.
+func sealBody(text string, raw []byte) (any, any) {
+	var r any
+	if len(raw) > 0 {
+		r = raw
+	}
+	return text, r
+}
+
+func openBody(text sql.NullString, raw []byte) (string, []byte) {
+	if len(raw) == 0 {
+		raw = nil
+	}
+	return text.String, raw
+}
+
+func scanEvent(row interface{ Scan(...any) error }) (core.StoredEvent, error) {
+	var (
+		e                  core.StoredEvent
+		kind               string
+		sender, atts, meta *string
+		at                 int64
+		text               sql.NullString
+		raw                []byte
+	)
+	err := row.Scan(&e.ID, &e.Source, &e.EventID, &kind, &e.Conversation.Source, &e.Conversation.Conversation,
+		&e.Conversation.Thread, &sender, &at, &e.Command, &e.Action, &atts, &meta, &text, &raw)
+	if err != nil {
+		return e, err
+	}
+	e.Kind = core.EventKind(kind)
+	e.Time = fromNanos(at)
+	e.Text, e.Raw = openBody(text, raw)
+	if err := fromJSON(sender, &e.Sender); err != nil {
+		return e, err
+	}
+	if err := fromJSON(atts, &e.Attachments); err != nil {
+		return e, err
+	}
+	if err := fromJSON(meta, &e.Meta); err != nil {
+		return e, err
+	}
+	return e, nil
+}
+
+func (s *Store) queryEvents(ctx context.Context, query string, args ...any) ([]core.StoredEvent, error) {
+	rows, err := s.db.QueryContext(ctx, query, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []core.StoredEvent
+	for rows.Next() {
+		e, err := scanEvent(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, e)
+	}
+	return out, rows.Err()
+}
+
+// EventsByID returns the events with these ids, ordered by id; unknown ids
+// are left out.
+func (s *Store) EventsByID(ctx context.Context, ids []int64) ([]core.StoredEvent, error) {
+	if len(ids) == 0 {
+		return nil, nil
+	}
+	args := make([]any, len(ids))
+	for i, id := range ids {
+		args[i] = id
+	}
+	marks := strings.TrimSuffix(strings.Repeat("?,", len(ids)), ",")
+	out, err := s.queryEvents(ctx, `SELECT `+eventCols+` FROM tb_events WHERE id IN (`+marks+`) ORDER BY id`, args...)
+	if err != nil {
+		return nil, fmt.Errorf("events by id: %w", err)
+	}
+	return out, nil
+}
+
+// ConversationEvents returns the newest limit events with afterID < id <=
+// throughID (0: no bound), oldest first. A limit <= 0 means no limit.
+func (s *Store) ConversationEvents(ctx context.Context, convKey string, afterID, throughID int64, limit int) ([]core.StoredEvent, error) {
+	if limit <= 0 {
+		limit = -1 // SQLite: no limit
+	}
+	out, err := s.queryEvents(ctx, `SELECT `+eventCols+` FROM tb_events
+		WHERE conv_key = ? AND id > ? AND (? = 0 OR id <= ?)
+		ORDER BY id DESC LIMIT ?`, convKey, afterID, throughID, throughID, limit)
+	if err != nil {
+		return nil, fmt.Errorf("conversation events: %w", err)
+	}
+	slices.Reverse(out)
+	return out, nil
+}
+
+// ConversationEventsAfter returns up to limit events of the conversation
+// after afterID, oldest first.
+func (s *Store) ConversationEventsAfter(ctx context.Context, convKey string, afterID int64, limit int) ([]core.StoredEvent, error) {
+	out, err := s.queryEvents(ctx, `SELECT `+eventCols+` FROM tb_events
+		WHERE conv_key = ? AND id > ? ORDER BY id LIMIT ?`, convKey, afterID, limit)
+	if err != nil {
+		return nil, fmt.Errorf("conversation events after %d: %w", afterID, err)
+	}
+	return out, nil
+}

@@ -1,0 +1,198 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"slices"
+	"time"
+
+	"github.com/ticketbridge/ticketbridge/internal/core"
+	"github.com/ticketbridge/ticketbridge/internal/store"
+)
+
+const linkCols = `id, route, conv_key, conversation, sink, ticket_key, ticket_url,
+	sink_status, state, cursor, created_at, updated_at`
+
+func scanLink(row interface{ Scan(...any) error }) (store.Link, error) {
+	var (
+		l      store.Link
+		conv   *string
+		cr, up int64
+	)
+	err := row.Scan(&l.ID, &l.Route, &l.ConvKey, &conv, &l.Sink, &l.TicketKey, &l.TicketURL,
+		&l.SinkStatus, &l.State, &l.Cursor, &cr, &up)
+	if err != nil {
+		return l, err
+	}
+	l.CreatedAt, l.UpdatedAt = fromNanos(cr), fromNanos(up)
+	return l, fromJSON(conv, &l.Conversation)
+}
+
+// LinkOpen inserts l in state "creating" unless the route already has an
+// open link for the conversation. An empty l.ID gets a random one; an empty
+// l.ConvKey is taken from l.Conversation.
+func (s *Store) LinkOpen(ctx context.Context, l store.Link, jobs store.Jobs) (store.Link, bool, error) {
+	if err := s.checkJobs(jobs); err != nil {
+		return store.Link{}, false, fmt.Errorf("open link: %w", err)
+	}
+	if l.ID == "" {
+		l.ID = newID()
+	}
+	if l.ConvKey == "" {
+		l.ConvKey = l.Conversation.Key()
+	}
+	l.State = store.LinkCreating
+	l.CreatedAt = now()
+	l.UpdatedAt = l.CreatedAt
+	conv, err := jsonText(l.Conversation, false)
+	if err != nil {
+		return store.Link{}, false, fmt.Errorf("open link: %w", err)
+	}
+	var (
+		out  store.Link
+		made bool
+	)
+	err = s.inTx(ctx, func(tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx, `INSERT INTO tb_links (`+linkCols+`)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`,
+			l.ID, l.Route, l.ConvKey, conv, l.Sink, l.TicketKey, l.TicketURL, l.SinkStatus, l.State,
+			l.Cursor, nanos(l.CreatedAt), nanos(l.UpdatedAt))
+		if err != nil {
+			return err
+		}
+		if n, _ := res.RowsAffected(); n == 1 {
+			out, made = l, true
+			return s.insertJobs(ctx, tx, jobs)
+		}
+		out, err = scanLink(tx.QueryRowContext(ctx, `SELECT `+linkCols+` FROM tb_links
+			WHERE route = ? AND conv_key = ? AND state NOT IN (?, ?)`,
+			l.Route, l.ConvKey, core.StateResolved, core.StateClosed))
+		if errors.Is(err, sql.ErrNoRows) {
+			// The conflict was on the id, not on an open link.
+			return fmt.Errorf("link id %q already used", l.ID)
+		}
+		return err
+	})
+	if err != nil {
+		return store.Link{}, false, fmt.Errorf("open link: %w", err)
+	}
+	return out, made, nil
+}
+
+func (s *Store) linkWhere(ctx context.Context, what, where string, args ...any) (store.Link, error) {
+	l, err := scanLink(s.db.QueryRowContext(ctx, `SELECT `+linkCols+` FROM tb_links WHERE `+where, args...))
+	if errors.Is(err, sql.ErrNoRows) {
+		return store.Link{}, fmt.Errorf("%s: %w", what, store.ErrNotFound)
+	}
+	if err != nil {
+		return store.Link{}, fmt.Errorf("%s: %w", what, err)
+	}
+	return l, nil
+}
+
+// LinkGet returns the link with this id.
+func (s *Store) LinkGet(ctx context.Context, id string) (store.Link, error) {
+	return s.linkWhere(ctx, "get link", `id = ?`, id)
+}
+
+// LinkByTicket returns the link of a ticket, the open one when there are
+// several.
+func (s *Store) LinkByTicket(ctx context.Context, sink, ticketKey string) (store.Link, error) {
+	return s.linkWhere(ctx, "link by ticket", `sink = ? AND ticket_key = ?
+		ORDER BY state IN (?, ?), created_at DESC LIMIT 1`,
+		sink, ticketKey, core.StateResolved, core.StateClosed)
+}
+
+// LinksForConversation returns the open links of a conversation, oldest
+// first.
+func (s *Store) LinksForConversation(ctx context.Context, convKey string) ([]store.Link, error) {
+	rows, err := s.db.QueryContext(ctx, `SELECT `+linkCols+` FROM tb_links
+		WHERE conv_key = ? AND state NOT IN (?, ?) ORDER BY created_at, id`,
+		convKey, core.StateResolved, core.StateClosed)
+	if err != nil {
+		return nil, fmt.Errorf("links for conversation: %w", err)
+	}
+	defer rows.Close()
+	var out []store.Link
+	for rows.Next() {
+		l, err := scanLink(rows)
+		if err != nil {
+			return nil, fmt.Errorf("links for conversation: %w", err)
+		}
+		out = append(out, l)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("links for conversation: %w", err)
+	}
+	return out, nil
+}
+
+// updateLink runs one UPDATE of a link by id plus jobs; no row is
+// ErrNotFound.
+func (s *Store) updateLink(ctx context.Context, what string, jobs store.Jobs, set string, args ...any) error {
+	if err := s.checkJobs(jobs); err != nil {
+		return fmt.Errorf("%s: %w", what, err)
+	}
+	err := s.inTx(ctx, func(tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx, `UPDATE tb_links SET `+set+` WHERE id = ?`, args...)
+		if err != nil {
+			return err
+		}
+		if n, err := res.RowsAffected(); err != nil {
+			return err
+		} else if n == 0 {
+			return store.ErrNotFound
+		}
+		return s.insertJobs(ctx, tx, jobs)
+	})
+	if err != nil {
+		return fmt.Errorf("%s: %w", what, err)
+	}
+	return nil
+}
+
+// LinkSetTicket records the created ticket; a link still "creating" becomes
+// "open".
+func (s *Store) LinkSetTicket(ctx context.Context, id string, ref core.TicketRef, cursor int64, jobs store.Jobs) error {
+	return s.updateLink(ctx, "set link ticket", jobs, `sink = COALESCE(NULLIF(?, ''), sink), ticket_key = ?, ticket_url = ?,
+		sink_status = ?, cursor = max(cursor, ?), updated_at = ?,
+		state = CASE state WHEN ? THEN ? ELSE state END`,
+		ref.Sink, ref.Key, ref.URL, ref.Status, cursor, nanos(now()), store.LinkCreating, core.StateOpen, id)
+}
+
+// LinkAdvance moves the cursor forward; a smaller cursor changes nothing.
+func (s *Store) LinkAdvance(ctx context.Context, id string, cursor int64) error {
+	return s.updateLink(ctx, "advance link", nil, `cursor = max(cursor, ?), updated_at = ?`,
+		cursor, nanos(now()), id)
+}
+
+// LinkSetStatus records the sink's status and the chat-facing state.
+func (s *Store) LinkSetStatus(ctx context.Context, id, sinkStatus, state string, jobs store.Jobs) error {
+	if !slices.Contains(core.ChatStates, state) {
+		return fmt.Errorf("set link status: unknown state %q", state)
+	}
+	return s.updateLink(ctx, "set link status", jobs, `sink_status = ?, state = ?, updated_at = ?`,
+		sinkStatus, state, nanos(now()), id)
+}
+
+// LinkLease takes the link's append lease until the given time, unless
+// another holder's lease is still running.
+func (s *Store) LinkLease(ctx context.Context, id string, until time.Time) (bool, error) {
+	res, err := s.db.ExecContext(ctx, `UPDATE tb_links SET lease_until = ? WHERE id = ? AND lease_until < ?`,
+		nanos(until), id, nanos(now()))
+	if err != nil {
+		return false, fmt.Errorf("lease link: %w", err)
+	}
+	n, _ := res.RowsAffected()
+	return n == 1, nil
+}
+
+// LinkRelease gives the append lease back.
+func (s *Store) LinkRelease(ctx context.Context, id string) error {
+	if _, err := s.db.ExecContext(ctx, `UPDATE tb_links SET lease_until = 0 WHERE id = ?`, id); err != nil {
+		return fmt.Errorf("release link: %w", err)
+	}
+	return nil
+}

@@ -1,0 +1,121 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"fmt"
+
+	"github.com/ticketbridge/ticketbridge/internal/core"
+	"github.com/ticketbridge/ticketbridge/internal/store"
+)
+
+// DryRunRecord keeps what a dry-run route would have created.
+func (s *Store) DryRunRecord(ctx context.Context, d store.DryRun) error {
+	if d.CreatedAt.IsZero() {
+		d.CreatedAt = now()
+	}
+	draft, err := json.Marshal(d.Draft)
+	if err != nil {
+		return fmt.Errorf("record dry run: %w", err)
+	}
+	_, err = s.db.ExecContext(ctx, `INSERT INTO tb_dry_runs (route, conv_key, rule, draft, created_at)
+		VALUES (?, ?, ?, ?, ?)`, d.Route, d.ConvKey, d.Rule, string(draft), nanos(d.CreatedAt))
+	if err != nil {
+		return fmt.Errorf("record dry run: %w", err)
+	}
+	return nil
+}
+
+// DryRuns returns the newest dry runs first; limit <= 0 means all.
+func (s *Store) DryRuns(ctx context.Context, limit int) ([]store.DryRun, error) {
+	if limit <= 0 {
+		limit = -1
+	}
+	rows, err := s.db.QueryContext(ctx, `SELECT route, conv_key, rule, draft, created_at
+		FROM tb_dry_runs ORDER BY id DESC LIMIT ?`, limit)
+	if err != nil {
+		return nil, fmt.Errorf("dry runs: %w", err)
+	}
+	defer rows.Close()
+	var out []store.DryRun
+	for rows.Next() {
+		var (
+			d     store.DryRun
+			draft *string
+			cr    int64
+		)
+		if err := rows.Scan(&d.Route, &d.ConvKey, &d.Rule, &draft, &cr); err != nil {
+			return nil, fmt.Errorf("dry runs: %w", err)
+		}
+		d.CreatedAt = fromNanos(cr)
+		if err := fromJSON(draft, &d.Draft); err != nil {
+			return nil, fmt.Errorf("dry runs: %w", err)
+		}
+		out = append(out, d)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("dry runs: %w", err)
+	}
+	return out, nil
+}
+
+// TicketEventsIngest stores the new ticket events (by Sink+EventID) and the
+// jobs for them in one transaction. jobsFor must not use the store.
+func (s *Store) TicketEventsIngest(ctx context.Context, events []core.TicketEvent, jobsFor func(fresh []core.TicketEvent) store.Jobs) ([]bool, error) {
+	accepted := make([]bool, len(events))
+	err := s.inTx(ctx, func(tx *sql.Tx) error {
+		clear(accepted)
+		stored := nanos(now())
+		var fresh []core.TicketEvent
+		for i, e := range events {
+			ticket, err := json.Marshal(e.Ticket)
+			if err != nil {
+				return err
+			}
+			whole, err := json.Marshal(e)
+			if err != nil {
+				return err
+			}
+			res, err := tx.ExecContext(ctx, `INSERT INTO tb_ticket_events (sink, event_id, kind, ticket, event, stored_at)
+				VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (sink, event_id) DO NOTHING`,
+				e.Sink, e.EventID, string(e.Kind), string(ticket), string(whole), stored)
+			if err != nil {
+				return fmt.Errorf("ticket event %q: %w", e.EventID, err)
+			}
+			if n, _ := res.RowsAffected(); n == 1 {
+				accepted[i] = true
+				fresh = append(fresh, e)
+			}
+		}
+		if len(fresh) == 0 || jobsFor == nil {
+			return nil
+		}
+		return s.insertJobs(ctx, tx, jobsFor(fresh))
+	})
+	if err != nil {
+		return nil, fmt.Errorf("ingest ticket events: %w", err)
+	}
+	return accepted, nil
+}
+
+// PostedAdd remembers a message we posted; adding it twice is harmless.
+func (s *Store) PostedAdd(ctx context.Context, source, messageID string) error {
+	_, err := s.db.ExecContext(ctx, `INSERT INTO tb_posted (source, message_id, created_at)
+		VALUES (?, ?, ?) ON CONFLICT DO NOTHING`, source, messageID, nanos(now()))
+	if err != nil {
+		return fmt.Errorf("add posted: %w", err)
+	}
+	return nil
+}
+
+// PostedHas reports whether we posted this message.
+func (s *Store) PostedHas(ctx context.Context, source, messageID string) (bool, error) {
+	var n int
+	err := s.db.QueryRowContext(ctx, `SELECT count(*) FROM tb_posted WHERE source = ? AND message_id = ?`,
+		source, messageID).Scan(&n)
+	if err != nil {
+		return false, fmt.Errorf("has posted: %w", err)
+	}
+	return n > 0, nil
+}

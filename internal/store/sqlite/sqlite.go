@@ -1,0 +1,164 @@
+// Package sqlite is the embedded Store: one SQLite file in WAL mode, with
+// River's SQLite driver keeping the job queue in the same file.
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/url"
+	"os"
+	"path/filepath"
+	"sync/atomic"
+
+	"github.com/riverqueue/river"
+	"github.com/riverqueue/river/riverdriver/riversqlite"
+	"github.com/riverqueue/river/rivermigrate"
+	_ "modernc.org/sqlite" // registers the "sqlite" driver
+
+	"github.com/ticketbridge/ticketbridge/internal/store"
+)
+
+// Store is the SQLite store.Store.
+type Store struct {
+	db     *sql.DB
+	log    *slog.Logger
+	client atomic.Pointer[river.Client[*sql.Tx]]
+}
+
+var _ store.Store = (*Store)(nil)
+
+// errNoQueue is returned by writes that carry jobs before Queue was called.
+var errNoQueue = errors.New("jobs given but no queue: call Queue first")
+
+// Open opens (creating when missing) the database file at path. It does not
+// migrate; call Migrate. ":memory:" is not supported: River and the store
+// must share one file.
+func Open(ctx context.Context, path string, log *slog.Logger) (*Store, error) {
+	if path == "" || path == ":memory:" || len(path) > 5 && path[:5] == "file:" {
+		return nil, fmt.Errorf("open sqlite: path %q: want a plain file path", path)
+	}
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	if err := os.MkdirAll(filepath.Dir(path), 0o750); err != nil {
+		return nil, fmt.Errorf("open sqlite: %w", err)
+	}
+	q := url.Values{}
+	q.Add("_pragma", "journal_mode(WAL)")
+	q.Add("_pragma", "synchronous(FULL)")
+	q.Add("_pragma", "foreign_keys(1)")
+	q.Add("_pragma", "busy_timeout(10000)")
+	// Write transactions take the lock at BEGIN, so two of them never
+	// deadlock upgrading a read lock.
+	q.Set("_txlock", "immediate")
+	dsn := "file:" + (&url.URL{Path: path}).EscapedPath() + "?" + q.Encode()
+	db, err := sql.Open("sqlite", dsn)
+	if err != nil {
+		return nil, fmt.Errorf("open sqlite: %w", err)
+	}
+	// River's SQLite driver needs a single connection; it also makes every
+	// write transaction wait its turn instead of failing with SQLITE_BUSY.
+	db.SetMaxOpenConns(1)
+	if err := db.PingContext(ctx); err != nil {
+		_ = db.Close()
+		return nil, fmt.Errorf("open sqlite: %w", err)
+	}
+	return &Store{db: db, log: log}, nil
+}
+
+// DB returns the underlying pool, for tests and tooling.
+func (s *Store) DB() *sql.DB { return s.db }
+
+// Ping checks that the database answers.
+func (s *Store) Ping(ctx context.Context) error {
+	if err := s.db.PingContext(ctx); err != nil {
+		return fmt.Errorf("ping sqlite: %w", err)
+	}
+	return nil
+}
+
+// Close closes the database. Stop the Queue first.
+func (s *Store) Close() error {
+	if err := s.db.Close(); err != nil {
+		return fmt.Errorf("close sqlite: %w", err)
+	}
+	return nil
+}
+
+// Queue builds the River client on this database. A nil cfg is an
+// insert-only client. It may be called once.
+func (s *Store) Queue(cfg *river.Config) (store.Queue, error) {
+	// A copy, so that the defaults filled in here stay out of the caller's
+	// config.
+	var c river.Config
+	if cfg != nil {
+		c = *cfg
+	}
+	cfg = &c
+	if cfg.Logger == nil {
+		cfg.Logger = s.log
+	}
+	client, err := river.NewClient(riversqlite.New(s.db), cfg)
+	if err != nil {
+		return nil, fmt.Errorf("new queue: %w", err)
+	}
+	if !s.client.CompareAndSwap(nil, client) {
+		return nil, errors.New("new queue: already built")
+	}
+	return client, nil
+}
+
+// Migrate applies River's migrations and then ours.
+func (s *Store) Migrate(ctx context.Context) error {
+	m, err := rivermigrate.New(riversqlite.New(s.db), &rivermigrate.Config{Logger: s.log})
+	if err != nil {
+		return fmt.Errorf("migrate river: %w", err)
+	}
+	if _, err := m.Migrate(ctx, rivermigrate.DirectionUp, nil); err != nil {
+		return fmt.Errorf("migrate river: %w", err)
+	}
+	return s.migrate(ctx)
+}
+
+// inTx runs fn in a write transaction. fn must not use s.db: the pool has a
+// single connection, which the transaction holds.
+func (s *Store) inTx(ctx context.Context, fn func(tx *sql.Tx) error) error {
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("begin: %w", err)
+	}
+	if err := fn(tx); err != nil {
+		_ = tx.Rollback()
+		return err
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("commit: %w", err)
+	}
+	return nil
+}
+
+// insertJobs adds jobs to River inside tx.
+func (s *Store) insertJobs(ctx context.Context, tx *sql.Tx, jobs store.Jobs) error {
+	if len(jobs) == 0 {
+		return nil
+	}
+	c := s.client.Load()
+	if c == nil {
+		return errNoQueue
+	}
+	if _, err := c.InsertManyTx(ctx, tx, jobs); err != nil {
+		return fmt.Errorf("insert jobs: %w", err)
+	}
+	return nil
+}
+
+// checkJobs fails early, before any write, when jobs cannot be inserted.
+func (s *Store) checkJobs(jobs store.Jobs) error {
+	if len(jobs) > 0 && s.client.Load() == nil {
+		return errNoQueue
+	}
+	return nil
+}

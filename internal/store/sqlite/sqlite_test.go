@@ -1,0 +1,18 @@
+package sqlite_test
+
+import (
+	"testing"
+
+	"github.com/ticketbridge/ticketbridge/internal/store"
+	"github.com/ticketbridge/ticketbridge/internal/store/storetest"
+	"github.com/ticketbridge/ticketbridge/internal/store/storetest/teststore"
+)
+
+func TestConformance(t *testing.T) {
+	t.Parallel()
+	storetest.Run(t, func(t *testing.T) store.Store { return teststore.SQLite(t) })
+}
+
+func BenchmarkIngestBatch(b *testing.B) {
+	storetest.BenchmarkIngestBatch(b, teststore.SQLite(b))
+}

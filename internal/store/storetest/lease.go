@@ -1,0 +1,82 @@
+package storetest
+
+import (
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/ticketbridge/ticketbridge/internal/store"
+)
+
+func leaseCases() []testCase {
+	return []testCase{
+		{"LinkLease", testLinkLease},
+		{"ConversationEventsAfter", testConversationEventsAfter},
+		{"ProposalCategory", testProposalCategory},
+	}
+}
+
+func testLinkLease(t *testing.T, s store.Store) {
+	l, _, err := s.LinkOpen(t.Context(), newLink("r1", conv("slack", "C1")), nil)
+	must(t, "LinkOpen", err)
+	got, err := s.LinkLease(t.Context(), l.ID, time.Now().Add(time.Minute))
+	must(t, "first LinkLease", err)
+	if !got {
+		t.Fatal("first LinkLease = false, want the free lease")
+	}
+	got, err = s.LinkLease(t.Context(), l.ID, time.Now().Add(time.Minute))
+	must(t, "second LinkLease", err)
+	if got {
+		t.Fatal("second LinkLease = true while the first holder's lease runs")
+	}
+	must(t, "LinkRelease", s.LinkRelease(t.Context(), l.ID))
+	got, err = s.LinkLease(t.Context(), l.ID, time.Now().Add(-time.Second))
+	must(t, "LinkLease after release", err)
+	if !got {
+		t.Fatal("LinkLease after release = false")
+	}
+	// That lease has already expired, so a crashed holder does not block.
+	got, err = s.LinkLease(t.Context(), l.ID, time.Now().Add(time.Minute))
+	must(t, "LinkLease over an expired lease", err)
+	if !got {
+		t.Fatal("LinkLease over an expired lease = false")
+	}
+	got, err = s.LinkLease(t.Context(), "no-such-link", time.Now().Add(time.Minute))
+	must(t, "LinkLease of an unknown link", err)
+	if got {
+		t.Fatal("LinkLease of an unknown link = true")
+	}
+}
+
+func testConversationEventsAfter(t *testing.T, s store.Store) {
+	a, b := conv("slack", "A"), conv("slack", "B")
+	ids := ingest(t, s, ev(a, "1", "a1"), ev(b, "2", "b1"), ev(a, "3", "a2"), ev(a, "4", "a3"), ev(a, "5", "a4"))
+	tests := []struct {
+		after int64
+		limit int
+		want  []int64
+	}{
+		{0, 10, []int64{ids[0], ids[2], ids[3], ids[4]}},
+		{ids[0], 2, []int64{ids[2], ids[3]}}, // oldest first, unlike ConversationEvents
+		{ids[4], 10, nil},
+	}
+	for _, tt := range tests {
+		got, err := s.ConversationEventsAfter(t.Context(), a.Key(), tt.after, tt.limit)
+		must(t, "ConversationEventsAfter", err)
+		if !slices.Equal(eventIDs(got), tt.want) && !(len(got) == 0 && len(tt.want) == 0) {
+			t.Errorf("ConversationEventsAfter(after %d, limit %d) = %v, want %v", tt.after, tt.limit, eventIDs(got), tt.want)
+		}
+	}
+}
+
+func testProposalCategory(t *testing.T, s store.Store) {
+	p := newProposal("r1", 7)
+	p.Category = "refund"
+	_, _, err := s.ProposalCreate(t.Context(), p, nil)
+	must(t, "ProposalCreate", err)
+	got, err := s.ProposalPending(t.Context(), "r1", p.ConvKey)
+	must(t, "ProposalPending", err)
+	if got.Category != "refund" {
+		t.Fatalf("Category = %q, want refund", got.Category)
+	}
+}

@@ -1,0 +1,107 @@
+// Package teststore builds fresh, migrated stores for tests: a SQLite file
+// in a temporary directory, or a throwaway schema in the test PostgreSQL.
+package teststore
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"net/url"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/ticketbridge/ticketbridge/internal/store"
+	"github.com/ticketbridge/ticketbridge/internal/store/postgres"
+	"github.com/ticketbridge/ticketbridge/internal/store/sqlite"
+)
+
+// PostgresEnv names the variable holding the test database's DSN.
+const PostgresEnv = "TICKETBRIDGE_TEST_POSTGRES"
+
+// DefaultPostgresDSN is used when PostgresEnv is unset.
+const DefaultPostgresDSN = "postgres://postgres@127.0.0.1:5432/test?sslmode=disable"
+
+// PostgresDSN returns the test database's DSN.
+func PostgresDSN() string {
+	if dsn := os.Getenv(PostgresEnv); dsn != "" {
+		return dsn
+	}
+	return DefaultPostgresDSN
+}
+
+// SQLite returns a migrated store on a new file in t's temporary directory,
+// closed at cleanup.
+func SQLite(t testing.TB) *sqlite.Store {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	s, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "db", "ticketbridge.db"), nil)
+	if err != nil {
+		t.Fatalf("teststore: open sqlite: %v", err)
+	}
+	t.Cleanup(func() { _ = s.Close() })
+	if err := s.Migrate(ctx); err != nil {
+		t.Fatalf("teststore: migrate sqlite: %v", err)
+	}
+	return s
+}
+
+// Postgres returns a migrated store in a new schema "tb_test_<random>" of
+// the test database; the schema is dropped at cleanup. An unreachable
+// database fails the test: the backend is part of what is tested.
+func Postgres(t testing.TB) *postgres.Store {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	dsn := PostgresDSN()
+	var b [6]byte
+	_, _ = rand.Read(b[:])
+	schema := "tb_test_" + hex.EncodeToString(b[:])
+	s, err := postgres.Open(ctx, dsn, schema, nil)
+	if err != nil {
+		t.Fatalf("teststore: PostgreSQL at %s is not usable: %v\n"+
+			"Start one (e.g. `docker run -d -p 5432:5432 -e POSTGRES_HOST_AUTH_METHOD=trust -e POSTGRES_DB=test postgres:17`)"+
+			" or point %s at a database where the user may create schemas.", redact(dsn), err, PostgresEnv)
+	}
+	t.Cleanup(func() {
+		_ = s.Close()
+		dropSchema(t, dsn, schema)
+	})
+	if err := s.Migrate(ctx); err != nil {
+		t.Fatalf("teststore: migrate postgres schema %s: %v", schema, err)
+	}
+	return s
+}
+
+// redact hides a password in a URL-form DSN before it is printed.
+func redact(dsn string) string {
+	if u, err := url.Parse(dsn); err == nil && u.User != nil {
+		return u.Redacted()
+	}
+	return dsn
+}
+
+func dropSchema(t testing.TB, dsn, schema string) {
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	conn, err := pgx.Connect(ctx, dsn)
+	if err != nil {
+		t.Errorf("teststore: drop schema %s: %v", schema, err)
+		return
+	}
+	defer conn.Close(ctx)
+	if _, err := conn.Exec(ctx, "DROP SCHEMA IF EXISTS "+pgx.Identifier{schema}.Sanitize()+" CASCADE"); err != nil {
+		t.Errorf("teststore: drop schema %s: %v", schema, err)
+	}
+}
+
+// Each runs fn as the subtests "sqlite" and "postgres", each with a fresh
+// store.
+func Each(t *testing.T, fn func(t *testing.T, s store.Store)) {
+	t.Run("sqlite", func(t *testing.T) { fn(t, SQLite(t)) })
+	t.Run("postgres", func(t *testing.T) { fn(t, Postgres(t)) })
+}
