@@ -1,0 +1,184 @@
+package generic
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"time"
+
+	"github.com/ticketbridge/ticketbridge/internal/config"
+	"github.com/ticketbridge/ticketbridge/internal/core"
+	"github.com/ticketbridge/ticketbridge/internal/source"
+	"github.com/ticketbridge/ticketbridge/internal/stdwebhook"
+)
+
+// Type is the connector type name in the configuration.
+const Type = "generic"
+
+// defaultTimeout bounds a reply when Deps carries no HTTP client.
+const defaultTimeout = 10 * time.Second
+
+// Settings is the source's configuration entry.
+type Settings struct {
+	// Secret (whsec_…) verifies inbound requests. Required.
+	Secret string `yaml:"secret"`
+	// Secrets are further accepted keys, for rotating Secret.
+	Secrets []string `yaml:"secrets"`
+	// ReplyURL is where replies are posted; without it Post fails
+	// permanently.
+	ReplyURL string `yaml:"reply_url"`
+	// ReplySecret signs replies; default Secret.
+	ReplySecret string `yaml:"reply_secret"`
+	// Tolerance is the timestamp window either way; default 5m.
+	Tolerance time.Duration `yaml:"tolerance"`
+}
+
+// Source is a configured generic source.
+type Source struct {
+	id       string
+	verifier stdwebhook.Verifier
+	replyURL string
+	client   stdwebhook.Client
+	now      func() time.Time
+	log      *slog.Logger
+}
+
+var _ source.Source = (*Source)(nil)
+
+// Factory builds the source from its configuration entry.
+func Factory(c config.Connector, d source.Deps) (source.Source, error) {
+	var s Settings
+	if err := c.Decode(&s); err != nil {
+		return nil, err
+	}
+	return New(c.ID, s, d)
+}
+
+// New builds the source from typed settings. Problems name the key.
+func New(id string, s Settings, d source.Deps) (*Source, error) {
+	if s.Secret == "" {
+		return nil, errors.New("secret: required")
+	}
+	key, err := stdwebhook.ParseSecret(s.Secret)
+	if err != nil {
+		return nil, fmt.Errorf("secret: %w", err)
+	}
+	keys := []stdwebhook.Secret{key}
+	for i, extra := range s.Secrets {
+		k, err := stdwebhook.ParseSecret(extra)
+		if err != nil {
+			return nil, fmt.Errorf("secrets[%d]: %w", i, err)
+		}
+		keys = append(keys, k)
+	}
+	replyKey := key
+	if s.ReplySecret != "" {
+		if replyKey, err = stdwebhook.ParseSecret(s.ReplySecret); err != nil {
+			return nil, fmt.Errorf("reply_secret: %w", err)
+		}
+	}
+	if s.ReplyURL != "" {
+		u, err := url.Parse(s.ReplyURL)
+		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			return nil, errors.New("reply_url: must be an absolute http or https URL")
+		}
+	}
+	if s.Tolerance < 0 {
+		return nil, errors.New("tolerance: must not be negative")
+	}
+	if s.Tolerance == 0 {
+		s.Tolerance = stdwebhook.DefaultTolerance
+	}
+	if d.Now == nil {
+		d.Now = time.Now
+	}
+	if d.HTTP == nil {
+		d.HTTP = &http.Client{Timeout: defaultTimeout}
+	}
+	if d.Log == nil {
+		d.Log = slog.New(slog.DiscardHandler)
+	}
+	return &Source{
+		id:       id,
+		verifier: stdwebhook.Verifier{Keys: keys, Tolerance: s.Tolerance, Now: d.Now},
+		replyURL: s.ReplyURL,
+		client:   stdwebhook.Client{HTTP: d.HTTP, Key: replyKey, Now: d.Now},
+		now:      d.Now,
+		log:      d.Log,
+	}, nil
+}
+
+// ID is the configured source id.
+func (s *Source) ID() string { return s.id }
+
+// Verify checks the Standard Webhooks signature and timestamp window.
+func (s *Source) Verify(r *http.Request, body []byte) error {
+	_, err := s.verifier.Verify(r.Header, body)
+	return err
+}
+
+// Post sends a reply to the conversation; see the package doc.
+func (s *Source) Post(ctx context.Context, to core.ConversationRef, msg core.OutboundMessage) (core.PostedRef, error) {
+	const op = "post message"
+	if s.replyURL == "" {
+		return core.PostedRef{}, &core.CallError{Op: op, Permanent: true, Message: "reply_url is not configured"}
+	}
+	resp, err := s.client.Do(ctx, stdwebhook.Request{
+		Op:     op,
+		Method: http.MethodPost,
+		URL:    s.replyURL,
+		ID:     msg.Key,
+		Body: Reply{
+			Type:         "reply",
+			Conversation: Conversation{ID: to.Conversation, Thread: to.Thread},
+			Text:         msg.Text,
+			Prompt:       msg.Prompt,
+		},
+	})
+	if err != nil {
+		return core.PostedRef{}, err
+	}
+	var ans ReplyAnswer
+	// The answer's body is optional; an unreadable one still means posted.
+	if json.Unmarshal(resp.Body, &ans) == nil && ans.ID != "" {
+		return core.PostedRef{ID: ans.ID}, nil
+	}
+	return core.PostedRef{ID: resp.ID}, nil
+}
+
+// FetchAttachment downloads an attachment from the URL the event gave.
+// The URL is the chat system's own, so the request is not signed; a
+// customer needing auth there should hand out pre-signed URLs.
+func (s *Source) FetchAttachment(ctx context.Context, a core.Attachment) (io.ReadCloser, core.Attachment, error) {
+	const op = "fetch attachment"
+	u, err := url.Parse(a.URL)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") {
+		return nil, a, &core.CallError{Op: op, Permanent: true, Message: "attachment has no http(s) url"}
+	}
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, a.URL, nil)
+	if err != nil {
+		return nil, a, &core.CallError{Op: op, Permanent: true, Err: err}
+	}
+	resp, err := s.client.HTTP.Do(req)
+	if err != nil {
+		return nil, a, &core.CallError{Op: op, Err: err}
+	}
+	if resp.StatusCode != http.StatusOK {
+		data, _ := io.ReadAll(io.LimitReader(resp.Body, 4096))
+		resp.Body.Close()
+		return nil, a, core.ClassifyStatus(op, resp.StatusCode, stdwebhook.ErrorMessage(data),
+			stdwebhook.ParseRetryAfter(resp.Header.Get("Retry-After"), s.now()))
+	}
+	if ct := resp.Header.Get("Content-Type"); ct != "" && a.ContentType == "" {
+		a.ContentType = ct
+	}
+	if resp.ContentLength >= 0 && a.Size == 0 {
+		a.Size = resp.ContentLength
+	}
+	return resp.Body, a, nil
+}

@@ -1,0 +1,93 @@
+package stdwebhook
+
+import (
+	"crypto/hmac"
+	"encoding/base64"
+	"fmt"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/ticketbridge/ticketbridge/internal/core"
+)
+
+// maxSignatures bounds the work one request can ask of us; rotation needs
+// two or three entries, not hundreds.
+const maxSignatures = 16
+
+// Verifier checks Standard Webhooks headers against one or more keys
+// (several during a rotation).
+type Verifier struct {
+	Keys []Secret
+	// Tolerance is how far webhook-timestamp may be from Now, either way;
+	// zero means DefaultTolerance.
+	Tolerance time.Duration
+	// Now is the clock; nil means time.Now.
+	Now func() time.Time
+}
+
+// Verify authenticates a request and returns its webhook-id. Missing or
+// unreadable headers and signatures matching no key wrap
+// core.ErrBadSignature; a timestamp outside the window wraps core.ErrStale.
+// Entries of other versions than v1 are ignored.
+func (v *Verifier) Verify(h http.Header, body []byte) (string, error) {
+	id := h.Get(HeaderID)
+	tsText := h.Get(HeaderTimestamp)
+	sigs := h.Get(HeaderSignature)
+	switch {
+	case id == "":
+		return "", fmt.Errorf("%w: missing %s header", core.ErrBadSignature, HeaderID)
+	case tsText == "":
+		return "", fmt.Errorf("%w: missing %s header", core.ErrBadSignature, HeaderTimestamp)
+	case sigs == "":
+		return "", fmt.Errorf("%w: missing %s header", core.ErrBadSignature, HeaderSignature)
+	case len(v.Keys) == 0:
+		return "", fmt.Errorf("%w: no keys configured", core.ErrBadSignature)
+	}
+	ts, err := ParseTimestamp(tsText)
+	if err != nil {
+		return "", fmt.Errorf("%w: %w", core.ErrBadSignature, err)
+	}
+	// The window is checked before the MAC: it is cheap, and a replayed
+	// old request is refused without spending an HMAC per key on it.
+	tol := v.Tolerance
+	if tol <= 0 {
+		tol = DefaultTolerance
+	}
+	now := time.Now
+	if v.Now != nil {
+		now = v.Now
+	}
+	if d := now().Sub(ts); d > tol || d < -tol {
+		return "", fmt.Errorf("%w: %s is %s from now", core.ErrStale, HeaderTimestamp, d.Round(time.Second))
+	}
+
+	candidates := make([][]byte, 0, 2)
+	for i, entry := range strings.Fields(sigs) {
+		if i == maxSignatures {
+			break
+		}
+		version, sig, ok := strings.Cut(entry, ",")
+		if !ok || version != "v1" {
+			continue
+		}
+		raw, err := base64.StdEncoding.Strict().DecodeString(sig)
+		if err != nil {
+			continue
+		}
+		candidates = append(candidates, raw)
+	}
+	if len(candidates) == 0 {
+		return "", fmt.Errorf("%w: no v1 signature in header", core.ErrBadSignature)
+	}
+	unix := ts.Unix()
+	for _, key := range v.Keys {
+		want := mac(key, id, unix, body)
+		for _, got := range candidates {
+			if hmac.Equal(got, want) {
+				return id, nil
+			}
+		}
+	}
+	return "", fmt.Errorf("%w: no signature matches", core.ErrBadSignature)
+}
