@@ -1,0 +1,100 @@
+package main
+
+import (
+	"fmt"
+	"strconv"
+	"text/tabwriter"
+
+	"github.com/schollz/progressbar/v3"
+	"github.com/spf13/cobra"
+
+	"github.com/ticketbridge/ticketbridge/internal/jobs"
+)
+
+func dlqCmd() *cobra.Command {
+	cmd := &cobra.Command{Use: "dlq", Short: "Inspect and replay dead letters (jobs that failed for good)"}
+	list := &cobra.Command{
+		Use:   "list",
+		Short: "List dead letters, newest first",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			cfg, err := loadConfig(cmd)
+			if err != nil {
+				return err
+			}
+			st, q, err := openStore(cmd.Context(), cfg)
+			if err != nil {
+				return err
+			}
+			defer st.Close()
+			limit, _ := cmd.Flags().GetInt("limit")
+			rows, err := jobs.DeadLetters(cmd.Context(), q, limit)
+			if err != nil {
+				return err
+			}
+			tw := tabwriter.NewWriter(cmd.OutOrStdout(), 0, 4, 2, ' ', 0)
+			fmt.Fprintln(tw, "ID\tKIND\tSTATE\tATTEMPTS\tCREATED\tLAST ERROR")
+			for _, d := range jobs.Describe(rows) {
+				fmt.Fprintf(tw, "%d\t%s\t%s\t%d\t%s\t%s\n", d.ID, d.Kind, d.State, d.Attempts, d.CreatedAt.Format("2006-01-02 15:04:05"), d.Error)
+			}
+			return tw.Flush()
+		},
+	}
+	list.Flags().Int("limit", 100, "how many to show")
+	replay := &cobra.Command{
+		Use:   "replay ID|--all",
+		Short: "Make dead letters run again with fresh attempts",
+		Args:  cobra.MaximumNArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			all, _ := cmd.Flags().GetBool("all")
+			if all == (len(args) == 1) {
+				return fmt.Errorf("give one job ID or --all")
+			}
+			cfg, err := loadConfig(cmd)
+			if err != nil {
+				return err
+			}
+			st, q, err := openStore(cmd.Context(), cfg)
+			if err != nil {
+				return err
+			}
+			defer st.Close()
+			var ids []int64
+			if all {
+				rows, err := jobs.DeadLetters(cmd.Context(), q, 1_000_000)
+				if err != nil {
+					return err
+				}
+				for _, r := range rows {
+					ids = append(ids, r.ID)
+				}
+			} else {
+				id, err := strconv.ParseInt(args[0], 10, 64)
+				if err != nil {
+					return fmt.Errorf("job ID %q is not a number", args[0])
+				}
+				ids = []int64{id}
+			}
+			var bar *progressbar.ProgressBar
+			if len(ids) > 1 {
+				bar = progressbar.NewOptions(len(ids), progressbar.OptionSetWriter(cmd.ErrOrStderr()), progressbar.OptionSetDescription("replaying"), progressbar.OptionShowCount())
+			}
+			for _, id := range ids {
+				if err := jobs.Replay(cmd.Context(), q, id); err != nil {
+					return err
+				}
+				if bar != nil {
+					_ = bar.Add(1)
+				}
+			}
+			fmt.Fprintf(cmd.OutOrStdout(), "replayed %d job(s)\n", len(ids))
+			return nil
+		},
+	}
+	replay.Flags().Bool("all", false, "replay every dead letter")
+	for _, c := range []*cobra.Command{list, replay} {
+		addConfigFlag(c)
+		cmd.AddCommand(c)
+	}
+	return cmd
+}

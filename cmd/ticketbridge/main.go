@@ -1,0 +1,34 @@
+// Command ticketbridge turns IM conversations into tickets and ticket
+// progress back into the conversation. See README.md.
+package main
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"os/signal"
+	"syscall"
+
+	"github.com/spf13/cobra"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	err := newRoot().ExecuteContext(ctx)
+	stop()
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "ticketbridge:", err)
+		os.Exit(1)
+	}
+}
+
+func newRoot() *cobra.Command {
+	root := &cobra.Command{
+		Use:           "ticketbridge",
+		Short:         "Turn chat conversations into tickets and ticket progress back into the chat",
+		SilenceUsage:  true,
+		SilenceErrors: true,
+	}
+	root.AddCommand(serveCmd(), demoCmd(), configCmd(), rulesCmd(), sendCmd(), dlqCmd(), deskCmd())
+	return root
+}

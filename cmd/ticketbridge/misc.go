@@ -1,0 +1,102 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/ticketbridge/ticketbridge/internal/app"
+	"github.com/ticketbridge/ticketbridge/internal/config"
+	"github.com/ticketbridge/ticketbridge/internal/rules"
+)
+
+func printDevBanner(cmd *cobra.Command, cfg *config.Config, addr string) {
+	out := cmd.ErrOrStderr()
+	fmt.Fprintf(out, "ticketbridge is running on the embedded default (SQLite in %s, local desk).\n", dataDir)
+	for _, s := range cfg.Sources {
+		var secret struct {
+			Secret string `yaml:"secret"`
+		}
+		_ = s.Decode(&secret)
+		fmt.Fprintf(out, "  chat webhook:  POST http://%s/hooks/im/%s\n", addr, s.ID)
+		fmt.Fprintf(out, "  its secret:    %s   (development only; kept in %s/dev-secret)\n", secret.Secret, dataDir)
+	}
+	for _, t := range cfg.Admin.Tokens {
+		fmt.Fprintf(out, "  admin token:   %s   (kept in %s/dev-admin-token)\n", t.Token, dataDir)
+	}
+	fmt.Fprintf(out, "  try:           ticketbridge send --text 'I was charged twice for my order'\n")
+}
+
+func joinErr(errs ...error) error { return errors.Join(errs...) }
+
+func configCmd() *cobra.Command {
+	cmd := &cobra.Command{Use: "config", Short: "Work with configuration files"}
+	cmd.AddCommand(&cobra.Command{
+		Use:   "check FILE",
+		Short: "Report every problem in a configuration file as file:line: field: message",
+		Args:  cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			cfg, err := config.Load(args[0])
+			var ps config.Problems
+			if errors.As(err, &ps) {
+				return reportProblems(cmd, ps)
+			}
+			if err != nil {
+				return err
+			}
+			if ps := app.Check(cfg); len(ps) > 0 {
+				return reportProblems(cmd, ps)
+			}
+			fmt.Fprintf(cmd.OutOrStdout(), "%s: ok (%d sources, %d sinks, %d routes)\n", args[0], len(cfg.Sources), len(cfg.Sinks), len(cfg.Routes))
+			return nil
+		},
+	})
+	return cmd
+}
+
+func reportProblems(cmd *cobra.Command, ps config.Problems) error {
+	for _, p := range ps {
+		fmt.Fprintln(cmd.OutOrStdout(), p.String())
+	}
+	return fmt.Errorf("%d problem(s) in the configuration", len(ps))
+}
+
+func rulesCmd() *cobra.Command {
+	cmd := &cobra.Command{Use: "rules", Short: "Try the routing rules"}
+	eval := &cobra.Command{
+		Use:   "eval",
+		Short: "Read JSON lines {text, conversation, sender} on stdin; write one decision per line",
+		Long: `Reads JSON lines such as {"text":"I was charged twice","conversation":"c1","sender":"u1"}
+and writes one JSON line per input line, in order, with decision (none|propose|create|append),
+route and rule. It runs the same rules code the server runs and changes nothing.
+Without --config it uses the default rule pack.`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			var cfg *config.Config
+			path, _ := cmd.Flags().GetString("config")
+			if path != "" {
+				c, err := config.Load(path)
+				if err != nil {
+					return err
+				}
+				cfg = c
+			} else {
+				cfg = config.Default(dataDir)
+			}
+			engine, ferrs := rules.Compile(cfg.Routes)
+			if len(ferrs) > 0 {
+				var ps config.Problems
+				for _, fe := range ferrs {
+					ps = append(ps, cfg.Problem(fe.Field, fe.Message))
+				}
+				return reportProblems(cmd, ps)
+			}
+			return rules.EvalStream(engine, cmd.InOrStdin(), cmd.OutOrStdout(), time.Now)
+		},
+	}
+	addConfigFlag(eval)
+	cmd.AddCommand(eval)
+	return cmd
+}

@@ -1,0 +1,48 @@
+package main
+
+import (
+	"fmt"
+	"net"
+	"os"
+
+	"github.com/spf13/cobra"
+
+	"github.com/ticketbridge/ticketbridge/internal/app"
+)
+
+func serveCmd() *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "serve",
+		Short: "Run the service (with no --config: SQLite under ./data, the local desk, one generic source)",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			ctx := cmd.Context()
+			cfg, err := loadConfig(cmd)
+			if err != nil {
+				return err
+			}
+			log := newLogger(cfg.Log, os.Stderr)
+			a, err := app.New(ctx, cfg, app.Options{Log: log})
+			if err != nil {
+				return err
+			}
+			ln, err := net.Listen("tcp", cfg.Server.Listen)
+			if err != nil {
+				a.Close(ctx)
+				return fmt.Errorf("listen on %s: %w", cfg.Server.Listen, err)
+			}
+			if err := a.Start(ctx); err != nil {
+				a.Close(ctx)
+				return err
+			}
+			if cfg.File == "" {
+				printDevBanner(cmd, cfg, ln.Addr().String())
+			}
+			log.Info("ticketbridge listening", "addr", ln.Addr().String(), "storage", cfg.Storage.Driver)
+			serveErr := a.Serve(ctx, ln)
+			return joinErr(serveErr, a.Close(cmd.Context()))
+		},
+	}
+	addConfigFlag(cmd)
+	return cmd
+}

@@ -1,0 +1,99 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/riverqueue/river"
+	"github.com/spf13/cobra"
+
+	"github.com/ticketbridge/ticketbridge/internal/app"
+	"github.com/ticketbridge/ticketbridge/internal/config"
+	"github.com/ticketbridge/ticketbridge/internal/stdwebhook"
+	"github.com/ticketbridge/ticketbridge/internal/store"
+)
+
+// dataDir holds the embedded default's database and development secrets.
+const dataDir = "./data"
+
+// loadConfig reads --config, or builds the embedded default with its
+// development secrets (made once and kept under ./data).
+func loadConfig(cmd *cobra.Command) (*config.Config, error) {
+	path, _ := cmd.Flags().GetString("config")
+	if path != "" {
+		return config.Load(path)
+	}
+	return defaultConfig()
+}
+
+func defaultConfig() (*config.Config, error) {
+	cfg := config.Default(dataDir)
+	secret, err := devSecret(filepath.Join(dataDir, "dev-secret"), stdwebhook.NewSecret)
+	if err != nil {
+		return nil, err
+	}
+	token, err := devSecret(filepath.Join(dataDir, "dev-admin-token"), func() (string, error) {
+		s, err := stdwebhook.NewSecret()
+		return "tb_" + strings.TrimPrefix(s, "whsec_"), err
+	})
+	if err != nil {
+		return nil, err
+	}
+	for i := range cfg.Sources {
+		cfg.Sources[i].Set("secret", secret)
+	}
+	cfg.Admin.Tokens = []config.Token{{Name: "dev", Token: token, Scopes: []string{"admin"}}}
+	return cfg, nil
+}
+
+// devSecret reads a development secret from path, making it first.
+func devSecret(path string, make func() (string, error)) (string, error) {
+	if b, err := os.ReadFile(path); err == nil {
+		return strings.TrimSpace(string(b)), nil
+	}
+	s, err := make()
+	if err != nil {
+		return "", fmt.Errorf("make development secret: %w", err)
+	}
+	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
+		return "", fmt.Errorf("create data directory: %w", err)
+	}
+	if err := os.WriteFile(path, []byte(s+"\n"), 0o600); err != nil {
+		return "", fmt.Errorf("save development secret: %w", err)
+	}
+	return s, nil
+}
+
+func newLogger(cfg config.Log, w io.Writer) *slog.Logger {
+	var level slog.Level
+	_ = level.UnmarshalText([]byte(cfg.Level))
+	opts := &slog.HandlerOptions{Level: level}
+	if cfg.Format == "text" {
+		return slog.New(slog.NewTextHandler(w, opts))
+	}
+	return slog.New(slog.NewJSONHandler(w, opts))
+}
+
+// openStore opens the configured store with an insert-only job client,
+// for commands that act on the database without running workers.
+func openStore(ctx context.Context, cfg *config.Config) (store.Store, store.Queue, error) {
+	st, err := app.OpenStore(ctx, cfg.Storage, slog.New(slog.DiscardHandler))
+	if err != nil {
+		return nil, nil, err
+	}
+	q, err := st.Queue(&river.Config{})
+	if err != nil {
+		st.Close()
+		return nil, nil, fmt.Errorf("build job client: %w", err)
+	}
+	return st, q, nil
+}
+
+func addConfigFlag(cmd *cobra.Command) {
+	cmd.Flags().StringP("config", "c", "", "YAML configuration file (default: the embedded default under ./data)")
+}

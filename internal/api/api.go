@@ -1,0 +1,272 @@
+package api
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/ticketbridge/ticketbridge/internal/config"
+	"github.com/ticketbridge/ticketbridge/internal/core"
+	"github.com/ticketbridge/ticketbridge/internal/jobs"
+	"github.com/ticketbridge/ticketbridge/internal/sink/local"
+	"github.com/ticketbridge/ticketbridge/internal/store"
+)
+
+// Submitter stores inbound events durably (the ingress group-commit writer).
+type Submitter interface {
+	Submit(ctx context.Context, events []core.Event) ([]bool, error)
+}
+
+// API serves /api/v1.
+type API struct {
+	Tokens *Tokens
+	Store  store.Store
+	Queue  store.Queue
+	Writer Submitter
+	Routes []config.Route
+	// Desk is the local ticket desk, nil when no local sink is configured.
+	// Several local sinks would share one table, so one serves them all.
+	Desk    *local.Desk
+	Sources map[string]bool
+	Now     func() time.Time
+}
+
+// Register adds the API's routes to mux.
+func (a *API) Register(mux *http.ServeMux) {
+	t := a.Tokens
+	mux.HandleFunc("POST /api/v1/tickets", t.require(ScopeOperate, a.createTicket))
+	mux.HandleFunc("GET /api/v1/desk/tickets", t.require(ScopeRead, a.deskList))
+	mux.HandleFunc("GET /api/v1/desk/tickets/{key}", t.require(ScopeRead, a.deskShow))
+	mux.HandleFunc("POST /api/v1/desk/tickets/{key}/comments", t.require(ScopeOperate, a.deskComment))
+	mux.HandleFunc("POST /api/v1/desk/tickets/{key}/status", t.require(ScopeOperate, a.deskStatus))
+	mux.HandleFunc("GET /api/v1/dead-letters", t.require(ScopeRead, a.deadLetters))
+	mux.HandleFunc("POST /api/v1/dead-letters/{id}/replay", t.require(ScopeOperate, a.replay))
+	mux.HandleFunc("GET /api/v1/dry-runs", t.require(ScopeRead, a.dryRuns))
+}
+
+// TicketRequest is the body of POST /api/v1/tickets: open a ticket for a
+// conversation as if its members had typed the route's command.
+type TicketRequest struct {
+	Source       string      `json:"source"`
+	Conversation string      `json:"conversation"`
+	Thread       string      `json:"thread,omitempty"`
+	Text         string      `json:"text"`
+	Sender       core.Sender `json:"sender"`
+}
+
+func (a *API) createTicket(w http.ResponseWriter, r *http.Request) {
+	var req TicketRequest
+	if err := decode(r, &req); err != nil {
+		writeError(w, http.StatusBadRequest, err.Error())
+		return
+	}
+	switch {
+	case !a.Sources[req.Source]:
+		writeError(w, http.StatusNotFound, fmt.Sprintf("unknown source %q", req.Source))
+		return
+	case req.Conversation == "":
+		writeError(w, http.StatusBadRequest, "conversation is required")
+		return
+	case req.Text == "":
+		writeError(w, http.StatusBadRequest, "text is required")
+		return
+	}
+	command := a.commandFor(req.Source)
+	if command == "" {
+		writeError(w, http.StatusUnprocessableEntity, fmt.Sprintf("no route takes commands from source %q", req.Source))
+		return
+	}
+	if req.Sender.ID == "" {
+		req.Sender.ID = "api"
+	}
+	if req.Sender.Role == "" {
+		req.Sender.Role = core.RoleAgent
+	}
+	id := r.Header.Get("Idempotency-Key")
+	if id == "" {
+		id = randomID()
+	}
+	ev := core.Event{
+		Source: req.Source, EventID: "api:" + id, Kind: core.KindCommand,
+		Conversation: core.ConversationRef{Source: req.Source, Conversation: req.Conversation, Thread: req.Thread},
+		Sender:       req.Sender, Time: a.Now(), Text: req.Text, Command: command,
+		Meta: map[string]any{"via": "api"},
+	}
+	ev.Raw, _ = json.Marshal(req)
+	accepted, err := a.Writer.Submit(r.Context(), []core.Event{ev})
+	if err != nil {
+		writeError(w, http.StatusServiceUnavailable, "could not store the request; retry")
+		return
+	}
+	writeJSON(w, http.StatusAccepted, map[string]any{"event_id": ev.EventID, "duplicate": !accepted[0]})
+}
+
+func (a *API) commandFor(src string) string {
+	for _, r := range a.Routes {
+		for _, s := range r.Sources {
+			if s == src && r.Trigger.Command != "" {
+				return r.Trigger.Command
+			}
+		}
+	}
+	return ""
+}
+
+func (a *API) deskList(w http.ResponseWriter, r *http.Request) {
+	limit, _ := strconv.Atoi(r.URL.Query().Get("limit"))
+	if limit <= 0 || limit > 1000 {
+		limit = 100
+	}
+	ts, err := a.Store.DeskList(r.Context(), r.URL.Query().Get("status"), limit)
+	if err != nil {
+		writeError(w, http.StatusInternalServerError, err.Error())
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"tickets": ts})
+}
+
+func (a *API) deskShow(w http.ResponseWriter, r *http.Request) {
+	key := r.PathValue("key")
+	t, err := a.Store.DeskGet(r.Context(), key)
+	if err != nil {
+		writeStoreError(w, err)
+		return
+	}
+	cs, err := a.Store.DeskComments(r.Context(), key)
+	if err != nil {
+		writeStoreError(w, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"ticket": t, "comments": cs})
+}
+
+func (a *API) desk() (*local.Desk, error) {
+	if a.Desk == nil {
+		return nil, errors.New("no local sink is configured")
+	}
+	return a.Desk, nil
+}
+
+func (a *API) deskComment(w http.ResponseWriter, r *http.Request) {
+	var req struct {
+		Author string `json:"author"`
+		Body   string `json:"body"`
+		Public *bool  `json:"public"`
+	}
+	if err := decode(r, &req); err != nil {
+		writeError(w, http.StatusBadRequest, err.Error())
+		return
+	}
+	d, err := a.desk()
+	if err != nil {
+		writeError(w, http.StatusNotFound, err.Error())
+		return
+	}
+	public := req.Public == nil || *req.Public
+	if req.Author == "" {
+		req.Author = "agent"
+	}
+	c, err := d.AgentComment(r.Context(), r.PathValue("key"), req.Author, req.Body, public)
+	if err != nil {
+		writeStoreError(w, err)
+		return
+	}
+	writeJSON(w, http.StatusCreated, c)
+}
+
+func (a *API) deskStatus(w http.ResponseWriter, r *http.Request) {
+	var req struct {
+		Status string `json:"status"`
+	}
+	if err := decode(r, &req); err != nil {
+		writeError(w, http.StatusBadRequest, err.Error())
+		return
+	}
+	d, err := a.desk()
+	if err != nil {
+		writeError(w, http.StatusNotFound, err.Error())
+		return
+	}
+	prev, err := d.SetStatus(r.Context(), r.PathValue("key"), req.Status)
+	if err != nil {
+		writeStoreError(w, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]string{"previous": prev, "status": req.Status})
+}
+
+func (a *API) deadLetters(w http.ResponseWriter, r *http.Request) {
+	rows, err := jobs.DeadLetters(r.Context(), a.Queue, 200)
+	if err != nil {
+		writeError(w, http.StatusInternalServerError, err.Error())
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"dead_letters": jobs.Describe(rows)})
+}
+
+func (a *API) replay(w http.ResponseWriter, r *http.Request) {
+	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
+	if err != nil {
+		writeError(w, http.StatusBadRequest, "job id must be a number")
+		return
+	}
+	if err := jobs.Replay(r.Context(), a.Queue, id); err != nil {
+		writeError(w, http.StatusConflict, err.Error())
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"replayed": id})
+}
+
+func (a *API) dryRuns(w http.ResponseWriter, r *http.Request) {
+	ds, err := a.Store.DryRuns(r.Context(), 200)
+	if err != nil {
+		writeError(w, http.StatusInternalServerError, err.Error())
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"dry_runs": ds})
+}
+
+func decode(r *http.Request, v any) error {
+	dec := json.NewDecoder(io.LimitReader(r.Body, 1<<20))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(v); err != nil {
+		return fmt.Errorf("malformed body: %w", err)
+	}
+	return nil
+}
+
+func writeStoreError(w http.ResponseWriter, err error) {
+	if errors.Is(err, store.ErrNotFound) {
+		writeError(w, http.StatusNotFound, err.Error())
+		return
+	}
+	if strings.Contains(err.Error(), "unknown status") || strings.Contains(err.Error(), "empty") {
+		writeError(w, http.StatusBadRequest, err.Error())
+		return
+	}
+	writeError(w, http.StatusInternalServerError, err.Error())
+}
+
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	_ = json.NewEncoder(w).Encode(v)
+}
+
+func writeError(w http.ResponseWriter, status int, msg string) {
+	writeJSON(w, status, map[string]string{"error": msg})
+}
+
+func randomID() string {
+	b := make([]byte, 12)
+	_, _ = rand.Read(b)
+	return hex.EncodeToString(b)
+}

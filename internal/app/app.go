@@ -1,0 +1,239 @@
+// Package app wires ticketbridge together from a Config: storage, the job
+// queue, connectors, rules, ingress and the admin API. Nothing here is
+// global; tests and the demo run several apps in one process.
+package app
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"time"
+
+	"github.com/ticketbridge/ticketbridge/internal/api"
+	"github.com/ticketbridge/ticketbridge/internal/config"
+	"github.com/ticketbridge/ticketbridge/internal/core"
+	"github.com/ticketbridge/ticketbridge/internal/ingress"
+	"github.com/ticketbridge/ticketbridge/internal/jobs"
+	"github.com/ticketbridge/ticketbridge/internal/metrics"
+	"github.com/ticketbridge/ticketbridge/internal/rules"
+	"github.com/ticketbridge/ticketbridge/internal/sink"
+	"github.com/ticketbridge/ticketbridge/internal/sink/local"
+	"github.com/ticketbridge/ticketbridge/internal/source"
+	"github.com/ticketbridge/ticketbridge/internal/store"
+)
+
+// Options are what the caller provides beside the config.
+type Options struct {
+	Log  *slog.Logger
+	Now  func() time.Time
+	HTTP *http.Client
+}
+
+// App is one running ticketbridge.
+type App struct {
+	Config  *config.Config
+	Store   store.Store
+	Queue   store.Queue
+	Metrics *metrics.Metrics
+	Deps    *jobs.Deps
+	Writer  *ingress.Writer
+	Desk    *local.Desk
+	Handler http.Handler
+	log     *slog.Logger
+}
+
+// Check builds everything a config describes that can be built without
+// opening storage and returns every problem found, with its line.
+func Check(cfg *config.Config) config.Problems {
+	_, _, _, problems := build(cfg, nil, Options{Now: time.Now, HTTP: http.DefaultClient, Log: slog.New(slog.DiscardHandler)})
+	return problems
+}
+
+func build(cfg *config.Config, st store.Store, opts Options) (*rules.Engine, map[string]source.Source, map[string]sink.Sink, config.Problems) {
+	var problems config.Problems
+	engine, ferrs := rules.Compile(cfg.Routes)
+	for _, fe := range ferrs {
+		problems = append(problems, cfg.Problem(fe.Field, fe.Message))
+	}
+	sources := map[string]source.Source{}
+	reg := Sources()
+	for _, c := range cfg.Sources {
+		s, err := reg.Build(c, source.Deps{HTTP: opts.HTTP, Now: opts.Now, Log: opts.Log.With("source", c.ID)})
+		if err != nil {
+			problems = append(problems, connectorProblems(cfg, c, err)...)
+			continue
+		}
+		sources[c.ID] = s
+	}
+	sinks := map[string]sink.Sink{}
+	sreg := Sinks(st)
+	for _, c := range cfg.Sinks {
+		s, err := sreg.Build(c, sink.Deps{HTTP: opts.HTTP, Now: opts.Now, Log: opts.Log.With("sink", c.ID)})
+		if err != nil {
+			problems = append(problems, connectorProblems(cfg, c, err)...)
+			continue
+		}
+		sinks[c.ID] = s
+	}
+	return engine, sources, sinks, problems
+}
+
+// connectorProblems keeps a connector's own located problems and places
+// any other error at the connector's entry.
+func connectorProblems(cfg *config.Config, c config.Connector, err error) config.Problems {
+	var ps config.Problems
+	if errors.As(err, &ps) {
+		return ps
+	}
+	var p config.Problem
+	if errors.As(err, &p) {
+		return config.Problems{p}
+	}
+	return config.Problems{cfg.Problem(c.Field(), err.Error())}
+}
+
+// New opens storage and builds the app; Start runs its workers.
+func New(ctx context.Context, cfg *config.Config, opts Options) (*App, error) {
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
+	if opts.HTTP == nil {
+		opts.HTTP = &http.Client{Timeout: 30 * time.Second}
+	}
+	if opts.Log == nil {
+		opts.Log = slog.New(slog.DiscardHandler)
+	}
+	if ps := Check(cfg); len(ps) > 0 {
+		return nil, ps
+	}
+	st, err := OpenStore(ctx, cfg.Storage, opts.Log)
+	if err != nil {
+		return nil, err
+	}
+	a, err := assemble(cfg, st, opts)
+	if err != nil {
+		st.Close()
+		return nil, err
+	}
+	return a, nil
+}
+
+func assemble(cfg *config.Config, st store.Store, opts Options) (*App, error) {
+	engine, sources, sinks, problems := build(cfg, st, opts)
+	if len(problems) > 0 {
+		return nil, problems
+	}
+	a := &App{Config: cfg, Store: st, log: opts.Log}
+	a.Metrics = metrics.New(a.deadLetters)
+	routes := map[string]config.Route{}
+	for _, r := range cfg.Routes {
+		routes[r.Name] = r
+	}
+	for id, s := range sinks {
+		if d, ok := s.(*local.Desk); ok && a.Desk == nil {
+			a.Desk = d
+		}
+		sinks[id] = sink.Instrument(s, a.Metrics.SinkDuration, opts.Now)
+	}
+	a.Deps = &jobs.Deps{Store: st, Rules: engine, Routes: routes, Sources: sources, Sinks: sinks, Metrics: a.Metrics, Log: opts.Log, Now: opts.Now}
+	q, err := st.Queue(jobs.RiverConfig(cfg.Jobs, a.Deps))
+	if err != nil {
+		return nil, fmt.Errorf("build job queue: %w", err)
+	}
+	a.Queue, a.Deps.Queue = q, q
+	a.Writer = ingress.NewWriter(st, func(ids []int64) store.Jobs {
+		return store.Jobs{jobs.Insert(jobs.ProcessArgs{EventIDs: ids})}
+	}, func(n int) { a.Metrics.IngestBatch.Observe(float64(n)) })
+	a.Handler = a.routes(sources, sinks, opts)
+	return a, nil
+}
+
+func (a *App) routes(sources map[string]source.Source, sinks map[string]sink.Sink, opts Options) http.Handler {
+	mux := http.NewServeMux()
+	(&ingress.Handler{
+		Sources: sources, Sinks: sinks, Writer: a.Writer, Store: a.Store,
+		TicketJobs: func(fresh []core.TicketEvent) store.Jobs {
+			out := make(store.Jobs, 0, len(fresh))
+			for _, ev := range fresh {
+				out = append(out, jobs.Insert(jobs.TicketEventArgs{Event: ev}))
+			}
+			return out
+		},
+		MaxBody: a.Config.Server.MaxBodyBytes, Metrics: a.Metrics, Log: opts.Log,
+	}).Register(mux)
+	known := map[string]bool{}
+	for id := range sources {
+		known[id] = true
+	}
+	(&api.API{
+		Tokens: api.NewTokens(a.Config.Admin.Tokens), Store: a.Store, Queue: a.Queue, Writer: a.Writer,
+		Routes: a.Config.Routes, Desk: a.Desk, Sources: known, Now: opts.Now,
+	}).Register(mux)
+	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
+		w.Write([]byte("ok\n"))
+	})
+	mux.HandleFunc("GET /readyz", a.ready)
+	mux.Handle("GET /metrics", a.Metrics.Handler())
+	return ingress.RequestID(opts.Log, mux)
+}
+
+// ready answers 200 when the store and the job queue answer.
+func (a *App) ready(w http.ResponseWriter, r *http.Request) {
+	ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
+	defer cancel()
+	if err := a.Store.Ping(ctx); err != nil {
+		http.Error(w, "store: "+err.Error(), http.StatusServiceUnavailable)
+		return
+	}
+	if _, err := jobs.DeadLetters(ctx, a.Queue, 1); err != nil {
+		http.Error(w, "queue: "+err.Error(), http.StatusServiceUnavailable)
+		return
+	}
+	w.Write([]byte("ready\n"))
+}
+
+func (a *App) deadLetters() float64 {
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+	defer cancel()
+	n, err := jobs.CountDeadLetters(ctx, a.Queue, 100000)
+	if err != nil {
+		a.log.Warn("count dead letters", "error", err)
+	}
+	return float64(n)
+}
+
+// Start starts the job workers.
+func (a *App) Start(ctx context.Context) error {
+	if err := a.Queue.Start(ctx); err != nil {
+		return fmt.Errorf("start job queue: %w", err)
+	}
+	return nil
+}
+
+// Serve answers HTTP on ln until ctx ends, then shuts down gracefully.
+func (a *App) Serve(ctx context.Context, ln net.Listener) error {
+	srv := &http.Server{Handler: a.Handler, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 30 * time.Second}
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+	}
+	shut, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	return srv.Shutdown(shut)
+}
+
+// Close stops the workers (letting running jobs finish briefly), the
+// writer and the store.
+func (a *App) Close(ctx context.Context) error {
+	stop, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+	defer cancel()
+	qerr := a.Queue.Stop(stop)
+	a.Writer.Close()
+	return errors.Join(qerr, a.Store.Close())
+}

@@ -1,0 +1,48 @@
+package app
+
+import (
+	"time"
+
+	"github.com/ticketbridge/ticketbridge/internal/config"
+	"github.com/ticketbridge/ticketbridge/internal/core"
+	"github.com/ticketbridge/ticketbridge/internal/jobs"
+	"github.com/ticketbridge/ticketbridge/internal/sink"
+	genericsink "github.com/ticketbridge/ticketbridge/internal/sink/generic"
+	"github.com/ticketbridge/ticketbridge/internal/sink/local"
+	"github.com/ticketbridge/ticketbridge/internal/source"
+	genericsource "github.com/ticketbridge/ticketbridge/internal/source/generic"
+	"github.com/ticketbridge/ticketbridge/internal/store"
+)
+
+// Sources is the one list of chat connector types.
+func Sources() *source.Registry {
+	r := source.NewRegistry()
+	r.Add("generic", genericsource.Factory)
+	return r
+}
+
+// Sinks is the one list of ticket connector types. The local desk keeps
+// its tickets in our own database, so it needs the store (nil in
+// `config check`, where nothing is opened).
+func Sinks(st store.Store) *sink.Registry {
+	r := sink.NewRegistry()
+	r.Add("generic", genericsink.Factory)
+	r.Add("local", func(c config.Connector, d sink.Deps) (sink.Sink, error) {
+		if err := c.Decode(&struct{}{}); err != nil {
+			return nil, err
+		}
+		return local.New(c.ID, st, emitTicketEvent, d.Now), nil
+	})
+	return r
+}
+
+// emitTicketEvent is how the local desk announces its changes: the same
+// job a ticket webhook would produce.
+func emitTicketEvent(ev core.TicketEvent) store.Jobs {
+	return store.Jobs{jobs.Insert(jobs.TicketEventArgs{Event: ev})}
+}
+
+// NewDesk returns the local desk on st, announcing its changes as jobs.
+func NewDesk(id string, st store.Store) *local.Desk {
+	return local.New(id, st, emitTicketEvent, time.Now)
+}

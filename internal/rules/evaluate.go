@@ -1,0 +1,213 @@
+package rules
+
+import (
+	"fmt"
+	"hash/fnv"
+	"strings"
+
+	"github.com/ticketbridge/ticketbridge/internal/core"
+)
+
+// Evaluate returns one Decision per route whose Sources include
+// ev.Source, in route order.
+//
+// Per route, in this order: bots are ignored; a yes or no answers a
+// pending proposal; a command creates (unless already linked); a linked
+// conversation appends; otherwise keywords and the rule pack decide.
+// Rollout applies to commands, keywords and the pack, never to follow-ups
+// or to answers of a proposal the route already made.
+func (e *Engine) Evaluate(ev core.Event, st State) []Decision {
+	var out []Decision
+	for _, r := range e.routes {
+		if !r.Serves(ev.Source) {
+			continue
+		}
+		d := r.evaluate(ev, st)
+		d.Route = r.Config.Name
+		d.DryRun = r.dryRun
+		out = append(out, d)
+	}
+	return out
+}
+
+func none(reason string) Decision { return Decision{Kind: KindNone, Reason: reason} }
+
+func (r *Route) evaluate(ev core.Event, st State) Decision {
+	if ev.Sender.Role == core.RoleBot {
+		return none("bot")
+	}
+	link, linked := st.Links[r.Config.Name]
+	// A closed link no longer takes follow-ups: the next request is new.
+	linked = linked && link.State != core.StateClosed
+	prop, pending := st.Proposals[r.Config.Name]
+	expired := pending && st.Now.After(prop.ExpiresAt)
+
+	ans := answerOther
+	switch {
+	case ev.Kind == core.KindCommand && ev.Action == core.ActionConfirm:
+		ans = answerYes
+	case ev.Kind == core.KindCommand && ev.Action == core.ActionReject:
+		ans = answerNo
+	case ev.Kind == core.KindMessage:
+		ans = answerOf(ev.Text)
+	}
+	if pending && ans != answerOther {
+		rule := prop.Rule
+		if rule == "" {
+			rule = RuleConfirm
+		}
+		d := Decision{Kind: KindNone, Rule: rule, Category: prop.Category}
+		switch {
+		case expired:
+			d.Proposal, d.Reason = ProposalExpired, "proposal expired"
+		case ans == answerYes:
+			d.Kind, d.Proposal, d.Reason = KindCreate, ProposalAccepted, "confirmed"
+		default:
+			d.Proposal, d.Reason = ProposalRejected, "declined"
+		}
+		return d
+	}
+	if ev.Kind == core.KindCommand && ev.Action != "" {
+		return none("no pending proposal")
+	}
+
+	if r.isCommand(ev) {
+		d := Decision{Kind: KindCreate, Rule: RuleCommand, Reason: "/" + r.command + " command"}
+		switch {
+		case linked:
+			d.Kind, d.Reason = KindNone, "already linked"
+		case !r.inRollout(ev):
+			d.Kind, d.Reason = KindNone, "outside rollout"
+		}
+		return d
+	}
+	if ev.Kind == core.KindCommand {
+		return none(fmt.Sprintf("unknown command %q", ev.Command))
+	}
+
+	if !carriesText(ev) {
+		return none(fmt.Sprintf("%s event", ev.Kind))
+	}
+	if linked {
+		return Decision{Kind: KindAppend, Rule: RuleFollowUp, Reason: "linked to " + link.TicketKey}
+	}
+
+	role := ev.Sender.Role
+	if role == "" {
+		role = core.RoleCustomer
+	}
+	if !r.roles[role] {
+		return none(fmt.Sprintf("role %s not in trigger roles", role))
+	}
+
+	d := r.match(ev.Text)
+	if d.Kind == KindNone {
+		return d
+	}
+	switch {
+	case !r.inRollout(ev):
+		d.Kind, d.Reason = KindNone, "outside rollout"
+	case r.Config.Trigger.Confirm && pending && !expired:
+		d.Kind, d.Reason = KindNone, "proposal pending"
+	case r.Config.Trigger.Confirm:
+		d.Kind = KindPropose
+	}
+	return d
+}
+
+// carriesText reports whether the event is something people said: only
+// those are appended to tickets or matched against triggers.
+func carriesText(ev core.Event) bool {
+	switch ev.Kind {
+	case core.KindMessage, core.KindCallEnded, core.KindLiveFeedback, "":
+		return strings.TrimSpace(ev.Text) != "" || len(ev.Attachments) > 0
+	}
+	return false
+}
+
+// isCommand recognises "/ticket …" typed as text and the platform's own
+// command event of the same name.
+func (r *Route) isCommand(ev core.Event) bool {
+	if ev.Kind == core.KindCommand {
+		return strings.EqualFold(strings.TrimPrefix(ev.Command, "/"), r.command)
+	}
+	if ev.Kind != core.KindMessage && ev.Kind != "" {
+		return false
+	}
+	return commandArgs(ev.Text, r.command) != nil
+}
+
+// commandArgs returns what follows "/command" at the start of text, or nil
+// when text does not start with the command.
+func commandArgs(text, command string) *string {
+	t := strings.TrimSpace(text)
+	p := "/" + command
+	if len(t) < len(p) || !strings.EqualFold(t[:len(p)], p) {
+		return nil
+	}
+	rest := t[len(p):]
+	if rest != "" && rest[0] != ' ' && rest[0] != '\t' && rest[0] != '\n' && rest[0] != '@' {
+		return nil // "/tickets" is another command
+	}
+	if rest != "" && rest[0] == '@' { // "/ticket@bot args" in group chats
+		if i := strings.IndexAny(rest, " \t\n"); i >= 0 {
+			rest = rest[i:]
+		} else {
+			rest = ""
+		}
+	}
+	rest = strings.TrimSpace(rest)
+	return &rest
+}
+
+// match runs the keywords, then the rule pack, with their guards.
+func (r *Route) match(text string) Decision {
+	norm := normalize(text)
+	if len(r.keywords) > 0 {
+		if kw, ok := firstMatch(r.keywords, norm); ok {
+			if _, ok := firstMatch(r.negation, norm); ok {
+				return Decision{Kind: KindNone, Rule: RuleKeyword, Reason: GuardNegated}
+			}
+			if g, ok := defaultPack().guardFor(norm); ok {
+				return Decision{Kind: KindNone, Rule: RuleKeyword, Reason: g.kind}
+			}
+			d := Decision{Kind: KindCreate, Rule: RuleKeyword, Reason: fmt.Sprintf("keyword %q", kw.raw)}
+			// The pack, when on, still names the category for mapping.
+			if r.pack != nil {
+				d.Category = r.pack.classify(norm).Category
+			}
+			return d
+		}
+	}
+	if r.pack == nil {
+		return none("no match")
+	}
+	res := r.pack.classify(norm)
+	if res.Category == "" {
+		if res.Guard != "" {
+			return Decision{Kind: KindNone, Reason: res.Guard}
+		}
+		return none("no match")
+	}
+	if _, ok := firstMatch(r.negation, norm); ok {
+		return Decision{Kind: KindNone, Rule: "pack:" + res.Category, Category: res.Category, Reason: GuardNegated}
+	}
+	return Decision{Kind: KindCreate, Rule: "pack:" + res.Category, Category: res.Category,
+		Reason: "matched " + res.Matched[0]}
+}
+
+// Bucket is the stable rollout bucket (0–99) of a conversation on a route:
+// FNV-1a (32-bit) of the conversation key followed by the route name.
+func Bucket(conversationKey, route string) int {
+	h := fnv.New32a()
+	h.Write([]byte(conversationKey))
+	h.Write([]byte(route))
+	return int(h.Sum32() % 100)
+}
+
+func (r *Route) inRollout(ev core.Event) bool {
+	if r.rollout >= 100 {
+		return true
+	}
+	return Bucket(ev.Conversation.Key(), r.Config.Name) < r.rollout
+}
