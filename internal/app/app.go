@@ -30,6 +30,12 @@ type Options struct {
 	Log  *slog.Logger
 	Now  func() time.Time
 	HTTP *http.Client
+	// Store, when set, is used instead of opening cfg.Storage (tests run
+	// the same app on fresh SQLite and PostgreSQL stores); Close leaves
+	// it open.
+	Store store.Store
+	// WrapSink, when set, wraps every sink (tests inject faults with it).
+	WrapSink func(sink.Sink) sink.Sink
 }
 
 // App is one running ticketbridge.
@@ -43,6 +49,8 @@ type App struct {
 	Desk    *local.Desk
 	Handler http.Handler
 	log     *slog.Logger
+	// ownStore is false when the caller passed the store in.
+	ownStore bool
 }
 
 // Check builds everything a config describes that can be built without
@@ -109,15 +117,22 @@ func New(ctx context.Context, cfg *config.Config, opts Options) (*App, error) {
 	if ps := Check(cfg); len(ps) > 0 {
 		return nil, ps
 	}
-	st, err := OpenStore(ctx, cfg.Storage, opts.Log)
-	if err != nil {
-		return nil, err
+	st, own := opts.Store, false
+	if st == nil {
+		var err error
+		if st, err = OpenStore(ctx, cfg.Storage, opts.Log); err != nil {
+			return nil, err
+		}
+		own = true
 	}
 	a, err := assemble(cfg, st, opts)
 	if err != nil {
-		st.Close()
+		if own {
+			st.Close()
+		}
 		return nil, err
 	}
+	a.ownStore = own
 	return a, nil
 }
 
@@ -135,6 +150,9 @@ func assemble(cfg *config.Config, st store.Store, opts Options) (*App, error) {
 	for id, s := range sinks {
 		if d, ok := s.(*local.Desk); ok && a.Desk == nil {
 			a.Desk = d
+		}
+		if opts.WrapSink != nil {
+			s = opts.WrapSink(s)
 		}
 		sinks[id] = sink.Instrument(s, a.Metrics.SinkDuration, opts.Now)
 	}
@@ -235,5 +253,8 @@ func (a *App) Close(ctx context.Context) error {
 	defer cancel()
 	qerr := a.Queue.Stop(stop)
 	a.Writer.Close()
+	if !a.ownStore {
+		return qerr
+	}
 	return errors.Join(qerr, a.Store.Close())
 }
