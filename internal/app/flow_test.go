@@ -3,6 +3,7 @@ package app_test
 import (
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/ticketbridge/ticketbridge/internal/config"
 	"github.com/ticketbridge/ticketbridge/internal/core"
@@ -195,4 +196,28 @@ func TestBotsAreIgnored(t *testing.T) {
 	h.send("c9", generic.Event{Type: "message", Conversation: generic.Conversation{ID: "c9"},
 		Sender: generic.Sender{ID: "b", Role: "bot"}, Text: "I was charged twice"})
 	h.quiet(0)
+}
+
+// A "yes" after the confirmation timeout creates nothing; a new complaint
+// after it is proposed afresh.
+func TestProposalExpires(t *testing.T) {
+	h := start(t, teststore.SQLite(t), withRoute(func(r *config.Route) { r.Trigger.ConfirmTimeout = 300 * time.Millisecond }))
+	h.say("x1", "I was charged twice for my order")
+	h.replies(1)
+	time.Sleep(400 * time.Millisecond)
+	h.say("x1", "yes")
+	h.quiet(1)
+	if n := len(h.tickets()); n != 0 {
+		t.Fatalf("a late yes created %d tickets", n)
+	}
+	h.say("x1", "hello? you charged my card two times and I still have no refund")
+	h.replies(2)
+	time.Sleep(400 * time.Millisecond)
+	h.say("x1", "my order arrived broken as well")
+	h.replies(3)
+	h.say("x1", "yes")
+	h.replies(4)
+	if n := len(h.tickets()); n != 1 {
+		t.Fatalf("desk has %d tickets, want 1", n)
+	}
 }

@@ -115,6 +115,13 @@ func (w *processWorker) apply(ctx context.Context, ev core.StoredEvent, route co
 	}
 	switch dec.Kind {
 	case rules.KindPropose:
+		if p.ID != "" {
+			// The rules only propose again once the last proposal
+			// expired; close it so the new one can be recorded.
+			if _, err := w.d.Store.ProposalResolve(ctx, p.ID, store.ProposalExpired, nil); err != nil {
+				return fmt.Errorf("expire proposal: %w", err)
+			}
+		}
 		return w.propose(ctx, ev, route, dec)
 	case rules.KindCreate:
 		return w.create(ctx, ev, route, dec, p)
