@@ -1,14 +1,18 @@
 package main
 
 import (
+	"context"
 	"fmt"
 	"strconv"
 	"text/tabwriter"
 
+	"github.com/riverqueue/river"
+	"github.com/riverqueue/river/rivertype"
 	"github.com/schollz/progressbar/v3"
 	"github.com/spf13/cobra"
 
 	"github.com/ticketbridge/ticketbridge/internal/jobs"
+	"github.com/ticketbridge/ticketbridge/internal/store"
 )
 
 func dlqCmd() *cobra.Command {
@@ -18,6 +22,10 @@ func dlqCmd() *cobra.Command {
 		Short: "List dead letters, newest first",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			limit, _ := cmd.Flags().GetInt("limit")
+			if limit < 1 || limit > maxListLimit {
+				return fmt.Errorf("--limit must be between 1 and %d", maxListLimit)
+			}
 			cfg, err := loadConfig(cmd)
 			if err != nil {
 				return err
@@ -27,7 +35,6 @@ func dlqCmd() *cobra.Command {
 				return err
 			}
 			defer st.Close()
-			limit, _ := cmd.Flags().GetInt("limit")
 			rows, err := jobs.DeadLetters(cmd.Context(), q, limit)
 			if err != nil {
 				return err
@@ -40,7 +47,7 @@ func dlqCmd() *cobra.Command {
 			return tw.Flush()
 		},
 	}
-	list.Flags().Int("limit", 100, "how many to show")
+	list.Flags().Int("limit", 100, "how many to show (at most 10000)")
 	replay := &cobra.Command{
 		Use:   "replay ID|--all",
 		Short: "Make dead letters run again with fresh attempts",
@@ -61,12 +68,8 @@ func dlqCmd() *cobra.Command {
 			defer st.Close()
 			var ids []int64
 			if all {
-				rows, err := jobs.DeadLetters(cmd.Context(), q, 1_000_000)
-				if err != nil {
+				if ids, err = deadLetterIDs(cmd.Context(), q); err != nil {
 					return err
-				}
-				for _, r := range rows {
-					ids = append(ids, r.ID)
 				}
 			} else {
 				id, err := strconv.ParseInt(args[0], 10, 64)
@@ -97,4 +100,30 @@ func dlqCmd() *cobra.Command {
 		cmd.AddCommand(c)
 	}
 	return cmd
+}
+
+// maxListLimit is the most rows River lists at once; asking for more
+// panics inside River.
+const maxListLimit = 10_000
+
+// deadLetterIDs pages through every dead letter, oldest first. The ids are
+// taken before any is replayed, so that a job a running server fails
+// again at once is not replayed twice in one --all.
+func deadLetterIDs(ctx context.Context, q store.Queue) ([]int64, error) {
+	var ids []int64
+	// The states jobs.DeadLetters lists.
+	params := river.NewJobListParams().States(rivertype.JobStateDiscarded, rivertype.JobStateCancelled).First(maxListLimit).OrderBy(river.JobListOrderByID, river.SortOrderAsc)
+	for {
+		res, err := q.JobList(ctx, params)
+		if err != nil {
+			return nil, fmt.Errorf("list dead letters: %w", err)
+		}
+		for _, j := range res.Jobs {
+			ids = append(ids, j.ID)
+		}
+		if len(res.Jobs) < maxListLimit || res.LastCursor == nil {
+			return ids, nil
+		}
+		params = params.After(res.LastCursor)
+	}
 }

@@ -79,7 +79,7 @@ Without --config it uses the default rule pack.`,
 			if path != "" {
 				c, err := config.Load(path)
 				if err != nil {
-					return err
+					return problemsToStderr(cmd, err)
 				}
 				cfg = c
 			} else {
@@ -91,7 +91,8 @@ Without --config it uses the default rule pack.`,
 				for _, fe := range ferrs {
 					ps = append(ps, cfg.Problem(fe.Field, fe.Message))
 				}
-				return reportProblems(cmd, ps)
+				// stdout is the decision stream; problems go beside it.
+				return problemsToStderr(cmd, ps)
 			}
 			return rules.EvalStream(engine, cmd.InOrStdin(), cmd.OutOrStdout(), time.Now)
 		},

@@ -57,7 +57,9 @@ func sendCmd() *cobra.Command {
 			}
 			defer resp.Body.Close()
 			out, _ := io.ReadAll(io.LimitReader(resp.Body, 4096))
-			fmt.Fprintf(cmd.OutOrStdout(), "%s %s", resp.Status, out)
+			// The answer may lack a final newline; the next prompt should
+			// still start on its own line.
+			fmt.Fprintf(cmd.OutOrStdout(), "%s %s\n", resp.Status, bytes.TrimRight(out, "\n"))
 			if resp.StatusCode >= 300 {
 				return fmt.Errorf("server answered %s", resp.Status)
 			}

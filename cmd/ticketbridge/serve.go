@@ -3,7 +3,6 @@ package main
 import (
 	"fmt"
 	"net"
-	"os"
 
 	"github.com/spf13/cobra"
 
@@ -21,10 +20,13 @@ func serveCmd() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			log := newLogger(cfg.Log, os.Stderr)
+			if listen, _ := cmd.Flags().GetString("listen"); listen != "" {
+				cfg.Server.Listen = listen
+			}
+			log := newLogger(cfg.Log, cmd.ErrOrStderr())
 			a, err := app.New(ctx, cfg, app.Options{Log: log})
 			if err != nil {
-				return err
+				return problemsToStderr(cmd, err)
 			}
 			ln, err := net.Listen("tcp", cfg.Server.Listen)
 			if err != nil {
@@ -44,5 +46,6 @@ func serveCmd() *cobra.Command {
 		},
 	}
 	addConfigFlag(cmd)
+	cmd.Flags().String("listen", "", "address to listen on, e.g. 127.0.0.1:0 for any free port (overrides server.listen)")
 	return cmd
 }

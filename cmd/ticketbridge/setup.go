@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -26,7 +27,11 @@ const dataDir = "./data"
 func loadConfig(cmd *cobra.Command) (*config.Config, error) {
 	path, _ := cmd.Flags().GetString("config")
 	if path != "" {
-		return config.Load(path)
+		cfg, err := config.Load(path)
+		if err != nil {
+			return nil, problemsToStderr(cmd, err)
+		}
+		return cfg, nil
 	}
 	return defaultConfig()
 }
@@ -96,4 +101,18 @@ func openStore(ctx context.Context, cfg *config.Config) (store.Store, store.Queu
 
 func addConfigFlag(cmd *cobra.Command) {
 	cmd.Flags().StringP("config", "c", "", "YAML configuration file (default: the embedded default under ./data)")
+}
+
+// problemsToStderr prints a configuration's problems one per line on
+// stderr and returns a short error in their place, so that they read the
+// same as in `config check`; any other error passes through.
+func problemsToStderr(cmd *cobra.Command, err error) error {
+	var ps config.Problems
+	if !errors.As(err, &ps) {
+		return err
+	}
+	for _, p := range ps {
+		fmt.Fprintln(cmd.ErrOrStderr(), p.String())
+	}
+	return fmt.Errorf("%d problem(s) in the configuration", len(ps))
 }
