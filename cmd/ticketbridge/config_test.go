@@ -25,6 +25,7 @@ func TestConfigCheck(t *testing.T) {
 		{name: "unknown connector type", file: "unknown_type.yaml"},
 		{name: "route names an unknown sink", file: "unknown_sink.yaml"},
 		{name: "template syntax error", file: "template.yaml"},
+		{name: "loader and build problems together", file: "mixed.yaml"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -40,13 +40,16 @@ func configCmd() *cobra.Command {
 		RunE: func(cmd *cobra.Command, args []string) error {
 			cfg, err := config.Load(args[0])
 			var ps config.Problems
-			if errors.As(err, &ps) {
-				return reportProblems(cmd, ps)
-			}
-			if err != nil {
+			if err != nil && !errors.As(err, &ps) {
 				return err
 			}
-			if ps := app.Check(cfg); len(ps) > 0 {
+			if cfg != nil {
+				// Building connectors and compiling templates finds
+				// problems the loader cannot (unknown types, template
+				// errors); report them together.
+				ps = ps.Merge(app.Check(cfg))
+			}
+			if len(ps) > 0 {
 				return reportProblems(cmd, ps)
 			}
 			fmt.Fprintf(cmd.OutOrStdout(), "%s: ok (%d sources, %d sinks, %d routes)\n", args[0], len(cfg.Sources), len(cfg.Sinks), len(cfg.Routes))

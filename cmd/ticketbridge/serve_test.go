@@ -95,7 +95,7 @@ func TestServeBadConfig(t *testing.T) {
 		// Found when the file loads.
 		{"several.yaml", `several.yaml:20: routes[0].sink: no sink has id "jria"`},
 		// Found only when the connectors are built.
-		{"unknown_type.yaml", `unknown_type.yaml:6: sources[1]: unknown source type "carrier-pigeon"`},
+		{"unknown_type.yaml", `unknown_type.yaml:7: sources[1].type: unknown source type "carrier-pigeon"`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.file, func(t *testing.T) {

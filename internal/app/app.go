@@ -10,6 +10,8 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/ticketbridge/ticketbridge/internal/api"
@@ -69,6 +71,10 @@ func build(cfg *config.Config, st store.Store, opts Options) (*rules.Engine, map
 	sources := map[string]source.Source{}
 	reg := Sources()
 	for _, c := range cfg.Sources {
+		if !slices.Contains(reg.Types(), c.Type) {
+			problems = append(problems, c.Problem("type", fmt.Sprintf("unknown source type %q (known: %s)", c.Type, strings.Join(reg.Types(), ", "))))
+			continue
+		}
 		s, err := reg.Build(c, source.Deps{HTTP: opts.HTTP, Now: opts.Now, Log: opts.Log.With("source", c.ID)})
 		if err != nil {
 			problems = append(problems, connectorProblems(cfg, c, err)...)
@@ -79,6 +85,10 @@ func build(cfg *config.Config, st store.Store, opts Options) (*rules.Engine, map
 	sinks := map[string]sink.Sink{}
 	sreg := Sinks(st)
 	for _, c := range cfg.Sinks {
+		if !slices.Contains(sreg.Types(), c.Type) {
+			problems = append(problems, c.Problem("type", fmt.Sprintf("unknown sink type %q (known: %s)", c.Type, strings.Join(sreg.Types(), ", "))))
+			continue
+		}
 		s, err := sreg.Build(c, sink.Deps{HTTP: opts.HTTP, Now: opts.Now, Log: opts.Log.With("sink", c.ID)})
 		if err != nil {
 			problems = append(problems, connectorProblems(cfg, c, err)...)

@@ -36,7 +36,8 @@ func (d *document) lineOf(path string) int {
 // Load reads, interpolates, decodes, defaults and validates the YAML
 // configuration at path. A missing or unreadable file is an ordinary
 // wrapped error; anything wrong inside the file comes back as Problems,
-// all of them, sorted by line.
+// all of them, sorted by line, with the config as far as it could be read
+// (nil after a syntax error) for tools that look for more problems.
 func Load(path string) (*Config, error) {
 	data, err := os.ReadFile(path)
 	if err != nil {
@@ -99,7 +100,9 @@ func Parse(name string, data []byte, lookupEnv func(string) (string, bool)) (*Co
 		}
 	}
 	if err := problems.err(); err != nil {
-		return nil, err
+		// The config comes back too, so that `config check` can add the
+		// problems only building it finds; nothing may run on it.
+		return cfg, err
 	}
 	return cfg, nil
 }

@@ -107,3 +107,21 @@ func joinPath(parent, key string) string {
 func indexPath(parent string, i int) string {
 	return parent + "[" + strconv.Itoa(i) + "]"
 }
+
+// Merge adds to ps the problems of more at fields ps does not already
+// report (a second check of the same field would only say it again in
+// other words), sorted by line.
+func (ps Problems) Merge(more Problems) Problems {
+	out := slices.Clone(ps)
+	seen := make(map[string]bool, len(ps))
+	for _, p := range ps {
+		seen[p.Field] = true
+	}
+	for _, p := range more {
+		if !seen[p.Field] {
+			out = append(out, p)
+		}
+	}
+	out.sort()
+	return out
+}

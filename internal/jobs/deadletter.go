@@ -17,6 +17,7 @@ var deadStates = []rivertype.JobState{rivertype.JobStateDiscarded, rivertype.Job
 
 // DeadLetters lists up to limit dead letters, newest first.
 func DeadLetters(ctx context.Context, q store.Queue, limit int) ([]*rivertype.JobRow, error) {
+	limit = min(max(limit, 1), 10000) // River's page size bounds
 	params := river.NewJobListParams().States(deadStates...).First(limit).OrderBy(river.JobListOrderByID, river.SortOrderDesc)
 	res, err := q.JobList(ctx, params)
 	if err != nil {

@@ -166,6 +166,16 @@ func transcript(events []core.StoredEvent) string {
 	return b.String()
 }
 
+// templateError drops text/template's "template: NAME:" prefix, which
+// repeats the field path the problem already names.
+func templateError(name string, err error) string {
+	msg := strings.TrimPrefix(err.Error(), "template: ")
+	if rest, ok := strings.CutPrefix(msg, name+":"); ok {
+		return "template line " + rest
+	}
+	return msg
+}
+
 func (c *compiler) tmpl(field, text, fallback string, sample any) *template.Template {
 	if text == "" {
 		text = fallback
@@ -173,13 +183,13 @@ func (c *compiler) tmpl(field, text, fallback string, sample any) *template.Temp
 	name := c.path + "." + field
 	t, err := template.New(name).Funcs(funcs()).Parse(text)
 	if err != nil {
-		c.fail(field, strings.TrimPrefix(err.Error(), "template: "))
+		c.fail(field, templateError(name, err))
 		return nil
 	}
 	// A trial run on sample data catches misspelt fields now rather than
 	// when the first customer writes.
 	if err := t.Execute(&bytes.Buffer{}, sample); err != nil {
-		c.fail(field, strings.TrimPrefix(err.Error(), "template: "))
+		c.fail(field, templateError(name, err))
 		return nil
 	}
 	return t

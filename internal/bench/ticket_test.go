@@ -1,0 +1,83 @@
+package bench
+
+import (
+	"context"
+	"fmt"
+	"strconv"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+)
+
+// BenchmarkEventToTicket measures event→ticket latency through the local
+// desk: each event opens a new conversation with "/ticket …", which the
+// default route turns into a ticket at once (process job → link → create
+// job → desk). Events are offered at a fixed rate (open loop); b.N is the
+// number of conversations. Reported per event, from its due time:
+// ticket-p50/p99 (the desk's Create returned) and reply-p50/p99 (the
+// "ticket created" reply reached the chat, one notify job later).
+func BenchmarkEventToTicket(b *testing.B) {
+	for _, be := range backends {
+		b.Run(be.name, func(b *testing.B) {
+			h := newHarness(b, be.open(b), true)
+			for _, rate := range []float64{50, 500} {
+				b.Run(fmt.Sprintf("rate=%.0f", rate), func(b *testing.B) { eventToTicket(b, h, rate) })
+			}
+		})
+	}
+}
+
+func eventToTicket(b *testing.B, h *harness, rate float64) {
+	run := h.seq.Add(1)
+	keys := make([]string, b.N)
+	reqs := make([]signed, b.N)
+	for i := range reqs {
+		keys[i] = "t" + strconv.FormatInt(run, 10) + "-" + strconv.Itoa(i)
+		// The conversation and the sender share the key: the desk
+		// stamps tickets by requester, the chat replies by conversation.
+		reqs[i] = h.sign(b, keys[i], keys[i], "/ticket order 1042 arrived broken, please replace it")
+	}
+	due := make([]time.Time, b.N)
+	var (
+		errs atomic.Int64
+		once sync.Once
+		wg   sync.WaitGroup
+	)
+	ctx := context.Background()
+	b.ResetTimer()
+	Pace(b.N, rate, func(i int, at time.Time) {
+		due[i] = at
+		wg.Go(func() {
+			if err := h.post(ctx, reqs[i]); err != nil {
+				errs.Add(1)
+				once.Do(func() { b.Errorf("post: %v", err) })
+			}
+		})
+	})
+	wg.Wait()
+	// Bounded: a backlog that takes longer than this is a result too.
+	timeout := 60 * time.Second
+	created := h.created.WaitAll(keys, timeout)
+	replied := h.replied.WaitAll(keys, 10*time.Second)
+	b.StopTimer()
+	if n := errs.Load(); n > 0 {
+		b.Fatalf("%d of %d posts failed", n, b.N)
+	}
+	if created < b.N || replied < b.N {
+		b.Fatalf("after waiting: %d of %d tickets created, %d replies", created, b.N, replied)
+	}
+	var tickets, replies Latencies
+	for i, k := range keys {
+		c, _ := h.created.Get(k)
+		r, _ := h.replied.Get(k)
+		tickets.Add(c.Sub(due[i]))
+		replies.Add(r.Sub(due[i]))
+	}
+	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "tickets/s")
+	b.ReportMetric(ms(tickets.Percentile(50)), "ticket-p50-ms")
+	b.ReportMetric(ms(tickets.Percentile(99)), "ticket-p99-ms")
+	b.ReportMetric(ms(replies.Percentile(50)), "reply-p50-ms")
+	b.ReportMetric(ms(replies.Percentile(99)), "reply-p99-ms")
+	b.ReportMetric(0, "ns/op")
+}
