@@ -10,7 +10,6 @@ import (
 	"io"
 	"net/http"
 	"strconv"
-	"strings"
 	"time"
 
 	"github.com/ticketbridge/ticketbridge/internal/config"
@@ -248,7 +247,7 @@ func writeStoreError(w http.ResponseWriter, err error) {
 		writeError(w, http.StatusNotFound, err.Error())
 		return
 	}
-	if strings.Contains(err.Error(), "unknown status") || strings.Contains(err.Error(), "empty") {
+	if errors.Is(err, local.ErrInvalid) {
 		writeError(w, http.StatusBadRequest, err.Error())
 		return
 	}

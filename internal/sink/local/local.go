@@ -21,6 +21,10 @@ import (
 // Statuses a desk ticket can have, in the usual order of a ticket's life.
 var Statuses = []string{"new", "open", "pending", "solved", "closed"}
 
+// ErrInvalid marks a request the desk refuses as it stands (an empty
+// comment, an unknown status).
+var ErrInvalid = errors.New("invalid desk request")
+
 // Emit returns the jobs that deliver a ticket event, committed with the
 // desk change that caused it.
 type Emit func(ev core.TicketEvent) store.Jobs
@@ -74,7 +78,7 @@ func (d *Desk) Comment(ctx context.Context, ref core.TicketRef, c core.Comment) 
 // AgentComment adds a comment from a person working the desk.
 func (d *Desk) AgentComment(ctx context.Context, key, author, body string, public bool) (store.DeskComment, error) {
 	if body == "" {
-		return store.DeskComment{}, fmt.Errorf("comment body is empty")
+		return store.DeskComment{}, fmt.Errorf("%w: comment body is empty", ErrInvalid)
 	}
 	return d.comment(ctx, key, store.DeskComment{Author: author, Body: body, Public: public})
 }
@@ -97,7 +101,7 @@ func (d *Desk) comment(ctx context.Context, key string, c store.DeskComment) (st
 // SetStatus changes a ticket's status and announces the change.
 func (d *Desk) SetStatus(ctx context.Context, key, status string) (string, error) {
 	if !slices.Contains(Statuses, status) {
-		return "", fmt.Errorf("unknown status %q (one of %v)", status, Statuses)
+		return "", fmt.Errorf("%w: unknown status %q (one of %v)", ErrInvalid, status, Statuses)
 	}
 	cur, err := d.store.DeskGet(ctx, key)
 	if err != nil {
