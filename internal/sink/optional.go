@@ -1,0 +1,69 @@
+package sink
+
+import (
+	"context"
+	"errors"
+	"io"
+	"time"
+
+	"github.com/ticketbridge/ticketbridge/internal/core"
+)
+
+// The interfaces below are capabilities a connector has when its ticket
+// system offers them; the workers and the app check for them.
+
+// ErrTooLarge is returned by Attach when the file is over the system's
+// limit; the caller links the file instead and says so on the ticket.
+var ErrTooLarge = errors.New("file over the ticket system's size limit")
+
+// Attacher puts a file on a ticket, streaming body (never holding it whole).
+type Attacher interface {
+	Attach(ctx context.Context, ref core.TicketRef, f core.File, body io.Reader) error
+}
+
+// Transitioner moves a ticket to a chat-facing state (core.StateResolved,
+// core.StateClosed …) when the chat side asks, e.g. with a close command.
+type Transitioner interface {
+	Transition(ctx context.Context, ref core.TicketRef, state string) error
+}
+
+// StatusReader reads a ticket's current status name.
+type StatusReader interface {
+	Status(ctx context.Context, ref core.TicketRef) (string, error)
+}
+
+// MappingSpec is what a route may put into a ticket, for validation
+// against the system's metadata before the first ticket.
+type MappingSpec struct {
+	Route        string
+	Priorities   []string // every priority the route can produce
+	CustomFields []string // the keys of mapping.custom
+	Labels       bool     // the route sets labels/tags
+}
+
+// MappingValidator reads the system's metadata (required fields, allowed
+// values) and reports what would make creation fail, one plain message a
+// problem. It runs at start-up and in `config check`.
+type MappingValidator interface {
+	ValidateMapping(ctx context.Context, m MappingSpec) ([]string, error)
+}
+
+// Poller is for systems (or set-ups) without webhooks: Poll returns the
+// ticket events since cursor ("" the first time) and the next cursor,
+// which the caller stores. PollInterval 0 means webhooks only.
+type Poller interface {
+	PollInterval() time.Duration
+	Poll(ctx context.Context, cursor string) ([]core.TicketEvent, string, error)
+}
+
+// RateLimited tells the caller the sink's request budget per minute; the
+// caller spaces requests with a token bucket and coalesces follow-ups.
+type RateLimited interface {
+	RequestsPerMinute() int
+}
+
+// Checker answers `ticketbridge doctor` (credentials, project or queue,
+// required fields) in plain words.
+type Checker interface {
+	Check(ctx context.Context) error
+}

@@ -1,0 +1,49 @@
+package source
+
+import (
+	"context"
+
+	"github.com/ticketbridge/ticketbridge/internal/core"
+)
+
+// The interfaces below are capabilities a connector has when its platform
+// offers them; the workers check for them with a type assertion.
+
+// ThreadFetcher fetches the messages of a thread, oldest first, so that a
+// ticket opened from a reply or a reaction carries the whole thread, not
+// one line. conv.Thread names the thread (its root message); limit bounds
+// the answer (the newest limit messages when there are more).
+type ThreadFetcher interface {
+	FetchThread(ctx context.Context, conv core.ConversationRef, limit int) ([]core.Event, error)
+}
+
+// MessageFetcher fetches one message by its platform id: the message a
+// reaction or a message shortcut points at (Event.Meta["target"]).
+type MessageFetcher interface {
+	FetchMessage(ctx context.Context, conv core.ConversationRef, messageID string) (core.Event, error)
+}
+
+// UserResolver looks a user up (display name, e-mail) for the ticket's
+// requester. Implementations cache answers; a miss is not an error worth
+// failing a ticket for, so callers fall back to what the event carried.
+type UserResolver interface {
+	LookupUser(ctx context.Context, userID string) (core.Sender, error)
+}
+
+// Checker answers `ticketbridge doctor`: a harmless call that proves the
+// credentials work and the platform is reachable. Its error says what is
+// wrong in plain words ("bot token revoked: invalid_auth").
+type Checker interface {
+	Check(ctx context.Context) error
+}
+
+// Well-known keys of Event.Meta that connectors fill and rules read.
+const (
+	// MetaTarget is the platform id of the message a reaction or a message
+	// shortcut points at.
+	MetaTarget = "target"
+	// MetaReaction is the reaction's name without colons ("ticket").
+	MetaReaction = "reaction"
+	// MetaMessageID is the platform's id of the message an event carries.
+	MetaMessageID = "message_id"
+)
