@@ -161,6 +161,9 @@ func assemble(cfg *config.Config, st store.Store, opts Options) (*App, error) {
 		if d, ok := s.(*local.Desk); ok && a.Desk == nil {
 			a.Desk = d
 		}
+		if rl, ok := s.(sink.RateLimited); ok {
+			s = sink.Limit(s, rl.RequestsPerMinute(), opts.Now)
+		}
 		if opts.WrapSink != nil {
 			s = opts.WrapSink(s)
 		}

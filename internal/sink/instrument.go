@@ -63,3 +63,6 @@ func (i *instrumented) Comment(ctx context.Context, ref core.TicketRef, c core.C
 func (i *instrumented) ParseWebhook(r *http.Request, body []byte) ([]core.TicketEvent, error) {
 	return i.Sink.ParseWebhook(r, body)
 }
+
+// Unwrap returns the instrumented sink, for As.
+func (i *instrumented) Unwrap() Sink { return i.Sink }

@@ -67,3 +67,19 @@ type RateLimited interface {
 type Checker interface {
 	Check(ctx context.Context) error
 }
+
+// As finds capability T on s or on the sink a wrapper (metrics, rate
+// limit) wraps. Calls made through a capability bypass the wrappers.
+func As[T any](s Sink) (T, bool) {
+	for {
+		if t, ok := s.(T); ok {
+			return t, true
+		}
+		w, ok := s.(interface{ Unwrap() Sink })
+		if !ok {
+			var zero T
+			return zero, false
+		}
+		s = w.Unwrap()
+	}
+}
