@@ -221,3 +221,27 @@ func TestProposalExpires(t *testing.T) {
 		t.Fatalf("desk has %d tickets, want 1", n)
 	}
 }
+
+// "/ticket close" resolves the conversation's ticket on the desk; the chat
+// hears it once (the desk's own event of our change is not echoed).
+func TestCloseFromChat(t *testing.T) {
+	h := start(t, teststore.SQLite(t))
+	h.say("z1", "/ticket the badge reader at gate 2 is dead")
+	h.replies(1)
+	h.say("z1", "/ticket close")
+	got := h.replies(2)
+	if !strings.Contains(got[1], "resolved") {
+		t.Fatalf("close notice = %q", got[1])
+	}
+	h.quiet(2)
+	ts := h.tickets()
+	if len(ts) != 1 || ts[0].Status != "solved" {
+		t.Fatalf("tickets after close = %+v", ts)
+	}
+	// The conversation is free again: the next command opens a new ticket.
+	h.say("z1", "/ticket gate 3 now")
+	h.replies(3)
+	if n := len(h.tickets()); n != 2 {
+		t.Fatalf("desk has %d tickets, want 2", n)
+	}
+}

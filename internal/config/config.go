@@ -115,6 +115,9 @@ type Trigger struct {
 	// Command is the text command ("ticket" matches "/ticket …") and the
 	// command event name that create a ticket at once. Default "ticket".
 	Command string `yaml:"command"`
+	// Reaction is an emoji name (without colons, e.g. "ticket") whose
+	// reaction on a message creates a ticket about that message.
+	Reaction string `yaml:"reaction"`
 	// Roles limits keyword triggers to senders of these roles (default
 	// customer).
 	Roles []string `yaml:"roles"`

@@ -64,7 +64,7 @@ func TestConfigProblemLine(t *testing.T) {
 		{`routes[0].status_map.Waiting for customer`, 145},
 		// Missing fields fall back to their nearest parent in the file.
 		{"routes[0].mapping.title.extra", 116},
-		{"routes[1].trigger.confirm_timeout", 155},
+		{"routes[1].mapping.title", 155},
 		{"routes[7].name", 84},
 		{"nothing.at.all", 1},
 	}

@@ -20,6 +20,7 @@ const (
 	KindAppend      = "append_comment"
 	KindNotify      = "notify_chat"
 	KindTicketEvent = "ticket_event"
+	KindTransition  = "transition_ticket"
 )
 
 // QueueIngest processes event batches one at a time, so that one
@@ -84,6 +85,20 @@ func (NotifyArgs) Kind() string { return KindNotify }
 // Notifications are unique by their key, so a retried decision does not
 // post twice.
 func (NotifyArgs) InsertOpts() river.InsertOpts {
+	return river.InsertOpts{UniqueOpts: river.UniqueOpts{ByArgs: true, ByState: allStates}}
+}
+
+// TransitionArgs moves a link's ticket to a chat-facing state because the
+// chat asked ("/ticket close"); EventID is the asking event.
+type TransitionArgs struct {
+	LinkID  string `json:"link_id"`
+	State   string `json:"state"`
+	EventID int64  `json:"event_id"`
+}
+
+func (TransitionArgs) Kind() string { return KindTransition }
+
+func (TransitionArgs) InsertOpts() river.InsertOpts {
 	return river.InsertOpts{UniqueOpts: river.UniqueOpts{ByArgs: true, ByState: allStates}}
 }
 

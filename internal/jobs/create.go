@@ -91,12 +91,13 @@ func (w *createWorker) draft(ctx context.Context, args CreateArgs, link store.Li
 	if err != nil {
 		return core.TicketDraft{}, core.StoredEvent{}, fmt.Errorf("load context: %w", err)
 	}
+	ev, recent := d.enrich(ctx, evs[0], recent, route.Mapping.ContextMessages)
 	dec := rules.Decision{Route: route.Name, Rule: args.Rule, Kind: rules.KindCreate, Category: args.Category}
-	draft, err := d.Rules.Draft(route.Name, rules.MapInput{Event: evs[0], Context: recent, Decision: dec, ExternalID: ExternalIDPrefix + link.ID})
+	draft, err := d.Rules.Draft(route.Name, rules.MapInput{Event: ev, Context: recent, Decision: dec, ExternalID: ExternalIDPrefix + link.ID})
 	if err != nil {
 		return core.TicketDraft{}, core.StoredEvent{}, river.JobCancel(fmt.Errorf("map ticket: %w", err))
 	}
-	return draft, evs[0], nil
+	return draft, ev, nil
 }
 
 func newID() string {

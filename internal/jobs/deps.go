@@ -42,6 +42,7 @@ func Workers(d *Deps) *river.Workers {
 	river.AddWorker(w, &appendWorker{d: d})
 	river.AddWorker(w, &notifyWorker{d: d})
 	river.AddWorker(w, &ticketEventWorker{d: d})
+	river.AddWorker(w, &transitionWorker{d: d})
 	return w
 }
 

@@ -125,6 +125,11 @@ func (w *processWorker) apply(ctx context.Context, ev core.StoredEvent, route co
 		return w.propose(ctx, ev, route, dec)
 	case rules.KindCreate:
 		return w.create(ctx, ev, route, dec, p)
+	case rules.KindClose:
+		if link.TicketKey == "" {
+			return nil
+		}
+		return w.d.insert(ctx, store.Jobs{Insert(TransitionArgs{LinkID: link.ID, State: core.StateResolved, EventID: ev.ID})})
 	case rules.KindAppend:
 		if link.ID == "" || link.TicketKey == "" {
 			// The create job in flight covers this event or enqueues

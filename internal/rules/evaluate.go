@@ -71,9 +71,21 @@ func (r *Route) evaluate(ev core.Event, st State) Decision {
 		return none("no pending proposal")
 	}
 
+	if r.isReaction(ev) {
+		d := Decision{Kind: KindCreate, Rule: RuleReaction, Reason: ":" + strings.Trim(r.Config.Trigger.Reaction, ":") + ": reaction"}
+		switch {
+		case linked:
+			d.Kind, d.Reason = KindNone, "already linked"
+		case !r.inRollout(ev):
+			d.Kind, d.Reason = KindNone, "outside rollout"
+		}
+		return d
+	}
 	if r.isCommand(ev) {
 		d := Decision{Kind: KindCreate, Rule: RuleCommand, Reason: "/" + r.command + " command"}
 		switch {
+		case linked && r.isClose(ev):
+			d.Kind, d.Reason = KindClose, "/"+r.command+" close"
 		case linked:
 			d.Kind, d.Reason = KindNone, "already linked"
 		case !r.inRollout(ev):
@@ -127,6 +139,27 @@ func carriesText(ev core.Event) bool {
 
 // isCommand recognises "/ticket …" typed as text and the platform's own
 // command event of the same name.
+// isReaction reports whether ev is the route's ticket reaction.
+func (r *Route) isReaction(ev core.Event) bool {
+	want := strings.Trim(r.Config.Trigger.Reaction, ":")
+	got, _ := ev.Meta["reaction"].(string)
+	return ev.Kind == core.KindReaction && want != "" && strings.EqualFold(strings.Trim(got, ":"), want)
+}
+
+// isClose reports whether a command asks to close the ticket:
+// "/ticket close" (or "resolve", "关闭", "结单").
+func (r *Route) isClose(ev core.Event) bool {
+	args := commandArgs(ev.Text, r.command)
+	if args == nil {
+		return false
+	}
+	switch strings.ToLower(*args) {
+	case "close", "resolve", "done", "关闭", "结单", "已解决":
+		return true
+	}
+	return false
+}
+
 func (r *Route) isCommand(ev core.Event) bool {
 	if ev.Kind == core.KindCommand {
 		return strings.EqualFold(strings.TrimPrefix(ev.Command, "/"), r.command)

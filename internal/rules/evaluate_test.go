@@ -65,6 +65,9 @@ func TestEvaluate(t *testing.T) {
 	cmdEvent.Kind, cmdEvent.Command = core.KindCommand, "ticket"
 	reaction := msg("👍")
 	reaction.Kind = core.KindReaction
+	ticketReaction := msg("")
+	ticketReaction.Kind, ticketReaction.Meta = core.KindReaction, map[string]any{"reaction": "ticket", "target": "171.2"}
+	reacts := func(r *config.Route) { r.Trigger.Reaction = ":ticket:" }
 
 	tests := map[string]struct {
 		mod  func(*config.Route)
@@ -90,6 +93,13 @@ func TestEvaluate(t *testing.T) {
 		"follow-up bot":           {pack, withRole(msg("status: open"), core.RoleBot), linked, Decision{Kind: KindNone, Reason: "bot"}},
 		"closed link is no link":  {pack, msg("I was charged twice"), closedLink, Decision{Kind: KindCreate, Rule: "pack:billing", Category: "billing", Reason: "matched charged twice"}},
 		"reaction not appended":   {pack, reaction, linked, Decision{Kind: KindNone, Reason: "reaction event"}},
+		"ticket reaction creates": {reacts, ticketReaction, State{}, Decision{Kind: KindCreate, Rule: RuleReaction, Reason: ":ticket: reaction"}},
+		"ticket reaction linked":  {reacts, ticketReaction, linked, Decision{Kind: KindNone, Rule: RuleReaction, Reason: "already linked"}},
+		"other reaction ignored":  {reacts, reaction, State{}, Decision{Kind: KindNone, Reason: "reaction event"}},
+		"reaction not configured": {nil, ticketReaction, State{}, Decision{Kind: KindNone, Reason: "reaction event"}},
+		"close command":           {nil, msg("/ticket close"), linked, Decision{Kind: KindClose, Rule: RuleCommand, Reason: "/ticket close"}},
+		"close in chinese":        {nil, msg("/ticket 关闭"), linked, Decision{Kind: KindClose, Rule: RuleCommand, Reason: "/ticket close"}},
+		"close without a ticket":  {nil, msg("/ticket close"), State{}, Decision{Kind: KindCreate, Rule: RuleCommand, Reason: "/ticket command"}},
 		"agent not in roles":      {pack, withRole(msg("I was charged twice"), core.RoleAgent), State{}, Decision{Kind: KindNone, Reason: "role agent not in trigger roles"}},
 		"empty role is customer":  {pack, withRole(msg("I was charged twice"), ""), State{}, Decision{Kind: KindCreate, Rule: "pack:billing", Category: "billing", Reason: "matched charged twice"}},
 		"agent in roles": {func(r *config.Route) { pack(r); r.Trigger.Roles = []string{"customer", "agent"} },

@@ -26,11 +26,15 @@ const (
 	KindPropose Kind = "propose"
 	KindCreate  Kind = "create"
 	KindAppend  Kind = "append"
+	// KindClose asks the sink to resolve the conversation's ticket
+	// ("/ticket close").
+	KindClose Kind = "close"
 )
 
 // Rule names reported in Decision.Rule besides "pack:<category>".
 const (
 	RuleCommand  = "command"
+	RuleReaction = "reaction"
 	RuleKeyword  = "keyword"
 	RuleConfirm  = "confirm"
 	RuleAPI      = "api"

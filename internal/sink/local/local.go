@@ -98,8 +98,23 @@ func (d *Desk) comment(ctx context.Context, key string, c store.DeskComment) (st
 	return out, nil
 }
 
-// SetStatus changes a ticket's status and announces the change.
+// SetStatus changes a ticket's status, as an agent, and announces it.
 func (d *Desk) SetStatus(ctx context.Context, key, status string) (string, error) {
+	return d.setStatus(ctx, key, status, false)
+}
+
+// Transition resolves or closes a ticket when the chat asks; the change
+// is announced as ours, so it is not echoed back.
+func (d *Desk) Transition(ctx context.Context, ref core.TicketRef, state string) error {
+	status := map[string]string{core.StateResolved: "solved", core.StateClosed: "closed", core.StateOpen: "open"}[state]
+	if status == "" {
+		return &core.CallError{Op: "transition " + ref.Key, Message: "the local desk has no status for " + state, Permanent: true}
+	}
+	_, err := d.setStatus(ctx, ref.Key, status, true)
+	return err
+}
+
+func (d *Desk) setStatus(ctx context.Context, key, status string, ours bool) (string, error) {
 	if !slices.Contains(Statuses, status) {
 		return "", fmt.Errorf("%w: unknown status %q (one of %v)", ErrInvalid, status, Statuses)
 	}
@@ -113,7 +128,7 @@ func (d *Desk) SetStatus(ctx context.Context, key, status string) (string, error
 	ev := core.TicketEvent{
 		Sink: d.id, EventID: newEventID(), Kind: core.TicketStatusChanged,
 		Ticket:     core.TicketRef{Sink: d.id, Key: key, Status: status},
-		ExternalID: cur.ExternalID, From: cur.Status, To: status, Time: d.now(),
+		ExternalID: cur.ExternalID, From: cur.Status, To: status, Time: d.now(), Ours: ours,
 	}
 	prev, err := d.store.DeskSetStatus(ctx, key, status, d.emit(ev))
 	if err != nil {
