@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/ticketbridge/ticketbridge/internal/api"
+	"github.com/ticketbridge/ticketbridge/internal/blob"
 	"github.com/ticketbridge/ticketbridge/internal/config"
 	"github.com/ticketbridge/ticketbridge/internal/core"
 	"github.com/ticketbridge/ticketbridge/internal/ingress"
@@ -49,6 +50,7 @@ type App struct {
 	Deps    *jobs.Deps
 	Writer  *ingress.Writer
 	Desk    *local.Desk
+	Links   *blob.Links
 	Handler http.Handler
 	log     *slog.Logger
 	// ownStore is false when the caller passed the store in.
@@ -169,7 +171,13 @@ func assemble(cfg *config.Config, st store.Store, opts Options) (*App, error) {
 		}
 		sinks[id] = sink.Instrument(s, a.Metrics.SinkDuration, opts.Now)
 	}
-	a.Deps = &jobs.Deps{Store: st, Rules: engine, Routes: routes, Sources: sources, Sinks: sinks, Metrics: a.Metrics, Log: opts.Log, Now: opts.Now}
+	blobs, links, err := blobStore(cfg.Blob, cfg.Server.PublicURL, opts)
+	if err != nil {
+		return nil, err
+	}
+	a.Links = links
+	a.Deps = &jobs.Deps{Store: st, Rules: engine, Routes: routes, Sources: sources, Sinks: sinks, Metrics: a.Metrics, Log: opts.Log, Now: opts.Now,
+		Blob: blobs, BlobLimits: blobLimits(cfg.Blob), Links: links}
 	q, err := st.Queue(jobs.RiverConfig(cfg.Jobs, a.Deps))
 	if err != nil {
 		return nil, fmt.Errorf("build job queue: %w", err)
@@ -207,6 +215,7 @@ func (a *App) routes(sources map[string]source.Source, sinks map[string]sink.Sin
 		w.Write([]byte("ok\n"))
 	})
 	mux.HandleFunc("GET /readyz", a.ready)
+	mux.Handle("GET /files/{key...}", a.Links)
 	mux.Handle("GET /metrics", a.Metrics.Handler())
 	return ingress.RequestID(opts.Log, mux)
 }

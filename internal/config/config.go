@@ -13,6 +13,7 @@ type Config struct {
 	Admin   Admin       `yaml:"admin"`
 	Log     Log         `yaml:"log"`
 	Jobs    Jobs        `yaml:"jobs"`
+	Blob    Blob        `yaml:"blob"`
 	Sources []Connector `yaml:"sources"`
 	Sinks   []Connector `yaml:"sinks"`
 	Routes  []Route     `yaml:"routes"`
@@ -66,6 +67,25 @@ type Jobs struct {
 	JobTimeout  time.Duration `yaml:"job_timeout"`  // default 1m
 	// RescueAfter is when a running job whose worker vanished is retried.
 	RescueAfter time.Duration `yaml:"rescue_after"` // default 5m
+}
+
+// Blob configures where attachments are kept on their way to tickets.
+type Blob struct {
+	// Dir is the filesystem store's directory (default ./data/blobs, or
+	// blobs beside the SQLite file).
+	Dir string `yaml:"dir"`
+	// MaxBytes refuses larger attachments (default 25 MiB).
+	MaxBytes int64 `yaml:"max_bytes"`
+	// AllowedTypes are MIME types or type/* wildcards, checked against the
+	// type sniffed from the bytes (default: images, audio, video, PDF,
+	// plain text, CSV, JSON).
+	AllowedTypes []string `yaml:"allowed_types"`
+	// LinkSecret signs the expiring links given to tickets whose system
+	// cannot take the file (a secret; default: random at each start, so
+	// links die with the process — set it when running several replicas).
+	LinkSecret string `yaml:"link_secret"`
+	// LinkTTL is how long such a link works (default 168h).
+	LinkTTL time.Duration `yaml:"link_ttl"`
 }
 
 // Connector is one configured source or sink. ID and Type are common; the

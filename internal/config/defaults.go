@@ -28,6 +28,15 @@ func (c *Config) WithDefaults() {
 	setDefault(&c.Jobs.MaxAttempts, 10)
 	setDefault(&c.Jobs.JobTimeout, time.Minute)
 	setDefault(&c.Jobs.RescueAfter, 5*time.Minute)
+	if c.Blob.Dir == "" {
+		c.Blob.Dir = "./data/blobs"
+		if c.Storage.Driver == "sqlite" && c.Storage.DSN != "" {
+			c.Blob.Dir = filepath.Join(filepath.Dir(c.Storage.DSN), "blobs")
+		}
+	}
+	setDefault(&c.Blob.MaxBytes, 25<<20)
+	setDefault(&c.Blob.LinkTTL, 7*24*time.Hour)
+	setDefault(&c.Server.PublicURL, "http://"+c.Server.Listen)
 	for i := range c.Routes {
 		r := &c.Routes[i]
 		setDefault(&r.Mode, "live")

@@ -52,10 +52,11 @@ func TestWithDefaults(t *testing.T) {
 	c.WithDefaults()
 	hundred := 100
 	want := &Config{
-		Server:  Server{Listen: "127.0.0.1:8080", MaxBodyBytes: 1 << 20},
+		Server:  Server{Listen: "127.0.0.1:8080", PublicURL: "http://127.0.0.1:8080", MaxBodyBytes: 1 << 20},
 		Storage: Storage{Driver: "sqlite", DSN: "./data/ticketbridge.db"},
 		Log:     Log{Level: "info", Format: "json"},
 		Jobs:    Jobs{Workers: 20, MaxAttempts: 10, JobTimeout: time.Minute, RescueAfter: 5 * time.Minute},
+		Blob:    Blob{Dir: "data/blobs", MaxBytes: 25 << 20, LinkTTL: 7 * 24 * time.Hour},
 		Routes: []Route{{
 			Mode:    "live",
 			Rollout: &hundred,

@@ -63,6 +63,11 @@ func (w *appendWorker) Work(ctx context.Context, job *river.Job[AppendArgs]) err
 			return retryable(fmt.Errorf("comment on %s: %w", link.TicketKey, err))
 		}
 	}
+	// Attachment jobs are unique, so queueing them before the cursor moves
+	// loses none to a crash and doubles none on a retry.
+	if err := d.insert(ctx, attachJobs(link.ID, evs)); err != nil {
+		return fmt.Errorf("queue attachments: %w", err)
+	}
 	if err := d.Store.LinkAdvance(ctx, link.ID, last); err != nil {
 		return fmt.Errorf("advance link cursor: %w", err)
 	}

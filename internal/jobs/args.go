@@ -21,6 +21,7 @@ const (
 	KindNotify      = "notify_chat"
 	KindTicketEvent = "ticket_event"
 	KindTransition  = "transition_ticket"
+	KindAttach      = "attach_file"
 )
 
 // QueueIngest processes event batches one at a time, so that one

@@ -41,7 +41,7 @@ func (w *createWorker) Work(ctx context.Context, job *river.Job[CreateArgs]) err
 	if !ok || !ok2 {
 		return river.JobCancel(fmt.Errorf("route %q or sink %q is no longer configured", link.Route, link.Sink))
 	}
-	draft, ev, err := w.draft(ctx, job.Args, link)
+	draft, ev, recent, err := w.draft(ctx, job.Args, link)
 	if err != nil {
 		return err
 	}
@@ -73,6 +73,7 @@ func (w *createWorker) Work(ctx context.Context, job *river.Job[CreateArgs]) err
 		// Anything said while the ticket was being created.
 		Insert(AppendArgs{LinkID: link.ID, EventID: job.Args.ThroughID}),
 	}
+	follow = append(follow, attachJobs(link.ID, recent)...)
 	if err := d.Store.LinkSetTicket(ctx, link.ID, ref, job.Args.ThroughID, follow); err != nil {
 		return fmt.Errorf("record ticket %s: %w", ref.Key, err)
 	}
@@ -80,24 +81,26 @@ func (w *createWorker) Work(ctx context.Context, job *river.Job[CreateArgs]) err
 	return nil
 }
 
-func (w *createWorker) draft(ctx context.Context, args CreateArgs, link store.Link) (core.TicketDraft, core.StoredEvent, error) {
+// draft maps the ticket. It also returns the stored events the ticket
+// covers, whose attachments follow it.
+func (w *createWorker) draft(ctx context.Context, args CreateArgs, link store.Link) (core.TicketDraft, core.StoredEvent, []core.StoredEvent, error) {
 	d := w.d
 	route := d.Routes[link.Route]
 	evs, err := d.Store.EventsByID(ctx, []int64{args.EventID})
 	if err != nil || len(evs) == 0 {
-		return core.TicketDraft{}, core.StoredEvent{}, fmt.Errorf("load event %d: %w", args.EventID, err)
+		return core.TicketDraft{}, core.StoredEvent{}, nil, fmt.Errorf("load event %d: %w", args.EventID, err)
 	}
-	recent, err := d.Store.ConversationEvents(ctx, link.ConvKey, 0, args.ThroughID, route.Mapping.ContextMessages)
+	stored, err := d.Store.ConversationEvents(ctx, link.ConvKey, 0, args.ThroughID, route.Mapping.ContextMessages)
 	if err != nil {
-		return core.TicketDraft{}, core.StoredEvent{}, fmt.Errorf("load context: %w", err)
+		return core.TicketDraft{}, core.StoredEvent{}, nil, fmt.Errorf("load context: %w", err)
 	}
-	ev, recent := d.enrich(ctx, evs[0], recent, route.Mapping.ContextMessages)
+	ev, recent := d.enrich(ctx, evs[0], stored, route.Mapping.ContextMessages)
 	dec := rules.Decision{Route: route.Name, Rule: args.Rule, Kind: rules.KindCreate, Category: args.Category}
 	draft, err := d.Rules.Draft(route.Name, rules.MapInput{Event: ev, Context: recent, Decision: dec, ExternalID: ExternalIDPrefix + link.ID})
 	if err != nil {
-		return core.TicketDraft{}, core.StoredEvent{}, river.JobCancel(fmt.Errorf("map ticket: %w", err))
+		return core.TicketDraft{}, core.StoredEvent{}, nil, river.JobCancel(fmt.Errorf("map ticket: %w", err))
 	}
-	return draft, ev, nil
+	return draft, ev, stored, nil
 }
 
 func newID() string {

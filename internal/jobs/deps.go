@@ -11,6 +11,7 @@ import (
 	"github.com/riverqueue/river"
 	"github.com/riverqueue/river/rivertype"
 
+	"github.com/ticketbridge/ticketbridge/internal/blob"
 	"github.com/ticketbridge/ticketbridge/internal/config"
 	"github.com/ticketbridge/ticketbridge/internal/core"
 	"github.com/ticketbridge/ticketbridge/internal/metrics"
@@ -30,8 +31,13 @@ type Deps struct {
 	Sources map[string]source.Source
 	Sinks   map[string]sink.Sink
 	Metrics *metrics.Metrics
-	Log     *slog.Logger
-	Now     func() time.Time
+	// Blob keeps attachments on their way to tickets, within BlobLimits;
+	// Links signs download links for files a ticket cannot take.
+	Blob       blob.Store
+	BlobLimits blob.Limits
+	Links      *blob.Links
+	Log        *slog.Logger
+	Now        func() time.Time
 }
 
 // Workers registers every worker kind.
@@ -43,6 +49,7 @@ func Workers(d *Deps) *river.Workers {
 	river.AddWorker(w, &notifyWorker{d: d})
 	river.AddWorker(w, &ticketEventWorker{d: d})
 	river.AddWorker(w, &transitionWorker{d: d})
+	river.AddWorker(w, &attachWorker{d: d})
 	return w
 }
 

@@ -1,0 +1,81 @@
+package app_test
+
+import (
+	"bytes"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"regexp"
+	"strings"
+	"testing"
+
+	"github.com/ticketbridge/ticketbridge/internal/app"
+	"github.com/ticketbridge/ticketbridge/internal/config"
+	"github.com/ticketbridge/ticketbridge/internal/core"
+	"github.com/ticketbridge/ticketbridge/internal/store/storetest/teststore"
+)
+
+// Attachments travel chat → blob store → ticket. The local desk takes no
+// uploads, so it gets a signed, expiring link that serves the same bytes;
+// a file over the limit or of a refused type is named on the ticket and
+// left in the chat.
+func TestAttachmentsReachTheTicket(t *testing.T) {
+	shot := append([]byte("\x89PNG\r\n\x1a\n"), bytes.Repeat([]byte("pixels"), 500)...)
+	files := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		switch r.URL.Path {
+		case "/shot.png":
+			w.Write(shot)
+		case "/big.png":
+			w.Write(append([]byte("\x89PNG\r\n\x1a\n"), make([]byte, 20000)...))
+		case "/tool.exe":
+			w.Write(append([]byte("MZ\x90\x00"), make([]byte, 100)...))
+		default:
+			http.NotFound(w, r)
+		}
+	}))
+	defer files.Close()
+	h := start(t, teststore.SQLite(t), func(cfg *config.Config, _ *app.Options) {
+		cfg.Blob.Dir = t.TempDir()
+		cfg.Blob.MaxBytes = 10000
+	})
+	h.app.Links.BaseURL = h.srv.URL
+
+	ev := customerEvent("f1", "/ticket the checkout page shows this error")
+	ev.Attachments = []core.Attachment{{ID: "a1", Name: "shot.png", URL: files.URL + "/shot.png"}}
+	h.send("f1", ev)
+	h.replies(1)
+	follow := customerEvent("f1", "and these")
+	follow.Attachments = []core.Attachment{
+		{ID: "a2", Name: "big.png", URL: files.URL + "/big.png"},
+		{ID: "a3", Name: "tool.exe", URL: files.URL + "/tool.exe"},
+	}
+	h.send("f1", follow)
+
+	key := h.tickets()[0].Key
+	var body string
+	h.eventually("three attachment notes on the ticket", func() bool {
+		body = allComments(t, h, key)
+		return strings.Count(body, "Attachment ") == 3
+	})
+	link := regexp.MustCompile(`http://[^\s]+/files/[^\s]+`).FindString(body)
+	if link == "" {
+		t.Fatalf("no download link in:\n%s", body)
+	}
+	resp, err := http.Get(link)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != 200 || !bytes.Equal(got, shot) || resp.Header.Get("Content-Type") != "image/png" {
+		t.Fatalf("link served %d, %d bytes, %q", resp.StatusCode, len(got), resp.Header.Get("Content-Type"))
+	}
+	for _, want := range []string{`"big.png" was not copied to the ticket: it is over the`, `"tool.exe" was not copied to the ticket: its type is not allowed`} {
+		if !strings.Contains(body, want) {
+			t.Errorf("ticket lacks %q:\n%s", want, body)
+		}
+	}
+	if strings.Contains(body, "big.png\" (") {
+		t.Errorf("the oversized file got a link:\n%s", body)
+	}
+}
