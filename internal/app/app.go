@@ -17,7 +17,6 @@ import (
 	"github.com/ticketbridge/ticketbridge/internal/api"
 	"github.com/ticketbridge/ticketbridge/internal/blob"
 	"github.com/ticketbridge/ticketbridge/internal/config"
-	"github.com/ticketbridge/ticketbridge/internal/core"
 	"github.com/ticketbridge/ticketbridge/internal/ingress"
 	"github.com/ticketbridge/ticketbridge/internal/jobs"
 	"github.com/ticketbridge/ticketbridge/internal/metrics"
@@ -194,14 +193,8 @@ func (a *App) routes(sources map[string]source.Source, sinks map[string]sink.Sin
 	mux := http.NewServeMux()
 	(&ingress.Handler{
 		Sources: sources, Sinks: sinks, Writer: a.Writer, Store: a.Store,
-		TicketJobs: func(fresh []core.TicketEvent) store.Jobs {
-			out := make(store.Jobs, 0, len(fresh))
-			for _, ev := range fresh {
-				out = append(out, jobs.Insert(jobs.TicketEventArgs{Event: ev}))
-			}
-			return out
-		},
-		MaxBody: a.Config.Server.MaxBodyBytes, Metrics: a.Metrics, Log: opts.Log,
+		TicketJobs: jobs.TicketEventJobs,
+		MaxBody:    a.Config.Server.MaxBodyBytes, Metrics: a.Metrics, Log: opts.Log,
 	}).Register(mux)
 	known := map[string]bool{}
 	for id := range sources {

@@ -9,8 +9,12 @@ import (
 	"github.com/ticketbridge/ticketbridge/internal/sink"
 	genericsink "github.com/ticketbridge/ticketbridge/internal/sink/generic"
 	"github.com/ticketbridge/ticketbridge/internal/sink/local"
+	"github.com/ticketbridge/ticketbridge/internal/sink/servicenow"
+	"github.com/ticketbridge/ticketbridge/internal/sink/zendesk"
 	"github.com/ticketbridge/ticketbridge/internal/source"
+	"github.com/ticketbridge/ticketbridge/internal/source/feishu"
 	genericsource "github.com/ticketbridge/ticketbridge/internal/source/generic"
+	"github.com/ticketbridge/ticketbridge/internal/source/slack"
 	"github.com/ticketbridge/ticketbridge/internal/store"
 )
 
@@ -18,6 +22,8 @@ import (
 func Sources() *source.Registry {
 	r := source.NewRegistry()
 	r.Add("generic", genericsource.Factory)
+	r.Add("slack", slack.Factory)
+	r.Add("feishu", feishu.Factory)
 	return r
 }
 
@@ -27,6 +33,8 @@ func Sources() *source.Registry {
 func Sinks(st store.Store) *sink.Registry {
 	r := sink.NewRegistry()
 	r.Add("generic", genericsink.Factory)
+	r.Add("servicenow", servicenow.Factory)
+	r.Add("zendesk", zendesk.Factory)
 	r.Add("local", func(c config.Connector, d sink.Deps) (sink.Sink, error) {
 		if err := c.Decode(&struct{}{}); err != nil {
 			return nil, err

@@ -22,6 +22,7 @@ const (
 	KindTicketEvent = "ticket_event"
 	KindTransition  = "transition_ticket"
 	KindAttach      = "attach_file"
+	KindPoll        = "poll_sink"
 )
 
 // QueueIngest processes event batches one at a time, so that one

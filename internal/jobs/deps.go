@@ -50,6 +50,7 @@ func Workers(d *Deps) *river.Workers {
 	river.AddWorker(w, &ticketEventWorker{d: d})
 	river.AddWorker(w, &transitionWorker{d: d})
 	river.AddWorker(w, &attachWorker{d: d})
+	river.AddWorker(w, &pollWorker{d: d})
 	return w
 }
 
@@ -63,6 +64,7 @@ func RiverConfig(cfg config.Jobs, d *Deps) *river.Config {
 			QueueIngest:        {MaxWorkers: 1},
 		},
 		Workers:              Workers(d),
+		PeriodicJobs:         periodicPolls(d.Sinks),
 		MaxAttempts:          cfg.MaxAttempts,
 		JobTimeout:           cfg.JobTimeout,
 		RescueStuckJobsAfter: cfg.RescueAfter,

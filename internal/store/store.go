@@ -93,6 +93,11 @@ type Store interface {
 	PostedAdd(ctx context.Context, source, messageID string) error
 	PostedHas(ctx context.Context, source, messageID string) (bool, error)
 
+	// CursorGet returns a named cursor ("" when never set); CursorSet
+	// stores it. Pollers keep their place with them.
+	CursorGet(ctx context.Context, name string) (string, error)
+	CursorSet(ctx context.Context, name, value string) error
+
 	Desk
 }
 

@@ -13,6 +13,7 @@ func leaseCases() []testCase {
 		{"LinkLease", testLinkLease},
 		{"ConversationEventsAfter", testConversationEventsAfter},
 		{"ProposalCategory", testProposalCategory},
+		{"Cursors", testCursors},
 	}
 }
 
@@ -78,5 +79,19 @@ func testProposalCategory(t *testing.T, s store.Store) {
 	must(t, "ProposalPending", err)
 	if got.Category != "refund" {
 		t.Fatalf("Category = %q, want refund", got.Category)
+	}
+}
+
+func testCursors(t *testing.T, s store.Store) {
+	got, err := s.CursorGet(t.Context(), "poll:jira")
+	must(t, "CursorGet of a new cursor", err)
+	if got != "" {
+		t.Fatalf("new cursor = %q, want empty", got)
+	}
+	must(t, "CursorSet", s.CursorSet(t.Context(), "poll:jira", "2026-11-28T10:00:00Z"))
+	must(t, "CursorSet again", s.CursorSet(t.Context(), "poll:jira", "2026-11-28T11:00:00Z"))
+	must(t, "CursorSet other", s.CursorSet(t.Context(), "poll:zendesk", "c-1"))
+	if got, err := s.CursorGet(t.Context(), "poll:jira"); err != nil || got != "2026-11-28T11:00:00Z" {
+		t.Fatalf("cursor = %q, %v; want the last value", got, err)
 	}
 }
