@@ -44,10 +44,14 @@ func configCmd() *cobra.Command {
 				return err
 			}
 			if cfg != nil {
-				// Building connectors and compiling templates finds
-				// problems the loader cannot (unknown types, template
-				// errors); report them together.
-				ps = ps.Merge(app.Check(cfg))
+				// Building connectors, compiling templates and asking
+				// the ticket systems about the mapping find problems the
+				// loader cannot; report them together.
+				more, warnings := app.CheckRemote(cmd.Context(), cfg)
+				ps = ps.Merge(more)
+				for _, w := range warnings {
+					fmt.Fprintln(cmd.ErrOrStderr(), "warning:", w)
+				}
 			}
 			if len(ps) > 0 {
 				return reportProblems(cmd, ps)

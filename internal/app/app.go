@@ -136,7 +136,7 @@ func New(ctx context.Context, cfg *config.Config, opts Options) (*App, error) {
 		}
 		own = true
 	}
-	a, err := assemble(cfg, st, opts)
+	a, err := assemble(ctx, cfg, st, opts)
 	if err != nil {
 		if own {
 			st.Close()
@@ -147,8 +147,17 @@ func New(ctx context.Context, cfg *config.Config, opts Options) (*App, error) {
 	return a, nil
 }
 
-func assemble(cfg *config.Config, st store.Store, opts Options) (*App, error) {
+func assemble(ctx context.Context, cfg *config.Config, st store.Store, opts Options) (*App, error) {
 	engine, sources, sinks, problems := build(cfg, st, opts)
+	if len(problems) > 0 {
+		return nil, problems
+	}
+	// A mapping the ticket system would refuse is a config problem now,
+	// not a failed job later.
+	problems, warnings := CheckMappings(ctx, cfg, sinks)
+	for _, w := range warnings {
+		opts.Log.Warn(w)
+	}
 	if len(problems) > 0 {
 		return nil, problems
 	}

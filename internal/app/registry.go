@@ -8,6 +8,7 @@ import (
 	"github.com/ticketbridge/ticketbridge/internal/jobs"
 	"github.com/ticketbridge/ticketbridge/internal/sink"
 	genericsink "github.com/ticketbridge/ticketbridge/internal/sink/generic"
+	"github.com/ticketbridge/ticketbridge/internal/sink/jira"
 	"github.com/ticketbridge/ticketbridge/internal/sink/local"
 	"github.com/ticketbridge/ticketbridge/internal/sink/servicenow"
 	"github.com/ticketbridge/ticketbridge/internal/sink/zendesk"
@@ -15,6 +16,7 @@ import (
 	"github.com/ticketbridge/ticketbridge/internal/source/feishu"
 	genericsource "github.com/ticketbridge/ticketbridge/internal/source/generic"
 	"github.com/ticketbridge/ticketbridge/internal/source/slack"
+	"github.com/ticketbridge/ticketbridge/internal/source/wecom"
 	"github.com/ticketbridge/ticketbridge/internal/store"
 )
 
@@ -24,6 +26,7 @@ func Sources() *source.Registry {
 	r.Add("generic", genericsource.Factory)
 	r.Add("slack", slack.Factory)
 	r.Add("feishu", feishu.Factory)
+	r.Add("wecom", wecom.Factory)
 	return r
 }
 
@@ -33,6 +36,7 @@ func Sources() *source.Registry {
 func Sinks(st store.Store) *sink.Registry {
 	r := sink.NewRegistry()
 	r.Add("generic", genericsink.Factory)
+	r.Add("jira", jira.Factory)
 	r.Add("servicenow", servicenow.Factory)
 	r.Add("zendesk", zendesk.Factory)
 	r.Add("local", func(c config.Connector, d sink.Deps) (sink.Sink, error) {
