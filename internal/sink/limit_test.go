@@ -26,8 +26,10 @@ func (c *countingSink) Comment(context.Context, core.TicketRef, core.Comment) er
 	c.calls++
 	return nil
 }
-func (c *countingSink) ParseWebhook(*http.Request, []byte) ([]core.TicketEvent, error) { return nil, nil }
-func (c *countingSink) Status(context.Context, core.TicketRef) (string, error)       { return "open", nil }
+func (c *countingSink) ParseWebhook(*http.Request, []byte) ([]core.TicketEvent, error) {
+	return nil, nil
+}
+func (c *countingSink) Status(context.Context, core.TicketRef) (string, error) { return "open", nil }
 
 func TestLimitSpacesCallsAndAsksToWait(t *testing.T) {
 	now := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)

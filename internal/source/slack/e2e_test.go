@@ -1,0 +1,163 @@
+package slack_test
+
+import (
+	"context"
+	"encoding/json"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/ticketbridge/ticketbridge/internal/app"
+	"github.com/ticketbridge/ticketbridge/internal/config"
+	"github.com/ticketbridge/ticketbridge/internal/source/slack/slackfake"
+	"github.com/ticketbridge/ticketbridge/internal/store"
+	"github.com/ticketbridge/ticketbridge/internal/store/storetest/teststore"
+)
+
+// e2e is a whole ticketbridge with a Slack source "sl" pointed at a fake
+// Slack, the local desk "desk", and one route creating on /ticket.
+type e2e struct {
+	t    *testing.T
+	app  *app.App
+	srv  *httptest.Server
+	fake *slackfake.Slack
+}
+
+const e2eSecret = "e2e-signing-secret-0123456789abcdef"
+
+func startApp(t *testing.T, trigger config.Trigger) *e2e {
+	t.Helper()
+	fake := slackfake.New(t)
+	cfg := config.Default(t.TempDir())
+	src := config.NewConnector("sources[0]", "sl", "slack")
+	src.Set("signing_secret", e2eSecret)
+	src.Set("bot_token", slackfake.Token)
+	src.Set("api_url", fake.APIURL())
+	cfg.Sources = []config.Connector{src}
+	cfg.Routes[0].Sources = []string{"sl"}
+	cfg.Routes[0].Trigger = trigger
+	cfg.WithDefaults()
+	if ps := cfg.Validate(); len(ps) > 0 {
+		t.Fatalf("test config: %v", ps)
+	}
+	a, err := app.New(t.Context(), cfg, app.Options{Store: teststore.SQLite(t), Log: slog.New(slog.DiscardHandler)})
+	if err != nil {
+		t.Fatalf("app.New: %v", err)
+	}
+	if err := a.Start(t.Context()); err != nil {
+		t.Fatalf("Start: %v", err)
+	}
+	srv := httptest.NewServer(a.Handler)
+	t.Cleanup(func() {
+		srv.Close()
+		if err := a.Close(context.Background()); err != nil {
+			t.Errorf("Close: %v", err)
+		}
+	})
+	return &e2e{t: t, app: a, srv: srv, fake: fake}
+}
+
+func (h *e2e) send(req slackfake.Request) string {
+	h.t.Helper()
+	resp, err := slackfake.Send(h.t.Context(), h.srv.URL, "sl", e2eSecret, req)
+	if err != nil {
+		h.t.Fatalf("send: %v", err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		h.t.Fatalf("send: %s %s", resp.Status, body)
+	}
+	return string(body)
+}
+
+func (h *e2e) tickets() []store.DeskTicket {
+	h.t.Helper()
+	ts, err := h.app.Store.DeskList(h.t.Context(), "", 0)
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	return ts
+}
+
+// A "/ticket …" typed in a Slack thread opens a ticket on the desk and
+// the bot says so in the thread; a redelivery changes nothing; solving
+// the ticket reaches the same thread as "resolved".
+func TestEndToEndThreadTicketResolved(t *testing.T) {
+	h := startApp(t, config.Trigger{Command: "ticket"})
+	const channel, root = "C0SUPPORT", "1795860000.000100"
+	if got := h.send(slackfake.URLVerification(t, "chal-123")); got != "chal-123" {
+		t.Fatalf("challenge answer %q", got)
+	}
+	ev := slackfake.ChannelMessage(channel, "U0ANN", "1795860005.000200", root, "/ticket printer on floor 3 is on fire")
+	req := slackfake.EventCallback(t, "Ev0E2E1", time.Now(), ev)
+	h.send(req)
+	redelivery := req
+	redelivery.RetryNum = 1
+	if got := h.send(redelivery); !strings.Contains(got, `"duplicates":1`) {
+		t.Fatalf("redelivery answer %s", got)
+	}
+
+	posts := h.fake.WaitPosts(1, 15*time.Second)
+	if len(posts) < 1 {
+		t.Fatal("no created notice posted")
+	}
+	ts := h.tickets()
+	if len(ts) != 1 || !strings.Contains(ts[0].Title, "printer on floor 3") {
+		t.Fatalf("tickets %+v", ts)
+	}
+	if p := posts[0]; p.Channel != channel || p.ThreadTS != root || !strings.Contains(p.Text, ts[0].Key) {
+		t.Fatalf("created notice %+v", p)
+	}
+
+	if _, err := h.app.Desk.SetStatus(t.Context(), ts[0].Key, "solved"); err != nil {
+		t.Fatal(err)
+	}
+	posts = h.fake.WaitPosts(2, 15*time.Second)
+	if len(posts) < 2 {
+		t.Fatalf("no status notice; posts %+v", posts)
+	}
+	if p := posts[1]; p.Channel != channel || p.ThreadTS != root || !strings.Contains(p.Text, "resolved") {
+		t.Fatalf("status notice %+v", p)
+	}
+	time.Sleep(300 * time.Millisecond)
+	if n := len(h.fake.Posts()); n != 2 || len(h.tickets()) != 1 {
+		t.Fatalf("%d posts, %d tickets after the redelivery", n, len(h.tickets()))
+	}
+}
+
+// A complaint in a thread gets a prompt with real buttons in that thread;
+// pressing Yes (a block_actions payload) creates the ticket.
+func TestEndToEndPromptButtonConfirms(t *testing.T) {
+	h := startApp(t, config.Trigger{RulePack: "default", Confirm: true, Command: "ticket"})
+	const channel, root = "C0SUPPORT", "1795860000.000100"
+	ev := slackfake.ChannelMessage(channel, "U0ANN", "1795860005.000200", root, "I was charged twice for order 1042 and want my money back")
+	h.send(slackfake.EventCallback(t, "Ev0E2E2", time.Now(), ev))
+	posts := h.fake.WaitPosts(1, 15*time.Second)
+	if len(posts) != 1 || posts[0].ThreadTS != root || len(posts[0].Blocks) != 2 {
+		t.Fatalf("prompt %+v", posts)
+	}
+	var actions struct {
+		Elements []struct {
+			ActionID string `json:"action_id"`
+			Value    string `json:"value"`
+		} `json:"elements"`
+	}
+	if err := json.Unmarshal(posts[0].Blocks[1], &actions); err != nil || len(actions.Elements) != 2 {
+		t.Fatalf("actions block %s: %v", posts[0].Blocks[1], err)
+	}
+	yes := actions.Elements[0]
+	if len(h.tickets()) != 0 {
+		t.Fatal("ticket before the answer")
+	}
+	h.send(slackfake.Interaction(t, slackfake.ButtonPress(yes.ActionID, yes.Value, channel, root, posts[0].TS, "U0ANN", "1795860070.000900")))
+	posts = h.fake.WaitPosts(2, 15*time.Second)
+	ts := h.tickets()
+	if len(ts) != 1 || len(posts) != 2 || posts[1].ThreadTS != root || !strings.Contains(posts[1].Text, ts[0].Key) {
+		t.Fatalf("tickets %+v posts %+v", ts, posts)
+	}
+}
