@@ -8,6 +8,7 @@ import (
 	"github.com/ticketbridge/ticketbridge/internal/jobs"
 	"github.com/ticketbridge/ticketbridge/internal/sink"
 	genericsink "github.com/ticketbridge/ticketbridge/internal/sink/generic"
+	"github.com/ticketbridge/ticketbridge/internal/sink/jira"
 	"github.com/ticketbridge/ticketbridge/internal/sink/local"
 	"github.com/ticketbridge/ticketbridge/internal/sink/zendesk"
 	"github.com/ticketbridge/ticketbridge/internal/source"
@@ -34,6 +35,7 @@ func Sources() *source.Registry {
 func Sinks(st store.Store) *sink.Registry {
 	r := sink.NewRegistry()
 	r.Add("generic", genericsink.Factory)
+	r.Add("jira", jira.Factory)
 	r.Add("zendesk", zendesk.Factory)
 	r.Add("local", func(c config.Connector, d sink.Deps) (sink.Sink, error) {
 		if err := c.Decode(&struct{}{}); err != nil {
