@@ -72,7 +72,8 @@ func (r *Route) evaluate(ev core.Event, st State) Decision {
 	}
 
 	if r.isReaction(ev) {
-		d := Decision{Kind: KindCreate, Rule: RuleReaction, Reason: ":" + strings.Trim(r.Config.Trigger.Reaction, ":") + ": reaction"}
+		name, _ := ev.Meta["reaction"].(string)
+		d := Decision{Kind: KindCreate, Rule: RuleReaction, Reason: ":" + strings.Trim(name, ":") + ": reaction"}
 		switch {
 		case linked:
 			d.Kind, d.Reason = KindNone, "already linked"
@@ -139,11 +140,21 @@ func carriesText(ev core.Event) bool {
 
 // isCommand recognises "/ticket …" typed as text and the platform's own
 // command event of the same name.
-// isReaction reports whether ev is the route's ticket reaction.
+// isReaction reports whether ev is the route's ticket reaction: the
+// route's trigger.reaction, or, when the route names none, the one the
+// source's own setting marks (Meta "ticket_reaction", e.g. Slack's
+// reaction setting).
 func (r *Route) isReaction(ev core.Event) bool {
+	if ev.Kind != core.KindReaction {
+		return false
+	}
 	want := strings.Trim(r.Config.Trigger.Reaction, ":")
+	if want == "" {
+		marked, _ := ev.Meta["ticket_reaction"].(bool)
+		return marked
+	}
 	got, _ := ev.Meta["reaction"].(string)
-	return ev.Kind == core.KindReaction && want != "" && strings.EqualFold(strings.Trim(got, ":"), want)
+	return strings.EqualFold(strings.Trim(got, ":"), want)
 }
 
 // isClose reports whether a command asks to close the ticket:

@@ -161,3 +161,27 @@ func TestEndToEndPromptButtonConfirms(t *testing.T) {
 		t.Fatalf("tickets %+v posts %+v", ts, posts)
 	}
 }
+
+// A :ticket: reaction on a channel message opens a ticket about that
+// message (fetched from Slack, with the author looked up) and the bot
+// answers in the message's thread.
+func TestEndToEndReactionCreatesTicketAboutTheMessage(t *testing.T) {
+	h := startApp(t, config.Trigger{Command: "ticket"})
+	const channel, msgTS = "C0SUPPORT", "1795860100.000300"
+	h.fake.AddUser(slackfake.User{ID: "U0ANN", Name: "ann", RealName: "Ann Lee", Email: "ann@example.com"})
+	h.fake.AddMessage(channel, slackfake.Message{Type: "message", User: "U0ANN", Text: "the VPN has dropped every hour since Monday", TS: msgTS})
+	reaction := map[string]any{"type": "reaction_added", "user": "U0DANA", "reaction": "ticket", "item_user": "U0ANN",
+		"item": map[string]any{"type": "message", "channel": channel, "ts": msgTS}, "event_ts": "1795860200.000100"}
+	h.send(slackfake.EventCallback(t, "Ev0REACT", time.Now(), reaction))
+	posts := h.fake.WaitPosts(1, 15*time.Second)
+	if len(posts) != 1 {
+		t.Fatal("no created notice")
+	}
+	ts := h.tickets()
+	if len(ts) != 1 || !strings.Contains(ts[0].Title, "VPN has dropped") || ts[0].Requester.Email != "ann@example.com" {
+		t.Fatalf("tickets %+v", ts)
+	}
+	if p := posts[0]; p.Channel != channel || p.ThreadTS != msgTS {
+		t.Fatalf("created notice %+v, want it in the message's thread", p)
+	}
+}

@@ -207,9 +207,12 @@ func attachments(files []file) []core.Attachment {
 	return out
 }
 
-// reactionEvent converts reaction_added on a message. The thread the
-// message is in is unknown here, so Thread stays empty; a MessageFetcher
-// call finds the message.
+// reactionEvent converts reaction_added on a message. The conversation is
+// the thread the message starts (its ts as thread_ts), which is where
+// replies to a top-level message go; for a message that is itself a
+// reply, the thread root is unknown here, and the notices go to a new
+// thread under the reacted-to message. A MessageFetcher call finds the
+// message's text.
 func (s *Source) reactionEvent(env envelope, at time.Time) (core.Event, bool, error) {
 	var re reactionEvent
 	if err := json.Unmarshal(env.Event, &re); err != nil {
@@ -241,7 +244,7 @@ func (s *Source) reactionEvent(env envelope, at time.Time) (core.Event, bool, er
 		Source:       s.id,
 		EventID:      env.EventID,
 		Kind:         core.KindReaction,
-		Conversation: core.ConversationRef{Source: s.id, Conversation: re.Item.Channel},
+		Conversation: core.ConversationRef{Source: s.id, Conversation: re.Item.Channel, Thread: re.Item.TS},
 		Sender:       core.Sender{ID: re.User, Role: role},
 		Time:         t,
 		Meta:         meta,

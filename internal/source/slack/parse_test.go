@@ -285,7 +285,7 @@ func TestReactionMeta(t *testing.T) {
 		t.Fatalf("%+v %v", in, err)
 	}
 	ev := in.Events[0]
-	if ev.Meta[source.MetaReaction] != "ticket" || ev.Meta[slack.MetaTicketReaction] != false || ev.Conversation.Thread != "" {
+	if ev.Meta[source.MetaReaction] != "ticket" || ev.Meta[slack.MetaTicketReaction] != false || ev.Conversation.Thread != "1795860000.000100" {
 		t.Fatalf("with reaction sos, a :ticket: is not ours: %+v", ev)
 	}
 }
