@@ -1,0 +1,54 @@
+package app_test
+
+import (
+	"path/filepath"
+	"testing"
+
+	"github.com/ticketbridge/ticketbridge/internal/app"
+	"github.com/ticketbridge/ticketbridge/internal/config"
+)
+
+// Every example configuration in examples/ loads and builds (connectors,
+// templates) once its secrets are set: the README points people at them.
+// The checks that call the ticket systems are left out: tests reach only
+// loopback.
+func TestExamplesAreValid(t *testing.T) {
+	env := map[string]string{
+		"CHAT_SECRET":               "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw",
+		"TB_ADMIN_TOKEN":            "tb-example-admin-token-0123456789",
+		"SLACK_SIGNING_SECRET":      "8f742231b10e8888abcd99yyyzzz85a5",
+		"SLACK_BOT_TOKEN":           "xoxb-0000-0000-example",
+		"FEISHU_APP_ID":             "cli_example",
+		"FEISHU_APP_SECRET":         "example-secret",
+		"FEISHU_VERIFICATION_TOKEN": "example-token",
+		"FEISHU_ENCRYPT_KEY":        "example-encrypt-key",
+		"WECOM_CORP_ID":             "wx5823bf96d3bd56c7",
+		"WECOM_CORP_SECRET":         "example-corp-secret",
+		"WECOM_TOKEN":               "QDG6eK",
+		"WECOM_AES_KEY":             "jWmYm7qr5nMoAUwZRjGtBxmz3KA1tkAj3ykkR6q2B2C",
+		"JIRA_API_TOKEN":            "example-jira-token",
+		"JIRA_WEBHOOK_SECRET":       "example-jira-webhook-secret",
+		"ZENDESK_API_TOKEN":         "example-zendesk-token",
+		"ZENDESK_WEBHOOK_SECRET":    "example-zendesk-webhook-secret",
+		"SN_PASSWORD":               "example-password",
+		"SN_WEBHOOK_SECRET":         "example-servicenow-secret",
+	}
+	for k, v := range env {
+		t.Setenv(k, v)
+	}
+	files, err := filepath.Glob("../../examples/*.yaml")
+	if err != nil || len(files) < 3 {
+		t.Fatalf("examples: %v %v", files, err)
+	}
+	for _, f := range files {
+		t.Run(filepath.Base(f), func(t *testing.T) {
+			cfg, err := config.Load(f)
+			if err != nil {
+				t.Fatalf("load: %v", err)
+			}
+			if ps := app.Check(cfg); len(ps) > 0 {
+				t.Fatalf("check: %v", ps)
+			}
+		})
+	}
+}
