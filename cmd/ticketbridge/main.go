@@ -29,6 +29,6 @@ func newRoot() *cobra.Command {
 		SilenceUsage:  true,
 		SilenceErrors: true,
 	}
-	root.AddCommand(serveCmd(), demoCmd(), configCmd(), rulesCmd(), sendCmd(), dlqCmd(), deskCmd(), doctorCmd())
+	root.AddCommand(serveCmd(), demoCmd(), configCmd(), rulesCmd(), sendCmd(), dlqCmd(), deskCmd(), doctorCmd(), redactCmd())
 	return root
 }

@@ -125,8 +125,9 @@ func CheckMappings(ctx context.Context, cfg *config.Config, sinks map[string]sin
 	for i, r := range cfg.Routes {
 		msgs, err := validateRoute(ctx, r, sinks[r.Sink])
 		if err != nil {
+			// Part of the metadata may have been readable: keep what the
+			// sink could check.
 			warnings = append(warnings, fmt.Sprintf("route %s: could not read %s's metadata to check the mapping: %v", r.Name, r.Sink, err))
-			continue
 		}
 		for _, m := range msgs {
 			problems = append(problems, cfg.Problem(fmt.Sprintf("routes[%d].sink", i), m))

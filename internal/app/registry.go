@@ -10,6 +10,7 @@ import (
 	genericsink "github.com/ticketbridge/ticketbridge/internal/sink/generic"
 	"github.com/ticketbridge/ticketbridge/internal/sink/jira"
 	"github.com/ticketbridge/ticketbridge/internal/sink/local"
+	"github.com/ticketbridge/ticketbridge/internal/sink/servicenow"
 	"github.com/ticketbridge/ticketbridge/internal/sink/zendesk"
 	"github.com/ticketbridge/ticketbridge/internal/source"
 	"github.com/ticketbridge/ticketbridge/internal/source/feishu"
@@ -36,6 +37,7 @@ func Sinks(st store.Store) *sink.Registry {
 	r := sink.NewRegistry()
 	r.Add("generic", genericsink.Factory)
 	r.Add("jira", jira.Factory)
+	r.Add("servicenow", servicenow.Factory)
 	r.Add("zendesk", zendesk.Factory)
 	r.Add("local", func(c config.Connector, d sink.Deps) (sink.Sink, error) {
 		if err := c.Decode(&struct{}{}); err != nil {

@@ -77,9 +77,12 @@ type TicketEvent struct {
 	ExternalID string          `json:"external_id,omitempty"`
 	From       string          `json:"from,omitempty"`
 	To         string          `json:"to,omitempty"`
-	Comment    *Comment        `json:"comment,omitempty"`
-	Assignee   string          `json:"assignee,omitempty"`
-	Time       time.Time       `json:"time"`
+	// ToCategory is the system's own class of the new status where it has
+	// one (Jira's statusCategory: new, indeterminate, done).
+	ToCategory string    `json:"to_category,omitempty"`
+	Comment    *Comment  `json:"comment,omitempty"`
+	Assignee   string    `json:"assignee,omitempty"`
+	Time       time.Time `json:"time"`
 	// Ours is set when the change was made by ticketbridge itself, so it is
 	// not echoed back to the chat.
 	Ours bool `json:"ours,omitempty"`

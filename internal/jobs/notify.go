@@ -11,6 +11,7 @@ import (
 	"github.com/ticketbridge/ticketbridge/internal/core"
 	"github.com/ticketbridge/ticketbridge/internal/metrics"
 	"github.com/ticketbridge/ticketbridge/internal/rules"
+	"github.com/ticketbridge/ticketbridge/internal/sink"
 	"github.com/ticketbridge/ticketbridge/internal/store"
 )
 
@@ -92,7 +93,7 @@ func (w *ticketEventWorker) Work(ctx context.Context, job *river.Job[TicketEvent
 
 func (w *ticketEventWorker) status(ctx context.Context, link store.Link, ev core.TicketEvent, ref core.TicketRef) error {
 	d := w.d
-	state := d.Rules.ChatState(link.Route, ev.To)
+	state := w.chatState(link, ev)
 	if state == link.State && ev.To == link.SinkStatus {
 		return nil
 	}
@@ -112,6 +113,21 @@ func (w *ticketEventWorker) status(ctx context.Context, link store.Link, ev core
 		return fmt.Errorf("record status: %w", err)
 	}
 	return nil
+}
+
+// chatState decides what a status change means for the chat: the route's
+// status_map first, then the sink's own knowledge (Jira's status
+// categories), then the built-in status names.
+func (w *ticketEventWorker) chatState(link store.Link, ev core.TicketEvent) string {
+	if st, ok := w.d.Rules.MappedState(link.Route, ev.To); ok {
+		return st
+	}
+	if sm, ok := sink.As[sink.StateMapper](w.d.Sinks[link.Sink]); ok {
+		if st, ok := sm.StateOf(ev); ok {
+			return st
+		}
+	}
+	return w.d.Rules.ChatState(link.Route, ev.To)
 }
 
 func (w *ticketEventWorker) findLink(ctx context.Context, ev core.TicketEvent) (store.Link, error) {

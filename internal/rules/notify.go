@@ -143,6 +143,17 @@ func (e *Engine) ChatState(route, sinkStatus string) string {
 	return defaultChatState(sinkStatus)
 }
 
+// MappedState returns the state the route's own status_map gives a sink
+// status; ok is false when the map does not name it.
+func (e *Engine) MappedState(route, sinkStatus string) (string, bool) {
+	r, ok := e.byName[route]
+	if !ok {
+		return "", false
+	}
+	s, ok := r.statuses[normStatus(sinkStatus)]
+	return s, ok
+}
+
 func (r *Route) chatState(sinkStatus string) string {
 	if s, ok := r.statuses[normStatus(sinkStatus)]; ok {
 		return s

@@ -62,6 +62,13 @@ type RateLimited interface {
 	RequestsPerMinute() int
 }
 
+// StateMapper knows, better than status names, what a status change means
+// for the chat (Jira's status categories and per-project overrides). A
+// route's explicit status_map still wins over it.
+type StateMapper interface {
+	StateOf(ev core.TicketEvent) (state string, ok bool)
+}
+
 // Checker answers `ticketbridge doctor` (credentials, project or queue,
 // required fields) in plain words.
 type Checker interface {

@@ -272,6 +272,17 @@ func (s *Sink) browse(key string) string { return s.s.URL + "/browse/" + key }
 // (new → open, indeterminate → in_progress, done → resolved). ok is false
 // when neither says anything. Exported for the wiring of status maps.
 func (s *Sink) ChatState(project, status, category string) (state string, ok bool) {
+	return s.chatState(project, status, category)
+}
+
+// StateOf implements sink.StateMapper: a status change's chat state by
+// the project's overrides and the new status's category.
+func (s *Sink) StateOf(ev core.TicketEvent) (string, bool) {
+	project, _, _ := strings.Cut(ev.Ticket.Key, "-")
+	return s.chatState(project, ev.To, ev.ToCategory)
+}
+
+func (s *Sink) chatState(project, status, category string) (state string, ok bool) {
 	if st, found := s.overrides[strings.ToUpper(project)][fold(status)]; found {
 		return st, true
 	}

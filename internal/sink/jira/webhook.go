@@ -118,6 +118,11 @@ func (s *Sink) issueUpdated(w Webhook, id string, at time.Time) ([]core.TicketEv
 				ev.Kind = core.TicketStatusChanged
 				ev.From, ev.To = it.FromString, it.ToString
 				ev.Ticket.Status = it.ToString
+				// The issue's fields show the status it has now; its
+				// category is the new status's when the names agree.
+				if st := w.Issue.Fields.Status; st != nil && strings.EqualFold(st.Name, it.ToString) {
+					ev.ToCategory = st.StatusCategory.Key
+				}
 			case it.Field == "assignee" || it.FieldID == "assignee":
 				// toString is the display name; empty means unassigned.
 				ev.Kind = core.TicketAssigned
