@@ -2,6 +2,7 @@ package zendesk_test
 
 import (
 	"context"
+	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
@@ -29,7 +30,7 @@ type bridge struct {
 	key  stdwebhook.Secret
 }
 
-func startBridge(t *testing.T) *bridge {
+func startBridge(t *testing.T, extra ...map[string]any) *bridge {
 	t.Helper()
 	zd := zendeskfake.New(t, zendeskfake.Options{})
 	chat := generictest.NewChat(t, "")
@@ -48,6 +49,11 @@ func startBridge(t *testing.T) *bridge {
 		"priority_map": map[string]any{"p1": "urgent"},
 	} {
 		c.Set(k, v)
+	}
+	for _, m := range extra {
+		for k, v := range m {
+			c.Set(k, v)
+		}
 	}
 	cfg.Sinks = append(cfg.Sinks, c)
 	cfg.Routes[0].Sink = "zd"
@@ -193,4 +199,54 @@ func TestEndToEndRetryAfter(t *testing.T) {
 	if len(b.zd.Tickets()) != 1 {
 		t.Fatalf("tickets = %d", len(b.zd.Tickets()))
 	}
+}
+
+// Follow-ups that come faster than the sink's budget (here 60 requests a
+// minute, so a burst of 6) are not dropped or reordered: the append job
+// snoozes until the bucket refills and then sends everything since the
+// last comment as one comment.
+func TestEndToEndFollowUpsCoalesceUnderTheRateLimit(t *testing.T) {
+	b := startBridge(t, map[string]any{"requests_per_minute": 60})
+	b.say("rl", "/ticket the label printer jams")
+	b.replies(1)
+	var want []string
+	for i := range 25 {
+		msg := fmt.Sprintf("follow-up %02d", i)
+		want = append(want, msg)
+		b.say("rl", msg)
+	}
+	var comments []zendeskfake.Comment
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		ts := b.zd.Tickets()
+		if len(ts) == 1 {
+			comments = ts[0].Comments
+			var all strings.Builder
+			for _, c := range comments {
+				all.WriteString(c.Body + "\n")
+			}
+			if strings.Contains(all.String(), want[len(want)-1]) {
+				body := all.String()
+				last := -1
+				for _, w := range want {
+					i := strings.Index(body, w)
+					if i < 0 || i < last || strings.Count(body, w) != 1 {
+						t.Fatalf("follow-up %q missing, out of order or doubled:\n%s", w, body)
+					}
+					last = i
+				}
+				break
+			}
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("not all follow-ups arrived; comments: %+v", comments)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	// The first comment is the description; the follow-ups needed far
+	// fewer comments than messages.
+	if n := len(comments) - 1; n >= len(want) || n < 1 {
+		t.Fatalf("%d follow-up comments for %d messages: no coalescing", n, len(want))
+	}
+	t.Logf("%d messages in %d comments", len(want), len(comments)-1)
 }
