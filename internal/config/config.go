@@ -8,15 +8,18 @@ import (
 
 // Config is the whole configuration. Load fills defaults; Validate checks it.
 type Config struct {
-	Server  Server      `yaml:"server"`
-	Storage Storage     `yaml:"storage"`
-	Admin   Admin       `yaml:"admin"`
-	Log     Log         `yaml:"log"`
-	Jobs    Jobs        `yaml:"jobs"`
-	Blob    Blob        `yaml:"blob"`
-	Sources []Connector `yaml:"sources"`
-	Sinks   []Connector `yaml:"sinks"`
-	Routes  []Route     `yaml:"routes"`
+	Server  Server  `yaml:"server"`
+	Storage Storage `yaml:"storage"`
+	Admin   Admin   `yaml:"admin"`
+	Log     Log     `yaml:"log"`
+	Jobs    Jobs    `yaml:"jobs"`
+	Blob    Blob    `yaml:"blob"`
+	// Security holds the inbound and outbound network rules, encryption
+	// at rest, retention and redaction.
+	Security Security    `yaml:"security"`
+	Sources  []Connector `yaml:"sources"`
+	Sinks    []Connector `yaml:"sinks"`
+	Routes   []Route     `yaml:"routes"`
 
 	// File is the path the configuration came from ("" for the built-in
 	// default); doc lets problems found after loading point at a line.
@@ -30,6 +33,15 @@ type Server struct {
 	// PublicURL is how platforms reach us; used in links we hand out.
 	PublicURL    string `yaml:"public_url"`
 	MaxBodyBytes int64  `yaml:"max_body_bytes"` // default 1 MiB
+	// TLS serves HTTPS with this certificate and key (PEM files), reloaded
+	// when the files change.
+	TLS TLS `yaml:"tls"`
+}
+
+// TLS names a certificate and its key.
+type TLS struct {
+	Cert string `yaml:"cert"`
+	Key  string `yaml:"key"`
 }
 
 // Storage selects the database.
@@ -49,9 +61,73 @@ type Admin struct {
 
 // Token is one admin API bearer token and what it may do.
 type Token struct {
-	Name   string   `yaml:"name"`
-	Token  string   `yaml:"token"`  // a secret: ${ENV} or ${file:PATH}
-	Scopes []string `yaml:"scopes"` // read, operate, admin
+	Name  string `yaml:"name"`
+	Token string `yaml:"token"` // a secret: ${ENV} or ${file:PATH}
+	// TokenSHA256 is the hex SHA-256 of the token, for configs that should
+	// not hold the token itself; give it or Token.
+	TokenSHA256 string   `yaml:"token_sha256"`
+	Scopes      []string `yaml:"scopes"` // read, operate, admin
+}
+
+// Security gathers the settings that protect what ticketbridge takes in,
+// keeps and sends out.
+type Security struct {
+	// Allow lists, per webhook path ("im/<source id>", "tickets/<sink
+	// id>"), the client networks (CIDRs) allowed to call it; a path not
+	// listed takes any client.
+	Allow map[string][]string `yaml:"allow"`
+	// TrustedProxies are the proxies (CIDRs) whose X-Forwarded-For names
+	// the real client; from anyone else the header is ignored.
+	TrustedProxies []string `yaml:"trusted_proxies"`
+	// AllowOutbound lists private, loopback or link-local networks (CIDRs)
+	// that connectors may call anyway; all other such addresses are
+	// refused, so a configured URL cannot reach internal services.
+	AllowOutbound []string `yaml:"allow_outbound"`
+	// Encryption of stored message bodies and raw payloads.
+	Encryption Encryption `yaml:"encryption"`
+	// Retention purges message bodies and attachments.
+	Retention Retention `yaml:"retention"`
+	// Redact masks personal data in what goes to sinks and to the logs.
+	Redact Redact `yaml:"redact"`
+}
+
+// Encryption is the key ring for data at rest (AES-256-GCM). New data is
+// sealed with Active; older keys stay to open what they sealed.
+type Encryption struct {
+	Active string          `yaml:"active"`
+	Keys   []EncryptionKey `yaml:"keys"`
+}
+
+// EncryptionKey is one key of the ring.
+type EncryptionKey struct {
+	ID     string `yaml:"id"`
+	Secret string `yaml:"secret"` // base64 of 32 random bytes; a secret
+}
+
+// Retention says how long message bodies and attachments are kept.
+type Retention struct {
+	// Days applies to every source without its own entry (0 keeps all).
+	Days    int            `yaml:"days"`
+	Sources map[string]int `yaml:"sources"` // source id → days
+}
+
+// Redact configures PII masking.
+type Redact struct {
+	// Mode for what goes to sinks: partial (default), full, drop, none.
+	Mode string `yaml:"mode"`
+	// Kinds overrides the mode per kind (phone, id_card, bank_card,
+	// email, landline, intl_phone, custom).
+	Kinds map[string]string `yaml:"kinds"`
+	// Custom patterns, each a name and a regular expression.
+	Custom []RedactPattern `yaml:"custom"`
+	// Logs masks log lines fully (default true).
+	Logs *bool `yaml:"logs"`
+}
+
+// RedactPattern is a custom pattern to mask.
+type RedactPattern struct {
+	Name    string `yaml:"name"`
+	Pattern string `yaml:"pattern"`
 }
 
 // Log configures slog.
@@ -117,6 +193,10 @@ type Route struct {
 	Mapping   Mapping           `yaml:"mapping"`
 	StatusMap map[string]string `yaml:"status_map"`
 	Notify    Notify            `yaml:"notify"`
+	// Redact overrides security.redact's mode for this route, per ticket
+	// field (title, description, requester, labels, custom, comments):
+	// partial, full, drop or none.
+	Redact map[string]string `yaml:"redact"`
 }
 
 // Trigger says which events open a ticket on a route.

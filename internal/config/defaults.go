@@ -76,6 +76,9 @@ func Default(dataDir string) *Config {
 			Trigger: Trigger{RulePack: "default", Confirm: true, Command: "ticket"},
 		}},
 	}
+	// The embedded default runs on one machine for trying things out: its
+	// connectors may call services on this machine (the demo's chat).
+	c.Security.AllowOutbound = []string{"127.0.0.0/8", "::1/128"}
 	src := NewConnector("sources[0]", "chat", "generic")
 	src.cfg = c
 	sink := NewConnector("sinks[0]", "desk", "local")

@@ -1,8 +1,11 @@
 package config
 
 import (
+	"encoding/base64"
+	"encoding/hex"
 	"fmt"
 	"net"
+	"net/netip"
 	"slices"
 	"strings"
 
@@ -31,6 +34,7 @@ func (c *Config) Validate() Problems {
 	v.admin()
 	v.log()
 	v.jobs()
+	v.security()
 	sources := v.connectors("sources", c.Sources)
 	sinks := v.connectors("sinks", c.Sinks)
 	v.routes(sources, sinks)
@@ -72,6 +76,63 @@ func (v *validator) storage() {
 	}
 }
 
+func (v *validator) security() {
+	sec := v.cfg.Security
+	cidrs := func(field string, list []string) {
+		for i, c := range list {
+			if _, err := netip.ParsePrefix(c); err != nil {
+				if _, err := netip.ParseAddr(c); err != nil {
+					v.add(indexPath(field, i), "%q is not a CIDR or an address", c)
+				}
+			}
+		}
+	}
+	for path, list := range sec.Allow {
+		if !strings.HasPrefix(path, "im/") && !strings.HasPrefix(path, "tickets/") {
+			v.add("security.allow."+path, "keys are im/<source id> or tickets/<sink id>")
+		}
+		cidrs("security.allow."+path, list)
+	}
+	cidrs("security.trusted_proxies", sec.TrustedProxies)
+	cidrs("security.allow_outbound", sec.AllowOutbound)
+	ids := map[string]bool{}
+	for i, k := range sec.Encryption.Keys {
+		f := indexPath("security.encryption.keys", i)
+		if k.ID == "" || ids[k.ID] {
+			v.add(f+".id", "must be set and unique")
+		}
+		ids[k.ID] = true
+		if b, err := base64.StdEncoding.DecodeString(k.Secret); err != nil || len(b) != 32 {
+			v.add(f+".secret", "must be the base64 of 32 bytes (head -c32 /dev/urandom | base64)")
+		}
+	}
+	if a := sec.Encryption.Active; a != "" && !ids[a] {
+		v.add("security.encryption.active", "no key has id %q", a)
+	}
+	if len(sec.Encryption.Keys) > 0 && sec.Encryption.Active == "" {
+		v.add("security.encryption.active", "is required when keys are given")
+	}
+	if sec.Retention.Days < 0 {
+		v.add("security.retention.days", "must not be negative")
+	}
+	modes := []string{"partial", "full", "drop", "none"}
+	if sec.Redact.Mode != "" {
+		v.oneOf("security.redact.mode", sec.Redact.Mode, modes)
+	}
+	for k, m := range sec.Redact.Kinds {
+		v.oneOf("security.redact.kinds."+k, m, modes)
+	}
+	for i, r := range v.cfg.Routes {
+		for field, m := range r.Redact {
+			f := indexPath("routes", i) + ".redact." + field
+			v.oneOf(f, m, modes)
+			if !slices.Contains([]string{"title", "description", "requester", "labels", "custom", "comments"}, field) {
+				v.add(f, "not a ticket field (title, description, requester, labels, custom, comments)")
+			}
+		}
+	}
+}
+
 func (v *validator) admin() {
 	names := map[string]int{}
 	for i, t := range v.cfg.Admin.Tokens {
@@ -85,8 +146,14 @@ func (v *validator) admin() {
 			names[t.Name] = i
 		}
 		switch {
+		case t.Token != "" && t.TokenSHA256 != "":
+			v.add(f+".token_sha256", "give token or token_sha256, not both")
+		case t.TokenSHA256 != "":
+			if b, err := hex.DecodeString(t.TokenSHA256); err != nil || len(b) != 32 {
+				v.add(f+".token_sha256", "must be 64 hex digits (sha256sum of the token)")
+			}
 		case t.Token == "":
-			v.add(f+".token", "is required")
+			v.add(f+".token", "is required (or token_sha256)")
 		case len(t.Token) < minTokenLen:
 			v.add(f+".token", "must be at least %d characters", minTokenLen)
 		}
