@@ -23,7 +23,10 @@ func serveCmd() *cobra.Command {
 			if listen, _ := cmd.Flags().GetString("listen"); listen != "" {
 				cfg.Server.Listen = listen
 			}
-			log := newLogger(cfg.Log, cmd.ErrOrStderr())
+			log, err := newLogger(cfg, cmd.ErrOrStderr())
+			if err != nil {
+				return err
+			}
 			a, err := app.New(ctx, cfg, app.Options{Log: log})
 			if err != nil {
 				return problemsToStderr(cmd, err)

@@ -15,6 +15,7 @@ import (
 
 	"github.com/ticketbridge/ticketbridge/internal/app"
 	"github.com/ticketbridge/ticketbridge/internal/config"
+	"github.com/ticketbridge/ticketbridge/internal/redact"
 	"github.com/ticketbridge/ticketbridge/internal/stdwebhook"
 	"github.com/ticketbridge/ticketbridge/internal/store"
 )
@@ -74,14 +75,24 @@ func devSecret(path string, make func() (string, error)) (string, error) {
 	return s, nil
 }
 
-func newLogger(cfg config.Log, w io.Writer) *slog.Logger {
+// newLogger writes JSON (or text) logs at the configured level; unless
+// security.redact.logs is false, every line has its personal data masked.
+func newLogger(cfg *config.Config, w io.Writer) (*slog.Logger, error) {
 	var level slog.Level
-	_ = level.UnmarshalText([]byte(cfg.Level))
+	_ = level.UnmarshalText([]byte(cfg.Log.Level))
 	opts := &slog.HandlerOptions{Level: level}
-	if cfg.Format == "text" {
-		return slog.New(slog.NewTextHandler(w, opts))
+	var h slog.Handler = slog.NewJSONHandler(w, opts)
+	if cfg.Log.Format == "text" {
+		h = slog.NewTextHandler(w, opts)
 	}
-	return slog.New(slog.NewJSONHandler(w, opts))
+	if logs := cfg.Security.Redact.Logs; logs == nil || *logs {
+		r, err := app.Redactor(cfg.Security.Redact)
+		if err != nil {
+			return nil, err
+		}
+		h = redact.NewHandler(h, r)
+	}
+	return slog.New(h), nil
 }
 
 // openStore opens the configured store with an insert-only job client,

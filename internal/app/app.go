@@ -184,8 +184,12 @@ func assemble(ctx context.Context, cfg *config.Config, st store.Store, opts Opti
 		return nil, err
 	}
 	a.Links = links
+	red, err := Redactor(cfg.Security.Redact)
+	if err != nil {
+		return nil, err
+	}
 	a.Deps = &jobs.Deps{Store: st, Rules: engine, Routes: routes, Sources: sources, Sinks: sinks, Metrics: a.Metrics, Log: opts.Log, Now: opts.Now,
-		Blob: blobs, BlobLimits: blobLimits(cfg.Blob), Links: links}
+		Blob: blobs, BlobLimits: blobLimits(cfg.Blob), Links: links, Scrub: scrubber(cfg, red)}
 	q, err := st.Queue(jobs.RiverConfig(cfg.Jobs, a.Deps))
 	if err != nil {
 		return nil, fmt.Errorf("build job queue: %w", err)

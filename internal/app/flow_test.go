@@ -245,3 +245,33 @@ func TestCloseFromChat(t *testing.T) {
 		t.Fatalf("desk has %d tickets, want 2", n)
 	}
 }
+
+// Personal data is masked in what reaches the ticket system: partially by
+// default, per field as the route says, and in appended comments too.
+func TestPersonalDataIsMaskedOnTheWayToTheSink(t *testing.T) {
+	h := start(t, teststore.SQLite(t), withRoute(func(r *config.Route) {
+		r.Redact = map[string]string{"title": "full"}
+	}))
+	h.say("p1", "/ticket call me on 13812345678 about card 6222021234567890128")
+	h.replies(1)
+	h.say("p1", "my email is lin.chen@example.com")
+	ts := h.tickets()
+	if len(ts) != 1 {
+		t.Fatalf("tickets: %+v", ts)
+	}
+	tk := ts[0]
+	for _, leak := range []string{"13812345678", "6222021234567890128"} {
+		if strings.Contains(tk.Title+tk.Description, leak) {
+			t.Fatalf("ticket carries %s:\n%s\n%s", leak, tk.Title, tk.Description)
+		}
+	}
+	if !strings.Contains(tk.Title, "[PHONE]") || !strings.Contains(tk.Description, "138****5678") {
+		t.Fatalf("title should be fully masked and description partially:\n%s\n%s", tk.Title, tk.Description)
+	}
+	h.eventually("the follow-up on the ticket", func() bool {
+		return strings.Contains(allComments(t, h, tk.Key), "@example.com")
+	})
+	if body := allComments(t, h, tk.Key); strings.Contains(body, "lin.chen@example.com") {
+		t.Fatalf("comment carries the e-mail: %s", body)
+	}
+}

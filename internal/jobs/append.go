@@ -56,7 +56,7 @@ func (w *appendWorker) Work(ctx context.Context, job *river.Job[AppendArgs]) err
 		return nil
 	}
 	last := evs[len(evs)-1].ID
-	if body := followUpBody(evs); body != "" {
+	if body := d.Scrub.Comment(link.Route, followUpBody(evs)); body != "" {
 		snk := d.Sinks[link.Sink]
 		ref := core.TicketRef{Sink: link.Sink, Key: link.TicketKey, URL: link.TicketURL}
 		if err := snk.Comment(ctx, ref, core.Comment{Body: body, Public: true, Author: "ticketbridge"}); err != nil {

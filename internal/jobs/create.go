@@ -100,7 +100,7 @@ func (w *createWorker) draft(ctx context.Context, args CreateArgs, link store.Li
 	if err != nil {
 		return core.TicketDraft{}, core.StoredEvent{}, nil, river.JobCancel(fmt.Errorf("map ticket: %w", err))
 	}
-	return draft, ev, stored, nil
+	return d.Scrub.Draft(route.Name, draft), ev, stored, nil
 }
 
 func newID() string {

@@ -15,6 +15,7 @@ import (
 	"github.com/ticketbridge/ticketbridge/internal/config"
 	"github.com/ticketbridge/ticketbridge/internal/core"
 	"github.com/ticketbridge/ticketbridge/internal/metrics"
+	"github.com/ticketbridge/ticketbridge/internal/redact"
 	"github.com/ticketbridge/ticketbridge/internal/rules"
 	"github.com/ticketbridge/ticketbridge/internal/sink"
 	"github.com/ticketbridge/ticketbridge/internal/source"
@@ -36,8 +37,10 @@ type Deps struct {
 	Blob       blob.Store
 	BlobLimits blob.Limits
 	Links      *blob.Links
-	Log        *slog.Logger
-	Now        func() time.Time
+	// Scrub masks personal data in what goes to sinks (nil: nothing).
+	Scrub *redact.Scrubber
+	Log   *slog.Logger
+	Now   func() time.Time
 }
 
 // Workers registers every worker kind.

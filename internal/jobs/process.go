@@ -157,6 +157,7 @@ func (w *processWorker) dryRun(ctx context.Context, ev core.StoredEvent, route c
 		return fmt.Errorf("map ticket: %w", err)
 	}
 	w.d.Metrics.TicketsCreated.WithLabelValues(route.Sink, "dry_run").Inc()
+	draft = w.d.Scrub.Draft(route.Name, draft)
 	return w.d.Store.DryRunRecord(ctx, store.DryRun{Route: route.Name, ConvKey: convKey, Rule: dec.Rule, Draft: draft, CreatedAt: w.d.Now()})
 }
 
