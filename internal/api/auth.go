@@ -5,11 +5,17 @@ package api
 import (
 	"crypto/sha256"
 	"crypto/subtle"
+	"encoding/hex"
 	"net/http"
+	"net/netip"
 	"slices"
 	"strings"
+	"sync"
+
+	"golang.org/x/time/rate"
 
 	"github.com/ticketbridge/ticketbridge/internal/config"
+	"github.com/ticketbridge/ticketbridge/internal/netguard"
 )
 
 // Scopes, each implying the ones before it.
@@ -20,10 +26,23 @@ const (
 )
 
 // Tokens checks bearer tokens. Only their SHA-256 digests are kept in
-// memory, and every digest is compared in constant time.
+// memory (the config may hold only the digest), every digest is compared
+// in constant time, and a client that keeps presenting bad tokens is
+// slowed down: after failureBurst failures it gets 429s, refilled at
+// failureRate.
 type Tokens struct {
 	entries []tokenEntry
+	trusted []netip.Prefix
+
+	mu       sync.Mutex
+	failures map[netip.Addr]*rate.Limiter
 }
+
+const (
+	failureBurst = 10
+	failureRate  = rate.Limit(1.0 / 6) // ten a minute
+	maxTracked   = 10000
+)
 
 type tokenEntry struct {
 	name   string
@@ -31,13 +50,42 @@ type tokenEntry struct {
 	scopes []string
 }
 
-// NewTokens keeps the configured tokens' digests.
-func NewTokens(cfg []config.Token) *Tokens {
-	t := &Tokens{}
+// NewTokens keeps the configured tokens' digests; trusted are the proxies
+// whose X-Forwarded-For names the client whose failures are counted.
+func NewTokens(cfg []config.Token, trusted []netip.Prefix) *Tokens {
+	t := &Tokens{trusted: trusted, failures: map[netip.Addr]*rate.Limiter{}}
 	for _, c := range cfg {
-		t.entries = append(t.entries, tokenEntry{name: c.Name, digest: sha256.Sum256([]byte(c.Token)), scopes: c.Scopes})
+		e := tokenEntry{name: c.Name, digest: sha256.Sum256([]byte(c.Token)), scopes: c.Scopes}
+		if c.TokenSHA256 != "" {
+			b, _ := hex.DecodeString(c.TokenSHA256) // validated with the config
+			copy(e.digest[:], b)
+		}
+		t.entries = append(t.entries, e)
 	}
 	return t
+}
+
+// throttled reports whether the client has used up its failures.
+func (t *Tokens) throttled(ip netip.Addr) bool {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	l, ok := t.failures[ip]
+	return ok && l.Tokens() < 1
+}
+
+// failed counts a bad token from ip.
+func (t *Tokens) failed(ip netip.Addr) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	l, ok := t.failures[ip]
+	if !ok {
+		if len(t.failures) >= maxTracked {
+			clear(t.failures) // a flood of addresses: start over rather than grow
+		}
+		l = rate.NewLimiter(failureRate, failureBurst)
+		t.failures[ip] = l
+	}
+	l.Allow()
 }
 
 // allows reports the token's name and whether it grants scope.
@@ -69,6 +117,12 @@ func grants(have []string, want string) bool {
 // require wraps h so that it runs only for a bearer token granting scope.
 func (t *Tokens) require(scope string, h http.HandlerFunc) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
+		ip := netguard.ClientIP(r, t.trusted)
+		if t.throttled(ip) {
+			w.Header().Set("Retry-After", "60")
+			writeError(w, http.StatusTooManyRequests, "too many bad tokens from this address; wait a minute")
+			return
+		}
 		auth := r.Header.Get("Authorization")
 		token, ok := strings.CutPrefix(auth, "Bearer ")
 		if !ok || token == "" {
@@ -79,6 +133,7 @@ func (t *Tokens) require(scope string, h http.HandlerFunc) http.HandlerFunc {
 		_, known, allowed := t.allows(token, scope)
 		switch {
 		case !known:
+			t.failed(ip)
 			writeError(w, http.StatusUnauthorized, "unknown token")
 		case !allowed:
 			writeError(w, http.StatusForbidden, "the token lacks the "+scope+" scope")

@@ -5,11 +5,13 @@ package app
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"log/slog"
 	"net"
 	"net/http"
+	"net/netip"
 	"slices"
 	"strings"
 	"time"
@@ -20,6 +22,7 @@ import (
 	"github.com/ticketbridge/ticketbridge/internal/ingress"
 	"github.com/ticketbridge/ticketbridge/internal/jobs"
 	"github.com/ticketbridge/ticketbridge/internal/metrics"
+	"github.com/ticketbridge/ticketbridge/internal/netguard"
 	"github.com/ticketbridge/ticketbridge/internal/rules"
 	"github.com/ticketbridge/ticketbridge/internal/sink"
 	"github.com/ticketbridge/ticketbridge/internal/sink/local"
@@ -120,7 +123,11 @@ func New(ctx context.Context, cfg *config.Config, opts Options) (*App, error) {
 		opts.Now = time.Now
 	}
 	if opts.HTTP == nil {
-		opts.HTTP = &http.Client{Timeout: 30 * time.Second}
+		allow, err := netguard.ParsePrefixes(cfg.Security.AllowOutbound)
+		if err != nil {
+			return nil, fmt.Errorf("security.allow_outbound: %w", err)
+		}
+		opts.HTTP = netguard.Client(allow, 30*time.Second)
 	}
 	if opts.Log == nil {
 		opts.Log = slog.New(slog.DiscardHandler)
@@ -204,7 +211,13 @@ func assemble(ctx context.Context, cfg *config.Config, st store.Store, opts Opti
 
 func (a *App) routes(sources map[string]source.Source, sinks map[string]sink.Sink, opts Options) http.Handler {
 	mux := http.NewServeMux()
+	allow := map[string][]netip.Prefix{}
+	for path, list := range a.Config.Security.Allow {
+		allow[path], _ = netguard.ParsePrefixes(list) // validated with the config
+	}
+	trusted, _ := netguard.ParsePrefixes(a.Config.Security.TrustedProxies)
 	(&ingress.Handler{
+		Allow: allow, Trusted: trusted,
 		Sources: sources, Sinks: sinks, Writer: a.Writer, Store: a.Store,
 		TicketJobs: jobs.TicketEventJobs,
 		MaxBody:    a.Config.Server.MaxBodyBytes, Metrics: a.Metrics, Log: opts.Log,
@@ -214,7 +227,7 @@ func (a *App) routes(sources map[string]source.Source, sinks map[string]sink.Sin
 		known[id] = true
 	}
 	(&api.API{
-		Tokens: api.NewTokens(a.Config.Admin.Tokens), Store: a.Store, Queue: a.Queue, Writer: a.Writer,
+		Tokens: api.NewTokens(a.Config.Admin.Tokens, trusted), Store: a.Store, Queue: a.Queue, Writer: a.Writer,
 		Routes: a.Config.Routes, Desk: a.Desk, Sources: known, Now: opts.Now,
 	}).Register(mux)
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
@@ -262,6 +275,14 @@ func (a *App) Start(ctx context.Context) error {
 // Serve answers HTTP on ln until ctx ends, then shuts down gracefully.
 func (a *App) Serve(ctx context.Context, ln net.Listener) error {
 	srv := &http.Server{Handler: a.Handler, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 30 * time.Second}
+	if t := a.Config.Server.TLS; t.Cert != "" {
+		certs, err := newCertReloader(t.Cert, t.Key)
+		if err != nil {
+			return err
+		}
+		srv.TLSConfig = certs.config()
+		ln = tls.NewListener(ln, srv.TLSConfig)
+	}
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
 	select {

@@ -4,12 +4,12 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
-	"net/http"
 	"slices"
 	"sort"
 	"time"
 
 	"github.com/ticketbridge/ticketbridge/internal/config"
+	"github.com/ticketbridge/ticketbridge/internal/netguard"
 	"github.com/ticketbridge/ticketbridge/internal/sink"
 	"github.com/ticketbridge/ticketbridge/internal/source"
 )
@@ -27,7 +27,8 @@ type Finding struct {
 // ticket system's metadata.
 func Doctor(ctx context.Context, cfg *config.Config, opts Options) []Finding {
 	if opts.HTTP == nil {
-		opts.HTTP = &http.Client{Timeout: 15 * time.Second}
+		allow, _ := netguard.ParsePrefixes(cfg.Security.AllowOutbound)
+		opts.HTTP = netguard.Client(allow, 15*time.Second)
 	}
 	if opts.Now == nil {
 		opts.Now = time.Now
@@ -138,7 +139,8 @@ func CheckMappings(ctx context.Context, cfg *config.Config, sinks map[string]sin
 
 // CheckRemote is Check plus the checks that ask the ticket systems.
 func CheckRemote(ctx context.Context, cfg *config.Config) (config.Problems, []string) {
-	opts := Options{Now: time.Now, HTTP: &http.Client{Timeout: 15 * time.Second}, Log: slog.New(slog.DiscardHandler)}
+	allow, _ := netguard.ParsePrefixes(cfg.Security.AllowOutbound)
+	opts := Options{Now: time.Now, HTTP: netguard.Client(allow, 15*time.Second), Log: slog.New(slog.DiscardHandler)}
 	_, _, sinks, problems := build(cfg, nil, opts)
 	more, warnings := CheckMappings(ctx, cfg, sinks)
 	return problems.Merge(more), warnings

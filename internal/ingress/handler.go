@@ -6,9 +6,11 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"net/netip"
 
 	"github.com/ticketbridge/ticketbridge/internal/core"
 	"github.com/ticketbridge/ticketbridge/internal/metrics"
+	"github.com/ticketbridge/ticketbridge/internal/netguard"
 	"github.com/ticketbridge/ticketbridge/internal/sink"
 	"github.com/ticketbridge/ticketbridge/internal/source"
 	"github.com/ticketbridge/ticketbridge/internal/store"
@@ -25,6 +27,25 @@ type Handler struct {
 	MaxBody    int64
 	Metrics    *metrics.Metrics
 	Log        *slog.Logger
+	// Allow lists, per hook path ("im/<id>", "tickets/<id>"), the client
+	// networks that may call it; Trusted are the proxies whose
+	// X-Forwarded-For is believed.
+	Allow   map[string][]netip.Prefix
+	Trusted []netip.Prefix
+}
+
+// admitted reports whether the client may call the hook path; a refusal
+// is answered here.
+func (h *Handler) admitted(w http.ResponseWriter, r *http.Request, path string) bool {
+	list, ok := h.Allow[path]
+	if !ok {
+		return true
+	}
+	if ip := netguard.ClientIP(r, h.Trusted); ip.IsValid() && netguard.Contains(list, ip) {
+		return true
+	}
+	writeError(w, http.StatusForbidden, "this address may not call "+path)
+	return false
 }
 
 // Register adds the webhook routes to mux.
@@ -37,6 +58,10 @@ func (h *Handler) Register(mux *http.ServeMux) {
 
 func (h *Handler) chat(w http.ResponseWriter, r *http.Request) {
 	id := r.PathValue("source")
+	if !h.admitted(w, r, "im/"+id) {
+		h.Metrics.Events.WithLabelValues(id, "", metrics.ResultForbidden).Inc()
+		return
+	}
 	src, ok := h.Sources[id]
 	if !ok {
 		h.Metrics.Events.WithLabelValues("", "", metrics.ResultUnknown).Inc()
@@ -92,6 +117,10 @@ func (h *Handler) chat(w http.ResponseWriter, r *http.Request) {
 
 func (h *Handler) tickets(w http.ResponseWriter, r *http.Request) {
 	id := r.PathValue("sink")
+	if !h.admitted(w, r, "tickets/"+id) {
+		h.Metrics.TicketEvents.WithLabelValues(id, "", metrics.ResultForbidden).Inc()
+		return
+	}
 	snk, ok := h.Sinks[id]
 	if !ok {
 		h.Metrics.TicketEvents.WithLabelValues("", "", metrics.ResultUnknown).Inc()

@@ -22,6 +22,7 @@ const (
 	ResultMalformed    = "malformed"
 	ResultTooLarge     = "too_large"
 	ResultUnknown      = "unknown_source"
+	ResultForbidden    = "forbidden"
 	ResultError        = "error"
 )
 

@@ -199,6 +199,20 @@ func Send(ctx context.Context, serverURL, sourceID string, key stdwebhook.Secret
 
 // SendWithID is Send with a chosen webhook-id and timestamp.
 func SendWithID(ctx context.Context, serverURL, sourceID string, key stdwebhook.Secret, id string, ts time.Time, body any) (*http.Response, error) {
+	req, err := newRequest(ctx, serverURL, sourceID, key, id, ts, body)
+	if err != nil {
+		return nil, err
+	}
+	return http.DefaultClient.Do(req)
+}
+
+// NewRequest is the signed request Send would make, for callers that add
+// headers of their own.
+func NewRequest(ctx context.Context, serverURL, sourceID string, key stdwebhook.Secret, body any) (*http.Request, error) {
+	return newRequest(ctx, serverURL, sourceID, key, stdwebhook.NewMessageID(), time.Now(), body)
+}
+
+func newRequest(ctx context.Context, serverURL, sourceID string, key stdwebhook.Secret, id string, ts time.Time, body any) (*http.Request, error) {
 	data, ok := body.([]byte)
 	if !ok {
 		var err error
@@ -212,7 +226,7 @@ func SendWithID(ctx context.Context, serverURL, sourceID string, key stdwebhook.
 	}
 	req.Header.Set("Content-Type", "application/json")
 	stdwebhook.SetHeaders(req.Header, key, id, ts, data)
-	return http.DefaultClient.Do(req)
+	return req, nil
 }
 
 // Message builds a message event from a customer.
