@@ -218,9 +218,49 @@ type Trigger struct {
 	// Reaction is an emoji name (without colons, e.g. "ticket") whose
 	// reaction on a message creates a ticket about that message.
 	Reaction string `yaml:"reaction"`
+	// Sentiment opens (or proposes) a ticket for a customer message whose
+	// sentiment score is at or below the threshold.
+	Sentiment *SentimentTrigger `yaml:"sentiment"`
+	// CallEnded turns a finished voice or video call into a ticket when
+	// one of its conditions holds.
+	CallEnded *CallTrigger `yaml:"call_ended"`
+	// EscalateAfter opens a ticket for a conversation that has none this
+	// long after its first customer message (0 = off).
+	EscalateAfter time.Duration `yaml:"escalate_after"`
+	// Live opens a ticket for a burst of audience complaints in a live
+	// stream; later bursts are appended to it.
+	Live *LiveTrigger `yaml:"live"`
 	// Roles limits keyword triggers to senders of these roles (default
 	// customer).
 	Roles []string `yaml:"roles"`
+}
+
+// SentimentTrigger fires on negative messages.
+type SentimentTrigger struct {
+	// Threshold is a score from -1 (furious) to 0 (neutral); default -0.5.
+	Threshold float64 `yaml:"threshold"`
+}
+
+// CallTrigger says which finished calls become tickets: any call when
+// Always, otherwise those meeting one condition.
+type CallTrigger struct {
+	Always bool `yaml:"always"`
+	// MinDuration: calls at least this long.
+	MinDuration time.Duration `yaml:"min_duration"`
+	// AbnormalLeaves: calls with at least this many timeouts, kicks or
+	// server-side drops.
+	AbnormalLeaves int `yaml:"abnormal_leaves"`
+	// Keywords: calls whose transcript mentions one of these.
+	Keywords []string `yaml:"keywords"`
+}
+
+// LiveTrigger configures live-stream complaint bursts.
+type LiveTrigger struct {
+	MinViewers int           `yaml:"min_viewers"` // default 5
+	Window     time.Duration `yaml:"window"`      // default 60s
+	Cooldown   time.Duration `yaml:"cooldown"`    // default 5m
+	// Keywords are complaint words beyond the built-in ones.
+	Keywords []string `yaml:"keywords"`
 }
 
 // Mapping turns an event and its conversation into ticket fields. Every

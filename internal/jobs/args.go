@@ -23,6 +23,8 @@ const (
 	KindTransition  = "transition_ticket"
 	KindAttach      = "attach_file"
 	KindPoll        = "poll_sink"
+	KindEscalate    = "escalate_conversation"
+	KindLiveBurst   = "live_burst"
 )
 
 // QueueIngest processes event batches one at a time, so that one
@@ -48,6 +50,8 @@ type CreateArgs struct {
 	Rule      string    `json:"rule"`
 	Category  string    `json:"category,omitempty"`
 	Received  time.Time `json:"received"`
+	// Note goes before the mapped description (a live burst's summary).
+	Note string `json:"note,omitempty"`
 }
 
 func (CreateArgs) Kind() string { return KindCreate }

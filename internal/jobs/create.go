@@ -100,6 +100,12 @@ func (w *createWorker) draft(ctx context.Context, args CreateArgs, link store.Li
 	if err != nil {
 		return core.TicketDraft{}, core.StoredEvent{}, nil, river.JobCancel(fmt.Errorf("map ticket: %w", err))
 	}
+	if args.Note != "" {
+		draft.Description = args.Note + "\n\n" + draft.Description
+		if route.Mapping.Title == "" && args.Rule == rules.RuleLiveBurst {
+			draft.Title = truncateRunes(args.Note, 120)
+		}
+	}
 	return d.Scrub.Draft(route.Name, draft), ev, stored, nil
 }
 
@@ -107,4 +113,12 @@ func newID() string {
 	b := make([]byte, 16)
 	_, _ = rand.Read(b) // crypto/rand.Read never fails on supported platforms
 	return hex.EncodeToString(b)
+}
+
+func truncateRunes(s string, n int) string {
+	r := []rune(s)
+	if len(r) <= n {
+		return s
+	}
+	return string(r[:n-1]) + "…"
 }

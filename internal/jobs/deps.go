@@ -54,6 +54,8 @@ func Workers(d *Deps) *river.Workers {
 	river.AddWorker(w, &transitionWorker{d: d})
 	river.AddWorker(w, &attachWorker{d: d})
 	river.AddWorker(w, &pollWorker{d: d})
+	river.AddWorker(w, &escalateWorker{d: d})
+	river.AddWorker(w, &liveBurstWorker{d: d})
 	return w
 }
 

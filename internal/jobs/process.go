@@ -50,7 +50,7 @@ func (w *processWorker) processEvent(ctx context.Context, ev core.StoredEvent) e
 			return fmt.Errorf("route %s: %w", dec.Route, err)
 		}
 	}
-	return nil
+	return w.eventJobs(ctx, ev, links)
 }
 
 // state gathers what the rules need to know of the conversation.
@@ -194,6 +194,13 @@ func (w *processWorker) create(ctx context.Context, ev core.StoredEvent, route c
 		}
 		about = p.EventID
 	}
+	return w.openLink(ctx, ev, route, dec, about, ev.ID, "")
+}
+
+// openLink opens the route's link for ev's conversation with the job that
+// creates its ticket: about the event aboutID, covering the conversation
+// through throughID, with note (if any) put before the description.
+func (w *processWorker) openLink(ctx context.Context, ev core.StoredEvent, route config.Route, dec rules.Decision, aboutID, throughID int64, note string) error {
 	link := store.Link{
 		ID:           newID(),
 		Route:        route.Name,
@@ -202,7 +209,7 @@ func (w *processWorker) create(ctx context.Context, ev core.StoredEvent, route c
 		Sink:         route.Sink,
 		State:        store.LinkCreating,
 	}
-	args := CreateArgs{LinkID: link.ID, EventID: about, ThroughID: ev.ID, Rule: dec.Rule, Category: dec.Category, Received: ev.Time}
+	args := CreateArgs{LinkID: link.ID, EventID: aboutID, ThroughID: throughID, Rule: dec.Rule, Category: dec.Category, Received: ev.Time, Note: note}
 	_, _, err := w.d.Store.LinkOpen(ctx, link, store.Jobs{Insert(args)})
 	return err
 }

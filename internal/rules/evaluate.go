@@ -98,6 +98,14 @@ func (r *Route) evaluate(ev core.Event, st State) Decision {
 		return none(fmt.Sprintf("unknown command %q", ev.Command))
 	}
 
+	switch ev.Kind {
+	case core.KindCallEnded:
+		return r.callEnded(ev, linked)
+	case core.KindLiveFeedback:
+		// Audience comments count only in bursts, which the workers
+		// find over the stream's stored comments.
+		return none("live feedback is judged in bursts")
+	}
 	if !carriesText(ev) {
 		return none(fmt.Sprintf("%s event", ev.Kind))
 	}
@@ -114,6 +122,9 @@ func (r *Route) evaluate(ev core.Event, st State) Decision {
 	}
 
 	d := r.match(ev.Text)
+	if d.Kind == KindNone && d.Reason == "no match" && r.Config.Trigger.Sentiment != nil {
+		d = r.sentiment(ev.Text)
+	}
 	if d.Kind == KindNone {
 		return d
 	}
