@@ -32,6 +32,18 @@ func TestExamplesAreValid(t *testing.T) {
 		"ZENDESK_WEBHOOK_SECRET":    "example-zendesk-webhook-secret",
 		"SN_PASSWORD":               "example-password",
 		"SN_WEBHOOK_SECRET":         "example-servicenow-secret",
+		"AGORA_NCS_SECRET":          "example-ncs-secret",
+		"AGORA_CHAT_SECRET":         "example-chat-secret",
+		"AGORA_CHAT_CLIENT_ID":      "example-client-id",
+		"AGORA_CHAT_CLIENT_SECRET":  "example-client-secret",
+		"DINGTALK_APP_KEY":          "dingexamplekey",
+		"DINGTALK_APP_SECRET":       "example-dingtalk-secret",
+		"DINGTALK_EVENT_TOKEN":      "tokenxxxx",
+		"DINGTALK_EVENT_AES_KEY":    "o1w0aum42yaptlz8alnhwikjd3jenzt9cb9wmzptgus",
+		"MATTERMOST_ACTION_SECRET":  "example-action-secret-0123456789",
+		"MATTERMOST_BOT_TOKEN":      "example-bot-token",
+		"MATTERMOST_COMMAND_TOKEN":  "example-command-token",
+		"MATTERMOST_OUTGOING_TOKEN": "example-outgoing-token",
 	}
 	for k, v := range env {
 		t.Setenv(k, v)

@@ -13,8 +13,11 @@ import (
 	"github.com/ticketbridge/ticketbridge/internal/sink/servicenow"
 	"github.com/ticketbridge/ticketbridge/internal/sink/zendesk"
 	"github.com/ticketbridge/ticketbridge/internal/source"
+	"github.com/ticketbridge/ticketbridge/internal/source/agora"
+	"github.com/ticketbridge/ticketbridge/internal/source/dingtalk"
 	"github.com/ticketbridge/ticketbridge/internal/source/feishu"
 	genericsource "github.com/ticketbridge/ticketbridge/internal/source/generic"
+	"github.com/ticketbridge/ticketbridge/internal/source/mattermost"
 	"github.com/ticketbridge/ticketbridge/internal/source/slack"
 	"github.com/ticketbridge/ticketbridge/internal/source/wecom"
 	"github.com/ticketbridge/ticketbridge/internal/store"
@@ -27,6 +30,9 @@ func Sources() *source.Registry {
 	r.Add("slack", slack.Factory)
 	r.Add("feishu", feishu.Factory)
 	r.Add("wecom", wecom.Factory)
+	r.Add("mattermost", mattermost.Factory)
+	r.Add("agora", agora.Factory)
+	r.Add("dingtalk", dingtalk.Factory)
 	return r
 }
 

@@ -7,6 +7,7 @@ import (
 
 	"github.com/goccy/go-yaml"
 	"github.com/goccy/go-yaml/ast"
+	"github.com/goccy/go-yaml/parser"
 )
 
 // NewConnector builds a source or sink entry in Go (the built-in default
@@ -79,10 +80,17 @@ func (c Connector) Decode(v any) error {
 		extra["id"], extra["type"] = c.ID, c.Type
 	}
 	if len(extra) > 0 {
-		n, err := yaml.ValueToNode(extra)
+		// Marshal and parse rather than yaml.ValueToNode, which keeps the
+		// quotes of a quoted string ("org#app") inside its value.
+		text, err := yaml.Marshal(extra)
 		if err != nil {
 			return fmt.Errorf("decode %s: %w", c.field, err)
 		}
+		f, err := parser.ParseBytes(text, 0)
+		if err != nil || len(f.Docs) == 0 {
+			return fmt.Errorf("decode %s: %w", c.field, err)
+		}
+		n := f.Docs[0].Body
 		d := newDecoder(cfg, true)
 		d.decodeDepth(n, rv.Elem(), c.field, 0, allow)
 		problems = append(problems, d.problems...)
