@@ -47,8 +47,13 @@ func (s *Scrubber) Draft(route string, d core.TicketDraft) core.TicketDraft {
 	}
 	d.Title = s.mask(route, "title", d.Title)
 	d.Description = s.mask(route, "description", d.Description)
-	d.Requester.Name = s.mask(route, "requester", d.Requester.Name)
-	d.Requester.Email = s.mask(route, "requester", d.Requester.Email)
+	// The requester is who the ticket is for: ticket systems match it to
+	// their users by e-mail, so it goes as it is unless the route masks
+	// it explicitly.
+	if _, ok := s.routes[route]["requester"]; ok {
+		d.Requester.Name = s.mask(route, "requester", d.Requester.Name)
+		d.Requester.Email = s.mask(route, "requester", d.Requester.Email)
+	}
 	if len(d.Labels) > 0 {
 		labels := make([]string, len(d.Labels))
 		for i, l := range d.Labels {

@@ -14,7 +14,8 @@ func TestScrubberPerField(t *testing.T) {
 		t.Fatal(err)
 	}
 	s := redact.NewScrubber(r, redact.Policy{Default: redact.Partial}, map[string]map[string]redact.Mode{
-		"vip": {"requester": redact.None, "description": redact.Full},
+		"vip":    {"requester": redact.None, "description": redact.Full},
+		"strict": {"requester": redact.Full},
 	})
 	d := core.TicketDraft{
 		Title:       "call me on 13812345678",
@@ -25,12 +26,15 @@ func TestScrubberPerField(t *testing.T) {
 	}
 	got := s.Draft("support", d)
 	if got.Title != "call me on 138****5678" || strings.Contains(got.Description, "6222021234567890128") ||
-		got.Requester.Email == "lin@example.com" || got.Labels[0] != "138****5678" || got.Custom["phone"] != "138****5678" || got.Custom["count"] != 3 {
+		got.Requester.Email != "lin@example.com" || got.Labels[0] != "138****5678" || got.Custom["phone"] != "138****5678" || got.Custom["count"] != 3 {
 		t.Fatalf("support draft = %+v", got)
 	}
 	vip := s.Draft("vip", d)
 	if vip.Requester.Email != "lin@example.com" || !strings.Contains(vip.Description, "[BANK_CARD]") || !strings.Contains(vip.Description, "[EMAIL]") {
 		t.Fatalf("vip draft = %+v", vip)
+	}
+	if strict := s.Draft("strict", d); strict.Requester.Email != "[EMAIL]" {
+		t.Fatalf("strict requester = %+v", strict.Requester)
 	}
 	if d.Labels[0] != "13812345678" || d.Custom["phone"] != "13812345678" {
 		t.Fatal("Draft changed its argument")

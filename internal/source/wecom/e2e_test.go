@@ -36,6 +36,9 @@ func TestEndToEnd(t *testing.T) {
 		Storage: config.Storage{Driver: "sqlite", DSN: filepath.Join(t.TempDir(), "tb.db")},
 		Sources: []config.Connector{src},
 		Sinks:   []config.Connector{config.NewConnector("sinks[0]", "desk", "local")},
+		// The fake WeCom listens on this machine, which outbound calls
+		// may reach only when allowed.
+		Security: config.Security{AllowOutbound: []string{"127.0.0.0/8"}},
 		Routes: []config.Route{{
 			Name: "support", Sources: []string{"wc"}, Sink: "desk",
 			Trigger: config.Trigger{Command: "ticket"},
