@@ -61,10 +61,13 @@ func deskCmd() *cobra.Command {
 	}
 	comment := &cobra.Command{
 		Use: "comment KEY TEXT", Short: "Comment on a ticket as an agent (public unless --internal)", Args: cobra.ExactArgs(2),
-		RunE: withDesk(func(cmd *cobra.Command, args []string, _ store.Store, d *local.Desk) error {
+		RunE: withDesk(func(cmd *cobra.Command, args []string, st store.Store, d *local.Desk) error {
 			internal, _ := cmd.Flags().GetBool("internal")
 			author, _ := cmd.Flags().GetString("author")
 			if _, err := d.AgentComment(cmd.Context(), args[0], author, args[1], !internal); err != nil {
+				return err
+			}
+			if err := auditCLI(cmd.Context(), st, "desk.comment", args[0], map[string]any{"author": author, "public": !internal}); err != nil {
 				return err
 			}
 			fmt.Fprintf(cmd.OutOrStdout(), "commented on %s\n", args[0])
@@ -75,9 +78,12 @@ func deskCmd() *cobra.Command {
 	comment.Flags().String("author", "agent", "author name")
 	status := &cobra.Command{
 		Use: "status KEY STATUS", Short: "Set a ticket's status: " + strings.Join(local.Statuses, ", "), Args: cobra.ExactArgs(2),
-		RunE: withDesk(func(cmd *cobra.Command, args []string, _ store.Store, d *local.Desk) error {
+		RunE: withDesk(func(cmd *cobra.Command, args []string, st store.Store, d *local.Desk) error {
 			prev, err := d.SetStatus(cmd.Context(), args[0], args[1])
 			if err != nil {
+				return err
+			}
+			if err := auditCLI(cmd.Context(), st, "desk.status", args[0], map[string]any{"from": prev, "to": args[1]}); err != nil {
 				return err
 			}
 			fmt.Fprintf(cmd.OutOrStdout(), "%s: %s → %s\n", args[0], prev, args[1])

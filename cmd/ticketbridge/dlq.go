@@ -90,6 +90,9 @@ func dlqCmd() *cobra.Command {
 					_ = bar.Add(1)
 				}
 			}
+			if err := auditCLI(cmd.Context(), st, "dlq.replay", fmt.Sprint(ids), nil); err != nil {
+				return err
+			}
 			fmt.Fprintf(cmd.OutOrStdout(), "replayed %d job(s)\n", len(ids))
 			return nil
 		},

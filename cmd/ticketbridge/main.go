@@ -29,6 +29,7 @@ func newRoot() *cobra.Command {
 		SilenceUsage:  true,
 		SilenceErrors: true,
 	}
-	root.AddCommand(serveCmd(), demoCmd(), configCmd(), rulesCmd(), sendCmd(), dlqCmd(), deskCmd(), doctorCmd(), redactCmd())
+	root.AddCommand(serveCmd(), demoCmd(), configCmd(), rulesCmd(), sendCmd(), dlqCmd(), deskCmd(), doctorCmd(), redactCmd(), loadgenCmd(),
+		keysCmd(), purgeCmd(), auditCmd())
 	return root
 }

@@ -98,7 +98,7 @@ func newLogger(cfg *config.Config, w io.Writer) (*slog.Logger, error) {
 // openStore opens the configured store with an insert-only job client,
 // for commands that act on the database without running workers.
 func openStore(ctx context.Context, cfg *config.Config) (store.Store, store.Queue, error) {
-	st, err := app.OpenStore(ctx, cfg.Storage, slog.New(slog.DiscardHandler))
+	st, err := app.OpenStore(ctx, cfg.Storage, slog.New(slog.DiscardHandler), app.WithEncryption(cfg.Security.Encryption))
 	if err != nil {
 		return nil, nil, err
 	}

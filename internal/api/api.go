@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"net/http"
 	"strconv"
 	"time"
@@ -36,6 +37,8 @@ type API struct {
 	Desk    *local.Desk
 	Sources map[string]bool
 	Now     func() time.Time
+	// Log reports audit entries that could not be written (nil: dropped).
+	Log *slog.Logger
 }
 
 // Register adds the API's routes to mux.
@@ -49,6 +52,7 @@ func (a *API) Register(mux *http.ServeMux) {
 	mux.HandleFunc("GET /api/v1/dead-letters", t.require(ScopeRead, a.deadLetters))
 	mux.HandleFunc("POST /api/v1/dead-letters/{id}/replay", t.require(ScopeOperate, a.replay))
 	mux.HandleFunc("GET /api/v1/dry-runs", t.require(ScopeRead, a.dryRuns))
+	mux.HandleFunc("GET /api/v1/audit", t.require(ScopeAdmin, a.auditList))
 }
 
 // TicketRequest is the body of POST /api/v1/tickets: open a ticket for a
@@ -104,6 +108,9 @@ func (a *API) createTicket(w http.ResponseWriter, r *http.Request) {
 	if err != nil {
 		writeError(w, http.StatusServiceUnavailable, "could not store the request; retry")
 		return
+	}
+	if accepted[0] {
+		a.audit(r, "api.trigger", req.Source+"/"+req.Conversation, map[string]any{"event_id": ev.EventID})
 	}
 	writeJSON(w, http.StatusAccepted, map[string]any{"event_id": ev.EventID, "duplicate": !accepted[0]})
 }
@@ -178,6 +185,7 @@ func (a *API) deskComment(w http.ResponseWriter, r *http.Request) {
 		writeStoreError(w, err)
 		return
 	}
+	a.audit(r, "desk.comment", r.PathValue("key"), map[string]any{"author": req.Author, "public": public})
 	writeJSON(w, http.StatusCreated, c)
 }
 
@@ -199,6 +207,7 @@ func (a *API) deskStatus(w http.ResponseWriter, r *http.Request) {
 		writeStoreError(w, err)
 		return
 	}
+	a.audit(r, "desk.status", r.PathValue("key"), map[string]any{"from": prev, "to": req.Status})
 	writeJSON(w, http.StatusOK, map[string]string{"previous": prev, "status": req.Status})
 }
 
@@ -221,6 +230,7 @@ func (a *API) replay(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusConflict, err.Error())
 		return
 	}
+	a.audit(r, "dlq.replay", strconv.FormatInt(id, 10), nil)
 	writeJSON(w, http.StatusOK, map[string]any{"replayed": id})
 }
 

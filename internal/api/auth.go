@@ -3,6 +3,7 @@
 package api
 
 import (
+	"context"
 	"crypto/sha256"
 	"crypto/subtle"
 	"encoding/hex"
@@ -130,7 +131,7 @@ func (t *Tokens) require(scope string, h http.HandlerFunc) http.HandlerFunc {
 			writeError(w, http.StatusUnauthorized, "a bearer token is required")
 			return
 		}
-		_, known, allowed := t.allows(token, scope)
+		name, known, allowed := t.allows(token, scope)
 		switch {
 		case !known:
 			t.failed(ip)
@@ -138,7 +139,7 @@ func (t *Tokens) require(scope string, h http.HandlerFunc) http.HandlerFunc {
 		case !allowed:
 			writeError(w, http.StatusForbidden, "the token lacks the "+scope+" scope")
 		default:
-			h(w, r)
+			h(w, r.WithContext(context.WithValue(r.Context(), tokenNameKey{}, name)))
 		}
 	}
 }

@@ -138,7 +138,7 @@ func New(ctx context.Context, cfg *config.Config, opts Options) (*App, error) {
 	st, own := opts.Store, false
 	if st == nil {
 		var err error
-		if st, err = OpenStore(ctx, cfg.Storage, opts.Log); err != nil {
+		if st, err = OpenStore(ctx, cfg.Storage, opts.Log, WithEncryption(cfg.Security.Encryption)); err != nil {
 			return nil, err
 		}
 		own = true
@@ -196,7 +196,8 @@ func assemble(ctx context.Context, cfg *config.Config, st store.Store, opts Opti
 		return nil, err
 	}
 	a.Deps = &jobs.Deps{Store: st, Rules: engine, Routes: routes, Sources: sources, Sinks: sinks, Metrics: a.Metrics, Log: opts.Log, Now: opts.Now,
-		Blob: blobs, BlobLimits: blobLimits(cfg.Blob), Links: links, Scrub: scrubber(cfg, red)}
+		Blob: blobs, BlobLimits: blobLimits(cfg.Blob), Links: links, Scrub: scrubber(cfg, red),
+		Retention: jobs.RetentionPolicy(cfg.Security.Retention)}
 	q, err := st.Queue(jobs.RiverConfig(cfg.Jobs, a.Deps))
 	if err != nil {
 		return nil, fmt.Errorf("build job queue: %w", err)
@@ -228,7 +229,7 @@ func (a *App) routes(sources map[string]source.Source, sinks map[string]sink.Sin
 	}
 	(&api.API{
 		Tokens: api.NewTokens(a.Config.Admin.Tokens, trusted), Store: a.Store, Queue: a.Queue, Writer: a.Writer,
-		Routes: a.Config.Routes, Desk: a.Desk, Sources: known, Now: opts.Now,
+		Routes: a.Config.Routes, Desk: a.Desk, Sources: known, Now: opts.Now, Log: opts.Log,
 	}).Register(mux)
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
 		w.Write([]byte("ok\n"))

@@ -78,6 +78,10 @@ func (w *createWorker) Work(ctx context.Context, job *river.Job[CreateArgs]) err
 		return fmt.Errorf("record ticket %s: %w", ref.Key, err)
 	}
 	d.Metrics.ObserveSince("event_to_ticket", job.Args.Received, d.Now())
+	if err := d.Store.AuditAdd(ctx, store.AuditEntry{Actor: "system", Action: "ticket.create", Target: ref.Sink + "/" + ref.Key,
+		Detail: map[string]any{"link": link.ID, "route": link.Route, "rule": job.Args.Rule, "result": result}}); err != nil {
+		d.Log.WarnContext(ctx, "audit ticket creation", "ticket", ref.Key, "error", err)
+	}
 	return nil
 }
 

@@ -39,8 +39,10 @@ type Deps struct {
 	Links      *blob.Links
 	// Scrub masks personal data in what goes to sinks (nil: nothing).
 	Scrub *redact.Scrubber
-	Log   *slog.Logger
-	Now   func() time.Time
+	// Retention is how long message bodies and attachments are kept.
+	Retention store.RetentionPolicy
+	Log       *slog.Logger
+	Now       func() time.Time
 }
 
 // Workers registers every worker kind.
@@ -56,6 +58,7 @@ func Workers(d *Deps) *river.Workers {
 	river.AddWorker(w, &pollWorker{d: d})
 	river.AddWorker(w, &escalateWorker{d: d})
 	river.AddWorker(w, &liveBurstWorker{d: d})
+	river.AddWorker(w, &RetentionWorker{Store: d.Store, Blob: d.Blob, Policy: d.Retention, Log: d.Log, Now: d.Now})
 	return w
 }
 
@@ -69,7 +72,7 @@ func RiverConfig(cfg config.Jobs, d *Deps) *river.Config {
 			QueueIngest:        {MaxWorkers: 1},
 		},
 		Workers:              Workers(d),
-		PeriodicJobs:         periodicPolls(d.Sinks),
+		PeriodicJobs:         periodicJobs(d),
 		MaxAttempts:          cfg.MaxAttempts,
 		JobTimeout:           cfg.JobTimeout,
 		RescueStuckJobsAfter: cfg.RescueAfter,
@@ -137,4 +140,14 @@ func (d *Deps) insert(ctx context.Context, jobs store.Jobs) error {
 	}
 	_, err := d.Queue.InsertMany(ctx, jobs)
 	return err
+}
+
+// periodicJobs are the sinks' polls and, when a retention period is set,
+// the daily purge.
+func periodicJobs(d *Deps) []*river.PeriodicJob {
+	out := periodicPolls(d.Sinks)
+	if d.Retention.Days > 0 || len(d.Retention.Sources) > 0 {
+		out = append(out, RetentionPeriodic())
+	}
+	return out
 }

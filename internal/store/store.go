@@ -99,6 +99,9 @@ type Store interface {
 	CursorSet(ctx context.Context, name, value string) error
 
 	Desk
+	Bodies
+	Retention
+	Audit
 }
 
 // Desk is the built-in local ticket desk's storage.

@@ -13,7 +13,7 @@ func TestSessionCache(t *testing.T) {
 	c := newSessionCache(2)
 	c.put("a", session{webhook: "wa", expiry: now.Add(time.Hour)}, now)
 	c.put("b", session{webhook: "wb", expiry: now.Add(-time.Minute)}, now) // already expired
-	c.put("c", session{webhook: "wc", expiry: now.Add(time.Hour)}, now)   // full: b goes
+	c.put("c", session{webhook: "wc", expiry: now.Add(time.Hour)}, now)    // full: b goes
 	if _, ok := c.get("b", now); ok {
 		t.Fatal("expired b served")
 	}

@@ -30,7 +30,7 @@ func deskNum(key string) (int64, bool) {
 	return n, err == nil && strings.HasPrefix(key, deskKeyPrefix) && n > 0
 }
 
-func scanDesk(row pgx.Row) (store.DeskTicket, error) {
+func (s *Store) scanDesk(row pgx.Row) (store.DeskTicket, error) {
 	var (
 		t                 store.DeskTicket
 		num               int64
@@ -43,6 +43,9 @@ func scanDesk(row pgx.Row) (store.DeskTicket, error) {
 		return t, err
 	}
 	t.Key = deskKey(num)
+	if t.Description, err = s.openString(t.Description, adDesk(num)); err != nil {
+		return t, fmt.Errorf("description of %s: %w", t.Key, err)
+	}
 	if ext != nil {
 		t.ExternalID = *ext
 	}
@@ -83,19 +86,19 @@ func (s *Store) DeskCreate(ctx context.Context, d core.TicketDraft) (store.DeskT
 	)
 	err = s.inTx(ctx, func(tx pgx.Tx) error {
 		at := now()
-		out, err = scanDesk(tx.QueryRow(ctx, `INSERT INTO tb_desk_tickets (external_id, title,
+		out, err = s.scanDesk(tx.QueryRow(ctx, `INSERT INTO tb_desk_tickets (external_id, title,
 			description, priority, requester, labels, custom, status, created_at, updated_at)
 			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9) ON CONFLICT (external_id) DO NOTHING
-			RETURNING `+deskCols, ext, d.Title, d.Description, d.Priority, req, labels, custom,
+			RETURNING `+deskCols, ext, d.Title, s.plainOrEmpty(d.Description), d.Priority, req, labels, custom,
 			deskStatuses[0], at))
 		if err == nil {
 			made = true
-			return nil
+			return s.sealDesk(ctx, tx, &out, d.Description)
 		}
 		if !errors.Is(err, pgx.ErrNoRows) {
 			return err
 		}
-		out, err = scanDesk(tx.QueryRow(ctx, `SELECT `+deskCols+` FROM tb_desk_tickets
+		out, err = s.scanDesk(tx.QueryRow(ctx, `SELECT `+deskCols+` FROM tb_desk_tickets
 			WHERE external_id = $1`, d.ExternalID))
 		return err
 	})
@@ -106,7 +109,7 @@ func (s *Store) DeskCreate(ctx context.Context, d core.TicketDraft) (store.DeskT
 }
 
 func (s *Store) deskWhere(ctx context.Context, what, where string, arg any) (store.DeskTicket, error) {
-	t, err := scanDesk(s.pool.QueryRow(ctx, `SELECT `+deskCols+` FROM tb_desk_tickets WHERE `+where, arg))
+	t, err := s.scanDesk(s.pool.QueryRow(ctx, `SELECT `+deskCols+` FROM tb_desk_tickets WHERE `+where, arg))
 	if errors.Is(err, pgx.ErrNoRows) {
 		return t, fmt.Errorf("%s: %w", what, store.ErrNotFound)
 	}
@@ -144,7 +147,7 @@ func (s *Store) DeskList(ctx context.Context, status string, limit int) ([]store
 	defer rows.Close()
 	var out []store.DeskTicket
 	for rows.Next() {
-		t, err := scanDesk(rows)
+		t, err := s.scanDesk(rows)
 		if err != nil {
 			return nil, fmt.Errorf("list desk tickets: %w", err)
 		}
@@ -180,10 +183,17 @@ func (s *Store) DeskComment(ctx context.Context, key string, c store.DeskComment
 			return store.ErrNotFound
 		}
 		err = tx.QueryRow(ctx, `INSERT INTO tb_desk_comments (ticket_num, author, body, public, ours, created_at)
-			VALUES ($1, $2, $3, $4, $5, $6) RETURNING id`, num, c.Author, c.Body, c.Public, c.Ours,
+			VALUES ($1, $2, $3, $4, $5, $6) RETURNING id`, num, c.Author, s.plainOrEmpty(c.Body), c.Public, c.Ours,
 			c.CreatedAt).Scan(&c.ID)
 		if err != nil {
 			return err
+		}
+		if s.cipher != nil && c.Body != "" {
+			// Sealed once the id that binds it is known.
+			if _, err := tx.Exec(ctx, `UPDATE tb_desk_comments SET body = $1 WHERE id = $2`,
+				s.sealString(c.Body, adComment(c.ID)), c.ID); err != nil {
+				return err
+			}
 		}
 		return s.insertJobs(ctx, tx, jobs)
 	})
@@ -220,6 +230,9 @@ func (s *Store) DeskComments(ctx context.Context, key string) ([]store.DeskComme
 			return nil, fmt.Errorf("comments of %q: %w", key, err)
 		}
 		c.CreatedAt = c.CreatedAt.UTC()
+		if c.Body, err = s.openString(c.Body, adComment(c.ID)); err != nil {
+			return nil, fmt.Errorf("comments of %q: comment %d: %w", key, c.ID, err)
+		}
 		out = append(out, c)
 	}
 	if err := rows.Err(); err != nil {
@@ -259,4 +272,26 @@ func (s *Store) DeskSetStatus(ctx context.Context, key, status string, jobs stor
 		return "", fmt.Errorf("set status of %q: %w", key, err)
 	}
 	return prev, nil
+}
+
+// plainOrEmpty is what a row is inserted with before its id is known:
+// the value itself without a cipher, else nothing until the ciphertext
+// bound to the new id is written.
+func (s *Store) plainOrEmpty(v string) string {
+	if s.cipher != nil {
+		return ""
+	}
+	return v
+}
+
+// sealDesk writes a new ticket's sealed description, bound to its number.
+func (s *Store) sealDesk(ctx context.Context, tx pgx.Tx, t *store.DeskTicket, description string) error {
+	t.Description = description
+	if s.cipher == nil || description == "" {
+		return nil
+	}
+	num, _ := deskNum(t.Key)
+	_, err := tx.Exec(ctx, `UPDATE tb_desk_tickets SET description = $1 WHERE num = $2`,
+		s.sealString(description, adDesk(num)), num)
+	return err
 }

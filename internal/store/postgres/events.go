@@ -28,7 +28,7 @@ func (s *Store) IngestBatch(ctx context.Context, events []core.Event, jobsFor fu
 		stored := now()
 		var b pgx.Batch
 		for _, e := range events {
-			args, err := eventArgs(e)
+			args, err := s.eventArgs(e)
 			if err != nil {
 				return fmt.Errorf("ingest event %q: %w", e.EventID, err)
 			}
@@ -67,7 +67,7 @@ func (s *Store) IngestBatch(ctx context.Context, events []core.Event, jobsFor fu
 }
 
 // eventArgs are the insert values of e up to, not including, stored_at.
-func eventArgs(e core.Event) ([]any, error) {
+func (s *Store) eventArgs(e core.Event) ([]any, error) {
 	sender, err := jsonArg(e.Sender, false)
 	if err != nil {
 		return nil, err
@@ -80,7 +80,7 @@ func eventArgs(e core.Event) ([]any, error) {
 	if err != nil {
 		return nil, err
 	}
-	text, raw := sealBody(e.Text, e.Raw)
+	text, raw := s.sealBody(e)
 	c := e.Conversation
 	return []any{e.Source, e.EventID, string(e.Kind), c.Key(), c.Source, c.Conversation, c.Thread,
 		sender, ts(e.Time), e.Command, e.Action, atts, meta, text, raw}, nil
@@ -88,24 +88,33 @@ func eventArgs(e core.Event) ([]any, error) {
 
 // sealBody and openBody are the one place message content enters and leaves
 // the body columns, so that encryption at rest can be added here alone.
-func sealBody(text string, raw []byte) (string, []byte) {
-	if len(raw) == 0 {
-		raw = nil
+func (s *Store) sealBody(e core.Event) (string, []byte) {
+	var raw []byte
+	if len(e.Raw) > 0 {
+		raw = s.seal(e.Raw, adEventRaw(e.Source, e.EventID))
 	}
-	return text, raw
+	return s.sealString(e.Text, adEventText(e.Source, e.EventID)), raw
 }
 
-func openBody(text *string, raw []byte) (string, []byte) {
+func (s *Store) openBody(source, eventID string, text *string, raw []byte) (string, []byte, error) {
+	var t string
+	if text != nil {
+		var err error
+		if t, err = s.openString(*text, adEventText(source, eventID)); err != nil {
+			return "", nil, fmt.Errorf("event %s/%s text: %w", source, eventID, err)
+		}
+	}
 	if len(raw) == 0 {
-		raw = nil
+		return t, nil, nil
 	}
-	if text == nil {
-		return "", raw
+	raw, err := s.open(raw, adEventRaw(source, eventID))
+	if err != nil {
+		return "", nil, fmt.Errorf("event %s/%s raw: %w", source, eventID, err)
 	}
-	return *text, raw
+	return t, raw, nil
 }
 
-func scanEvent(row pgx.Row) (core.StoredEvent, error) {
+func (s *Store) scanEvent(row pgx.Row) (core.StoredEvent, error) {
 	var (
 		e                  core.StoredEvent
 		kind               string
@@ -121,7 +130,9 @@ func scanEvent(row pgx.Row) (core.StoredEvent, error) {
 	}
 	e.Kind = core.EventKind(kind)
 	e.Time = fromTS(at)
-	e.Text, e.Raw = openBody(text, raw)
+	if e.Text, e.Raw, err = s.openBody(e.Source, e.EventID, text, raw); err != nil {
+		return e, err
+	}
 	if err := fromJSON(sender, &e.Sender); err != nil {
 		return e, err
 	}
@@ -142,7 +153,7 @@ func (s *Store) queryEvents(ctx context.Context, query string, args ...any) ([]c
 	defer rows.Close()
 	var out []core.StoredEvent
 	for rows.Next() {
-		e, err := scanEvent(rows)
+		e, err := s.scanEvent(rows)
 		if err != nil {
 			return nil, err
 		}

@@ -21,8 +21,24 @@ func (s *Store) DryRunRecord(ctx context.Context, d store.DryRun) error {
 	if err != nil {
 		return fmt.Errorf("record dry run: %w", err)
 	}
-	_, err = s.pool.Exec(ctx, `INSERT INTO tb_dry_runs (route, conv_key, rule, draft, created_at)
-		VALUES ($1, $2, $3, $4, $5)`, d.Route, d.ConvKey, d.Rule, string(draft), d.CreatedAt.UTC())
+	err = s.inTx(ctx, func(tx pgx.Tx) error {
+		first := string(draft)
+		if s.cipher != nil {
+			first = `""` // sealed below, once the id that binds it is known
+		}
+		var id int64
+		err := tx.QueryRow(ctx, `INSERT INTO tb_dry_runs (route, conv_key, rule, draft, created_at)
+			VALUES ($1, $2, $3, $4, $5) RETURNING id`, d.Route, d.ConvKey, d.Rule, first, d.CreatedAt.UTC()).Scan(&id)
+		if err != nil || s.cipher == nil {
+			return err
+		}
+		sealed, err := s.sealDraft(draft, id)
+		if err != nil {
+			return err
+		}
+		_, err = tx.Exec(ctx, `UPDATE tb_dry_runs SET draft = $1 WHERE id = $2`, sealed, id)
+		return err
+	})
 	if err != nil {
 		return fmt.Errorf("record dry run: %w", err)
 	}
@@ -31,7 +47,7 @@ func (s *Store) DryRunRecord(ctx context.Context, d store.DryRun) error {
 
 // DryRuns returns the newest dry runs first; limit <= 0 means all.
 func (s *Store) DryRuns(ctx context.Context, limit int) ([]store.DryRun, error) {
-	rows, err := s.pool.Query(ctx, `SELECT route, conv_key, rule, draft, created_at
+	rows, err := s.pool.Query(ctx, `SELECT id, route, conv_key, rule, draft, created_at
 		FROM tb_dry_runs ORDER BY id DESC LIMIT NULLIF($1::bigint, 0)`, max(limit, 0))
 	if err != nil {
 		return nil, fmt.Errorf("dry runs: %w", err)
@@ -41,12 +57,17 @@ func (s *Store) DryRuns(ctx context.Context, limit int) ([]store.DryRun, error) 
 	for rows.Next() {
 		var (
 			d     store.DryRun
+			id    int64
 			draft []byte
 		)
-		if err := rows.Scan(&d.Route, &d.ConvKey, &d.Rule, &draft, &d.CreatedAt); err != nil {
+		if err := rows.Scan(&id, &d.Route, &d.ConvKey, &d.Rule, &draft, &d.CreatedAt); err != nil {
 			return nil, fmt.Errorf("dry runs: %w", err)
 		}
 		d.CreatedAt = d.CreatedAt.UTC()
+		draft, err := s.openDraft(draft, id)
+		if err != nil {
+			return nil, fmt.Errorf("dry run %d: %w", id, err)
+		}
 		if err := fromJSON(draft, &d.Draft); err != nil {
 			return nil, fmt.Errorf("dry runs: %w", err)
 		}

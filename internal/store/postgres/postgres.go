@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"sync"
 	"sync/atomic"
 
 	"github.com/jackc/pgx/v5"
@@ -25,6 +26,12 @@ type Store struct {
 	schema string
 	log    *slog.Logger
 	client atomic.Pointer[river.Client[pgx.Tx]]
+	// cipher seals the body columns; nil keeps them plaintext.
+	cipher     store.Cipher
+	plainReads atomic.Int64
+	// rekeyFrom is BodiesRekey's cursor per table.
+	rekeyMu   sync.Mutex
+	rekeyFrom map[string]int64
 }
 
 var _ store.Store = (*Store)(nil)
@@ -35,7 +42,7 @@ var errNoQueue = errors.New("jobs given but no queue: call Queue first")
 // Open connects to dsn. A non-empty schema is created when missing and
 // becomes every connection's search_path, ours and River's tables both
 // living in it. Open does not migrate; call Migrate.
-func Open(ctx context.Context, dsn, schema string, log *slog.Logger) (*Store, error) {
+func Open(ctx context.Context, dsn, schema string, log *slog.Logger, opts ...Option) (*Store, error) {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
@@ -61,7 +68,11 @@ func Open(ctx context.Context, dsn, schema string, log *slog.Logger) (*Store, er
 			return nil, fmt.Errorf("open postgres: create schema: %w", err)
 		}
 	}
-	return &Store{pool: pool, schema: schema, log: log}, nil
+	s := &Store{pool: pool, schema: schema, log: log}
+	for _, o := range opts {
+		o(s)
+	}
+	return s, nil
 }
 
 // Pool returns the underlying pool, for tests and tooling.

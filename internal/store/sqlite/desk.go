@@ -29,7 +29,7 @@ func deskNum(key string) (int64, bool) {
 	return n, err == nil && strings.HasPrefix(key, deskKeyPrefix) && n > 0
 }
 
-func scanDesk(row interface{ Scan(...any) error }) (store.DeskTicket, error) {
+func (s *Store) scanDesk(row interface{ Scan(...any) error }) (store.DeskTicket, error) {
 	var (
 		t                 store.DeskTicket
 		num, cr, up       int64
@@ -41,6 +41,9 @@ func scanDesk(row interface{ Scan(...any) error }) (store.DeskTicket, error) {
 		return t, err
 	}
 	t.Key, t.ExternalID = deskKey(num), ext.String
+	if t.Description, err = s.openString(t.Description, adDesk(num)); err != nil {
+		return t, fmt.Errorf("description of %s: %w", t.Key, err)
+	}
 	t.CreatedAt, t.UpdatedAt = fromNanos(cr), fromNanos(up)
 	for _, f := range []struct {
 		s *string
@@ -78,19 +81,19 @@ func (s *Store) DeskCreate(ctx context.Context, d core.TicketDraft) (store.DeskT
 	)
 	err = s.inTx(ctx, func(tx *sql.Tx) error {
 		at := nanos(now())
-		out, err = scanDesk(tx.QueryRowContext(ctx, `INSERT INTO tb_desk_tickets (external_id, title,
+		out, err = s.scanDesk(tx.QueryRowContext(ctx, `INSERT INTO tb_desk_tickets (external_id, title,
 			description, priority, requester, labels, custom, status, created_at, updated_at)
 			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (external_id) DO NOTHING
-			RETURNING `+deskCols, ext, d.Title, d.Description, d.Priority, req, labels, custom,
+			RETURNING `+deskCols, ext, d.Title, s.plainOrEmpty(d.Description), d.Priority, req, labels, custom,
 			deskStatuses[0], at, at))
 		if err == nil {
 			made = true
-			return nil
+			return s.sealDesk(ctx, tx, &out, d.Description)
 		}
 		if !errors.Is(err, sql.ErrNoRows) {
 			return err
 		}
-		out, err = scanDesk(tx.QueryRowContext(ctx, `SELECT `+deskCols+` FROM tb_desk_tickets
+		out, err = s.scanDesk(tx.QueryRowContext(ctx, `SELECT `+deskCols+` FROM tb_desk_tickets
 			WHERE external_id = ?`, d.ExternalID))
 		return err
 	})
@@ -101,7 +104,7 @@ func (s *Store) DeskCreate(ctx context.Context, d core.TicketDraft) (store.DeskT
 }
 
 func (s *Store) deskWhere(ctx context.Context, what, where string, arg any) (store.DeskTicket, error) {
-	t, err := scanDesk(s.db.QueryRowContext(ctx, `SELECT `+deskCols+` FROM tb_desk_tickets WHERE `+where, arg))
+	t, err := s.scanDesk(s.db.QueryRowContext(ctx, `SELECT `+deskCols+` FROM tb_desk_tickets WHERE `+where, arg))
 	if errors.Is(err, sql.ErrNoRows) {
 		return t, fmt.Errorf("%s: %w", what, store.ErrNotFound)
 	}
@@ -142,7 +145,7 @@ func (s *Store) DeskList(ctx context.Context, status string, limit int) ([]store
 	defer rows.Close()
 	var out []store.DeskTicket
 	for rows.Next() {
-		t, err := scanDesk(rows)
+		t, err := s.scanDesk(rows)
 		if err != nil {
 			return nil, fmt.Errorf("list desk tickets: %w", err)
 		}
@@ -177,10 +180,17 @@ func (s *Store) DeskComment(ctx context.Context, key string, c store.DeskComment
 			return store.ErrNotFound
 		}
 		err = tx.QueryRowContext(ctx, `INSERT INTO tb_desk_comments (ticket_num, author, body, public, ours, created_at)
-			VALUES (?, ?, ?, ?, ?, ?) RETURNING id`, num, c.Author, c.Body, boolInt(c.Public), boolInt(c.Ours),
+			VALUES (?, ?, ?, ?, ?, ?) RETURNING id`, num, c.Author, s.plainOrEmpty(c.Body), boolInt(c.Public), boolInt(c.Ours),
 			nanos(c.CreatedAt)).Scan(&c.ID)
 		if err != nil {
 			return err
+		}
+		if s.cipher != nil && c.Body != "" {
+			// Sealed once the id that binds it is known.
+			if _, err := tx.ExecContext(ctx, `UPDATE tb_desk_comments SET body = ? WHERE id = ?`,
+				s.sealString(c.Body, adComment(c.ID)), c.ID); err != nil {
+				return err
+			}
 		}
 		return s.insertJobs(ctx, tx, jobs)
 	})
@@ -219,6 +229,9 @@ func (s *Store) DeskComments(ctx context.Context, key string) ([]store.DeskComme
 			return nil, fmt.Errorf("comments of %q: %w", key, err)
 		}
 		c.CreatedAt = fromNanos(cr)
+		if c.Body, err = s.openString(c.Body, adComment(c.ID)); err != nil {
+			return nil, fmt.Errorf("comments of %q: comment %d: %w", key, c.ID, err)
+		}
 		out = append(out, c)
 	}
 	if err := rows.Err(); err != nil {
@@ -260,4 +273,26 @@ func (s *Store) DeskSetStatus(ctx context.Context, key, status string, jobs stor
 		return "", fmt.Errorf("set status of %q: %w", key, err)
 	}
 	return prev, nil
+}
+
+// plainOrEmpty is what a row is inserted with before its id is known:
+// the value itself without a cipher, else nothing until sealDesk or the
+// like writes the ciphertext bound to the new id.
+func (s *Store) plainOrEmpty(v string) string {
+	if s.cipher != nil {
+		return ""
+	}
+	return v
+}
+
+// sealDesk writes a new ticket's sealed description, bound to its number.
+func (s *Store) sealDesk(ctx context.Context, tx *sql.Tx, t *store.DeskTicket, description string) error {
+	t.Description = description
+	if s.cipher == nil || description == "" {
+		return nil
+	}
+	num, _ := deskNum(t.Key)
+	_, err := tx.ExecContext(ctx, `UPDATE tb_desk_tickets SET description = ? WHERE num = ?`,
+		s.sealString(description, adDesk(num)), num)
+	return err
 }

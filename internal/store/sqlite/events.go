@@ -33,7 +33,7 @@ func (s *Store) IngestBatch(ctx context.Context, events []core.Event, jobsFor fu
 		stored := nanos(now())
 		var ids []int64
 		for i, e := range events {
-			args, err := eventArgs(e)
+			args, err := s.eventArgs(e)
 			if err != nil {
 				return fmt.Errorf("ingest event %q: %w", e.EventID, err)
 			}
@@ -60,7 +60,7 @@ func (s *Store) IngestBatch(ctx context.Context, events []core.Event, jobsFor fu
 }
 
 // eventArgs are the insert values of e up to, not including, stored_at.
-func eventArgs(e core.Event) ([]any, error) {
+func (s *Store) eventArgs(e core.Event) ([]any, error) {
 	sender, err := jsonText(e.Sender, false)
 	if err != nil {
 		return nil, err
@@ -73,7 +73,7 @@ func eventArgs(e core.Event) ([]any, error) {
 	if err != nil {
 		return nil, err
 	}
-	text, raw := sealBody(e.Text, e.Raw)
+	text, raw := s.sealBody(e)
 	c := e.Conversation
 	return []any{e.Source, e.EventID, string(e.Kind), c.Key(), c.Source, c.Conversation, c.Thread,
 		sender, nanos(e.Time), e.Command, e.Action, atts, meta, text, raw}, nil
@@ -81,22 +81,30 @@ func eventArgs(e core.Event) ([]any, error) {
 
 // sealBody and openBody are the one place message content enters and leaves
 // the body columns, so that encryption at rest can be added here alone.
-func sealBody(text string, raw []byte) (any, any) {
+func (s *Store) sealBody(e core.Event) (any, any) {
 	var r any
-	if len(raw) > 0 {
-		r = raw
+	if len(e.Raw) > 0 {
+		r = s.seal(e.Raw, adEventRaw(e.Source, e.EventID))
 	}
-	return text, r
+	return s.sealString(e.Text, adEventText(e.Source, e.EventID)), r
 }
 
-func openBody(text sql.NullString, raw []byte) (string, []byte) {
+func (s *Store) openBody(source, eventID string, text sql.NullString, raw []byte) (string, []byte, error) {
+	t, err := s.openString(text.String, adEventText(source, eventID))
+	if err != nil {
+		return "", nil, fmt.Errorf("event %s/%s text: %w", source, eventID, err)
+	}
 	if len(raw) == 0 {
-		raw = nil
+		return t, nil, nil
 	}
-	return text.String, raw
+	raw, err = s.open(raw, adEventRaw(source, eventID))
+	if err != nil {
+		return "", nil, fmt.Errorf("event %s/%s raw: %w", source, eventID, err)
+	}
+	return t, raw, nil
 }
 
-func scanEvent(row interface{ Scan(...any) error }) (core.StoredEvent, error) {
+func (s *Store) scanEvent(row interface{ Scan(...any) error }) (core.StoredEvent, error) {
 	var (
 		e                  core.StoredEvent
 		kind               string
@@ -112,7 +120,9 @@ func scanEvent(row interface{ Scan(...any) error }) (core.StoredEvent, error) {
 	}
 	e.Kind = core.EventKind(kind)
 	e.Time = fromNanos(at)
-	e.Text, e.Raw = openBody(text, raw)
+	if e.Text, e.Raw, err = s.openBody(e.Source, e.EventID, text, raw); err != nil {
+		return e, err
+	}
 	if err := fromJSON(sender, &e.Sender); err != nil {
 		return e, err
 	}
@@ -133,7 +143,7 @@ func (s *Store) queryEvents(ctx context.Context, query string, args ...any) ([]c
 	defer rows.Close()
 	var out []core.StoredEvent
 	for rows.Next() {
-		e, err := scanEvent(rows)
+		e, err := s.scanEvent(rows)
 		if err != nil {
 			return nil, err
 		}

@@ -19,8 +19,18 @@ func (s *Store) DryRunRecord(ctx context.Context, d store.DryRun) error {
 	if err != nil {
 		return fmt.Errorf("record dry run: %w", err)
 	}
-	_, err = s.db.ExecContext(ctx, `INSERT INTO tb_dry_runs (route, conv_key, rule, draft, created_at)
-		VALUES (?, ?, ?, ?, ?)`, d.Route, d.ConvKey, d.Rule, string(draft), nanos(d.CreatedAt))
+	err = s.inTx(ctx, func(tx *sql.Tx) error {
+		var id int64
+		err := tx.QueryRowContext(ctx, `INSERT INTO tb_dry_runs (route, conv_key, rule, draft, created_at)
+			VALUES (?, ?, ?, ?, ?) RETURNING id`, d.Route, d.ConvKey, d.Rule, s.plainOrEmpty(string(draft)),
+			nanos(d.CreatedAt)).Scan(&id)
+		if err != nil || s.cipher == nil {
+			return err
+		}
+		_, err = tx.ExecContext(ctx, `UPDATE tb_dry_runs SET draft = ? WHERE id = ?`,
+			s.sealString(string(draft), adDryRun(id)), id)
+		return err
+	})
 	if err != nil {
 		return fmt.Errorf("record dry run: %w", err)
 	}
@@ -32,7 +42,7 @@ func (s *Store) DryRuns(ctx context.Context, limit int) ([]store.DryRun, error) 
 	if limit <= 0 {
 		limit = -1
 	}
-	rows, err := s.db.QueryContext(ctx, `SELECT route, conv_key, rule, draft, created_at
+	rows, err := s.db.QueryContext(ctx, `SELECT id, route, conv_key, rule, draft, created_at
 		FROM tb_dry_runs ORDER BY id DESC LIMIT ?`, limit)
 	if err != nil {
 		return nil, fmt.Errorf("dry runs: %w", err)
@@ -42,14 +52,19 @@ func (s *Store) DryRuns(ctx context.Context, limit int) ([]store.DryRun, error) 
 	for rows.Next() {
 		var (
 			d     store.DryRun
-			draft *string
+			id    int64
+			draft string
 			cr    int64
 		)
-		if err := rows.Scan(&d.Route, &d.ConvKey, &d.Rule, &draft, &cr); err != nil {
+		if err := rows.Scan(&id, &d.Route, &d.ConvKey, &d.Rule, &draft, &cr); err != nil {
 			return nil, fmt.Errorf("dry runs: %w", err)
 		}
 		d.CreatedAt = fromNanos(cr)
-		if err := fromJSON(draft, &d.Draft); err != nil {
+		draft, err := s.openString(draft, adDryRun(id))
+		if err != nil {
+			return nil, fmt.Errorf("dry run %d: %w", id, err)
+		}
+		if err := fromJSON(&draft, &d.Draft); err != nil {
 			return nil, fmt.Errorf("dry runs: %w", err)
 		}
 		out = append(out, d)

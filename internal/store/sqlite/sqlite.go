@@ -11,6 +11,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"sync"
 	"sync/atomic"
 
 	"github.com/riverqueue/river"
@@ -26,6 +27,12 @@ type Store struct {
 	db     *sql.DB
 	log    *slog.Logger
 	client atomic.Pointer[river.Client[*sql.Tx]]
+	// cipher seals the body columns; nil keeps them plaintext.
+	cipher     store.Cipher
+	plainReads atomic.Int64
+	// rekeyFrom is BodiesRekey's cursor per table.
+	rekeyMu   sync.Mutex
+	rekeyFrom map[string]int64
 }
 
 var _ store.Store = (*Store)(nil)
@@ -36,7 +43,7 @@ var errNoQueue = errors.New("jobs given but no queue: call Queue first")
 // Open opens (creating when missing) the database file at path. It does not
 // migrate; call Migrate. ":memory:" is not supported: River and the store
 // must share one file.
-func Open(ctx context.Context, path string, log *slog.Logger) (*Store, error) {
+func Open(ctx context.Context, path string, log *slog.Logger, opts ...Option) (*Store, error) {
 	if path == "" || path == ":memory:" || len(path) > 5 && path[:5] == "file:" {
 		return nil, fmt.Errorf("open sqlite: path %q: want a plain file path", path)
 	}
@@ -66,7 +73,11 @@ func Open(ctx context.Context, path string, log *slog.Logger) (*Store, error) {
 		_ = db.Close()
 		return nil, fmt.Errorf("open sqlite: %w", err)
 	}
-	return &Store{db: db, log: log}, nil
+	s := &Store{db: db, log: log}
+	for _, o := range opts {
+		o(s)
+	}
+	return s, nil
 }
 
 // DB returns the underlying pool, for tests and tooling.

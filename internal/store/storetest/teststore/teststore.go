@@ -35,11 +35,16 @@ func PostgresDSN() string {
 
 // SQLite returns a migrated store on a new file in t's temporary directory,
 // closed at cleanup.
-func SQLite(t testing.TB) *sqlite.Store {
+func SQLite(t testing.TB, opts ...sqlite.Option) *sqlite.Store {
+	t.Helper()
+	return sqliteAt(t, filepath.Join(t.TempDir(), "db", "ticketbridge.db"), opts...)
+}
+
+func sqliteAt(t testing.TB, path string, opts ...sqlite.Option) *sqlite.Store {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	s, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "db", "ticketbridge.db"), nil)
+	s, err := sqlite.Open(ctx, path, nil, opts...)
 	if err != nil {
 		t.Fatalf("teststore: open sqlite: %v", err)
 	}
@@ -53,15 +58,20 @@ func SQLite(t testing.TB) *sqlite.Store {
 // Postgres returns a migrated store in a new schema "tb_test_<random>" of
 // the test database; the schema is dropped at cleanup. An unreachable
 // database fails the test: the backend is part of what is tested.
-func Postgres(t testing.TB) *postgres.Store {
+func Postgres(t testing.TB, opts ...postgres.Option) *postgres.Store {
+	t.Helper()
+	var b [6]byte
+	_, _ = rand.Read(b[:])
+	return postgresIn(t, "tb_test_"+hex.EncodeToString(b[:]), true, opts...)
+}
+
+// postgresIn opens a store in schema; owner drops the schema at cleanup.
+func postgresIn(t testing.TB, schema string, owner bool, opts ...postgres.Option) *postgres.Store {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	dsn := PostgresDSN()
-	var b [6]byte
-	_, _ = rand.Read(b[:])
-	schema := "tb_test_" + hex.EncodeToString(b[:])
-	s, err := postgres.Open(ctx, dsn, schema, nil)
+	s, err := postgres.Open(ctx, dsn, schema, nil, opts...)
 	if err != nil {
 		t.Fatalf("teststore: PostgreSQL at %s is not usable: %v\n"+
 			"Start one (e.g. `docker run -d -p 5432:5432 -e POSTGRES_HOST_AUTH_METHOD=trust -e POSTGRES_DB=test postgres:17`)"+
@@ -69,7 +79,9 @@ func Postgres(t testing.TB) *postgres.Store {
 	}
 	t.Cleanup(func() {
 		_ = s.Close()
-		dropSchema(t, dsn, schema)
+		if owner {
+			dropSchema(t, dsn, schema)
+		}
 	})
 	if err := s.Migrate(ctx); err != nil {
 		t.Fatalf("teststore: migrate postgres schema %s: %v", schema, err)
@@ -104,4 +116,28 @@ func dropSchema(t testing.TB, dsn, schema string) {
 func Each(t *testing.T, fn func(t *testing.T, s store.Store)) {
 	t.Run("sqlite", func(t *testing.T) { fn(t, SQLite(t)) })
 	t.Run("postgres", func(t *testing.T) { fn(t, Postgres(t)) })
+}
+
+// Reopener opens one database again, with the given cipher (nil: none);
+// every store it returns is migrated and closed at cleanup.
+type Reopener func(c store.Cipher) store.Store
+
+// SQLiteReopener returns a Reopener on a new SQLite file.
+func SQLiteReopener(t testing.TB) Reopener {
+	path := filepath.Join(t.TempDir(), "db", "ticketbridge.db")
+	return func(c store.Cipher) store.Store { return sqliteAt(t, path, sqlite.WithCipher(c)) }
+}
+
+// PostgresReopener returns a Reopener on a new schema, dropped at cleanup.
+func PostgresReopener(t testing.TB) Reopener {
+	var b [6]byte
+	_, _ = rand.Read(b[:])
+	schema := "tb_test_" + hex.EncodeToString(b[:])
+	first := true
+	return func(c store.Cipher) store.Store {
+		// The first store owns the schema; its cleanup runs last.
+		owner := first
+		first = false
+		return postgresIn(t, schema, owner, postgres.WithCipher(c))
+	}
 }

@@ -1,0 +1,145 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"maps"
+	"slices"
+	"text/tabwriter"
+
+	"github.com/schollz/progressbar/v3"
+	"github.com/spf13/cobra"
+
+	"github.com/ticketbridge/ticketbridge/internal/app"
+	"github.com/ticketbridge/ticketbridge/internal/config"
+	"github.com/ticketbridge/ticketbridge/internal/store"
+)
+
+// openKeyedStore opens the store with the configured key ring, for the
+// commands that read or re-seal bodies.
+func openKeyedStore(ctx context.Context, cfg *config.Config) (store.Store, error) {
+	return app.OpenStore(ctx, cfg.Storage, slog.New(slog.DiscardHandler), app.WithEncryption(cfg.Security.Encryption))
+}
+
+func keysCmd() *cobra.Command {
+	cmd := &cobra.Command{Use: "keys", Short: "Encryption at rest: which keys the stored bodies use, and rotation"}
+	status := &cobra.Command{
+		Use:   "status",
+		Short: "Count stored bodies per key id (and plaintext ones)",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			cfg, err := loadConfig(cmd)
+			if err != nil {
+				return err
+			}
+			st, err := openKeyedStore(cmd.Context(), cfg)
+			if err != nil {
+				return err
+			}
+			defer st.Close()
+			counts, err := st.BodiesByKey(cmd.Context())
+			if err != nil {
+				return err
+			}
+			return printKeyCounts(cmd, cfg.Security.Encryption.Active, counts)
+		},
+	}
+	rotate := &cobra.Command{
+		Use:   "rotate",
+		Short: "Re-encrypt every stored body with the active key (safe to interrupt and run again)",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			batch, _ := cmd.Flags().GetInt("batch")
+			if batch < 1 || batch > 10000 {
+				return fmt.Errorf("--batch must be between 1 and 10000")
+			}
+			cfg, err := loadConfig(cmd)
+			if err != nil {
+				return err
+			}
+			if len(cfg.Security.Encryption.Keys) == 0 {
+				return fmt.Errorf("no encryption keys are configured (security.encryption)")
+			}
+			st, err := openKeyedStore(cmd.Context(), cfg)
+			if err != nil {
+				return err
+			}
+			defer st.Close()
+			return rotateKeys(cmd, st, cfg.Security.Encryption.Active, batch)
+		},
+	}
+	rotate.Flags().Int("batch", 500, "rows re-encrypted per transaction")
+	for _, c := range []*cobra.Command{status, rotate} {
+		addConfigFlag(c)
+		cmd.AddCommand(c)
+	}
+	return cmd
+}
+
+// rotateKeys re-seals in batches, in the background of the command, with a
+// progress bar on stderr sized by the bodies not yet under the active key.
+func rotateKeys(cmd *cobra.Command, st store.Store, active string, batch int) error {
+	ctx := cmd.Context()
+	before, err := st.BodiesByKey(ctx)
+	if err != nil {
+		return err
+	}
+	todo := 0
+	for id, n := range before {
+		if id != active {
+			todo += n
+		}
+	}
+	bar := progressbar.NewOptions(todo, progressbar.OptionSetWriter(cmd.ErrOrStderr()),
+		progressbar.OptionSetDescription("re-encrypting"), progressbar.OptionShowCount())
+	type result struct {
+		rows int
+		err  error
+	}
+	done := make(chan result, 1)
+	go func() {
+		var rows int
+		for {
+			n, err := st.BodiesRekey(ctx, batch)
+			rows += n
+			if err != nil || n == 0 {
+				done <- result{rows, err}
+				return
+			}
+			_ = bar.Add(n)
+		}
+	}()
+	res := <-done
+	_ = bar.Finish()
+	fmt.Fprintln(cmd.ErrOrStderr())
+	if res.err != nil {
+		return fmt.Errorf("rotation stopped after %d row(s); run it again to go on: %w", res.rows, res.err)
+	}
+	after, err := st.BodiesByKey(ctx)
+	if err != nil {
+		return err
+	}
+	detail := map[string]any{"active": active, "rows": res.rows}
+	if err := auditCLI(ctx, st, "keys.rotate", active, detail); err != nil {
+		return err
+	}
+	fmt.Fprintf(cmd.OutOrStdout(), "re-encrypted %d row(s) with key %q\n", res.rows, active)
+	return printKeyCounts(cmd, active, after)
+}
+
+func printKeyCounts(cmd *cobra.Command, active string, counts map[string]int) error {
+	tw := tabwriter.NewWriter(cmd.OutOrStdout(), 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "KEY\tBODIES")
+	for _, id := range slices.Sorted(maps.Keys(counts)) {
+		name := id
+		switch {
+		case id == store.PlainKey:
+			name = "(plaintext)"
+		case id == active:
+			name += " (active)"
+		}
+		fmt.Fprintf(tw, "%s\t%d\n", name, counts[id])
+	}
+	return tw.Flush()
+}
