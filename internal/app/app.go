@@ -186,7 +186,7 @@ func assemble(ctx context.Context, cfg *config.Config, st store.Store, opts Opti
 		}
 		sinks[id] = sink.Instrument(s, a.Metrics.SinkDuration, opts.Now)
 	}
-	blobs, links, err := blobStore(cfg.Blob, cfg.Server.PublicURL, opts)
+	blobs, links, err := blobStore(ctx, cfg.Blob, cfg.Server.PublicURL, opts)
 	if err != nil {
 		return nil, err
 	}

@@ -5,9 +5,11 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/ticketbridge/ticketbridge/internal/app"
 	"github.com/ticketbridge/ticketbridge/internal/config"
@@ -20,6 +22,24 @@ import (
 // a file over the limit or of a refused type is named on the ticket and
 // left in the chat.
 func TestAttachmentsReachTheTicket(t *testing.T) {
+	t.Run("fs", func(t *testing.T) {
+		testAttachments(t, func(cfg *config.Config) { cfg.Blob.Dir = t.TempDir() })
+	})
+	t.Run("s3", func(t *testing.T) {
+		endpoint := os.Getenv("TICKETBRIDGE_TEST_S3")
+		if endpoint == "" {
+			t.Fatal(`TICKETBRIDGE_TEST_S3 is not set: start the local S3 server with eval "$(.ci/s3.sh)" (bash .ci/run does)`)
+		}
+		testAttachments(t, func(cfg *config.Config) {
+			cfg.Blob.Driver = "s3"
+			cfg.Blob.S3 = config.BlobS3{Endpoint: endpoint, Bucket: os.Getenv("TICKETBRIDGE_TEST_S3_BUCKET"),
+				Region: os.Getenv("TICKETBRIDGE_TEST_S3_REGION"), AccessKey: os.Getenv("TICKETBRIDGE_TEST_S3_ACCESS_KEY"),
+				SecretKey: os.Getenv("TICKETBRIDGE_TEST_S3_SECRET_KEY"), Prefix: "app-test/" + strings.ReplaceAll(t.Name(), "/", "_") + "/" + time.Now().Format("150405.000000")}
+		})
+	})
+}
+
+func testAttachments(t *testing.T, blobCfg func(cfg *config.Config)) {
 	shot := append([]byte("\x89PNG\r\n\x1a\n"), bytes.Repeat([]byte("pixels"), 500)...)
 	files := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		switch r.URL.Path {
@@ -35,7 +55,7 @@ func TestAttachmentsReachTheTicket(t *testing.T) {
 	}))
 	defer files.Close()
 	h := start(t, teststore.SQLite(t), func(cfg *config.Config, _ *app.Options) {
-		cfg.Blob.Dir = t.TempDir()
+		blobCfg(cfg)
 		cfg.Blob.MaxBytes = 10000
 	})
 	h.app.Links.BaseURL = h.srv.URL

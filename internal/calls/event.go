@@ -12,7 +12,7 @@ import (
 
 // KindCallSignal is the event kind the agora source gives channel
 // notices. (It is repeated here so that this package needs no connector.)
-const KindCallSignal = core.EventKind("call_signal")
+const KindCallSignal = core.KindCallSignal
 
 // ReasonName is a leave reason in words.
 func ReasonName(reason int) string {

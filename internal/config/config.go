@@ -147,6 +147,10 @@ type Jobs struct {
 
 // Blob configures where attachments are kept on their way to tickets.
 type Blob struct {
+	// Driver is fs (default) or s3.
+	Driver string `yaml:"driver"`
+	// S3 is the S3-compatible store, with driver s3.
+	S3 BlobS3 `yaml:"s3"`
 	// Dir is the filesystem store's directory (default ./data/blobs, or
 	// blobs beside the SQLite file).
 	Dir string `yaml:"dir"`
@@ -162,6 +166,20 @@ type Blob struct {
 	LinkSecret string `yaml:"link_secret"`
 	// LinkTTL is how long such a link works (default 168h).
 	LinkTTL time.Duration `yaml:"link_ttl"`
+}
+
+// BlobS3 is an S3-compatible bucket for attachments.
+type BlobS3 struct {
+	// Endpoint is host[:port], or a URL whose scheme decides TLS.
+	Endpoint  string `yaml:"endpoint"`
+	Bucket    string `yaml:"bucket"`
+	Region    string `yaml:"region"`
+	AccessKey string `yaml:"access_key"`
+	SecretKey string `yaml:"secret_key"` // a secret
+	UseSSL    bool   `yaml:"use_ssl"`
+	Prefix    string `yaml:"prefix"`
+	// PartSize is the multipart part size in bytes (default 16 MiB).
+	PartSize int64 `yaml:"part_size"`
 }
 
 // Connector is one configured source or sink. ID and Type are common; the

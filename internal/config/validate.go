@@ -35,6 +35,7 @@ func (c *Config) Validate() Problems {
 	v.log()
 	v.jobs()
 	v.security()
+	v.blob()
 	sources := v.connectors("sources", c.Sources)
 	sinks := v.connectors("sinks", c.Sinks)
 	v.routes(sources, sinks)
@@ -73,6 +74,25 @@ func (v *validator) storage() {
 	v.oneOf("storage.driver", s.Driver, drivers)
 	if s.Driver == "postgres" && s.DSN == "" {
 		v.add("storage.dsn", "is required for postgres")
+	}
+}
+
+func (v *validator) blob() {
+	b := v.cfg.Blob
+	if b.Driver == "" || b.Driver == "fs" {
+		return
+	}
+	v.oneOf("blob.driver", b.Driver, []string{"fs", "s3"})
+	if b.Driver == "s3" {
+		if b.S3.Endpoint == "" {
+			v.add("blob.s3.endpoint", "is required with driver s3")
+		}
+		if b.S3.Bucket == "" {
+			v.add("blob.s3.bucket", "is required with driver s3")
+		}
+		if p := b.S3.PartSize; p != 0 && (p < 5<<20 || p > 5<<30) {
+			v.add("blob.s3.part_size", "must be between 5 MiB and 5 GiB")
+		}
 	}
 }
 

@@ -18,6 +18,13 @@ const (
 	KindCallEnded         EventKind = "call_ended"
 	KindLiveFeedback      EventKind = "live_feedback"
 	KindConversationEnded EventKind = "conversation_ended"
+	// KindCallSignal is one notification about an RTC channel (create,
+	// destroy, join, leave); the workers fold a channel's signals into
+	// call sessions and a finished session into a KindCallEnded event.
+	KindCallSignal EventKind = "call_signal"
+	// KindTranscript is (part of) a call's transcript, posted to
+	// /hooks/im/{source}/transcripts.
+	KindTranscript EventKind = "transcript"
 )
 
 // Role is who a sender is from the support team's point of view.

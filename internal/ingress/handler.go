@@ -54,6 +54,7 @@ func (h *Handler) Register(mux *http.ServeMux) {
 	// Some platforms verify the URL with a GET (WeCom's echostr).
 	mux.HandleFunc("GET /hooks/im/{source}", h.chat)
 	mux.HandleFunc("POST /hooks/tickets/{sink}", h.tickets)
+	mux.HandleFunc("POST /hooks/im/{source}/transcripts", h.transcript)
 }
 
 func (h *Handler) chat(w http.ResponseWriter, r *http.Request) {

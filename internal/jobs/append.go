@@ -81,7 +81,7 @@ func (w *appendWorker) Work(ctx context.Context, job *river.Job[AppendArgs]) err
 func followUpBody(evs []core.StoredEvent) string {
 	var b strings.Builder
 	for _, ev := range evs {
-		if ev.Sender.Role == core.RoleBot {
+		if ev.Sender.Role == core.RoleBot || !appendable(ev) {
 			continue
 		}
 		name := ev.Sender.Name
@@ -95,4 +95,16 @@ func followUpBody(evs []core.StoredEvent) string {
 		fmt.Fprintf(&b, "[%s] %s: %s\n", ev.Time.UTC().Format("2006-01-02 15:04"), name, strings.TrimSpace(text))
 	}
 	return strings.TrimRight(b.String(), "\n")
+}
+
+// appendable reports whether an event is something said or recorded that
+// belongs on the ticket: not call signals, reactions or button presses.
+func appendable(ev core.StoredEvent) bool {
+	switch ev.Kind {
+	case core.KindMessage, core.KindTranscript, core.KindCallEnded, core.KindLiveFeedback:
+		return strings.TrimSpace(ev.Text) != "" || len(ev.Attachments) > 0
+	case core.KindCommand:
+		return strings.TrimSpace(ev.Text) != ""
+	}
+	return false
 }

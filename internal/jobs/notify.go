@@ -12,6 +12,7 @@ import (
 	"github.com/ticketbridge/ticketbridge/internal/metrics"
 	"github.com/ticketbridge/ticketbridge/internal/rules"
 	"github.com/ticketbridge/ticketbridge/internal/sink"
+	"github.com/ticketbridge/ticketbridge/internal/source"
 	"github.com/ticketbridge/ticketbridge/internal/store"
 )
 
@@ -26,6 +27,10 @@ func (w *notifyWorker) Work(ctx context.Context, job *river.Job[NotifyArgs]) err
 	src, ok := d.Sources[job.Args.To.Source]
 	if !ok {
 		return river.JobCancel(fmt.Errorf("source %q is no longer configured", job.Args.To.Source))
+	}
+	if pc, ok := src.(source.PostChecker); ok && !pc.CanPost(job.Args.To) {
+		d.Metrics.Notifications.WithLabelValues(src.ID(), "not_postable").Inc()
+		return nil
 	}
 	posted, err := src.Post(ctx, job.Args.To, job.Args.Message)
 	if err != nil {

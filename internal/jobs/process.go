@@ -39,6 +39,9 @@ func (w *processWorker) processEvent(ctx context.Context, ev core.StoredEvent) e
 	if ev.Sender.Role == core.RoleBot {
 		return nil
 	}
+	if ev.Kind == core.KindCallSignal {
+		return w.foldCall(ctx, ev)
+	}
 	convKey := ev.Conversation.Key()
 	st, pending, links, err := w.state(ctx, ev, convKey)
 	if err != nil {

@@ -105,6 +105,11 @@ func (r *Route) evaluate(ev core.Event, st State) Decision {
 		// Audience comments count only in bursts, which the workers
 		// find over the stream's stored comments.
 		return none("live feedback is judged in bursts")
+	case core.KindTranscript:
+		if linked {
+			return Decision{Kind: KindAppend, Rule: RuleFollowUp, Reason: "transcript of a linked call"}
+		}
+		return none("a transcript waits for its call to end")
 	}
 	if !carriesText(ev) {
 		return none(fmt.Sprintf("%s event", ev.Kind))
@@ -143,7 +148,7 @@ func (r *Route) evaluate(ev core.Event, st State) Decision {
 // those are appended to tickets or matched against triggers.
 func carriesText(ev core.Event) bool {
 	switch ev.Kind {
-	case core.KindMessage, core.KindCallEnded, core.KindLiveFeedback, "":
+	case core.KindMessage, core.KindCallEnded, core.KindLiveFeedback, core.KindTranscript, "":
 		return strings.TrimSpace(ev.Text) != "" || len(ev.Attachments) > 0
 	}
 	return false

@@ -30,6 +30,13 @@ type UserResolver interface {
 	LookupUser(ctx context.Context, userID string) (core.Sender, error)
 }
 
+// PostChecker tells whether a conversation takes messages at all (an RTC
+// call channel does not); notices for one that does not are skipped
+// rather than failed.
+type PostChecker interface {
+	CanPost(conv core.ConversationRef) bool
+}
+
 // Checker answers `ticketbridge doctor`: a harmless call that proves the
 // credentials work and the platform is reachable. Its error says what is
 // wrong in plain words ("bot token revoked: invalid_auth").

@@ -104,3 +104,10 @@ func (s *Source) Check(ctx context.Context) error {
 	}
 	return nil
 }
+
+// CanPost implements source.PostChecker: Agora Chat users and groups take
+// messages; RTC channels cannot, and a live stream's chat room is the
+// audience's, not a place for ticket notices.
+func (s *Source) CanPost(conv core.ConversationRef) bool {
+	return strings.HasPrefix(conv.Conversation, ConvUser) || strings.HasPrefix(conv.Conversation, ConvGroup)
+}

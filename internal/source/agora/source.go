@@ -21,7 +21,7 @@ const Type = "agora"
 // KindCallSignal is one RTC channel notification (create, destroy, join,
 // leave, role change). Signals are folded into sessions by internal/calls;
 // the rules ignore them. It lives here until the lead moves it to core.
-const KindCallSignal = core.EventKind("call_signal")
+const KindCallSignal = core.KindCallSignal
 
 // DefaultChatFrom is the user our replies come from.
 const DefaultChatFrom = "admin"
