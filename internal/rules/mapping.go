@@ -3,6 +3,7 @@ package rules
 import (
 	"bytes"
 	"fmt"
+	"sort"
 	"strings"
 	"text/template"
 	"time"
@@ -14,15 +15,30 @@ import (
 // Default mapping templates. With no category the title is the message
 // alone; with no text either, it names the requester.
 const (
-	DefaultTitle = `{{if .Category}}{{.Category | title}}: {{end}}` +
-		`{{.Text | oneline | truncate 80 | default (printf "Chat with %s" .Requester.Name)}}`
+	//
+	// Calls and live streams get their own shapes: a call's title is its
+	// summary ("Voice call in support-7: 7m03s, 2 participants, 1
+	// timeout") and its description lists the call's metadata and
+	// transcript; a live stream's names the stream.
+	DefaultTitle = `{{if eq (print .Event.Kind) "call_ended"}}{{firstline .Event.Text | truncate 120}}` +
+		`{{else if eq (print .Event.Kind) "live_feedback"}}Live stream {{.Event.Conversation.Conversation}}: audience reports {{.Text | oneline | truncate 60}}` +
+		`{{else}}{{if .Category}}{{.Category | title}}: {{end}}` +
+		`{{.Text | oneline | truncate 80 | default (printf "Chat with %s" .Requester.Name)}}{{end}}`
 	DefaultDescription = `Source: {{.Event.Source}}
 Conversation: {{.Event.Conversation.Key}}
-Requester: {{.Requester.Name}}{{with .Requester.Email}} <{{.}}>{{end}}{{with .Requester.ID}} ({{.}}){{end}}
+{{if eq (print .Event.Kind) "call_ended"}}{{with .Event.Meta}}Call: {{.call_kind | default "voice"}} call
+Duration: {{seconds .duration_seconds}}
+Participants: {{join ", " .uids}}
+Platforms: {{kv .platforms}}
+Leave reasons: {{kv .leave_reasons}}
+{{with .transcript}}
+Transcript:
+{{.}}
+{{end}}{{end}}{{else}}Requester: {{.Requester.Name}}{{with .Requester.Email}} <{{.}}>{{end}}{{with .Requester.ID}} ({{.}}){{end}}
 {{with .Category}}Category: {{.}}
 {{end}}{{with .Decision.Rule}}Rule: {{.}}
 {{end}}
-{{transcript .Messages}}`
+{{transcript .Messages}}{{end}}`
 	DefaultRequesterName  = `{{.Requester.Name}}`
 	DefaultRequesterEmail = `{{.Requester.Email}}`
 )
@@ -67,7 +83,51 @@ func funcs() template.FuncMap {
 		"quote":      func(v any) string { return fmt.Sprintf("%q", fmt.Sprint(v)) },
 		"transcript": transcript,
 		"oneline":    func(s string) string { return strings.Join(strings.Fields(s), " ") },
+		"firstline":  func(s string) string { first, _, _ := strings.Cut(strings.TrimSpace(s), "\n"); return first },
+		"seconds":    seconds,
+		"kv":         kv,
 	}
+}
+
+// seconds renders a number of seconds (as metadata carries it) as a
+// duration: 423 → "7m3s".
+func seconds(v any) string {
+	var f float64
+	switch n := v.(type) {
+	case float64:
+		f = n
+	case int:
+		f = float64(n)
+	case int64:
+		f = float64(n)
+	default:
+		return "unknown"
+	}
+	return (time.Duration(f) * time.Second).String()
+}
+
+// kv renders a map as "a 2, b 1", sorted by key; anything else as is.
+func kv(v any) string {
+	m, ok := v.(map[string]any)
+	if !ok {
+		if v == nil {
+			return "none"
+		}
+		return fmt.Sprint(v)
+	}
+	if len(m) == 0 {
+		return "none"
+	}
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	parts := make([]string, len(keys))
+	for i, k := range keys {
+		parts[i] = fmt.Sprintf("%s %v", k, m[k])
+	}
+	return strings.Join(parts, ", ")
 }
 
 // truncate cuts s to at most n characters (not bytes), ending in "…" when
