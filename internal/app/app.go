@@ -62,8 +62,10 @@ type App struct {
 // Check builds everything a config describes that can be built without
 // opening storage and returns every problem found, with its line.
 func Check(cfg *config.Config) config.Problems {
-	_, _, _, problems := build(cfg, nil, Options{Now: time.Now, HTTP: http.DefaultClient, Log: slog.New(slog.DiscardHandler)})
-	return problems
+	opts := Options{Now: time.Now, HTTP: http.DefaultClient, Log: slog.New(slog.DiscardHandler)}
+	_, _, _, problems := build(cfg, nil, opts)
+	_, more := fallbacks(cfg, opts)
+	return problems.Merge(more)
 }
 
 func build(cfg *config.Config, st store.Store, opts Options) (*rules.Engine, map[string]source.Source, map[string]sink.Sink, config.Problems) {
@@ -195,9 +197,13 @@ func assemble(ctx context.Context, cfg *config.Config, st store.Store, opts Opti
 	if err != nil {
 		return nil, err
 	}
+	fb, problems := fallbacks(cfg, opts)
+	if len(problems) > 0 {
+		return nil, problems
+	}
 	a.Deps = &jobs.Deps{Store: st, Rules: engine, Routes: routes, Sources: sources, Sinks: sinks, Metrics: a.Metrics, Log: opts.Log, Now: opts.Now,
 		Blob: blobs, BlobLimits: blobLimits(cfg.Blob), Links: links, Scrub: scrubber(cfg, red),
-		Retention: jobs.RetentionPolicy(cfg.Security.Retention)}
+		Retention: jobs.RetentionPolicy(cfg.Security.Retention), Fallback: fb}
 	q, err := st.Queue(jobs.RiverConfig(cfg.Jobs, a.Deps))
 	if err != nil {
 		return nil, fmt.Errorf("build job queue: %w", err)

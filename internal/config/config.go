@@ -16,10 +16,12 @@ type Config struct {
 	Blob    Blob    `yaml:"blob"`
 	// Security holds the inbound and outbound network rules, encryption
 	// at rest, retention and redaction.
-	Security Security    `yaml:"security"`
-	Sources  []Connector `yaml:"sources"`
-	Sinks    []Connector `yaml:"sinks"`
-	Routes   []Route     `yaml:"routes"`
+	Security Security `yaml:"security"`
+	// SMTP is the mail server for e-mail fallback channels.
+	SMTP    SMTP        `yaml:"smtp"`
+	Sources []Connector `yaml:"sources"`
+	Sinks   []Connector `yaml:"sinks"`
+	Routes  []Route     `yaml:"routes"`
 
 	// File is the path the configuration came from ("" for the built-in
 	// default); doc lets problems found after loading point at a line.
@@ -215,6 +217,31 @@ type Route struct {
 	// field (title, description, requester, labels, custom, comments):
 	// partial, full, drop or none.
 	Redact map[string]string `yaml:"redact"`
+	// Fallback channels take, in order, the messages a conversation
+	// cannot (a permanent post failure, an expired DingTalk session, a
+	// user who left).
+	Fallback []Fallback `yaml:"fallback"`
+}
+
+// Fallback is one fallback channel: a group robot of WeCom, DingTalk or
+// Feishu, or e-mail.
+type Fallback struct {
+	Type    string   `yaml:"type"` // wecom_robot, dingtalk_robot, feishu_bot, email
+	Name    string   `yaml:"name"`
+	Webhook string   `yaml:"webhook"` // a secret: the robots' URL carries their key
+	Secret  string   `yaml:"secret"`  // signing secret (DingTalk SEC…, Feishu)
+	To      []string `yaml:"to"`      // e-mail recipients
+	Subject string   `yaml:"subject"`
+}
+
+// SMTP is a mail server.
+type SMTP struct {
+	Host     string `yaml:"host"`
+	Port     int    `yaml:"port"` // default by TLS: 587, 465 (tls), 25 (none)
+	Username string `yaml:"username"`
+	Password string `yaml:"password"` // a secret
+	From     string `yaml:"from"`
+	TLS      string `yaml:"tls"` // starttls (default), tls, none
 }
 
 // Trigger says which events open a ticket on a route.

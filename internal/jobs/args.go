@@ -81,6 +81,9 @@ func (AppendArgs) InsertOpts() river.InsertOpts {
 // NotifyArgs posts one message to a conversation. Since is when the
 // ticket-side change happened, for the sync latency metric.
 type NotifyArgs struct {
+	// Route names the route whose fallback channels take the message when
+	// the conversation cannot.
+	Route   string               `json:"route,omitempty"`
 	To      core.ConversationRef `json:"to"`
 	Message core.OutboundMessage `json:"message"`
 	Since   time.Time            `json:"since,omitzero"`

@@ -69,7 +69,7 @@ func (w *createWorker) Work(ctx context.Context, job *river.Job[CreateArgs]) err
 		return fmt.Errorf("render created notice: %w", err)
 	}
 	follow := store.Jobs{
-		Insert(NotifyArgs{To: link.Conversation, Message: core.OutboundMessage{Text: text, Key: "created-" + link.ID}}),
+		Insert(NotifyArgs{Route: link.Route, To: link.Conversation, Message: core.OutboundMessage{Text: text, Key: "created-" + link.ID}}),
 		// Anything said while the ticket was being created.
 		Insert(AppendArgs{LinkID: link.ID, EventID: job.Args.ThroughID}),
 	}

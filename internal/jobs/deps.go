@@ -14,6 +14,7 @@ import (
 	"github.com/ticketbridge/ticketbridge/internal/blob"
 	"github.com/ticketbridge/ticketbridge/internal/config"
 	"github.com/ticketbridge/ticketbridge/internal/core"
+	"github.com/ticketbridge/ticketbridge/internal/fallback"
 	"github.com/ticketbridge/ticketbridge/internal/metrics"
 	"github.com/ticketbridge/ticketbridge/internal/redact"
 	"github.com/ticketbridge/ticketbridge/internal/rules"
@@ -39,6 +40,9 @@ type Deps struct {
 	Links      *blob.Links
 	// Scrub masks personal data in what goes to sinks (nil: nothing).
 	Scrub *redact.Scrubber
+	// Fallback holds each route's channels for messages its conversations
+	// cannot take.
+	Fallback map[string][]fallback.Channel
 	// Retention is how long message bodies and attachments are kept.
 	Retention store.RetentionPolicy
 	Log       *slog.Logger

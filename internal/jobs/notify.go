@@ -9,6 +9,7 @@ import (
 	"github.com/riverqueue/river"
 
 	"github.com/ticketbridge/ticketbridge/internal/core"
+	"github.com/ticketbridge/ticketbridge/internal/fallback"
 	"github.com/ticketbridge/ticketbridge/internal/metrics"
 	"github.com/ticketbridge/ticketbridge/internal/rules"
 	"github.com/ticketbridge/ticketbridge/internal/sink"
@@ -35,7 +36,11 @@ func (w *notifyWorker) Work(ctx context.Context, job *river.Job[NotifyArgs]) err
 	posted, err := src.Post(ctx, job.Args.To, job.Args.Message)
 	if err != nil {
 		d.Metrics.Notifications.WithLabelValues(src.ID(), "error").Inc()
-		return retryable(fmt.Errorf("post to %s: %w", job.Args.To.Key(), err))
+		err = fmt.Errorf("post to %s: %w", job.Args.To.Key(), err)
+		if core.IsPermanent(err) && len(d.Fallback[job.Args.Route]) > 0 {
+			return w.fallback(ctx, job.Args, err)
+		}
+		return retryable(err)
 	}
 	d.Metrics.Notifications.WithLabelValues(src.ID(), "posted").Inc()
 	if posted.ID != "" {
@@ -46,6 +51,21 @@ func (w *notifyWorker) Work(ctx context.Context, job *river.Job[NotifyArgs]) err
 	if !job.Args.Since.IsZero() {
 		d.Metrics.ObserveSince(metrics.TicketToChat, job.Args.Since, d.Now())
 	}
+	return nil
+}
+
+// fallback hands a message the conversation could not take to the route's
+// fallback channels, in order.
+func (w *notifyWorker) fallback(ctx context.Context, args NotifyArgs, cause error) error {
+	n := fallback.Notice{Subject: "ticketbridge: a message could not reach its conversation", Text: args.Message.Text,
+		Conversation: args.To, Reason: cause.Error()}
+	used, err := fallback.Deliver(ctx, w.d.Fallback[args.Route], n)
+	if err != nil {
+		w.d.Metrics.Fallbacks.WithLabelValues(args.Route, "none", "error").Inc()
+		return retryable(fmt.Errorf("%w; fallback channels: %w", cause, err))
+	}
+	w.d.Metrics.Fallbacks.WithLabelValues(args.Route, used, "delivered").Inc()
+	w.d.Log.InfoContext(ctx, "notice delivered through a fallback channel", "route", args.Route, "channel", used, "conversation", args.To.Key(), "cause", cause)
 	return nil
 }
 
@@ -88,6 +108,7 @@ func (w *ticketEventWorker) Work(ctx context.Context, job *river.Job[TicketEvent
 			return fmt.Errorf("render comment notice: %w", err)
 		}
 		return d.insert(ctx, store.Jobs{Insert(NotifyArgs{
+			Route:   link.Route,
 			To:      link.Conversation,
 			Message: core.OutboundMessage{Text: text, Key: "comment-" + ev.Sink + "-" + ev.EventID},
 			Since:   ev.Time,
@@ -109,6 +130,7 @@ func (w *ticketEventWorker) status(ctx context.Context, link store.Link, ev core
 			return fmt.Errorf("render status notice: %w", err)
 		}
 		follow = store.Jobs{Insert(NotifyArgs{
+			Route:   link.Route,
 			To:      link.Conversation,
 			Message: core.OutboundMessage{Text: text, Key: "status-" + ev.Sink + "-" + ev.EventID},
 			Since:   ev.Time,

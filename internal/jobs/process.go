@@ -185,7 +185,7 @@ func (w *processWorker) propose(ctx context.Context, ev core.StoredEvent, route 
 		Prompt: &core.Prompt{Token: p.ID, Confirm: "Yes, open a ticket", Reject: "No, thanks"},
 		Key:    "propose-" + p.ID,
 	}
-	_, _, err = w.d.Store.ProposalCreate(ctx, p, store.Jobs{Insert(NotifyArgs{To: ev.Conversation, Message: msg})})
+	_, _, err = w.d.Store.ProposalCreate(ctx, p, store.Jobs{Insert(NotifyArgs{Route: route.Name, To: ev.Conversation, Message: msg})})
 	return err
 }
 

@@ -34,7 +34,7 @@ func (w *transitionWorker) Work(ctx context.Context, job *river.Job[TransitionAr
 	tr, ok := sink.As[sink.Transitioner](d.Sinks[link.Sink])
 	if !ok {
 		text = fmt.Sprintf("Ticket %s can't be closed from the chat; please close it in %s.", link.TicketKey, link.Sink)
-		return d.insert(ctx, store.Jobs{Insert(NotifyArgs{To: link.Conversation,
+		return d.insert(ctx, store.Jobs{Insert(NotifyArgs{Route: link.Route, To: link.Conversation,
 			Message: core.OutboundMessage{Text: text, Key: fmt.Sprintf("transition-%s-%d", link.ID, job.Args.EventID)}})})
 	}
 	if err := tr.Transition(ctx, ref, job.Args.State); err != nil {
@@ -45,7 +45,7 @@ func (w *transitionWorker) Work(ctx context.Context, job *river.Job[TransitionAr
 	if err != nil {
 		return fmt.Errorf("render status notice: %w", err)
 	}
-	follow := store.Jobs{Insert(NotifyArgs{To: link.Conversation,
+	follow := store.Jobs{Insert(NotifyArgs{Route: link.Route, To: link.Conversation,
 		Message: core.OutboundMessage{Text: text, Key: fmt.Sprintf("transition-%s-%d", link.ID, job.Args.EventID)}})}
 	return d.Store.LinkSetStatus(ctx, link.ID, job.Args.State, job.Args.State, follow)
 }

@@ -45,6 +45,7 @@ type Metrics struct {
 	Notifications  *prometheus.CounterVec
 	Decisions      *prometheus.CounterVec
 	IngestBatch    prometheus.Histogram
+	Fallbacks      *prometheus.CounterVec
 }
 
 // New registers the collectors. deadLetters is read at every scrape.
@@ -87,6 +88,10 @@ func New(deadLetters func() float64) *Metrics {
 			Name: "ticketbridge_decisions_total",
 			Help: "Rule decisions by route and decision (propose, create, append), dry runs included.",
 		}, []string{"route", "decision", "mode"}),
+		Fallbacks: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "ticketbridge_fallback_notifications_total",
+			Help: "Messages that went to a route's fallback channel because their conversation could not take them, by route, channel and result.",
+		}, []string{"route", "channel", "result"}),
 		IngestBatch: prometheus.NewHistogram(prometheus.HistogramOpts{
 			Name:    "ticketbridge_ingest_batch_events",
 			Help:    "Events per group-commit transaction at ingress.",
@@ -94,7 +99,7 @@ func New(deadLetters func() float64) *Metrics {
 		}),
 	}
 	reg.MustRegister(m.Events, m.TicketEvents, m.TicketsCreated, m.SinkDuration, m.SourceDuration,
-		m.SyncLatency, m.Notifications, m.Decisions, m.IngestBatch,
+		m.SyncLatency, m.Notifications, m.Decisions, m.IngestBatch, m.Fallbacks,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	if deadLetters != nil {
 		reg.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{
