@@ -183,6 +183,16 @@ func assemble(ctx context.Context, cfg *config.Config, st store.Store, opts Opti
 		if rl, ok := s.(sink.RateLimited); ok {
 			s = sink.Limit(s, rl.RequestsPerMinute(), opts.Now)
 		}
+		paused := a.Metrics.SinkPaused.WithLabelValues(id)
+		s = sink.Breaker(s, *cfg.Jobs.PauseAfter, cfg.Jobs.ProbeEvery, opts.Now, func(open bool) {
+			if open {
+				paused.Set(1)
+				opts.Log.Warn("sink paused after repeated failures; probing", "sink", id, "probe_every", cfg.Jobs.ProbeEvery)
+				return
+			}
+			paused.Set(0)
+			opts.Log.Info("sink resumed", "sink", id)
+		})
 		if opts.WrapSink != nil {
 			s = opts.WrapSink(s)
 		}
@@ -203,7 +213,7 @@ func assemble(ctx context.Context, cfg *config.Config, st store.Store, opts Opti
 	}
 	a.Deps = &jobs.Deps{Store: st, Rules: engine, Routes: routes, Sources: sources, Sinks: sinks, Metrics: a.Metrics, Log: opts.Log, Now: opts.Now,
 		Blob: blobs, BlobLimits: blobLimits(cfg.Blob), Links: links, Scrub: scrubber(cfg, red),
-		Retention: jobs.RetentionPolicy(cfg.Security.Retention), Fallback: fb}
+		Retention: jobs.RetentionPolicy(cfg.Security.Retention), Fallback: fb, JobTimeout: cfg.Jobs.JobTimeout}
 	q, err := st.Queue(jobs.RiverConfig(cfg.Jobs, a.Deps))
 	if err != nil {
 		return nil, fmt.Errorf("build job queue: %w", err)

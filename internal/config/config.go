@@ -145,6 +145,11 @@ type Jobs struct {
 	JobTimeout  time.Duration `yaml:"job_timeout"`  // default 1m
 	// RescueAfter is when a running job whose worker vanished is retried.
 	RescueAfter time.Duration `yaml:"rescue_after"` // default 5m
+	// PauseAfter consecutive transient failures of a sink pause it: its
+	// jobs wait without spending attempts while one probe call goes out
+	// every ProbeEvery; a success resumes it (default 5, 0 = never pause).
+	PauseAfter *int          `yaml:"pause_after"`
+	ProbeEvery time.Duration `yaml:"probe_every"` // default 30s
 }
 
 // Blob configures where attachments are kept on their way to tickets.

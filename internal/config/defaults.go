@@ -28,6 +28,11 @@ func (c *Config) WithDefaults() {
 	setDefault(&c.Jobs.MaxAttempts, 10)
 	setDefault(&c.Jobs.JobTimeout, time.Minute)
 	setDefault(&c.Jobs.RescueAfter, 5*time.Minute)
+	if c.Jobs.PauseAfter == nil {
+		five := 5
+		c.Jobs.PauseAfter = &five
+	}
+	setDefault(&c.Jobs.ProbeEvery, 30*time.Second)
 	if c.Blob.Dir == "" {
 		c.Blob.Dir = "./data/blobs"
 		if c.Storage.Driver == "sqlite" && c.Storage.DSN != "" {

@@ -55,7 +55,7 @@ func TestWithDefaults(t *testing.T) {
 		Server:  Server{Listen: "127.0.0.1:8080", PublicURL: "http://127.0.0.1:8080", MaxBodyBytes: 1 << 20},
 		Storage: Storage{Driver: "sqlite", DSN: "./data/ticketbridge.db"},
 		Log:     Log{Level: "info", Format: "json"},
-		Jobs:    Jobs{Workers: 20, MaxAttempts: 10, JobTimeout: time.Minute, RescueAfter: 5 * time.Minute},
+		Jobs:    Jobs{Workers: 20, MaxAttempts: 10, JobTimeout: time.Minute, RescueAfter: 5 * time.Minute, PauseAfter: c.Jobs.PauseAfter, ProbeEvery: 30 * time.Second},
 		Blob:    Blob{Dir: "data/blobs", MaxBytes: 25 << 20, LinkTTL: 7 * 24 * time.Hour},
 		Routes: []Route{{
 			Mode:    "live",
@@ -63,6 +63,9 @@ func TestWithDefaults(t *testing.T) {
 			Trigger: Trigger{ConfirmTimeout: 10 * time.Minute, Command: "ticket", Roles: []string{"customer"}},
 			Mapping: Mapping{ContextMessages: 10, Priority: Priority{Default: "normal"}},
 		}, c.Routes[1]},
+	}
+	if c.Jobs.PauseAfter == nil || *c.Jobs.PauseAfter != 5 {
+		t.Fatalf("jobs.pause_after default = %v, want 5", c.Jobs.PauseAfter)
 	}
 	if !reflect.DeepEqual(c, want) {
 		t.Errorf("WithDefaults:\n got %+v\nwant %+v", c, want)

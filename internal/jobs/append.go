@@ -11,8 +11,12 @@ import (
 	"github.com/ticketbridge/ticketbridge/internal/core"
 )
 
-// appendLease bounds how long a crashed append holds its link.
-const appendLease = 2 * time.Minute
+// appendLease bounds how long a crashed append holds its link: a little
+// longer than a job may run, so a live holder keeps it and a dead one
+// (killed mid-comment) frees it soon.
+func (d *Deps) appendLease() time.Duration {
+	return max(d.JobTimeout+10*time.Second, 15*time.Second)
+}
 
 // maxAppendEvents bounds one comment; more follow in the next job.
 const maxAppendEvents = 200
@@ -36,7 +40,7 @@ func (w *appendWorker) Work(ctx context.Context, job *river.Job[AppendArgs]) err
 	if link.TicketKey == "" {
 		return river.JobSnooze(2 * time.Second)
 	}
-	held, err := d.Store.LinkLease(ctx, link.ID, d.Now().Add(appendLease))
+	held, err := d.Store.LinkLease(ctx, link.ID, d.Now().Add(d.appendLease()))
 	if err != nil {
 		return fmt.Errorf("lease link: %w", err)
 	}

@@ -43,6 +43,8 @@ type Deps struct {
 	// Fallback holds each route's channels for messages its conversations
 	// cannot take.
 	Fallback map[string][]fallback.Channel
+	// JobTimeout is how long one job may run (it bounds the append lease).
+	JobTimeout time.Duration
 	// Retention is how long message bodies and attachments are kept.
 	Retention store.RetentionPolicy
 	Log       *slog.Logger

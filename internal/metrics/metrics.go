@@ -46,6 +46,7 @@ type Metrics struct {
 	Decisions      *prometheus.CounterVec
 	IngestBatch    prometheus.Histogram
 	Fallbacks      *prometheus.CounterVec
+	SinkPaused     *prometheus.GaugeVec
 }
 
 // New registers the collectors. deadLetters is read at every scrape.
@@ -92,6 +93,10 @@ func New(deadLetters func() float64) *Metrics {
 			Name: "ticketbridge_fallback_notifications_total",
 			Help: "Messages that went to a route's fallback channel because their conversation could not take them, by route, channel and result.",
 		}, []string{"route", "channel", "result"}),
+		SinkPaused: prometheus.NewGaugeVec(prometheus.GaugeOpts{
+			Name: "ticketbridge_sink_paused",
+			Help: "1 while a sink is paused after repeated failures (its jobs wait, a probe goes out periodically).",
+		}, []string{"sink"}),
 		IngestBatch: prometheus.NewHistogram(prometheus.HistogramOpts{
 			Name:    "ticketbridge_ingest_batch_events",
 			Help:    "Events per group-commit transaction at ingress.",
@@ -99,7 +104,7 @@ func New(deadLetters func() float64) *Metrics {
 		}),
 	}
 	reg.MustRegister(m.Events, m.TicketEvents, m.TicketsCreated, m.SinkDuration, m.SourceDuration,
-		m.SyncLatency, m.Notifications, m.Decisions, m.IngestBatch, m.Fallbacks,
+		m.SyncLatency, m.Notifications, m.Decisions, m.IngestBatch, m.Fallbacks, m.SinkPaused,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	if deadLetters != nil {
 		reg.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{

@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/netip"
+	"strings"
 	"testing"
 	"time"
 
@@ -20,6 +21,7 @@ func TestClientIP(t *testing.T) {
 		{"203.0.113.5:4411", "1.2.3.4", "203.0.113.5"},                     // untrusted peer: header ignored
 		{"10.1.2.3:80", "198.51.100.9", "198.51.100.9"},                    // trusted proxy
 		{"10.1.2.3:80", "6.6.6.6, 198.51.100.9, 10.9.9.9", "198.51.100.9"}, // spoofed head ignored
+		{"10.1.2.3:80", "6.6.6.6\n198.51.100.9", "198.51.100.9"},           // the proxy added a header line of its own
 		{"192.0.2.7:80", "garbage", "192.0.2.7"},
 		{"[2001:db8::1]:443", "", "2001:db8::1"},
 	}
@@ -27,7 +29,9 @@ func TestClientIP(t *testing.T) {
 		r := httptest.NewRequest("POST", "/", nil)
 		r.RemoteAddr = tt.remote
 		if tt.xff != "" {
-			r.Header.Set("X-Forwarded-For", tt.xff)
+			for _, line := range strings.Split(tt.xff, "\n") {
+				r.Header.Add("X-Forwarded-For", line)
+			}
 		}
 		if got := netguard.ClientIP(r, trusted); got.String() != tt.want {
 			t.Errorf("%s / %q: %s, want %s", tt.remote, tt.xff, got, tt.want)
