@@ -56,7 +56,8 @@ func testAttachments(t *testing.T, blobCfg func(cfg *config.Config)) {
 	defer files.Close()
 	h := start(t, teststore.SQLite(t), func(cfg *config.Config, _ *app.Options) {
 		blobCfg(cfg)
-		cfg.Blob.MaxBytes = 10000
+		cfg.Blob.MaxBytes = 1 << 20
+		cfg.Routes[0].MaxAttachmentBytes = 10000 // the route's own, lower limit
 	})
 	h.app.Links.BaseURL = h.srv.URL
 

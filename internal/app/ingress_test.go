@@ -21,9 +21,10 @@ func TestBadInputChangesNothing(t *testing.T) {
 	})
 	otherKey, _ := stdwebhook.ParseSecret("whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw")
 	good := []byte(`{"type":"message","conversation":{"id":"bad"},"sender":{"id":"u"},"text":"/ticket hello"}`)
+	contentType := "application/json"
 	post := func(path string, body []byte, key stdwebhook.Secret, id string, ts time.Time) (int, string) {
 		req, _ := http.NewRequest(http.MethodPost, h.srv.URL+path, bytes.NewReader(body))
-		req.Header.Set("Content-Type", "application/json")
+		req.Header.Set("Content-Type", contentType)
 		if key != nil {
 			stdwebhook.SetHeaders(req.Header, key, id, ts, body)
 		}
@@ -65,6 +66,11 @@ func TestBadInputChangesNothing(t *testing.T) {
 			}
 		})
 	}
+	contentType = "multipart/form-data; boundary=x"
+	if status, body := post("/hooks/im/chat", good, h.key, "msg_multipart", now); status != http.StatusUnsupportedMediaType || !strings.Contains(body, "content type") {
+		t.Fatalf("multipart body: %d %s, want 415", status, body)
+	}
+	contentType = "application/json"
 	for _, result := range []string{"bad_signature", "stale", "malformed", "too_large"} {
 		if v := h.metric(`ticketbridge_events_total{kind="",result="` + result + `",source="chat"}`); v < 1 {
 			t.Errorf("rejections with result %s counted %v times", result, v)

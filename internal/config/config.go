@@ -222,6 +222,8 @@ type Route struct {
 	// field (title, description, requester, labels, custom, comments):
 	// partial, full, drop or none.
 	Redact map[string]string `yaml:"redact"`
+	// MaxAttachmentBytes lowers blob.max_bytes for this route's tickets.
+	MaxAttachmentBytes int64 `yaml:"max_attachment_bytes"`
 	// Fallback channels take, in order, the messages a conversation
 	// cannot (a permanent post failure, an expired DingTalk session, a
 	// user who left).

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"io"
 	"log/slog"
+	"mime"
 	"net/http"
 	"net/netip"
 
@@ -72,7 +73,7 @@ func (h *Handler) chat(w http.ResponseWriter, r *http.Request) {
 	body, status, result := h.readBody(w, r)
 	if status != 0 {
 		h.Metrics.Events.WithLabelValues(id, "", result).Inc()
-		writeError(w, status, "request body over the limit")
+		writeError(w, status, bodyRefusal(status))
 		return
 	}
 	if err := src.Verify(r, body); err != nil {
@@ -131,7 +132,7 @@ func (h *Handler) tickets(w http.ResponseWriter, r *http.Request) {
 	body, status, result := h.readBody(w, r)
 	if status != 0 {
 		h.Metrics.TicketEvents.WithLabelValues(id, "", result).Inc()
-		writeError(w, status, "request body over the limit")
+		writeError(w, status, bodyRefusal(status))
 		return
 	}
 	events, err := snk.ParseWebhook(r, body)
@@ -164,8 +165,24 @@ func (h *Handler) tickets(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, map[string]int{"accepted": fresh, "duplicates": len(accepted) - fresh})
 }
 
-// readBody reads at most MaxBody bytes; a larger body gives 413.
+// acceptedTypes are the media types webhook bodies come in: JSON for
+// most platforms, forms for Slack's and Mattermost's commands, XML for
+// WeCom. Anything else (multipart uploads, HTML) is refused before it is
+// read.
+var acceptedTypes = map[string]bool{
+	"application/json": true, "application/x-www-form-urlencoded": true,
+	"text/xml": true, "application/xml": true, "text/plain": true,
+}
+
+// readBody reads at most MaxBody bytes; a larger body gives 413, a body
+// of a media type no platform sends 415.
 func (h *Handler) readBody(w http.ResponseWriter, r *http.Request) ([]byte, int, string) {
+	if ct := r.Header.Get("Content-Type"); ct != "" && r.Method == http.MethodPost {
+		mt, _, err := mime.ParseMediaType(ct)
+		if err != nil || !acceptedTypes[mt] {
+			return nil, http.StatusUnsupportedMediaType, metrics.ResultMalformed
+		}
+	}
 	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, h.MaxBody))
 	var tooBig *http.MaxBytesError
 	if errors.As(err, &tooBig) {
@@ -175,6 +192,13 @@ func (h *Handler) readBody(w http.ResponseWriter, r *http.Request) ([]byte, int,
 		return nil, http.StatusBadRequest, metrics.ResultMalformed
 	}
 	return body, 0, ""
+}
+
+func bodyRefusal(status int) string {
+	if status == http.StatusUnsupportedMediaType {
+		return "unsupported content type: webhooks are JSON, forms or XML"
+	}
+	return "request body over the limit"
 }
 
 func (h *Handler) logger(r *http.Request) *slog.Logger {

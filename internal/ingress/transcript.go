@@ -41,7 +41,7 @@ func (h *Handler) transcript(w http.ResponseWriter, r *http.Request) {
 	body, status, result := h.readBody(w, r)
 	if status != 0 {
 		h.Metrics.Events.WithLabelValues(id, string(core.KindTranscript), result).Inc()
-		writeError(w, status, "request body over the limit")
+		writeError(w, status, bodyRefusal(status))
 		return
 	}
 	if err := src.Verify(r, body); err != nil {

@@ -73,7 +73,11 @@ func (w *attachWorker) Work(ctx context.Context, job *river.Job[AttachArgs]) err
 	snk := d.Sinks[link.Sink]
 	key := strings.Join([]string{link.ID, strconv.FormatInt(evs[0].ID, 10), safeSegment(att.ID)}, "/")
 
-	info, err := w.copyIn(ctx, evs[0], att, key)
+	limits := d.BlobLimits
+	if m := d.Routes[link.Route].MaxAttachmentBytes; m > 0 && (limits.MaxBytes == 0 || m < limits.MaxBytes) {
+		limits.MaxBytes = m
+	}
+	info, err := w.copyIn(ctx, evs[0], att, key, limits)
 	var refused *refusal
 	if errors.As(err, &refused) {
 		note := fmt.Sprintf("Attachment %q was not copied to the ticket: %s. It stays in the chat.", att.Name, refused.why)
@@ -108,7 +112,7 @@ type refusal struct{ why string }
 func (r *refusal) Error() string { return r.why }
 
 // copyIn streams the attachment from the platform into the blob store.
-func (w *attachWorker) copyIn(ctx context.Context, ev core.StoredEvent, att core.Attachment, key string) (blob.Info, error) {
+func (w *attachWorker) copyIn(ctx context.Context, ev core.StoredEvent, att core.Attachment, key string, limits blob.Limits) (blob.Info, error) {
 	d := w.d
 	if _, info, err := d.Blob.Open(ctx, key); err == nil {
 		return info, nil // an earlier attempt already copied it
@@ -126,10 +130,10 @@ func (w *attachWorker) copyIn(ctx context.Context, ev core.StoredEvent, att core
 	if name == "" {
 		name = att.ID
 	}
-	info, err := d.Blob.Put(ctx, key, name, rc, d.BlobLimits)
+	info, err := d.Blob.Put(ctx, key, name, rc, limits)
 	switch {
 	case errors.Is(err, blob.ErrTooLarge):
-		return info, &refusal{why: fmt.Sprintf("it is over the %d MB limit", d.BlobLimits.MaxBytes>>20)}
+		return info, &refusal{why: fmt.Sprintf("it is over the %s limit", humanBytes(limits.MaxBytes))}
 	case errors.Is(err, blob.ErrTypeDenied):
 		return info, &refusal{why: "its type is not allowed (" + strings.TrimPrefix(err.Error(), blob.ErrTypeDenied.Error()+": ") + ")"}
 	case err != nil:
@@ -155,4 +159,14 @@ func safeSegment(s string) string {
 		}
 		return r
 	}, s)
+}
+
+func humanBytes(n int64) string {
+	switch {
+	case n >= 1<<20:
+		return fmt.Sprintf("%d MB", n>>20)
+	case n >= 1<<10:
+		return fmt.Sprintf("%d KB", n>>10)
+	}
+	return fmt.Sprintf("%d bytes", n)
 }
