@@ -61,9 +61,9 @@ func (w *attachWorker) Work(ctx context.Context, job *river.Job[AttachArgs]) err
 	if link.TicketKey == "" {
 		return river.JobSnooze(2 * time.Second)
 	}
-	evs, err := d.Store.EventsByID(ctx, []int64{job.Args.EventID})
-	if err != nil || len(evs) == 0 {
-		return fmt.Errorf("load event %d: %w", job.Args.EventID, err)
+	evs, err := d.loadEvent(ctx, job.Args.EventID)
+	if err != nil {
+		return err
 	}
 	att, ok := findAttachment(evs[0], job.Args.AttachmentID)
 	if !ok {

@@ -90,9 +90,9 @@ func (w *createWorker) Work(ctx context.Context, job *river.Job[CreateArgs]) err
 func (w *createWorker) draft(ctx context.Context, args CreateArgs, link store.Link) (core.TicketDraft, core.StoredEvent, []core.StoredEvent, error) {
 	d := w.d
 	route := d.Routes[link.Route]
-	evs, err := d.Store.EventsByID(ctx, []int64{args.EventID})
-	if err != nil || len(evs) == 0 {
-		return core.TicketDraft{}, core.StoredEvent{}, nil, fmt.Errorf("load event %d: %w", args.EventID, err)
+	evs, err := d.loadEvent(ctx, args.EventID)
+	if err != nil {
+		return core.TicketDraft{}, core.StoredEvent{}, nil, err
 	}
 	stored, err := d.Store.ConversationEvents(ctx, link.ConvKey, 0, args.ThroughID, route.Mapping.ContextMessages)
 	if err != nil {

@@ -2,7 +2,6 @@ package jobs
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"sort"
 	"strings"
@@ -156,9 +155,9 @@ func (w *escalateWorker) Work(ctx context.Context, job *river.Job[EscalateArgs])
 		}
 		last = max(last, e.ID)
 	}
-	evs, err := d.Store.EventsByID(ctx, []int64{job.Args.EventID})
-	if err != nil || len(evs) == 0 {
-		return fmt.Errorf("load first message: %w", errors.Join(err, store.ErrNotFound))
+	evs, err := d.loadEvent(ctx, job.Args.EventID)
+	if err != nil {
+		return err
 	}
 	wait := route.Trigger.EscalateAfter.Round(time.Minute)
 	dec := rules.Decision{Route: route.Name, Rule: rules.RuleEscalation, Kind: rules.KindCreate,
@@ -184,9 +183,9 @@ func (w *liveBurstWorker) Work(ctx context.Context, job *river.Job[LiveBurstArgs
 	if !ok || route.Trigger.Live == nil {
 		return nil
 	}
-	evs, err := d.Store.EventsByID(ctx, []int64{job.Args.EventID})
-	if err != nil || len(evs) == 0 {
-		return fmt.Errorf("load comment: %w", errors.Join(err, store.ErrNotFound))
+	evs, err := d.loadEvent(ctx, job.Args.EventID)
+	if err != nil {
+		return err
 	}
 	bursts, err := d.bursts(ctx, route, job.Args.ConvKey, job.Args.EventID, evs[0].Time)
 	if err != nil {
@@ -245,4 +244,17 @@ func burstSummary(stream string, b live.Burst) string {
 	return fmt.Sprintf("Live stream %s: %d viewers complained (%d complaints among %d comments) between %s and %s UTC. Terms: %s. Samples: %s",
 		stream, b.Viewers, b.Complaints, b.Total, b.Start.UTC().Format("15:04:05"), b.End.UTC().Format("15:04:05"),
 		tb.String(), strings.Join(b.Samples, " | "))
+}
+
+// loadEvent loads one stored event; one that is gone (purged by
+// retention) cancels the job, there being nothing left to act on.
+func (d *Deps) loadEvent(ctx context.Context, id int64) ([]core.StoredEvent, error) {
+	evs, err := d.Store.EventsByID(ctx, []int64{id})
+	if err != nil {
+		return nil, fmt.Errorf("load event %d: %w", id, err)
+	}
+	if len(evs) == 0 {
+		return nil, river.JobCancel(fmt.Errorf("event %d: %w", id, store.ErrNotFound))
+	}
+	return evs, nil
 }
