@@ -32,6 +32,7 @@ func TestExamplesAreValid(t *testing.T) {
 		"ZENDESK_WEBHOOK_SECRET":    "example-zendesk-webhook-secret",
 		"SN_PASSWORD":               "example-password",
 		"SN_WEBHOOK_SECRET":         "example-servicenow-secret",
+		"ADMIN_TOKEN":               "full-yaml-admin-token-0123456789",
 		"AGORA_NCS_SECRET":          "example-ncs-secret",
 		"AGORA_CHAT_SECRET":         "example-chat-secret",
 		"AGORA_CHAT_CLIENT_ID":      "example-client-id",
@@ -52,6 +53,8 @@ func TestExamplesAreValid(t *testing.T) {
 	if err != nil || len(files) < 3 {
 		t.Fatalf("examples: %v %v", files, err)
 	}
+	// The annotated reference of every option, too.
+	files = append(files, "../config/testdata/full.yaml")
 	for _, f := range files {
 		t.Run(filepath.Base(f), func(t *testing.T) {
 			cfg, err := config.Load(f)
