@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strconv"
 	"strings"
 
 	"github.com/riverqueue/river"
@@ -33,7 +34,9 @@ func (w *notifyWorker) Work(ctx context.Context, job *river.Job[NotifyArgs]) err
 		d.Metrics.Notifications.WithLabelValues(src.ID(), "not_postable").Inc()
 		return nil
 	}
+	start := d.Now()
 	posted, err := src.Post(ctx, job.Args.To, job.Args.Message)
+	d.Metrics.SourceDuration.WithLabelValues(src.ID(), "post", statusCode(err)).Observe(d.Now().Sub(start).Seconds())
 	if err != nil {
 		d.Metrics.Notifications.WithLabelValues(src.ID(), "error").Inc()
 		err = fmt.Errorf("post to %s: %w", job.Args.To.Key(), err)
@@ -166,4 +169,16 @@ func (w *ticketEventWorker) findLink(ctx context.Context, ev core.TicketEvent) (
 		return link, fmt.Errorf("find link: %w", err)
 	}
 	return link, err
+}
+
+// statusCode labels a call's outcome: "ok", the HTTP status, or "error".
+func statusCode(err error) string {
+	if err == nil {
+		return "ok"
+	}
+	var ce *core.CallError
+	if errors.As(err, &ce) && ce.Status != 0 {
+		return strconv.Itoa(ce.Status)
+	}
+	return "error"
 }
