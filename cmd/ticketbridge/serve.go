@@ -21,6 +21,11 @@ func serveCmd() *cobra.Command {
 				return err
 			}
 			if listen, _ := cmd.Flags().GetString("listen"); listen != "" {
+				// The public URL defaulted to the configured address;
+				// follow the override unless it was set on its own.
+				if cfg.Server.PublicURL == "http://"+cfg.Server.Listen {
+					cfg.Server.PublicURL = "http://" + listen
+				}
 				cfg.Server.Listen = listen
 			}
 			log, err := newLogger(cfg, cmd.ErrOrStderr())
