@@ -74,7 +74,9 @@ func (w *processWorker) state(ctx context.Context, ev core.StoredEvent, convKey 
 	}
 	pending := map[string]store.Proposal{}
 	for name, r := range w.d.Routes {
-		if !routeHasSource(r, ev.Source) {
+		// Only routes that ask for confirmation make proposals; the
+		// others need no look-up (one query less per event).
+		if !r.Trigger.Confirm || !routeHasSource(r, ev.Source) {
 			continue
 		}
 		p, err := w.d.Store.ProposalPending(ctx, name, convKey)
