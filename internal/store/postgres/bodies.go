@@ -111,8 +111,8 @@ type rekeyTable struct {
 
 var rekeyTables = []rekeyTable{
 	{"tb_events", rekeyEvents},
-	{"tb_desk_tickets", oneColumn("tb_desk_tickets", "num", "description", adDesk)},
-	{"tb_desk_comments", oneColumn("tb_desk_comments", "id", "body", adComment)},
+	{"tb_desk_tickets", oneColumn("tb_desk_tickets", "num", "description", store.ADDesk)},
+	{"tb_desk_comments", oneColumn("tb_desk_comments", "id", "body", store.ADComment)},
 	{"tb_dry_runs", rekeyDrafts},
 }
 
@@ -157,14 +157,14 @@ func rekeyEvents(ctx context.Context, s *Store, tx pgx.Tx, prefix string, batch 
 	for _, r := range todo {
 		var text *string
 		if r.text != nil {
-			t, err := s.reseal([]byte(*r.text), adEventText(r.source, r.event))
+			t, err := s.reseal([]byte(*r.text), store.ADEventText(r.source, r.event))
 			if err != nil {
 				return 0, fmt.Errorf("event %d text: %w", r.id, err)
 			}
 			ts := string(t)
 			text = &ts
 		}
-		raw, err := s.reseal(r.raw, adEventRaw(r.source, r.event))
+		raw, err := s.reseal(r.raw, store.ADEventRaw(r.source, r.event))
 		if err != nil {
 			return 0, fmt.Errorf("event %d raw: %w", r.id, err)
 		}

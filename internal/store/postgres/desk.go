@@ -43,7 +43,7 @@ func (s *Store) scanDesk(row pgx.Row) (store.DeskTicket, error) {
 		return t, err
 	}
 	t.Key = deskKey(num)
-	if t.Description, err = s.openString(t.Description, adDesk(num)); err != nil {
+	if t.Description, err = s.openString(t.Description, store.ADDesk(num)); err != nil {
 		return t, fmt.Errorf("description of %s: %w", t.Key, err)
 	}
 	if ext != nil {
@@ -191,7 +191,7 @@ func (s *Store) DeskComment(ctx context.Context, key string, c store.DeskComment
 		if s.cipher != nil && c.Body != "" {
 			// Sealed once the id that binds it is known.
 			if _, err := tx.Exec(ctx, `UPDATE tb_desk_comments SET body = $1 WHERE id = $2`,
-				s.sealString(c.Body, adComment(c.ID)), c.ID); err != nil {
+				s.sealString(c.Body, store.ADComment(c.ID)), c.ID); err != nil {
 				return err
 			}
 		}
@@ -230,7 +230,7 @@ func (s *Store) DeskComments(ctx context.Context, key string) ([]store.DeskComme
 			return nil, fmt.Errorf("comments of %q: %w", key, err)
 		}
 		c.CreatedAt = c.CreatedAt.UTC()
-		if c.Body, err = s.openString(c.Body, adComment(c.ID)); err != nil {
+		if c.Body, err = s.openString(c.Body, store.ADComment(c.ID)); err != nil {
 			return nil, fmt.Errorf("comments of %q: comment %d: %w", key, c.ID, err)
 		}
 		out = append(out, c)
@@ -292,6 +292,6 @@ func (s *Store) sealDesk(ctx context.Context, tx pgx.Tx, t *store.DeskTicket, de
 	}
 	num, _ := deskNum(t.Key)
 	_, err := tx.Exec(ctx, `UPDATE tb_desk_tickets SET description = $1 WHERE num = $2`,
-		s.sealString(description, adDesk(num)), num)
+		s.sealString(description, store.ADDesk(num)), num)
 	return err
 }

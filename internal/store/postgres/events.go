@@ -91,23 +91,23 @@ func (s *Store) eventArgs(e core.Event) ([]any, error) {
 func (s *Store) sealBody(e core.Event) (string, []byte) {
 	var raw []byte
 	if len(e.Raw) > 0 {
-		raw = s.seal(e.Raw, adEventRaw(e.Source, e.EventID))
+		raw = s.seal(e.Raw, store.ADEventRaw(e.Source, e.EventID))
 	}
-	return s.sealString(e.Text, adEventText(e.Source, e.EventID)), raw
+	return s.sealString(e.Text, store.ADEventText(e.Source, e.EventID)), raw
 }
 
 func (s *Store) openBody(source, eventID string, text *string, raw []byte) (string, []byte, error) {
 	var t string
 	if text != nil {
 		var err error
-		if t, err = s.openString(*text, adEventText(source, eventID)); err != nil {
+		if t, err = s.openString(*text, store.ADEventText(source, eventID)); err != nil {
 			return "", nil, fmt.Errorf("event %s/%s text: %w", source, eventID, err)
 		}
 	}
 	if len(raw) == 0 {
 		return t, nil, nil
 	}
-	raw, err := s.open(raw, adEventRaw(source, eventID))
+	raw, err := s.open(raw, store.ADEventRaw(source, eventID))
 	if err != nil {
 		return "", nil, fmt.Errorf("event %s/%s raw: %w", source, eventID, err)
 	}

@@ -122,9 +122,9 @@ type rekeyTable struct {
 
 var rekeyTables = []rekeyTable{
 	{"tb_events", rekeyEvents},
-	{"tb_desk_tickets", oneColumn("tb_desk_tickets", "num", "description", adDesk)},
-	{"tb_desk_comments", oneColumn("tb_desk_comments", "id", "body", adComment)},
-	{"tb_dry_runs", oneColumn("tb_dry_runs", "id", "draft", adDryRun)},
+	{"tb_desk_tickets", oneColumn("tb_desk_tickets", "num", "description", store.ADDesk)},
+	{"tb_desk_comments", oneColumn("tb_desk_comments", "id", "body", store.ADComment)},
+	{"tb_dry_runs", oneColumn("tb_dry_runs", "id", "draft", store.ADDryRun)},
 }
 
 // stale is the SQL test for a non-empty value not under the active key.
@@ -171,11 +171,11 @@ func rekeyEvents(ctx context.Context, s *Store, tx *sql.Tx, prefix string, batch
 		return 0, err
 	}
 	for _, r := range todo {
-		text, err := s.reseal([]byte(r.text.String), adEventText(r.source, r.event))
+		text, err := s.reseal([]byte(r.text.String), store.ADEventText(r.source, r.event))
 		if err != nil {
 			return 0, fmt.Errorf("event %d text: %w", r.id, err)
 		}
-		raw, err := s.reseal(r.raw, adEventRaw(r.source, r.event))
+		raw, err := s.reseal(r.raw, store.ADEventRaw(r.source, r.event))
 		if err != nil {
 			return 0, fmt.Errorf("event %d raw: %w", r.id, err)
 		}

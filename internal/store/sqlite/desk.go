@@ -41,7 +41,7 @@ func (s *Store) scanDesk(row interface{ Scan(...any) error }) (store.DeskTicket,
 		return t, err
 	}
 	t.Key, t.ExternalID = deskKey(num), ext.String
-	if t.Description, err = s.openString(t.Description, adDesk(num)); err != nil {
+	if t.Description, err = s.openString(t.Description, store.ADDesk(num)); err != nil {
 		return t, fmt.Errorf("description of %s: %w", t.Key, err)
 	}
 	t.CreatedAt, t.UpdatedAt = fromNanos(cr), fromNanos(up)
@@ -188,7 +188,7 @@ func (s *Store) DeskComment(ctx context.Context, key string, c store.DeskComment
 		if s.cipher != nil && c.Body != "" {
 			// Sealed once the id that binds it is known.
 			if _, err := tx.ExecContext(ctx, `UPDATE tb_desk_comments SET body = ? WHERE id = ?`,
-				s.sealString(c.Body, adComment(c.ID)), c.ID); err != nil {
+				s.sealString(c.Body, store.ADComment(c.ID)), c.ID); err != nil {
 				return err
 			}
 		}
@@ -229,7 +229,7 @@ func (s *Store) DeskComments(ctx context.Context, key string) ([]store.DeskComme
 			return nil, fmt.Errorf("comments of %q: %w", key, err)
 		}
 		c.CreatedAt = fromNanos(cr)
-		if c.Body, err = s.openString(c.Body, adComment(c.ID)); err != nil {
+		if c.Body, err = s.openString(c.Body, store.ADComment(c.ID)); err != nil {
 			return nil, fmt.Errorf("comments of %q: comment %d: %w", key, c.ID, err)
 		}
 		out = append(out, c)
@@ -293,6 +293,6 @@ func (s *Store) sealDesk(ctx context.Context, tx *sql.Tx, t *store.DeskTicket, d
 	}
 	num, _ := deskNum(t.Key)
 	_, err := tx.ExecContext(ctx, `UPDATE tb_desk_tickets SET description = ? WHERE num = ?`,
-		s.sealString(description, adDesk(num)), num)
+		s.sealString(description, store.ADDesk(num)), num)
 	return err
 }

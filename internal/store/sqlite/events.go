@@ -84,20 +84,20 @@ func (s *Store) eventArgs(e core.Event) ([]any, error) {
 func (s *Store) sealBody(e core.Event) (any, any) {
 	var r any
 	if len(e.Raw) > 0 {
-		r = s.seal(e.Raw, adEventRaw(e.Source, e.EventID))
+		r = s.seal(e.Raw, store.ADEventRaw(e.Source, e.EventID))
 	}
-	return s.sealString(e.Text, adEventText(e.Source, e.EventID)), r
+	return s.sealString(e.Text, store.ADEventText(e.Source, e.EventID)), r
 }
 
 func (s *Store) openBody(source, eventID string, text sql.NullString, raw []byte) (string, []byte, error) {
-	t, err := s.openString(text.String, adEventText(source, eventID))
+	t, err := s.openString(text.String, store.ADEventText(source, eventID))
 	if err != nil {
 		return "", nil, fmt.Errorf("event %s/%s text: %w", source, eventID, err)
 	}
 	if len(raw) == 0 {
 		return t, nil, nil
 	}
-	raw, err = s.open(raw, adEventRaw(source, eventID))
+	raw, err = s.open(raw, store.ADEventRaw(source, eventID))
 	if err != nil {
 		return "", nil, fmt.Errorf("event %s/%s raw: %w", source, eventID, err)
 	}

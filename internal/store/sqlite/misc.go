@@ -28,7 +28,7 @@ func (s *Store) DryRunRecord(ctx context.Context, d store.DryRun) error {
 			return err
 		}
 		_, err = tx.ExecContext(ctx, `UPDATE tb_dry_runs SET draft = ? WHERE id = ?`,
-			s.sealString(string(draft), adDryRun(id)), id)
+			s.sealString(string(draft), store.ADDryRun(id)), id)
 		return err
 	})
 	if err != nil {
@@ -60,7 +60,7 @@ func (s *Store) DryRuns(ctx context.Context, limit int) ([]store.DryRun, error) 
 			return nil, fmt.Errorf("dry runs: %w", err)
 		}
 		d.CreatedAt = fromNanos(cr)
-		draft, err := s.openString(draft, adDryRun(id))
+		draft, err := s.openString(draft, store.ADDryRun(id))
 		if err != nil {
 			return nil, fmt.Errorf("dry run %d: %w", id, err)
 		}
