@@ -77,7 +77,7 @@ func TestKilledBetweenCreateAndLinkWrite(t *testing.T) {
 		_ = second.Process.Signal(os.Interrupt)
 		_ = second.Wait()
 	}()
-	replies := chat.WaitReplies(1, 30*time.Second)
+	replies := chat.WaitReplies(1, 60*time.Second)
 	if len(replies) != 1 {
 		t.Fatalf("after the restart the chat got %d replies, want the created notice", len(replies))
 	}
