@@ -89,7 +89,7 @@ sinks: [{id: k, type: local}]
 log:
   level: loud
 `
-	c, err := Parse("i.yaml", []byte(yaml), envOf(env))
+	_, err := Parse("i.yaml", []byte(yaml), envOf(env))
 	var ps Problems
 	if !errors.As(err, &ps) {
 		t.Fatalf("err = %v, want Problems", err)
@@ -104,7 +104,7 @@ log:
 	// byte for byte what the environment held (not expanded again).
 	yaml = strings.Replace(yaml, "${MISSING}", "ticket", 1)
 	yaml = strings.Replace(yaml, "loud", "warn", 1)
-	c, err = Parse("i.yaml", []byte(yaml), envOf(env))
+	c, err := Parse("i.yaml", []byte(yaml), envOf(env))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -156,7 +156,7 @@ func plain(err error) error {
 	case http.StatusForbidden:
 		return fmt.Errorf("the API user may not do this (%s): %w", ce.Message, err)
 	case 0:
-		return fmt.Errorf("Zendesk could not be reached: %w", err)
+		return fmt.Errorf("zendesk could not be reached: %w", err)
 	}
 	return err
 }

@@ -169,7 +169,7 @@ func TestWebhookIDWithoutInvocationHeader(t *testing.T) {
 	}
 	a := `{"kind":"status_changed","ticket":{"id":"1","status":"Open"}}`
 	b := `{"kind":"status_changed","ticket":{"id":"1","status":"Solved"}}`
-	if id(a) != id(a) || id(a) == id(b) || !strings.HasPrefix(id(a), "sha256:") {
+	if again := id(a); id(a) != again || id(a) == id(b) || !strings.HasPrefix(id(a), "sha256:") {
 		t.Fatalf("ids %q %q", id(a), id(b))
 	}
 }

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"net/http"
 	"net/http/httptest"
-	"net/url"
 	"testing"
 	"time"
 
@@ -82,10 +81,6 @@ func inbound(t testing.TB, req mattermostfake.Request) (*http.Request, []byte) {
 		r.Header.Set("Authorization", req.Authorization)
 	}
 	return r, req.Body
-}
-
-func formRequest(f url.Values, auth string) mattermostfake.Request {
-	return mattermostfake.Request{Method: http.MethodPost, ContentType: "application/x-www-form-urlencoded", Body: []byte(f.Encode()), Authorization: auth}
 }
 
 // seedPosts puts the fixtures' posts on fake.
