@@ -1,47 +1,26 @@
 package zendesk_test
 
 import (
-	"context"
 	"fmt"
-	"io"
-	"log/slog"
 	"net/http"
-	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
 
-	"github.com/ticketbridge/ticketbridge/internal/app"
+	"github.com/ticketbridge/ticketbridge/internal/app/apptest"
 	"github.com/ticketbridge/ticketbridge/internal/config"
 	"github.com/ticketbridge/ticketbridge/internal/sink/zendesk/zendeskfake"
-	"github.com/ticketbridge/ticketbridge/internal/source/generic/generictest"
-	"github.com/ticketbridge/ticketbridge/internal/stdwebhook"
-	"github.com/ticketbridge/ticketbridge/internal/store/storetest/teststore"
 )
 
-// bridge is a whole running ticketbridge: the generic source "chat" with
-// a fake chat taking its replies, the zendesk sink "zd" on a fake account,
-// and a route that creates a ticket on "/ticket …".
+// bridge is the whole app with the Zendesk sink "zd" on a fake Zendesk.
 type bridge struct {
-	t    *testing.T
-	srv  *httptest.Server
-	chat *generictest.Chat
-	zd   *zendeskfake.Server
-	key  stdwebhook.Secret
+	*apptest.Bridge
+	zd *zendeskfake.Server
 }
 
 func startBridge(t *testing.T, extra ...map[string]any) *bridge {
 	t.Helper()
 	zd := zendeskfake.New(t, zendeskfake.Options{})
-	chat := generictest.NewChat(t, "")
-	secret, err := stdwebhook.NewSecret()
-	if err != nil {
-		t.Fatal(err)
-	}
-	cfg := config.Default(t.TempDir())
-	cfg.Sources[0].Set("secret", secret)
-	cfg.Sources[0].Set("reply_url", chat.URL())
-	cfg.Sources[0].Set("reply_secret", chat.Secret())
 	c := config.NewConnector("sinks[1]", "zd", "zendesk")
 	for k, v := range map[string]any{
 		"url": zd.URL(), "email": zd.Email(), "api_token": zd.Token(),
@@ -55,77 +34,11 @@ func startBridge(t *testing.T, extra ...map[string]any) *bridge {
 			c.Set(k, v)
 		}
 	}
-	cfg.Sinks = append(cfg.Sinks, c)
-	cfg.Routes[0].Sink = "zd"
-	tr := &cfg.Routes[0].Trigger
-	tr.RulePack, tr.Confirm, tr.Command = "", false, "ticket"
-	cfg.Jobs.MaxAttempts = 5
-	if ps := cfg.Validate(); len(ps) > 0 {
-		t.Fatalf("test config: %v", ps)
-	}
-	a, err := app.New(t.Context(), cfg, app.Options{Store: teststore.SQLite(t), Log: slog.New(slog.DiscardHandler)})
-	if err != nil {
-		t.Fatalf("app.New: %v", err)
-	}
-	if err := a.Start(t.Context()); err != nil {
-		t.Fatalf("Start: %v", err)
-	}
-	srv := httptest.NewServer(a.Handler)
-	t.Cleanup(func() {
-		srv.Close()
-		if err := a.Close(context.Background()); err != nil {
-			t.Errorf("Close: %v", err)
-		}
+	b := apptest.Start(t, c, func(cfg *config.Config) {
+		tr := &cfg.Routes[0].Trigger
+		tr.RulePack, tr.Confirm = "", false
 	})
-	key, _ := stdwebhook.ParseSecret(secret)
-	return &bridge{t: t, srv: srv, chat: chat, zd: zd, key: key}
-}
-
-func (b *bridge) say(conv, text string) {
-	b.t.Helper()
-	ev := generictest.Message(conv, "cust-"+conv, text)
-	ev.Sender.Name = "Customer " + conv
-	resp, err := generictest.Send(b.t.Context(), b.srv.URL, "chat", b.key, ev)
-	if err != nil {
-		b.t.Fatal(err)
-	}
-	body, _ := io.ReadAll(resp.Body)
-	resp.Body.Close()
-	if resp.StatusCode != http.StatusOK {
-		b.t.Fatalf("say %q: %s %s", text, resp.Status, body)
-	}
-}
-
-func (b *bridge) replies(n int) []string {
-	b.t.Helper()
-	rs := b.chat.WaitReplies(n, 15*time.Second)
-	out := make([]string, len(rs))
-	for i, r := range rs {
-		out[i] = r.Text
-	}
-	if len(rs) < n {
-		b.t.Fatalf("chat got %d replies, want %d: %q", len(rs), n, out)
-	}
-	return out
-}
-
-func (b *bridge) quiet(n int) {
-	b.t.Helper()
-	time.Sleep(500 * time.Millisecond)
-	if got := len(b.chat.Replies()); got != n {
-		b.t.Fatalf("chat got %d replies, want exactly %d", got, n)
-	}
-}
-
-func (b *bridge) delivered(resp *http.Response, err error) {
-	b.t.Helper()
-	if err != nil {
-		b.t.Fatal(err)
-	}
-	resp.Body.Close()
-	if resp.StatusCode != http.StatusOK {
-		b.t.Fatalf("webhook answered %s", resp.Status)
-	}
+	return &bridge{Bridge: b, zd: zd}
 }
 
 // (a) "/ticket …" makes a Zendesk ticket; an agent's public reply and a
@@ -133,26 +46,26 @@ func (b *bridge) delivered(resp *http.Response, err error) {
 // and our own echo do not.
 func TestEndToEndTwoWay(t *testing.T) {
 	b := startBridge(t)
-	b.say("z1", "/ticket the VPN drops every hour")
-	b.replies(1)
+	b.Say("z1", "/ticket the VPN drops every hour")
+	b.Replies(1)
 	ts := b.zd.Tickets()
 	if len(ts) != 1 || !strings.Contains(ts[0].Subject, "VPN") || !strings.HasPrefix(ts[0].ExternalID, "tb-") {
 		t.Fatalf("tickets = %+v", ts)
 	}
 	ctx, id := t.Context(), ts[0].ID
-	b.delivered(b.zd.SendComment(ctx, b.srv.URL, "zd", id, zendeskfake.Comment{Body: "internal: check the gateway logs", Public: false, AuthorID: 311}, "Kim"))
-	b.delivered(b.zd.SendComment(ctx, b.srv.URL, "zd", id, zendeskfake.Comment{Body: "echo of our own comment", Public: true, AuthorID: b.zd.UserID()}, "ticketbridge"))
-	b.delivered(b.zd.SendComment(ctx, b.srv.URL, "zd", id, zendeskfake.Comment{Body: "We replaced the VPN gateway.", Public: true, AuthorID: 311}, "Kim"))
-	got := b.replies(2)
+	b.Delivered(b.zd.SendComment(ctx, b.Srv.URL, "zd", id, zendeskfake.Comment{Body: "internal: check the gateway logs", Public: false, AuthorID: 311}, "Kim"))
+	b.Delivered(b.zd.SendComment(ctx, b.Srv.URL, "zd", id, zendeskfake.Comment{Body: "echo of our own comment", Public: true, AuthorID: b.zd.UserID()}, "ticketbridge"))
+	b.Delivered(b.zd.SendComment(ctx, b.Srv.URL, "zd", id, zendeskfake.Comment{Body: "We replaced the VPN gateway.", Public: true, AuthorID: 311}, "Kim"))
+	got := b.Replies(2)
 	if !strings.Contains(got[1], "We replaced the VPN gateway.") {
 		t.Fatalf("comment notice = %q", got[1])
 	}
-	b.delivered(b.zd.SendStatusChange(ctx, b.srv.URL, "zd", id, "solved", 311))
-	got = b.replies(3)
+	b.Delivered(b.zd.SendStatusChange(ctx, b.Srv.URL, "zd", id, "solved", 311))
+	got = b.Replies(3)
 	if !strings.Contains(got[2], "resolved") {
 		t.Fatalf("status notice = %q", got[2])
 	}
-	b.quiet(3)
+	b.Quiet(3)
 	for _, r := range got {
 		if strings.Contains(r, "internal") || strings.Contains(r, "echo") {
 			t.Fatalf("leaked to chat: %q", r)
@@ -165,9 +78,9 @@ func TestEndToEndTwoWay(t *testing.T) {
 func TestEndToEndLostCreate(t *testing.T) {
 	b := startBridge(t)
 	b.zd.LoseNextCreate()
-	b.say("z2", "/ticket the answer to this one gets lost")
-	b.replies(1)
-	b.quiet(1)
+	b.Say("z2", "/ticket the answer to this one gets lost")
+	b.Replies(1)
+	b.Quiet(1)
 	ts := b.zd.Tickets()
 	if len(ts) != 1 || b.zd.CountExternal(ts[0].ExternalID) != 1 {
 		t.Fatalf("tickets after a lost answer = %+v", ts)
@@ -178,8 +91,8 @@ func TestEndToEndLostCreate(t *testing.T) {
 func TestEndToEndRetryAfter(t *testing.T) {
 	b := startBridge(t)
 	b.zd.FailNextOn("/api/v2/tickets", 1, http.StatusTooManyRequests, "2")
-	b.say("z3", "/ticket slow down please")
-	b.replies(1)
+	b.Say("z3", "/ticket slow down please")
+	b.Replies(1)
 	// Only the ticket endpoints count: the app may read metadata (ticket
 	// fields, users/me) on its own schedule.
 	var calls []zendeskfake.Request
@@ -207,13 +120,13 @@ func TestEndToEndRetryAfter(t *testing.T) {
 // last comment as one comment.
 func TestEndToEndFollowUpsCoalesceUnderTheRateLimit(t *testing.T) {
 	b := startBridge(t, map[string]any{"requests_per_minute": 60})
-	b.say("rl", "/ticket the label printer jams")
-	b.replies(1)
+	b.Say("rl", "/ticket the label printer jams")
+	b.Replies(1)
 	var want []string
 	for i := range 25 {
 		msg := fmt.Sprintf("follow-up %02d", i)
 		want = append(want, msg)
-		b.say("rl", msg)
+		b.Say("rl", msg)
 	}
 	var comments []zendeskfake.Comment
 	deadline := time.Now().Add(20 * time.Second)
