@@ -34,7 +34,11 @@ func (w *appendWorker) Work(ctx context.Context, job *river.Job[AppendArgs]) err
 	if err != nil {
 		return fmt.Errorf("load link: %w", err)
 	}
-	if !link.Open() || link.Cursor >= job.Args.EventID && job.Args.EventID != 0 && link.TicketKey != "" {
+	// No shortcut on job.Args.EventID: the job appends whatever the log
+	// holds after the cursor now, so events the processor saw while the
+	// ticket was being created (and queued no job for) are appended by
+	// the job the creation queues, even though its EventID is the cursor.
+	if !link.Open() {
 		return nil
 	}
 	if link.TicketKey == "" {

@@ -65,6 +65,10 @@ type Desk struct {
 	failStatus int
 	failRetry  string
 	lose       Loss
+	// hold, when not nil, keeps creations waiting until it is closed;
+	// holding counts the creations waiting on it.
+	hold    chan struct{}
+	holding int
 }
 
 // NewDesk starts a desk that closes with the test.
@@ -129,6 +133,31 @@ func (d *Desk) LoseNextCreate(l Loss) {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	d.lose = l
+}
+
+// HoldCreates makes creations wait, as a slow ticket system would, until
+// the returned release is called; Holding tells how many are waiting.
+func (d *Desk) HoldCreates() (release func()) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	ch := make(chan struct{})
+	d.hold = ch
+	var once sync.Once
+	return func() {
+		once.Do(func() {
+			d.mu.Lock()
+			d.hold = nil
+			d.mu.Unlock()
+			close(ch)
+		})
+	}
+}
+
+// Holding is the number of creations waiting on HoldCreates.
+func (d *Desk) Holding() int {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return d.holding
 }
 
 // Tickets returns copies of all tickets in creation order.
@@ -227,6 +256,21 @@ func (d *Desk) guard(next http.Handler) http.Handler {
 }
 
 func (d *Desk) create(w http.ResponseWriter, r *http.Request) {
+	d.mu.Lock()
+	hold := d.hold
+	if hold != nil {
+		d.holding++
+	}
+	d.mu.Unlock()
+	if hold != nil {
+		select {
+		case <-hold:
+		case <-r.Context().Done():
+		}
+		d.mu.Lock()
+		d.holding--
+		d.mu.Unlock()
+	}
 	var draft core.TicketDraft
 	if err := json.NewDecoder(r.Body).Decode(&draft); err != nil {
 		writeJSON(w, http.StatusBadRequest, generic.ErrorBody{Error: "body is not a ticket: " + err.Error()})

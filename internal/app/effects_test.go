@@ -1,0 +1,59 @@
+package app_test
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/riverqueue/river"
+	"github.com/riverqueue/river/rivertype"
+
+	"github.com/ticketbridge/ticketbridge/internal/jobs"
+	"github.com/ticketbridge/ticketbridge/internal/sink/generic/generictest"
+	"github.com/ticketbridge/ticketbridge/internal/store"
+	"github.com/ticketbridge/ticketbridge/internal/store/storetest/teststore"
+)
+
+// processed counts the finished processing jobs.
+func (h *harness) processed() int {
+	h.t.Helper()
+	res, err := h.app.Queue.JobList(h.t.Context(), river.NewJobListParams().
+		Kinds(jobs.KindProcess).States(rivertype.JobStateCompleted).First(10000))
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	return len(res.Jobs)
+}
+
+// Follow-ups said while the ticket system is still creating the ticket
+// reach the ticket once it exists, in order, once each (issue #10, 1).
+func TestFollowUpsDuringSlowCreationAreAppended(t *testing.T) {
+	teststore.Each(t, func(t *testing.T, st store.Store) {
+		desk := generictest.NewDesk(t, generictest.DeskOptions{})
+		h := start(t, st, withGenericSink(desk, 5))
+		release := desk.HoldCreates()
+		defer release()
+		h.say("slow1", "/ticket my order arrived broken")
+		h.eventually("the creation to reach the ticket system", func() bool { return desk.Holding() == 1 })
+		done := h.processed()
+		h.say("slow1", "also the box was wet")
+		h.say("slow1", "and the receipt is missing")
+		h.eventually("the follow-ups to be processed", func() bool { return h.processed() >= done+2 })
+		release()
+		h.replies(1)
+		h.eventually("the follow-ups on the ticket", func() bool {
+			ts := desk.Tickets()
+			return len(ts) == 1 && len(ts[0].Comments) > 0 &&
+				strings.Contains(ts[0].Comments[len(ts[0].Comments)-1].Body, "receipt")
+		})
+		ts := desk.Tickets()
+		var body strings.Builder
+		for _, c := range ts[0].Comments {
+			body.WriteString(c.Body + "\n")
+		}
+		b := body.String()
+		wet, receipt := strings.Index(b, "box was wet"), strings.Index(b, "receipt is missing")
+		if wet < 0 || receipt < wet || strings.Count(b, "box was wet") != 1 || strings.Count(b, "receipt") != 1 {
+			t.Fatalf("follow-ups missing, doubled or out of order:\n%s", b)
+		}
+	})
+}
