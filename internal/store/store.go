@@ -80,6 +80,14 @@ type Store interface {
 	// expired); it returns false when it was no longer pending.
 	ProposalResolve(ctx context.Context, id, state string, jobs Jobs) (bool, error)
 
+	// Apply commits a batch of state changes, and the jobs of those that
+	// took effect, in one transaction; made[i] tells whether changes[i]
+	// did (see Change).
+	Apply(ctx context.Context, changes []Change) (made []bool, err error)
+	// ConversationsState returns, for each conversation key, its open
+	// links and its pending proposals, in two queries for the whole set.
+	ConversationsState(ctx context.Context, convKeys []string) (map[string]ConversationState, error)
+
 	// DryRunRecord keeps what a dry-run route would have created.
 	DryRunRecord(ctx context.Context, d DryRun) error
 	DryRuns(ctx context.Context, limit int) ([]DryRun, error)
@@ -117,6 +125,12 @@ type Desk interface {
 	DeskComments(ctx context.Context, key string) ([]DeskComment, error)
 	// DeskSetStatus changes the status and returns the previous one.
 	DeskSetStatus(ctx context.Context, key, status string, jobs Jobs) (string, error)
+}
+
+// ConversationState is what processing needs to know of a conversation.
+type ConversationState struct {
+	Links     []Link     // open links, oldest first
+	Proposals []Proposal // pending proposals
 }
 
 // Link ties a conversation to a ticket for one route.

@@ -39,32 +39,17 @@ func (s *Store) LinkOpen(ctx context.Context, l store.Link, jobs store.Jobs) (st
 	if err := s.checkJobs(jobs); err != nil {
 		return store.Link{}, false, fmt.Errorf("open link: %w", err)
 	}
-	if l.ID == "" {
-		l.ID = newID()
-	}
-	if l.ConvKey == "" {
-		l.ConvKey = l.Conversation.Key()
-	}
-	l.State = store.LinkCreating
-	l.CreatedAt = now()
-	l.UpdatedAt = l.CreatedAt
-	conv, err := jsonArg(l.Conversation, false)
-	if err != nil {
-		return store.Link{}, false, fmt.Errorf("open link: %w", err)
-	}
+	l = store.CreatingLink(l, now())
 	var (
 		out  store.Link
 		made bool
 	)
-	err = s.inTx(ctx, func(tx pgx.Tx) error {
-		tag, err := tx.Exec(ctx, `INSERT INTO tb_links (`+linkCols+`)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) ON CONFLICT DO NOTHING`,
-			l.ID, l.Route, l.ConvKey, conv, l.Sink, l.TicketKey, l.TicketURL, l.SinkStatus, l.State,
-			l.Cursor, l.CreatedAt, l.UpdatedAt)
+	err := s.inTx(ctx, func(tx pgx.Tx) error {
+		ok, err := changeTx{s: s, tx: tx}.InsertLink(ctx, l)
 		if err != nil {
 			return err
 		}
-		if tag.RowsAffected() == 1 {
+		if ok {
 			out, made = l, true
 			return s.insertJobs(ctx, tx, jobs)
 		}

@@ -14,35 +14,8 @@ import (
 
 // DryRunRecord keeps what a dry-run route would have created.
 func (s *Store) DryRunRecord(ctx context.Context, d store.DryRun) error {
-	if d.CreatedAt.IsZero() {
-		d.CreatedAt = now()
-	}
-	draft, err := json.Marshal(d.Draft)
-	if err != nil {
-		return fmt.Errorf("record dry run: %w", err)
-	}
-	err = s.inTx(ctx, func(tx pgx.Tx) error {
-		first := string(draft)
-		if s.cipher != nil {
-			first = `""` // sealed below, once the id that binds it is known
-		}
-		var id int64
-		err := tx.QueryRow(ctx, `INSERT INTO tb_dry_runs (route, conv_key, rule, draft, created_at)
-			VALUES ($1, $2, $3, $4, $5) RETURNING id`, d.Route, d.ConvKey, d.Rule, first, d.CreatedAt.UTC()).Scan(&id)
-		if err != nil || s.cipher == nil {
-			return err
-		}
-		sealed, err := s.sealDraft(draft, id)
-		if err != nil {
-			return err
-		}
-		_, err = tx.Exec(ctx, `UPDATE tb_dry_runs SET draft = $1 WHERE id = $2`, sealed, id)
-		return err
-	})
-	if err != nil {
-		return fmt.Errorf("record dry run: %w", err)
-	}
-	return nil
+	_, err := s.Apply(ctx, []store.Change{{DryRun: &d}})
+	return err
 }
 
 // DryRuns returns the newest dry runs first; limit <= 0 means all.

@@ -33,31 +33,17 @@ func (s *Store) ProposalCreate(ctx context.Context, p store.Proposal, jobs store
 	if err := s.checkJobs(jobs); err != nil {
 		return store.Proposal{}, false, fmt.Errorf("create proposal: %w", err)
 	}
-	if p.ID == "" {
-		p.ID = newID()
-	}
-	if p.ConvKey == "" {
-		p.ConvKey = p.Conversation.Key()
-	}
-	p.State = store.ProposalPending
-	p.CreatedAt = now()
-	p.ExpiresAt = p.ExpiresAt.UTC()
-	conv, err := jsonArg(p.Conversation, false)
-	if err != nil {
-		return store.Proposal{}, false, fmt.Errorf("create proposal: %w", err)
-	}
+	p = store.PendingProposal(p, now())
 	var (
 		out  store.Proposal
 		made bool
 	)
-	err = s.inTx(ctx, func(tx pgx.Tx) error {
-		tag, err := tx.Exec(ctx, `INSERT INTO tb_proposals (`+proposalCols+`)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) ON CONFLICT DO NOTHING`,
-			p.ID, p.Route, p.ConvKey, conv, p.EventID, p.Rule, p.Category, p.State, ts(p.ExpiresAt), p.CreatedAt)
+	err := s.inTx(ctx, func(tx pgx.Tx) error {
+		ok, err := changeTx{s: s, tx: tx}.InsertProposal(ctx, p)
 		if err != nil {
 			return err
 		}
-		if tag.RowsAffected() == 1 {
+		if ok {
 			out, made = p, true
 			return s.insertJobs(ctx, tx, jobs)
 		}
@@ -90,28 +76,12 @@ func (s *Store) ProposalPending(ctx context.Context, route, convKey string) (sto
 // ProposalResolve moves a pending proposal to state and inserts jobs; it
 // returns false, inserting nothing, when the proposal was not pending.
 func (s *Store) ProposalResolve(ctx context.Context, id, state string, jobs store.Jobs) (bool, error) {
-	switch state {
-	case store.ProposalAccepted, store.ProposalRejected, store.ProposalExpired:
-	default:
-		return false, fmt.Errorf("resolve proposal: unknown state %q", state)
-	}
 	if err := s.checkJobs(jobs); err != nil {
 		return false, fmt.Errorf("resolve proposal: %w", err)
 	}
-	var done bool
-	err := s.inTx(ctx, func(tx pgx.Tx) error {
-		// The row lock makes concurrent resolutions wait; the loser then
-		// sees the state changed and updates nothing.
-		tag, err := tx.Exec(ctx, `UPDATE tb_proposals SET state = $1 WHERE id = $2 AND state = $3`,
-			state, id, store.ProposalPending)
-		if err != nil || tag.RowsAffected() == 0 {
-			return err
-		}
-		done = true
-		return s.insertJobs(ctx, tx, jobs)
-	})
+	made, err := s.Apply(ctx, []store.Change{{Resolve: &store.Resolution{ID: id, State: state}, Jobs: jobs}})
 	if err != nil {
-		return false, fmt.Errorf("resolve proposal: %w", err)
+		return false, err
 	}
-	return done, nil
+	return made[0], nil
 }

@@ -37,32 +37,17 @@ func (s *Store) LinkOpen(ctx context.Context, l store.Link, jobs store.Jobs) (st
 	if err := s.checkJobs(jobs); err != nil {
 		return store.Link{}, false, fmt.Errorf("open link: %w", err)
 	}
-	if l.ID == "" {
-		l.ID = newID()
-	}
-	if l.ConvKey == "" {
-		l.ConvKey = l.Conversation.Key()
-	}
-	l.State = store.LinkCreating
-	l.CreatedAt = now()
-	l.UpdatedAt = l.CreatedAt
-	conv, err := jsonText(l.Conversation, false)
-	if err != nil {
-		return store.Link{}, false, fmt.Errorf("open link: %w", err)
-	}
+	l = store.CreatingLink(l, now())
 	var (
 		out  store.Link
 		made bool
 	)
-	err = s.inTx(ctx, func(tx *sql.Tx) error {
-		res, err := tx.ExecContext(ctx, `INSERT INTO tb_links (`+linkCols+`)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`,
-			l.ID, l.Route, l.ConvKey, conv, l.Sink, l.TicketKey, l.TicketURL, l.SinkStatus, l.State,
-			l.Cursor, nanos(l.CreatedAt), nanos(l.UpdatedAt))
+	err := s.inTx(ctx, func(tx *sql.Tx) error {
+		ok, err := changeTx{s: s, tx: tx}.InsertLink(ctx, l)
 		if err != nil {
 			return err
 		}
-		if n, _ := res.RowsAffected(); n == 1 {
+		if ok {
 			out, made = l, true
 			return s.insertJobs(ctx, tx, jobs)
 		}

@@ -12,29 +12,8 @@ import (
 
 // DryRunRecord keeps what a dry-run route would have created.
 func (s *Store) DryRunRecord(ctx context.Context, d store.DryRun) error {
-	if d.CreatedAt.IsZero() {
-		d.CreatedAt = now()
-	}
-	draft, err := json.Marshal(d.Draft)
-	if err != nil {
-		return fmt.Errorf("record dry run: %w", err)
-	}
-	err = s.inTx(ctx, func(tx *sql.Tx) error {
-		var id int64
-		err := tx.QueryRowContext(ctx, `INSERT INTO tb_dry_runs (route, conv_key, rule, draft, created_at)
-			VALUES (?, ?, ?, ?, ?) RETURNING id`, d.Route, d.ConvKey, d.Rule, s.plainOrEmpty(string(draft)),
-			nanos(d.CreatedAt)).Scan(&id)
-		if err != nil || s.cipher == nil {
-			return err
-		}
-		_, err = tx.ExecContext(ctx, `UPDATE tb_dry_runs SET draft = ? WHERE id = ?`,
-			s.sealString(string(draft), store.ADDryRun(id)), id)
-		return err
-	})
-	if err != nil {
-		return fmt.Errorf("record dry run: %w", err)
-	}
-	return nil
+	_, err := s.Apply(ctx, []store.Change{{DryRun: &d}})
+	return err
 }
 
 // DryRuns returns the newest dry runs first; limit <= 0 means all.

@@ -31,31 +31,17 @@ func (s *Store) ProposalCreate(ctx context.Context, p store.Proposal, jobs store
 	if err := s.checkJobs(jobs); err != nil {
 		return store.Proposal{}, false, fmt.Errorf("create proposal: %w", err)
 	}
-	if p.ID == "" {
-		p.ID = newID()
-	}
-	if p.ConvKey == "" {
-		p.ConvKey = p.Conversation.Key()
-	}
-	p.State = store.ProposalPending
-	p.CreatedAt = now()
-	p.ExpiresAt = p.ExpiresAt.UTC()
-	conv, err := jsonText(p.Conversation, false)
-	if err != nil {
-		return store.Proposal{}, false, fmt.Errorf("create proposal: %w", err)
-	}
+	p = store.PendingProposal(p, now())
 	var (
 		out  store.Proposal
 		made bool
 	)
-	err = s.inTx(ctx, func(tx *sql.Tx) error {
-		res, err := tx.ExecContext(ctx, `INSERT INTO tb_proposals (`+proposalCols+`)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`,
-			p.ID, p.Route, p.ConvKey, conv, p.EventID, p.Rule, p.Category, p.State, nanos(p.ExpiresAt), nanos(p.CreatedAt))
+	err := s.inTx(ctx, func(tx *sql.Tx) error {
+		ok, err := changeTx{s: s, tx: tx}.InsertProposal(ctx, p)
 		if err != nil {
 			return err
 		}
-		if n, _ := res.RowsAffected(); n == 1 {
+		if ok {
 			out, made = p, true
 			return s.insertJobs(ctx, tx, jobs)
 		}
@@ -88,30 +74,12 @@ func (s *Store) ProposalPending(ctx context.Context, route, convKey string) (sto
 // ProposalResolve moves a pending proposal to state and inserts jobs; it
 // returns false, inserting nothing, when the proposal was not pending.
 func (s *Store) ProposalResolve(ctx context.Context, id, state string, jobs store.Jobs) (bool, error) {
-	switch state {
-	case store.ProposalAccepted, store.ProposalRejected, store.ProposalExpired:
-	default:
-		return false, fmt.Errorf("resolve proposal: unknown state %q", state)
-	}
 	if err := s.checkJobs(jobs); err != nil {
 		return false, fmt.Errorf("resolve proposal: %w", err)
 	}
-	var done bool
-	err := s.inTx(ctx, func(tx *sql.Tx) error {
-		res, err := tx.ExecContext(ctx, `UPDATE tb_proposals SET state = ? WHERE id = ? AND state = ?`,
-			state, id, store.ProposalPending)
-		if err != nil {
-			return err
-		}
-		n, err := res.RowsAffected()
-		if err != nil || n == 0 {
-			return err
-		}
-		done = true
-		return s.insertJobs(ctx, tx, jobs)
-	})
+	made, err := s.Apply(ctx, []store.Change{{Resolve: &store.Resolution{ID: id, State: state}, Jobs: jobs}})
 	if err != nil {
-		return false, fmt.Errorf("resolve proposal: %w", err)
+		return false, err
 	}
-	return done, nil
+	return made[0], nil
 }

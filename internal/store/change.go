@@ -1,0 +1,138 @@
+package store
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"fmt"
+	"time"
+)
+
+// Change is one state change of a conversation together with the jobs it
+// causes. Its parts apply in order, each only when the one before took
+// effect, and its Jobs are inserted only when the whole change did: an
+// accepted confirmation opens its link and queues the creation, or does
+// nothing at all.
+type Change struct {
+	// Resolve moves a pending proposal to a final state; when the
+	// proposal is no longer pending the rest of the change is skipped.
+	Resolve *Resolution
+	// Propose records a pending proposal unless the route already has one
+	// for the conversation (then the rest is skipped).
+	Propose *Proposal
+	// Open opens a link unless the route already has an open one for the
+	// conversation (then the jobs are skipped).
+	Open *Link
+	// DryRun records what a dry-run route would have created.
+	DryRun *DryRun
+	Jobs   Jobs
+}
+
+// Resolution is a proposal's final state.
+type Resolution struct {
+	ID    string
+	State string // accepted, rejected, expired
+}
+
+// ChangeTx is what one dialect's open write transaction offers Apply.
+type ChangeTx interface {
+	ResolveProposal(ctx context.Context, id, state string) (bool, error)
+	InsertProposal(ctx context.Context, p Proposal) (bool, error)
+	InsertLink(ctx context.Context, l Link) (bool, error)
+	InsertDryRun(ctx context.Context, d DryRun) error
+	InsertJobs(ctx context.Context, jobs Jobs) error
+}
+
+// ApplyChanges applies changes in order inside tx and inserts the jobs of
+// those that took effect in one call at the end; made[i] tells whether
+// changes[i] did. Both stores' Apply call it inside their transaction.
+func ApplyChanges(ctx context.Context, tx ChangeTx, changes []Change) ([]bool, error) {
+	made := make([]bool, len(changes))
+	var jobs Jobs
+	for i, c := range changes {
+		ok, err := applyChange(ctx, tx, c)
+		if err != nil {
+			return nil, fmt.Errorf("change %d: %w", i, err)
+		}
+		if ok {
+			made[i] = true
+			jobs = append(jobs, c.Jobs...)
+		}
+	}
+	if err := tx.InsertJobs(ctx, jobs); err != nil {
+		return nil, err
+	}
+	return made, nil
+}
+
+func applyChange(ctx context.Context, tx ChangeTx, c Change) (bool, error) {
+	if r := c.Resolve; r != nil {
+		switch r.State {
+		case ProposalAccepted, ProposalRejected, ProposalExpired:
+		default:
+			return false, fmt.Errorf("resolve proposal: unknown state %q", r.State)
+		}
+		ok, err := tx.ResolveProposal(ctx, r.ID, r.State)
+		if err != nil || !ok {
+			return false, err
+		}
+	}
+	if p := c.Propose; p != nil {
+		ok, err := tx.InsertProposal(ctx, *p)
+		if err != nil || !ok {
+			return false, err
+		}
+	}
+	if l := c.Open; l != nil {
+		ok, err := tx.InsertLink(ctx, *l)
+		if err != nil || !ok {
+			return false, err
+		}
+	}
+	if d := c.DryRun; d != nil {
+		if err := tx.InsertDryRun(ctx, *d); err != nil {
+			return false, err
+		}
+	}
+	return true, nil
+}
+
+// PendingProposal fills in what a new proposal's row needs: an id when it
+// has none, its conversation key, the pending state and its creation time.
+func PendingProposal(p Proposal, now time.Time) Proposal {
+	if p.ID == "" {
+		p.ID = NewID()
+	}
+	if p.ConvKey == "" {
+		p.ConvKey = p.Conversation.Key()
+	}
+	p.State = ProposalPending
+	if p.CreatedAt.IsZero() {
+		p.CreatedAt = now
+	}
+	p.ExpiresAt = p.ExpiresAt.UTC()
+	return p
+}
+
+// CreatingLink fills in what a new link's row needs, in state "creating".
+func CreatingLink(l Link, now time.Time) Link {
+	if l.ID == "" {
+		l.ID = NewID()
+	}
+	if l.ConvKey == "" {
+		l.ConvKey = l.Conversation.Key()
+	}
+	l.State = LinkCreating
+	if l.CreatedAt.IsZero() {
+		l.CreatedAt = now
+	}
+	l.UpdatedAt = l.CreatedAt
+	return l
+}
+
+// NewID is a random 128-bit id in hex.
+func NewID() string {
+	var b [16]byte
+	_, _ = rand.Read(b[:]) // crypto/rand.Read never fails
+	return hex.EncodeToString(b[:])
+}

@@ -1,0 +1,160 @@
+package postgres
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/ticketbridge/ticketbridge/internal/store"
+)
+
+// Apply commits changes and the jobs of those that took effect in one
+// transaction.
+func (s *Store) Apply(ctx context.Context, changes []store.Change) ([]bool, error) {
+	var made []bool
+	err := s.inTx(ctx, func(tx pgx.Tx) error {
+		var err error
+		made, err = store.ApplyChanges(ctx, changeTx{s: s, tx: tx}, changes)
+		return err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("apply changes: %w", err)
+	}
+	return made, nil
+}
+
+// changeTx is an open write transaction seen as a store.ChangeTx.
+type changeTx struct {
+	s  *Store
+	tx pgx.Tx
+}
+
+func (c changeTx) InsertJobs(ctx context.Context, jobs store.Jobs) error {
+	return c.s.insertJobs(ctx, c.tx, jobs)
+}
+
+func (c changeTx) ResolveProposal(ctx context.Context, id, state string) (bool, error) {
+	// The row lock makes concurrent resolutions wait; the loser then sees
+	// the state changed and updates nothing.
+	tag, err := c.tx.Exec(ctx, `UPDATE tb_proposals SET state = $1 WHERE id = $2 AND state = $3`,
+		state, id, store.ProposalPending)
+	if err != nil {
+		return false, fmt.Errorf("resolve proposal: %w", err)
+	}
+	return tag.RowsAffected() == 1, nil
+}
+
+// InsertProposal records p as pending; false when the route already has a
+// pending proposal for the conversation.
+func (c changeTx) InsertProposal(ctx context.Context, p store.Proposal) (bool, error) {
+	p = store.PendingProposal(p, now())
+	conv, err := jsonArg(p.Conversation, false)
+	if err != nil {
+		return false, fmt.Errorf("insert proposal: %w", err)
+	}
+	tag, err := c.tx.Exec(ctx, `INSERT INTO tb_proposals (`+proposalCols+`)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) ON CONFLICT DO NOTHING`,
+		p.ID, p.Route, p.ConvKey, conv, p.EventID, p.Rule, p.Category, p.State, ts(p.ExpiresAt), p.CreatedAt)
+	if err != nil {
+		return false, fmt.Errorf("insert proposal: %w", err)
+	}
+	return tag.RowsAffected() == 1, nil
+}
+
+// InsertLink opens l in state "creating"; false when the route already
+// has an open link for the conversation.
+func (c changeTx) InsertLink(ctx context.Context, l store.Link) (bool, error) {
+	l = store.CreatingLink(l, now())
+	conv, err := jsonArg(l.Conversation, false)
+	if err != nil {
+		return false, fmt.Errorf("insert link: %w", err)
+	}
+	// Concurrent inserts are settled by the partial unique index on open
+	// links: the loser waits for the winner's commit and inserts nothing.
+	tag, err := c.tx.Exec(ctx, `INSERT INTO tb_links (`+linkCols+`)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) ON CONFLICT DO NOTHING`,
+		l.ID, l.Route, l.ConvKey, conv, l.Sink, l.TicketKey, l.TicketURL, l.SinkStatus, l.State,
+		l.Cursor, l.CreatedAt, l.UpdatedAt)
+	if err != nil {
+		return false, fmt.Errorf("insert link: %w", err)
+	}
+	return tag.RowsAffected() == 1, nil
+}
+
+func (c changeTx) InsertDryRun(ctx context.Context, d store.DryRun) error {
+	s := c.s
+	if d.CreatedAt.IsZero() {
+		d.CreatedAt = now()
+	}
+	draft, err := json.Marshal(d.Draft)
+	if err != nil {
+		return fmt.Errorf("record dry run: %w", err)
+	}
+	first := string(draft)
+	if s.cipher != nil {
+		first = `""` // sealed below, once the id that binds it is known
+	}
+	var id int64
+	err = c.tx.QueryRow(ctx, `INSERT INTO tb_dry_runs (route, conv_key, rule, draft, created_at)
+		VALUES ($1, $2, $3, $4, $5) RETURNING id`, d.Route, d.ConvKey, d.Rule, first, d.CreatedAt.UTC()).Scan(&id)
+	if err != nil || s.cipher == nil {
+		return err
+	}
+	sealed, err := s.sealDraft(draft, id)
+	if err != nil {
+		return err
+	}
+	_, err = c.tx.Exec(ctx, `UPDATE tb_dry_runs SET draft = $1 WHERE id = $2`, sealed, id)
+	return err
+}
+
+// ConversationsState returns the open links and pending proposals of the
+// conversations, in two queries.
+func (s *Store) ConversationsState(ctx context.Context, convKeys []string) (map[string]store.ConversationState, error) {
+	out := make(map[string]store.ConversationState, len(convKeys))
+	if len(convKeys) == 0 {
+		return out, nil
+	}
+	rows, err := s.pool.Query(ctx, `SELECT `+linkCols+` FROM tb_links
+		WHERE conv_key = ANY($1) AND state NOT IN ('resolved', 'closed') ORDER BY created_at, id`, convKeys)
+	if err != nil {
+		return nil, fmt.Errorf("conversations' links: %w", err)
+	}
+	err = eachRow(rows, scanLink, func(l store.Link) {
+		st := out[l.ConvKey]
+		st.Links = append(st.Links, l)
+		out[l.ConvKey] = st
+	})
+	if err != nil {
+		return nil, fmt.Errorf("conversations' links: %w", err)
+	}
+	rows, err = s.pool.Query(ctx, `SELECT `+proposalCols+` FROM tb_proposals
+		WHERE conv_key = ANY($1) AND state = 'pending'`, convKeys)
+	if err != nil {
+		return nil, fmt.Errorf("conversations' proposals: %w", err)
+	}
+	err = eachRow(rows, scanProposal, func(p store.Proposal) {
+		st := out[p.ConvKey]
+		st.Proposals = append(st.Proposals, p)
+		out[p.ConvKey] = st
+	})
+	if err != nil {
+		return nil, fmt.Errorf("conversations' proposals: %w", err)
+	}
+	return out, nil
+}
+
+// eachRow scans every row with scan and hands it to use.
+func eachRow[T any](rows pgx.Rows, scan func(pgx.Row) (T, error), use func(T)) error {
+	defer rows.Close()
+	for rows.Next() {
+		v, err := scan(rows)
+		if err != nil {
+			return err
+		}
+		use(v)
+	}
+	return rows.Err()
+}

@@ -1,0 +1,158 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"fmt"
+	"strings"
+
+	"github.com/ticketbridge/ticketbridge/internal/store"
+)
+
+// Apply commits changes and the jobs of those that took effect in one
+// transaction.
+func (s *Store) Apply(ctx context.Context, changes []store.Change) ([]bool, error) {
+	var made []bool
+	err := s.inTx(ctx, func(tx *sql.Tx) error {
+		var err error
+		made, err = store.ApplyChanges(ctx, changeTx{s: s, tx: tx}, changes)
+		return err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("apply changes: %w", err)
+	}
+	return made, nil
+}
+
+// changeTx is an open write transaction seen as a store.ChangeTx.
+type changeTx struct {
+	s  *Store
+	tx *sql.Tx
+}
+
+func (c changeTx) InsertJobs(ctx context.Context, jobs store.Jobs) error {
+	return c.s.insertJobs(ctx, c.tx, jobs)
+}
+
+func (c changeTx) ResolveProposal(ctx context.Context, id, state string) (bool, error) {
+	res, err := c.tx.ExecContext(ctx, `UPDATE tb_proposals SET state = ? WHERE id = ? AND state = ?`,
+		state, id, store.ProposalPending)
+	if err != nil {
+		return false, fmt.Errorf("resolve proposal: %w", err)
+	}
+	n, err := res.RowsAffected()
+	return n == 1, err
+}
+
+// InsertProposal records p as pending; false when the route already has a
+// pending proposal for the conversation.
+func (c changeTx) InsertProposal(ctx context.Context, p store.Proposal) (bool, error) {
+	p = store.PendingProposal(p, now())
+	conv, err := jsonText(p.Conversation, false)
+	if err != nil {
+		return false, fmt.Errorf("insert proposal: %w", err)
+	}
+	res, err := c.tx.ExecContext(ctx, `INSERT INTO tb_proposals (`+proposalCols+`)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`,
+		p.ID, p.Route, p.ConvKey, conv, p.EventID, p.Rule, p.Category, p.State, nanos(p.ExpiresAt), nanos(p.CreatedAt))
+	if err != nil {
+		return false, fmt.Errorf("insert proposal: %w", err)
+	}
+	n, err := res.RowsAffected()
+	return n == 1, err
+}
+
+// InsertLink opens l in state "creating"; false when the route already
+// has an open link for the conversation.
+func (c changeTx) InsertLink(ctx context.Context, l store.Link) (bool, error) {
+	l = store.CreatingLink(l, now())
+	conv, err := jsonText(l.Conversation, false)
+	if err != nil {
+		return false, fmt.Errorf("insert link: %w", err)
+	}
+	res, err := c.tx.ExecContext(ctx, `INSERT INTO tb_links (`+linkCols+`)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`,
+		l.ID, l.Route, l.ConvKey, conv, l.Sink, l.TicketKey, l.TicketURL, l.SinkStatus, l.State,
+		l.Cursor, nanos(l.CreatedAt), nanos(l.UpdatedAt))
+	if err != nil {
+		return false, fmt.Errorf("insert link: %w", err)
+	}
+	n, err := res.RowsAffected()
+	return n == 1, err
+}
+
+func (c changeTx) InsertDryRun(ctx context.Context, d store.DryRun) error {
+	s := c.s
+	if d.CreatedAt.IsZero() {
+		d.CreatedAt = now()
+	}
+	draft, err := json.Marshal(d.Draft)
+	if err != nil {
+		return fmt.Errorf("record dry run: %w", err)
+	}
+	var id int64
+	err = c.tx.QueryRowContext(ctx, `INSERT INTO tb_dry_runs (route, conv_key, rule, draft, created_at)
+		VALUES (?, ?, ?, ?, ?) RETURNING id`, d.Route, d.ConvKey, d.Rule, s.plainOrEmpty(string(draft)),
+		nanos(d.CreatedAt)).Scan(&id)
+	if err != nil || s.cipher == nil {
+		return err
+	}
+	_, err = c.tx.ExecContext(ctx, `UPDATE tb_dry_runs SET draft = ? WHERE id = ?`,
+		s.sealString(string(draft), store.ADDryRun(id)), id)
+	return err
+}
+
+// ConversationsState returns the open links and pending proposals of the
+// conversations, in two queries.
+func (s *Store) ConversationsState(ctx context.Context, convKeys []string) (map[string]store.ConversationState, error) {
+	out := make(map[string]store.ConversationState, len(convKeys))
+	if len(convKeys) == 0 {
+		return out, nil
+	}
+	args := make([]any, len(convKeys))
+	for i, k := range convKeys {
+		args[i] = k
+	}
+	marks := strings.TrimSuffix(strings.Repeat("?,", len(convKeys)), ",")
+	rows, err := s.db.QueryContext(ctx, `SELECT `+linkCols+` FROM tb_links
+		WHERE conv_key IN (`+marks+`) AND state NOT IN ('resolved', 'closed') ORDER BY created_at, id`, args...)
+	if err != nil {
+		return nil, fmt.Errorf("conversations' links: %w", err)
+	}
+	err = eachRow(rows, scanLink, func(l store.Link) {
+		st := out[l.ConvKey]
+		st.Links = append(st.Links, l)
+		out[l.ConvKey] = st
+	})
+	if err != nil {
+		return nil, fmt.Errorf("conversations' links: %w", err)
+	}
+	rows, err = s.db.QueryContext(ctx, `SELECT `+proposalCols+` FROM tb_proposals
+		WHERE conv_key IN (`+marks+`) AND state = 'pending'`, args...)
+	if err != nil {
+		return nil, fmt.Errorf("conversations' proposals: %w", err)
+	}
+	err = eachRow(rows, scanProposal, func(p store.Proposal) {
+		st := out[p.ConvKey]
+		st.Proposals = append(st.Proposals, p)
+		out[p.ConvKey] = st
+	})
+	if err != nil {
+		return nil, fmt.Errorf("conversations' proposals: %w", err)
+	}
+	return out, nil
+}
+
+// eachRow scans every row with scan and hands it to use.
+func eachRow[T any](rows *sql.Rows, scan func(interface{ Scan(...any) error }) (T, error), use func(T)) error {
+	defer rows.Close()
+	for rows.Next() {
+		v, err := scan(rows)
+		if err != nil {
+			return err
+		}
+		use(v)
+	}
+	return rows.Err()
+}

@@ -1,0 +1,108 @@
+package storetest
+
+import (
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/ticketbridge/ticketbridge/internal/store"
+)
+
+func changeCases() []testCase {
+	return []testCase{
+		{"ApplyAcceptOpensLinkOrNothing", testApplyAccept},
+		{"ApplyRollsBackWhole", testApplyRollsBack},
+		{"ConversationsState", testConversationsState},
+	}
+}
+
+// An accepted confirmation opens its link and queues its creation in one
+// change; accepting a proposal that is no longer pending does nothing.
+func testApplyAccept(t *testing.T, s store.Store) {
+	q := queue(t, s)
+	ctx := t.Context()
+	c := conv("slack", "C1")
+	p, _, err := s.ProposalCreate(ctx, store.Proposal{Route: "r1", Conversation: c, EventID: 1, Rule: "kw",
+		ExpiresAt: time.Now().Add(time.Hour)}, nil)
+	must(t, "ProposalCreate", err)
+	accept := func(tag string) store.Change {
+		l := newLink("r1", c)
+		return store.Change{Resolve: &store.Resolution{ID: p.ID, State: store.ProposalAccepted}, Open: &l, Jobs: job(tag)}
+	}
+	made, err := s.Apply(ctx, []store.Change{accept("create-1"), accept("create-2")})
+	must(t, "Apply", err)
+	if !slices.Equal(made, []bool{true, false}) {
+		t.Fatalf("made = %v, want [true false]: the second accept finds the proposal resolved", made)
+	}
+	wantJobTags(t, q, "create-1")
+	links, err := s.LinksForConversation(ctx, c.Key())
+	must(t, "LinksForConversation", err)
+	if len(links) != 1 || links[0].State != store.LinkCreating {
+		t.Fatalf("links = %+v, want one creating link", links)
+	}
+	// A second proposal and link attempt on a route with an open link:
+	// the proposal is made, the link and its jobs are not.
+	l := newLink("r1", c)
+	made, err = s.Apply(ctx, []store.Change{
+		{Propose: &store.Proposal{Route: "r2", Conversation: c, EventID: 2, ExpiresAt: time.Now().Add(time.Hour)}, Jobs: job("propose")},
+		{Open: &l, Jobs: job("create-3")},
+		{DryRun: &store.DryRun{Route: "r3", ConvKey: c.Key(), Rule: "kw", Draft: draft("", "dry")}},
+	})
+	must(t, "second Apply", err)
+	if !slices.Equal(made, []bool{true, false, true}) {
+		t.Fatalf("made = %v, want [true false true]", made)
+	}
+	wantJobTags(t, q, "create-1", "propose")
+	runs, err := s.DryRuns(ctx, 0)
+	must(t, "DryRuns", err)
+	if len(runs) != 1 || runs[0].Draft.Title != "dry" {
+		t.Fatalf("dry runs = %+v", runs)
+	}
+}
+
+// A change batch whose jobs cannot be inserted leaves nothing behind.
+func testApplyRollsBack(t *testing.T, s store.Store) {
+	q := queue(t, s)
+	ctx := t.Context()
+	c := conv("slack", "C2")
+	l := newLink("r1", c)
+	_, err := s.Apply(ctx, []store.Change{
+		{Open: &l, Jobs: job("create")},
+		{Propose: &store.Proposal{Route: "r2", Conversation: c, ExpiresAt: time.Now().Add(time.Hour)}, Jobs: store.Jobs{{Args: badJob{}}}},
+	})
+	if err == nil {
+		t.Fatal("Apply with an uninsertable job succeeded")
+	}
+	wantJobTags(t, q)
+	st, err := s.ConversationsState(ctx, []string{c.Key()})
+	must(t, "ConversationsState", err)
+	if len(st[c.Key()].Links) != 0 || len(st[c.Key()].Proposals) != 0 {
+		t.Fatalf("a failed Apply kept %+v", st[c.Key()])
+	}
+}
+
+func testConversationsState(t *testing.T, s store.Store) {
+	queue(t, s)
+	ctx := t.Context()
+	a, b, none := conv("slack", "A"), conv("slack", "B"), conv("slack", "N")
+	la, lb := newLink("r1", a), newLink("r1", b)
+	_, err := s.Apply(ctx, []store.Change{
+		{Open: &la}, {Open: &lb},
+		{Propose: &store.Proposal{Route: "r2", Conversation: a, ExpiresAt: time.Now().Add(time.Hour)}},
+	})
+	must(t, "Apply", err)
+	closed, _, err := s.LinkOpen(ctx, newLink("r3", b), nil)
+	must(t, "LinkOpen", err)
+	must(t, "LinkSetStatus", s.LinkSetStatus(ctx, closed.ID, "Done", "closed", nil))
+	st, err := s.ConversationsState(ctx, []string{a.Key(), b.Key(), none.Key()})
+	must(t, "ConversationsState", err)
+	if got := st[a.Key()]; len(got.Links) != 1 || got.Links[0].Route != "r1" || len(got.Proposals) != 1 || got.Proposals[0].Route != "r2" {
+		t.Errorf("state of A = %+v", got)
+	}
+	if got := st[b.Key()]; len(got.Links) != 1 || len(got.Proposals) != 0 {
+		t.Errorf("state of B = %+v, want its one open link", got)
+	}
+	if got, ok := st[none.Key()]; ok && (len(got.Links) > 0 || len(got.Proposals) > 0) {
+		t.Errorf("state of N = %+v, want nothing", got)
+	}
+}
