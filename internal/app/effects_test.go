@@ -1,12 +1,17 @@
 package app_test
 
 import (
+	"context"
+	"errors"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/riverqueue/river"
 	"github.com/riverqueue/river/rivertype"
 
+	"github.com/ticketbridge/ticketbridge/internal/app"
+	"github.com/ticketbridge/ticketbridge/internal/config"
 	"github.com/ticketbridge/ticketbridge/internal/jobs"
 	"github.com/ticketbridge/ticketbridge/internal/sink/generic/generictest"
 	"github.com/ticketbridge/ticketbridge/internal/store"
@@ -54,6 +59,57 @@ func TestFollowUpsDuringSlowCreationAreAppended(t *testing.T) {
 		wet, receipt := strings.Index(b, "box was wet"), strings.Index(b, "receipt is missing")
 		if wet < 0 || receipt < wet || strings.Count(b, "box was wet") != 1 || strings.Count(b, "receipt") != 1 {
 			t.Fatalf("follow-ups missing, doubled or out of order:\n%s", b)
+		}
+	})
+}
+
+// crashOnOpen fails the first write that would open a link, as a kill -9
+// at that instant would: nothing of that write commits.
+type crashOnOpen struct {
+	store.Store
+	mu      sync.Mutex
+	crashed bool
+}
+
+var errCrash = errors.New("injected crash before the link commits")
+
+func (c *crashOnOpen) once() bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	first := !c.crashed
+	c.crashed = true
+	return first
+}
+
+func (c *crashOnOpen) LinkOpen(ctx context.Context, l store.Link, jobs store.Jobs) (store.Link, bool, error) {
+	if c.once() {
+		return store.Link{}, false, errCrash
+	}
+	return c.Store.LinkOpen(ctx, l, jobs)
+}
+
+func (c *crashOnOpen) Apply(ctx context.Context, changes []store.Change) ([]bool, error) {
+	for _, ch := range changes {
+		if ch.Open != nil && c.once() {
+			return nil, errCrash
+		}
+	}
+	return c.Store.Apply(ctx, changes)
+}
+
+// A "yes" whose processing dies before the link commits is not lost: the
+// proposal's acceptance and the link are one change, so the retried batch
+// finds the proposal still pending and opens the ticket (issue #10, 2).
+func TestAcceptedConfirmationSurvivesACrash(t *testing.T) {
+	teststore.Each(t, func(t *testing.T, st store.Store) {
+		wrapped := &crashOnOpen{Store: st}
+		h := start(t, wrapped, func(cfg *config.Config, _ *app.Options) { cfg.Jobs.MaxAttempts = 5 })
+		h.say("yes1", "the package arrived smashed")
+		h.replies(1)
+		h.say("yes1", "yes")
+		h.replies(2)
+		if n := len(h.tickets()); n != 1 || !wrapped.crashed {
+			t.Fatalf("desk has %d tickets after a crashed confirmation (crash injected: %v), want 1", n, wrapped.crashed)
 		}
 	})
 }

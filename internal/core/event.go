@@ -101,6 +101,10 @@ type Event struct {
 type StoredEvent struct {
 	ID int64 `json:"id"`
 	Event
+	// StoredAt is when ticketbridge received and stored the event: the
+	// start of every latency we measure (a platform's own Time may be
+	// whole seconds, or skewed).
+	StoredAt time.Time `json:"stored_at,omitzero"`
 }
 
 // Reply is what ingress answers instead of (or besides) accepting events:

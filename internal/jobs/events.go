@@ -54,29 +54,32 @@ func (LiveBurstArgs) InsertOpts() river.InsertOpts {
 
 // eventJobs schedules the event triggers an event may start: escalation
 // clocks for customer messages, burst checks for audience comments.
-func (w *processWorker) eventJobs(ctx context.Context, ev core.StoredEvent, links map[string]store.Link) error {
+func (b *batch) eventJobs(ctx context.Context, ev core.StoredEvent, cs *convState) error {
 	var jobs store.Jobs
-	for _, r := range w.d.Routes {
+	for _, r := range b.w.d.Routes {
 		if !routeHasSource(r, ev.Source) {
 			continue
 		}
-		if r.Trigger.EscalateAfter > 0 && ev.Kind == core.KindMessage && ev.Sender.Role != core.RoleAgent && links[r.Name].ID == "" {
+		if r.Trigger.EscalateAfter > 0 && ev.Kind == core.KindMessage && ev.Sender.Role != core.RoleAgent && cs.links[r.Name].ID == "" {
 			at := ev.Time.Add(r.Trigger.EscalateAfter)
 			p := Insert(EscalateArgs{Route: r.Name, ConvKey: ev.Conversation.Key(), Conversation: ev.Conversation, EventID: ev.ID})
 			p.InsertOpts.ScheduledAt = at
 			jobs = append(jobs, p)
 		}
 		if r.Trigger.Live != nil && ev.Kind == core.KindLiveFeedback {
-			b, ok, err := w.burstOf(ctx, r, ev)
+			bu, ok, err := b.w.burstOf(ctx, r, ev)
 			if err != nil {
 				return err
 			}
 			if ok {
-				jobs = append(jobs, Insert(LiveBurstArgs{Route: r.Name, ConvKey: ev.Conversation.Key(), Conversation: ev.Conversation, FirstID: b.FirstID, EventID: ev.ID}))
+				jobs = append(jobs, Insert(LiveBurstArgs{Route: r.Name, ConvKey: ev.Conversation.Key(), Conversation: ev.Conversation, FirstID: bu.FirstID, EventID: ev.ID}))
 			}
 		}
 	}
-	return w.d.insert(ctx, jobs)
+	if len(jobs) > 0 {
+		b.add(store.Change{Jobs: jobs})
+	}
+	return nil
 }
 
 // burstOf finds the complaint burst ev belongs to, looking at the stream's
@@ -164,10 +167,11 @@ func (w *escalateWorker) Work(ctx context.Context, job *river.Job[EscalateArgs])
 		Reason: fmt.Sprintf("no ticket %s after the first message", wait), DryRun: route.Mode == rules.ModeDryRun}
 	pw := &processWorker{d: d}
 	if dec.DryRun {
-		return pw.dryRun(ctx, evs[0], route, dec)
+		return pw.applyDryRun(ctx, evs[0], route, dec)
 	}
 	d.Metrics.Decisions.WithLabelValues(route.Name, string(dec.Kind), route.Mode).Inc()
-	return pw.openLink(ctx, evs[0], route, dec, evs[0].ID, last, "")
+	_, err = d.Store.Apply(ctx, []store.Change{pw.openLink(evs[0], route, dec, evs[0].ID, last, "")})
+	return err
 }
 
 // liveBurstWorker turns a burst into a ticket, or into an update on the
@@ -216,10 +220,11 @@ func (w *liveBurstWorker) Work(ctx context.Context, job *river.Job[LiveBurstArgs
 		Reason: fmt.Sprintf("%d viewers complained", b.Viewers), DryRun: route.Mode == rules.ModeDryRun}
 	pw := &processWorker{d: d}
 	if dec.DryRun {
-		return pw.dryRun(ctx, evs[0], route, dec)
+		return pw.applyDryRun(ctx, evs[0], route, dec)
 	}
 	d.Metrics.Decisions.WithLabelValues(route.Name, string(dec.Kind), route.Mode).Inc()
-	return pw.openLink(ctx, evs[0], route, dec, evs[0].ID, evs[0].ID, summary)
+	_, err = d.Store.Apply(ctx, []store.Change{pw.openLink(evs[0], route, dec, evs[0].ID, evs[0].ID, summary)})
+	return err
 }
 
 // burstSummary tells agents what the audience said.

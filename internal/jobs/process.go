@@ -2,7 +2,6 @@ package jobs
 
 import (
 	"context"
-	"errors"
 	"fmt"
 
 	"github.com/riverqueue/river"
@@ -14,9 +13,11 @@ import (
 )
 
 // processWorker runs the routes' triggers over one ingress batch and turns
-// the decisions into proposals, links and the jobs that act on them. Every
-// step is idempotent (unique links, proposals and jobs), so a batch that
-// fails halfway is simply processed again.
+// the decisions into proposals, links and the jobs that act on them. It
+// looks the batch's conversations up once, decides every event in order
+// against that state (updated as it decides), and commits all the changes
+// with their jobs in one transaction: a crash leaves all of a batch's
+// changes or none, and a retried batch decides the same way again.
 type processWorker struct {
 	river.WorkerDefaults[ProcessArgs]
 	d *Deps
@@ -27,69 +28,110 @@ func (w *processWorker) Work(ctx context.Context, job *river.Job[ProcessArgs]) e
 	if err != nil {
 		return fmt.Errorf("load batch events: %w", err)
 	}
+	b, err := w.newBatch(ctx, events)
+	if err != nil {
+		return err
+	}
 	for _, ev := range events {
-		if err := w.processEvent(ctx, ev); err != nil {
+		if err := b.process(ctx, ev); err != nil {
 			return fmt.Errorf("process event %d: %w", ev.ID, err)
 		}
 	}
+	if len(b.changes) > 0 {
+		if _, err := w.d.Store.Apply(ctx, b.changes); err != nil {
+			return fmt.Errorf("commit decisions: %w", err)
+		}
+	}
+	for _, c := range b.counted {
+		w.d.Metrics.Decisions.WithLabelValues(c.route, c.kind, c.mode).Inc()
+	}
+	w.d.Metrics.EventsProcessed.Add(float64(len(events)))
 	return nil
 }
 
-func (w *processWorker) processEvent(ctx context.Context, ev core.StoredEvent) error {
+// batch is one processing batch under way: the conversations' state as
+// the batch's own decisions leave it, and the changes to commit.
+type batch struct {
+	w       *processWorker
+	convs   map[string]*convState
+	changes []store.Change
+	counted []decisionCount
+}
+
+type decisionCount struct{ route, kind, mode string }
+
+// convState is a conversation's open links and pending proposals by route.
+type convState struct {
+	links   map[string]store.Link
+	pending map[string]store.Proposal
+}
+
+func (w *processWorker) newBatch(ctx context.Context, events []core.StoredEvent) (*batch, error) {
+	var keys []string
+	seen := map[string]bool{}
+	for _, ev := range events {
+		k := ev.Conversation.Key()
+		if !seen[k] {
+			seen[k] = true
+			keys = append(keys, k)
+		}
+	}
+	states, err := w.d.Store.ConversationsState(ctx, keys)
+	if err != nil {
+		return nil, fmt.Errorf("load conversations: %w", err)
+	}
+	b := &batch{w: w, convs: make(map[string]*convState, len(keys))}
+	for _, k := range keys {
+		cs := &convState{links: map[string]store.Link{}, pending: map[string]store.Proposal{}}
+		for _, l := range states[k].Links {
+			cs.links[l.Route] = l
+		}
+		for _, p := range states[k].Proposals {
+			cs.pending[p.Route] = p
+		}
+		b.convs[k] = cs
+	}
+	return b, nil
+}
+
+func (b *batch) add(c store.Change) { b.changes = append(b.changes, c) }
+
+func (b *batch) process(ctx context.Context, ev core.StoredEvent) error {
 	if ev.Sender.Role == core.RoleBot {
 		return nil
 	}
 	if ev.Kind == core.KindCallSignal {
-		return w.foldCall(ctx, ev)
+		return b.w.foldCall(ctx, ev)
 	}
-	convKey := ev.Conversation.Key()
-	st, pending, links, err := w.state(ctx, ev, convKey)
-	if err != nil {
-		return err
-	}
-	for _, dec := range w.d.Rules.Evaluate(ev.Event, st) {
-		route := w.d.Routes[dec.Route]
-		if err := w.apply(ctx, ev, route, dec, pending[dec.Route], links[dec.Route]); err != nil {
+	cs := b.convs[ev.Conversation.Key()]
+	for _, dec := range b.w.d.Rules.Evaluate(ev.Event, b.rulesState(ev, cs)) {
+		route := b.w.d.Routes[dec.Route]
+		if err := b.apply(ctx, ev, cs, route, dec); err != nil {
 			return fmt.Errorf("route %s: %w", dec.Route, err)
 		}
 	}
-	return w.eventJobs(ctx, ev, links)
+	return b.eventJobs(ctx, ev, cs)
 }
 
-// state gathers what the rules need to know of the conversation.
-func (w *processWorker) state(ctx context.Context, ev core.StoredEvent, convKey string) (rules.State, map[string]store.Proposal, map[string]store.Link, error) {
+// rulesState is what the rules need to know of the conversation. Only
+// routes that ask for confirmation and take ev's source see proposals.
+func (b *batch) rulesState(ev core.StoredEvent, cs *convState) rules.State {
 	st := rules.State{
-		Now:       w.d.Now(),
-		Links:     map[string]rules.LinkState{},
+		Now:       b.w.d.Now(),
+		Links:     make(map[string]rules.LinkState, len(cs.links)),
 		Proposals: map[string]rules.ProposalState{},
 	}
-	links := map[string]store.Link{}
-	open, err := w.d.Store.LinksForConversation(ctx, convKey)
-	if err != nil {
-		return st, nil, nil, fmt.Errorf("load links: %w", err)
+	for route, l := range cs.links {
+		st.Links[route] = rules.LinkState{TicketKey: l.TicketKey, State: l.State}
 	}
-	for _, l := range open {
-		links[l.Route] = l
-		st.Links[l.Route] = rules.LinkState{TicketKey: l.TicketKey, State: l.State}
-	}
-	pending := map[string]store.Proposal{}
-	for name, r := range w.d.Routes {
-		// Only routes that ask for confirmation make proposals; the
-		// others need no look-up (one query less per event).
-		if !r.Trigger.Confirm || !routeHasSource(r, ev.Source) {
+	for route, p := range cs.pending {
+		r, ok := b.w.d.Routes[route]
+		if !ok || !r.Trigger.Confirm || !routeHasSource(r, ev.Source) {
 			continue
 		}
-		p, err := w.d.Store.ProposalPending(ctx, name, convKey)
-		if errors.Is(err, store.ErrNotFound) {
-			continue
-		}
-		if err != nil {
-			return st, nil, nil, fmt.Errorf("load proposal: %w", err)
-		}
-		pending[name] = p
-		st.Proposals[name] = rules.ProposalState{Rule: p.Rule, Category: p.Category, ExpiresAt: p.ExpiresAt}
+		st.Proposals[route] = rules.ProposalState{Rule: p.Rule, Category: p.Category, ExpiresAt: p.ExpiresAt}
 	}
-	return st, pending, links, nil
+	return st
 }
 
 func routeHasSource(r config.Route, src string) bool {
@@ -101,11 +143,11 @@ func routeHasSource(r config.Route, src string) bool {
 	return false
 }
 
-func (w *processWorker) apply(ctx context.Context, ev core.StoredEvent, route config.Route, dec rules.Decision, p store.Proposal, link store.Link) error {
+func (b *batch) apply(ctx context.Context, ev core.StoredEvent, cs *convState, route config.Route, dec rules.Decision) error {
+	p := cs.pending[dec.Route]
 	if dec.Proposal == store.ProposalRejected || dec.Proposal == store.ProposalExpired {
-		if _, err := w.d.Store.ProposalResolve(ctx, p.ID, dec.Proposal, nil); err != nil {
-			return fmt.Errorf("resolve proposal: %w", err)
-		}
+		b.add(store.Change{Resolve: &store.Resolution{ID: p.ID, State: dec.Proposal}})
+		delete(cs.pending, dec.Route)
 	}
 	if dec.Kind == rules.KindNone {
 		return nil
@@ -114,59 +156,82 @@ func (w *processWorker) apply(ctx context.Context, ev core.StoredEvent, route co
 	if dec.DryRun {
 		mode = "dry_run"
 	}
-	w.d.Metrics.Decisions.WithLabelValues(dec.Route, string(dec.Kind), mode).Inc()
+	b.counted = append(b.counted, decisionCount{dec.Route, string(dec.Kind), mode})
 	if dec.DryRun {
-		return w.dryRun(ctx, ev, route, dec)
+		c, err := b.w.dryRun(ctx, ev, route, dec)
+		if err == nil && c != nil {
+			b.add(*c)
+		}
+		return err
 	}
+	link := cs.links[dec.Route]
 	switch dec.Kind {
 	case rules.KindPropose:
 		if p.ID != "" {
 			// The rules only propose again once the last proposal
 			// expired; close it so the new one can be recorded.
-			if _, err := w.d.Store.ProposalResolve(ctx, p.ID, store.ProposalExpired, nil); err != nil {
-				return fmt.Errorf("expire proposal: %w", err)
-			}
+			b.add(store.Change{Resolve: &store.Resolution{ID: p.ID, State: store.ProposalExpired}})
 		}
-		return w.propose(ctx, ev, route, dec)
+		return b.propose(ev, cs, route, dec)
 	case rules.KindCreate:
-		return w.create(ctx, ev, route, dec, p)
+		about := ev.ID
+		var accept *store.Resolution
+		if dec.Proposal == store.ProposalAccepted {
+			accept = &store.Resolution{ID: p.ID, State: store.ProposalAccepted}
+			about = p.EventID
+			delete(cs.pending, dec.Route)
+		}
+		c := b.w.openLink(ev, route, dec, about, ev.ID, "")
+		c.Resolve = accept
+		cs.links[dec.Route] = *c.Open
+		b.add(c)
 	case rules.KindClose:
-		if link.TicketKey == "" {
-			return nil
+		if link.TicketKey != "" {
+			b.add(store.Change{Jobs: store.Jobs{Insert(TransitionArgs{LinkID: link.ID, State: core.StateResolved, EventID: ev.ID})}})
 		}
-		return w.d.insert(ctx, store.Jobs{Insert(TransitionArgs{LinkID: link.ID, State: core.StateResolved, EventID: ev.ID})})
 	case rules.KindAppend:
-		if link.ID == "" || link.TicketKey == "" {
-			// The create job in flight covers this event or enqueues
-			// its append when it finishes.
-			return nil
+		// While the ticket is being created there is nothing to append
+		// to: the creation queues an append when it records the ticket,
+		// and appends read every event after the link's cursor.
+		if link.ID != "" && link.TicketKey != "" {
+			b.add(store.Change{Jobs: store.Jobs{Insert(AppendArgs{LinkID: link.ID, EventID: ev.ID})}})
 		}
-		return w.d.insert(ctx, store.Jobs{Insert(AppendArgs{LinkID: link.ID, EventID: ev.ID})})
 	}
 	return nil
 }
 
-// dryRun records the ticket the route would have created and calls
-// nothing outside.
-func (w *processWorker) dryRun(ctx context.Context, ev core.StoredEvent, route config.Route, dec rules.Decision) error {
+// dryRun returns the record of the ticket the route would have created;
+// it calls nothing outside.
+func (w *processWorker) dryRun(ctx context.Context, ev core.StoredEvent, route config.Route, dec rules.Decision) (*store.Change, error) {
 	if dec.Kind == rules.KindAppend {
-		return nil
+		return nil, nil
 	}
 	convKey := ev.Conversation.Key()
 	recent, err := w.d.Store.ConversationEvents(ctx, convKey, 0, ev.ID, route.Mapping.ContextMessages)
 	if err != nil {
-		return fmt.Errorf("load context: %w", err)
+		return nil, fmt.Errorf("load context: %w", err)
 	}
 	draft, err := w.d.Rules.Draft(route.Name, rules.MapInput{Event: ev, Context: recent, Decision: dec, ExternalID: "dry-run"})
 	if err != nil {
-		return fmt.Errorf("map ticket: %w", err)
+		return nil, fmt.Errorf("map ticket: %w", err)
 	}
 	w.d.Metrics.TicketsCreated.WithLabelValues(route.Sink, "dry_run").Inc()
 	draft = w.d.Scrub.Draft(route.Name, draft)
-	return w.d.Store.DryRunRecord(ctx, store.DryRun{Route: route.Name, ConvKey: convKey, Rule: dec.Rule, Draft: draft, CreatedAt: w.d.Now()})
+	return &store.Change{DryRun: &store.DryRun{Route: route.Name, ConvKey: convKey, Rule: dec.Rule, Draft: draft, CreatedAt: w.d.Now()}}, nil
 }
 
-func (w *processWorker) propose(ctx context.Context, ev core.StoredEvent, route config.Route, dec rules.Decision) error {
+// applyDryRun records a dry run on its own (for the scheduled triggers).
+func (w *processWorker) applyDryRun(ctx context.Context, ev core.StoredEvent, route config.Route, dec rules.Decision) error {
+	c, err := w.dryRun(ctx, ev, route, dec)
+	if err != nil || c == nil {
+		return err
+	}
+	_, err = w.d.Store.Apply(ctx, []store.Change{*c})
+	return err
+}
+
+func (b *batch) propose(ev core.StoredEvent, cs *convState, route config.Route, dec rules.Decision) error {
+	d := b.w.d
 	p := store.Proposal{
 		ID:           newID(),
 		Route:        route.Name,
@@ -176,9 +241,9 @@ func (w *processWorker) propose(ctx context.Context, ev core.StoredEvent, route 
 		Rule:         dec.Rule,
 		Category:     dec.Category,
 		State:        store.ProposalPending,
-		ExpiresAt:    w.d.Now().Add(route.Trigger.ConfirmTimeout),
+		ExpiresAt:    d.Now().Add(route.Trigger.ConfirmTimeout),
 	}
-	text, err := w.d.Rules.Notify(route.Name, "propose", rules.NotifyData{Route: route.Name, Event: &ev, Category: dec.Category})
+	text, err := d.Rules.Notify(route.Name, "propose", rules.NotifyData{Route: route.Name, Event: &ev, Category: dec.Category})
 	if err != nil {
 		return fmt.Errorf("render proposal: %w", err)
 	}
@@ -187,25 +252,16 @@ func (w *processWorker) propose(ctx context.Context, ev core.StoredEvent, route 
 		Prompt: &core.Prompt{Token: p.ID, Confirm: "Yes, open a ticket", Reject: "No, thanks"},
 		Key:    "propose-" + p.ID,
 	}
-	_, _, err = w.d.Store.ProposalCreate(ctx, p, store.Jobs{Insert(NotifyArgs{Route: route.Name, To: ev.Conversation, Message: msg})})
-	return err
+	b.add(store.Change{Propose: &p, Jobs: store.Jobs{Insert(NotifyArgs{Route: route.Name, To: ev.Conversation, Message: msg})}})
+	cs.pending[route.Name] = p
+	return nil
 }
 
-func (w *processWorker) create(ctx context.Context, ev core.StoredEvent, route config.Route, dec rules.Decision, p store.Proposal) error {
-	about := ev.ID
-	if dec.Proposal == store.ProposalAccepted {
-		if _, err := w.d.Store.ProposalResolve(ctx, p.ID, store.ProposalAccepted, nil); err != nil {
-			return fmt.Errorf("accept proposal: %w", err)
-		}
-		about = p.EventID
-	}
-	return w.openLink(ctx, ev, route, dec, about, ev.ID, "")
-}
-
-// openLink opens the route's link for ev's conversation with the job that
-// creates its ticket: about the event aboutID, covering the conversation
-// through throughID, with note (if any) put before the description.
-func (w *processWorker) openLink(ctx context.Context, ev core.StoredEvent, route config.Route, dec rules.Decision, aboutID, throughID int64, note string) error {
+// openLink is the change that opens the route's link for ev's
+// conversation with the job that creates its ticket: about the event
+// aboutID, covering the conversation through throughID, with note (if
+// any) put before the description.
+func (w *processWorker) openLink(ev core.StoredEvent, route config.Route, dec rules.Decision, aboutID, throughID int64, note string) store.Change {
 	link := store.Link{
 		ID:           newID(),
 		Route:        route.Name,
@@ -214,7 +270,10 @@ func (w *processWorker) openLink(ctx context.Context, ev core.StoredEvent, route
 		Sink:         route.Sink,
 		State:        store.LinkCreating,
 	}
-	args := CreateArgs{LinkID: link.ID, EventID: aboutID, ThroughID: throughID, Rule: dec.Rule, Category: dec.Category, Received: ev.Time, Note: note}
-	_, _, err := w.d.Store.LinkOpen(ctx, link, store.Jobs{Insert(args)})
-	return err
+	received := ev.StoredAt
+	if received.IsZero() {
+		received = ev.Time
+	}
+	args := CreateArgs{LinkID: link.ID, EventID: aboutID, ThroughID: throughID, Rule: dec.Rule, Category: dec.Category, Received: received, Note: note}
+	return store.Change{Open: &link, Jobs: store.Jobs{Insert(args)}}
 }

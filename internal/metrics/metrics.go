@@ -47,6 +47,16 @@ type Metrics struct {
 	IngestBatch    prometheus.Histogram
 	Fallbacks      *prometheus.CounterVec
 	SinkPaused     *prometheus.GaugeVec
+	// EventsProcessed counts chat events the processing jobs decided on,
+	// beside Events (accepted at ingress): their rates differ when
+	// processing falls behind.
+	EventsProcessed prometheus.Counter
+	// ProcessingLag is the age of the oldest event not yet processed.
+	ProcessingLag prometheus.Gauge
+	// Effects counts retried outbound effects by what the retry found:
+	// its own earlier effect (found), none (repeated), or no way to
+	// look (unverifiable: the repeat may double it).
+	Effects *prometheus.CounterVec
 }
 
 // New registers the collectors. deadLetters is read at every scrape.
@@ -77,9 +87,11 @@ func New(deadLetters func() float64) *Metrics {
 			Buckets: prometheus.ExponentialBuckets(0.001, 2.5, 12),
 		}, []string{"source", "op", "code"}),
 		SyncLatency: prometheus.NewHistogramVec(prometheus.HistogramOpts{
-			Name:    "ticketbridge_sync_latency_seconds",
-			Help:    "From a chat event to its ticket (event_to_ticket), and from a ticket event to the chat message (ticket_to_chat).",
-			Buckets: prometheus.ExponentialBuckets(0.005, 2, 14),
+			Name: "ticketbridge_sync_latency_seconds",
+			Help: "From a chat event to its ticket (event_to_ticket), and from a ticket event to the chat message (ticket_to_chat).",
+			// 1 ms to 60 s in 48 steps of about 26 %: fine enough to read a
+			// p99 of tens of milliseconds or of tens of seconds.
+			Buckets: prometheus.ExponentialBucketsRange(0.001, 60, 48),
 		}, []string{"direction"}),
 		Notifications: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "ticketbridge_notifications_total",
@@ -97,6 +109,18 @@ func New(deadLetters func() float64) *Metrics {
 			Name: "ticketbridge_sink_paused",
 			Help: "1 while a sink is paused after repeated failures (its jobs wait, a probe goes out periodically).",
 		}, []string{"sink"}),
+		EventsProcessed: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "ticketbridge_events_processed_total",
+			Help: "Chat events run through the routes' triggers.",
+		}),
+		ProcessingLag: prometheus.NewGauge(prometheus.GaugeOpts{
+			Name: "ticketbridge_processing_lag_seconds",
+			Help: "Age of the oldest accepted chat event not yet processed (0 when none waits).",
+		}),
+		Effects: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "ticketbridge_effect_retries_total",
+			Help: "Retried outbound effects (notice, comment, attachment) by connector, kind and what the look-up for the earlier attempt found: found, repeated, unverifiable.",
+		}, []string{"connector", "effect", "result"}),
 		IngestBatch: prometheus.NewHistogram(prometheus.HistogramOpts{
 			Name:    "ticketbridge_ingest_batch_events",
 			Help:    "Events per group-commit transaction at ingress.",
@@ -105,6 +129,7 @@ func New(deadLetters func() float64) *Metrics {
 	}
 	reg.MustRegister(m.Events, m.TicketEvents, m.TicketsCreated, m.SinkDuration, m.SourceDuration,
 		m.SyncLatency, m.Notifications, m.Decisions, m.IngestBatch, m.Fallbacks, m.SinkPaused,
+		m.EventsProcessed, m.ProcessingLag, m.Effects,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	if deadLetters != nil {
 		reg.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{

@@ -12,7 +12,7 @@ import (
 )
 
 const eventCols = `id, source, event_id, kind, conv_source, conv_id, conv_thread,
-	sender, at, command, action, attachments, meta, body_text, body_raw`
+	sender, at, command, action, attachments, meta, body_text, body_raw, stored_at`
 
 // IngestBatch stores the new events and the jobs for them in one
 // transaction. jobsFor runs inside that transaction and must not use the
@@ -112,13 +112,15 @@ func (s *Store) scanEvent(row interface{ Scan(...any) error }) (core.StoredEvent
 		at                 int64
 		text               sql.NullString
 		raw                []byte
+		stored             int64
 	)
 	err := row.Scan(&e.ID, &e.Source, &e.EventID, &kind, &e.Conversation.Source, &e.Conversation.Conversation,
-		&e.Conversation.Thread, &sender, &at, &e.Command, &e.Action, &atts, &meta, &text, &raw)
+		&e.Conversation.Thread, &sender, &at, &e.Command, &e.Action, &atts, &meta, &text, &raw, &stored)
 	if err != nil {
 		return e, err
 	}
 	e.Kind = core.EventKind(kind)
+	e.StoredAt = fromNanos(stored)
 	e.Time = fromNanos(at)
 	if e.Text, e.Raw, err = s.openBody(e.Source, e.EventID, text, raw); err != nil {
 		return e, err
