@@ -219,7 +219,7 @@ func assemble(ctx context.Context, cfg *config.Config, st store.Store, opts Opti
 		return nil, fmt.Errorf("build job queue: %w", err)
 	}
 	a.Queue, a.Deps.Queue = q, q
-	a.Writer = ingress.NewWriter(st, func(ids []int64) store.Jobs {
+	a.Writer = ingress.NewWriter(st, func(ids []int64, _ []int) store.Jobs {
 		return store.Jobs{jobs.Insert(jobs.ProcessArgs{EventIDs: ids})}
 	}, func(n int) { a.Metrics.IngestBatch.Observe(float64(n)) })
 	a.Handler = a.routes(sources, sinks, opts)

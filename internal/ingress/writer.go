@@ -26,7 +26,7 @@ var ErrClosed = errors.New("ingress writer stopped")
 // commit's fsync is shared; when idle a lone event commits at once.
 type Writer struct {
 	store   store.Store
-	jobsFor func(ids []int64) store.Jobs
+	jobsFor func(ids []int64, _ []int) store.Jobs
 	observe func(events int)
 	in      chan *submission
 	done    chan struct{}
@@ -45,7 +45,7 @@ type submission struct {
 
 // NewWriter starts the writer; Close stops it. jobsFor returns the jobs
 // for the new rows of a batch; observe (may be nil) sees each batch size.
-func NewWriter(s store.Store, jobsFor func(ids []int64) store.Jobs, observe func(events int)) *Writer {
+func NewWriter(s store.Store, jobsFor func(ids []int64, _ []int) store.Jobs, observe func(events int)) *Writer {
 	w := &Writer{store: s, jobsFor: jobsFor, observe: observe, in: make(chan *submission, 4*MaxBatch), done: make(chan struct{})}
 	go w.run()
 	return w

@@ -30,7 +30,7 @@ func TestWriterGroupCommits(t *testing.T) {
 		}
 		var mu sync.Mutex
 		var batches []int
-		w := ingress.NewWriter(st, func(ids []int64) store.Jobs {
+		w := ingress.NewWriter(st, func(ids []int64, _ []int) store.Jobs {
 			return store.Jobs{{Args: batchJob{IDs: ids}}}
 		}, func(n int) {
 			mu.Lock()
@@ -94,7 +94,7 @@ func TestWriterAfterClose(t *testing.T) {
 	if _, err := st.Queue(&river.Config{}); err != nil {
 		t.Fatal(err)
 	}
-	w := ingress.NewWriter(st, func([]int64) store.Jobs { return nil }, nil)
+	w := ingress.NewWriter(st, func([]int64, []int) store.Jobs { return nil }, nil)
 	w.Close()
 	w.Close() // twice is harmless
 	_, err := w.Submit(t.Context(), []core.Event{{Source: "s", EventID: "x"}})

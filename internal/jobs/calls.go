@@ -54,7 +54,7 @@ func (w *processWorker) foldCall(ctx context.Context, ev core.StoredEvent) error
 	if len(ended) == 0 {
 		return nil
 	}
-	_, err = w.d.Store.IngestBatch(ctx, ended, func(ids []int64) store.Jobs {
+	_, err = w.d.Store.IngestBatch(ctx, ended, func(ids []int64, _ []int) store.Jobs {
 		return store.Jobs{Insert(ProcessArgs{EventIDs: ids})}
 	})
 	if err != nil {

@@ -28,7 +28,7 @@ func TestPurgeRetention(t *testing.T) {
 	}
 	var ids []int64
 	if _, err := st.IngestBatch(ctx, []core.Event{mk("old", 40*24*time.Hour), mk("new", time.Hour)},
-		func(got []int64) store.Jobs { ids = got; return nil }); err != nil {
+		func(got []int64, _ []int) store.Jobs { ids = got; return nil }); err != nil {
 		t.Fatal(err)
 	}
 	link, _, err := st.LinkOpen(ctx, store.Link{Route: "r", ConvKey: c.Key(), Conversation: c, Sink: "local"}, nil)

@@ -223,6 +223,7 @@ type packPattern struct {
 	name   string
 	weight int
 	re     *regexp.Regexp
+	pre    prefilter
 	// han says the pattern needs Chinese text, latin that it needs ASCII
 	// letters; skipping the rest halves the work on one-language text.
 	han, latin bool
@@ -231,12 +232,14 @@ type packPattern struct {
 type packGuard struct {
 	kind, category, name string
 	re, unless           *regexp.Regexp
+	pre                  prefilter
 	han, latin           bool
 }
 
-// applies reports whether the guard can match text of this script.
+// applies reports whether the guard can match text of this script and
+// holds one of the literals its pattern needs.
 func (g packGuard) applies(norm string) bool {
-	return !(g.han && !hasHan(norm)) && !(g.latin && !hasLatinWord(norm))
+	return !(g.han && !hasHan(norm)) && !(g.latin && !hasLatinWord(norm)) && g.pre.mayMatch(norm)
 }
 
 // defaultPack is compiled once; it is never changed after that.
@@ -247,13 +250,13 @@ var defaultPack = sync.OnceValue(func() *pack {
 		pc := packCategory{name: c.name}
 		for _, ps := range c.patterns {
 			pc.patterns = append(pc.patterns, packPattern{name: ps.name, weight: ps.weight,
-				re: regexp.MustCompile(ps.expr), han: hasHan(ps.expr), latin: !hasHan(ps.expr) && hasLatinWord(ps.expr)})
+				re: regexp.MustCompile(ps.expr), pre: newPrefilter(ps.expr), han: hasHan(ps.expr), latin: !hasHan(ps.expr) && hasLatinWord(ps.expr)})
 		}
 		p.cats = append(p.cats, pc)
 	}
 	for _, g := range guards {
 		pg := packGuard{kind: g.kind, category: g.category, name: g.name, re: regexp.MustCompile(g.expr),
-			han: hasHan(g.expr), latin: !hasHan(g.expr) && hasLatinWord(g.expr)}
+			pre: newPrefilter(g.expr), han: hasHan(g.expr), latin: !hasHan(g.expr) && hasLatinWord(g.expr)}
 		if g.unless != "" {
 			pg.unless = regexp.MustCompile(g.unless)
 		}
@@ -294,7 +297,7 @@ func (p *pack) classify(norm string) PackResult {
 		// explains the decision.
 		for _, strongPass := range []bool{true, false} {
 			for _, pt := range c.patterns {
-				if (pt.weight >= PackThreshold) != strongPass || (pt.han && !han) || (pt.latin && !latin) || !pt.re.MatchString(norm) {
+				if (pt.weight >= PackThreshold) != strongPass || (pt.han && !han) || (pt.latin && !latin) || !pt.pre.mayMatch(norm) || !pt.re.MatchString(norm) {
 					continue
 				}
 				scores[i].score += pt.weight
@@ -388,6 +391,9 @@ func (p *pack) veto(norm string, strong [][]int) (packGuard, bool) {
 				return g, true
 			}
 		case GuardPolicy:
+			if !g.pre.mayMatch(norm) {
+				continue
+			}
 			if locs := g.re.FindAllStringIndex(norm, -1); locs != nil && allInside(strong, locs) {
 				return g, true
 			}
@@ -419,6 +425,9 @@ func allInside(stmts, questions [][]int) bool {
 // overlap a statement are part of it, not a resolution: in "the package
 // arrived smashed", "package arrived" is the problem.
 func (p *pack) guardHolds(g packGuard, norm string, strong [][]int) bool {
+	if !g.pre.mayMatch(norm) {
+		return false
+	}
 	var locs [][]int
 	for _, l := range g.re.FindAllStringIndex(norm, -1) {
 		if !allInside([][]int{l}, strong) || len(strong) == 0 {

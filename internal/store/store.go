@@ -35,8 +35,9 @@ type Store interface {
 
 	// IngestBatch stores the events that are new (by Source+EventID) and,
 	// when any are, the jobs jobsFor returns for their new row ids, in one
-	// transaction. accepted[i] tells whether events[i] was new.
-	IngestBatch(ctx context.Context, events []core.Event, jobsFor func(ids []int64) Jobs) (accepted []bool, err error)
+	// transaction; index[i] is the position in events of row ids[i].
+	// accepted[i] tells whether events[i] was new.
+	IngestBatch(ctx context.Context, events []core.Event, jobsFor func(ids []int64, index []int) Jobs) (accepted []bool, err error)
 	// EventsByID returns the events with these row ids, ordered by id.
 	EventsByID(ctx context.Context, ids []int64) ([]core.StoredEvent, error)
 	// ConversationEvents returns events of the conversation (by

@@ -18,7 +18,7 @@ const eventCols = `id, source, event_id, kind, conv_source, conv_id, conv_thread
 
 // IngestBatch stores the new events and the jobs for them in one
 // transaction; the inserts go to the server as one pipelined batch.
-func (s *Store) IngestBatch(ctx context.Context, events []core.Event, jobsFor func(ids []int64) store.Jobs) ([]bool, error) {
+func (s *Store) IngestBatch(ctx context.Context, events []core.Event, jobsFor func(ids []int64, _ []int) store.Jobs) ([]bool, error) {
 	accepted := make([]bool, len(events))
 	if len(events) == 0 {
 		return accepted, nil
@@ -38,7 +38,10 @@ func (s *Store) IngestBatch(ctx context.Context, events []core.Event, jobsFor fu
 				ON CONFLICT (source, event_id) DO NOTHING RETURNING id`, append(args, stored)...)
 		}
 		res := tx.SendBatch(ctx, &b)
-		var ids []int64
+		var (
+			ids   []int64
+			index []int
+		)
 		for i, e := range events {
 			var id int64
 			err := res.QueryRow().Scan(&id)
@@ -50,7 +53,7 @@ func (s *Store) IngestBatch(ctx context.Context, events []core.Event, jobsFor fu
 				return fmt.Errorf("ingest event %q: %w", e.EventID, err)
 			}
 			accepted[i] = true
-			ids = append(ids, id)
+			ids, index = append(ids, id), append(index, i)
 		}
 		if err := res.Close(); err != nil {
 			return fmt.Errorf("ingest: %w", err)
@@ -58,7 +61,7 @@ func (s *Store) IngestBatch(ctx context.Context, events []core.Event, jobsFor fu
 		if len(ids) == 0 || jobsFor == nil {
 			return nil
 		}
-		return s.insertJobs(ctx, tx, jobsFor(ids))
+		return s.insertJobs(ctx, tx, jobsFor(ids, index))
 	})
 	if err != nil {
 		return nil, err

@@ -17,7 +17,7 @@ const eventCols = `id, source, event_id, kind, conv_source, conv_id, conv_thread
 // IngestBatch stores the new events and the jobs for them in one
 // transaction. jobsFor runs inside that transaction and must not use the
 // store (SQLite has one connection, which the transaction holds).
-func (s *Store) IngestBatch(ctx context.Context, events []core.Event, jobsFor func(ids []int64) store.Jobs) ([]bool, error) {
+func (s *Store) IngestBatch(ctx context.Context, events []core.Event, jobsFor func(ids []int64, _ []int) store.Jobs) ([]bool, error) {
 	accepted := make([]bool, len(events))
 	err := s.inTx(ctx, func(tx *sql.Tx) error {
 		clear(accepted)
@@ -31,7 +31,10 @@ func (s *Store) IngestBatch(ctx context.Context, events []core.Event, jobsFor fu
 		}
 		defer stmt.Close()
 		stored := nanos(now())
-		var ids []int64
+		var (
+			ids   []int64
+			index []int
+		)
 		for i, e := range events {
 			args, err := s.eventArgs(e)
 			if err != nil {
@@ -46,12 +49,12 @@ func (s *Store) IngestBatch(ctx context.Context, events []core.Event, jobsFor fu
 				return fmt.Errorf("ingest event %q: %w", e.EventID, err)
 			}
 			accepted[i] = true
-			ids = append(ids, id)
+			ids, index = append(ids, id), append(index, i)
 		}
 		if len(ids) == 0 || jobsFor == nil {
 			return nil
 		}
-		return s.insertJobs(ctx, tx, jobsFor(ids))
+		return s.insertJobs(ctx, tx, jobsFor(ids, index))
 	})
 	if err != nil {
 		return nil, err

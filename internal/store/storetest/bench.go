@@ -20,7 +20,7 @@ func BenchmarkIngestBatch(b *testing.B, s store.Store) {
 	}
 	c := conv("slack", "C1")
 	batch := make([]core.Event, size)
-	jobsFor := func(ids []int64) store.Jobs { return store.Jobs{{Args: testJob{Tag: "batch", IDs: ids[:1]}}} }
+	jobsFor := func(ids []int64, _ []int) store.Jobs { return store.Jobs{{Args: testJob{Tag: "batch", IDs: ids[:1]}}} }
 	n := 0
 	for b.Loop() {
 		for i := range batch {

@@ -36,7 +36,7 @@ func testIngestDedupe(t *testing.T, s store.Store) {
 	otherSource := ev(conv("feishu", "C1"), "a", "same id, other source")
 
 	var calls [][]int64
-	jobsFor := func(ids []int64) store.Jobs {
+	jobsFor := func(ids []int64, _ []int) store.Jobs {
 		calls = append(calls, slices.Clone(ids))
 		return nil
 	}
@@ -131,7 +131,7 @@ func testIngestRoundTrip(t *testing.T, s store.Store) {
 func testIngestJobsSameTx(t *testing.T, s store.Store) {
 	q := queue(t, s)
 	c := conv("slack", "C1")
-	jobsFor := func(ids []int64) store.Jobs { return job("batch", ids...) }
+	jobsFor := func(ids []int64, _ []int) store.Jobs { return job("batch", ids...) }
 	_, err := s.IngestBatch(t.Context(), []core.Event{ev(c, "1", ""), ev(c, "2", "")}, jobsFor)
 	must(t, "first batch", err)
 	_, err = s.IngestBatch(t.Context(), []core.Event{ev(c, "2", ""), ev(c, "3", "")}, jobsFor)
@@ -178,7 +178,7 @@ func rollbackChecks(t *testing.T, s store.Store, q store.Queue, batch []core.Eve
 func testIngestRollbackBadJob(t *testing.T, s store.Store) {
 	q := queue(t, s)
 	batch := []core.Event{ev(conv("slack", "C1"), "1", ""), ev(conv("slack", "C1"), "2", "")}
-	_, err := s.IngestBatch(t.Context(), batch, func(ids []int64) store.Jobs {
+	_, err := s.IngestBatch(t.Context(), batch, func(ids []int64, _ []int) store.Jobs {
 		return append(job("good", ids...), river.InsertManyParams{Args: badJob{}})
 	})
 	rollbackChecks(t, s, q, batch, err)
@@ -213,7 +213,7 @@ func testIngestRollbackAfterInsert(t *testing.T, s store.Store) {
 	q, err := s.Queue(&river.Config{Middleware: []rivertype.Middleware{mw}})
 	must(t, "Queue with middleware", err)
 	batch := []core.Event{ev(conv("slack", "C1"), "1", "")}
-	_, err = s.IngestBatch(t.Context(), batch, func(ids []int64) store.Jobs { return job("doomed", ids...) })
+	_, err = s.IngestBatch(t.Context(), batch, func(ids []int64, _ []int) store.Jobs { return job("doomed", ids...) })
 	if !errors.Is(err, errAfterInsert) {
 		t.Fatalf("IngestBatch error = %v, want it to wrap the middleware's error", err)
 	}
@@ -225,11 +225,11 @@ func testIngestRollbackAfterInsert(t *testing.T, s store.Store) {
 
 func testIngestWithoutQueue(t *testing.T, s store.Store) {
 	batch := []core.Event{ev(conv("slack", "C1"), "1", "")}
-	_, err := s.IngestBatch(t.Context(), batch, func(ids []int64) store.Jobs { return job("x", ids...) })
+	_, err := s.IngestBatch(t.Context(), batch, func(ids []int64, _ []int) store.Jobs { return job("x", ids...) })
 	if err == nil {
 		t.Fatal("IngestBatch with jobs before Queue succeeded, want an error")
 	}
-	acc, err := s.IngestBatch(t.Context(), batch, func([]int64) store.Jobs { return nil })
+	acc, err := s.IngestBatch(t.Context(), batch, func([]int64, []int) store.Jobs { return nil })
 	must(t, "IngestBatch without jobs before Queue", err)
 	if !acc[0] {
 		t.Fatal("the failed ingest kept its event")

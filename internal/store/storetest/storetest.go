@@ -165,7 +165,7 @@ func ev(c core.ConversationRef, eventID, text string) core.Event {
 func ingest(t *testing.T, s store.Store, events ...core.Event) []int64 {
 	t.Helper()
 	var ids []int64
-	_, err := s.IngestBatch(t.Context(), events, func(got []int64) store.Jobs {
+	_, err := s.IngestBatch(t.Context(), events, func(got []int64, _ []int) store.Jobs {
 		ids = got
 		return nil
 	})
