@@ -213,15 +213,19 @@ func assemble(ctx context.Context, cfg *config.Config, st store.Store, opts Opti
 	}
 	a.Deps = &jobs.Deps{Store: st, Rules: engine, Routes: routes, Sources: sources, Sinks: sinks, Metrics: a.Metrics, Log: opts.Log, Now: opts.Now,
 		Blob: blobs, BlobLimits: blobLimits(cfg.Blob), Links: links, Scrub: scrubber(cfg, red),
-		Retention: jobs.RetentionPolicy(cfg.Security.Retention), Fallback: fb, JobTimeout: cfg.Jobs.JobTimeout}
+		Retention: jobs.RetentionPolicy(cfg.Security.Retention), Fallback: fb, JobTimeout: cfg.Jobs.JobTimeout,
+		Partitions: cfg.Jobs.Partitions}
 	q, err := st.Queue(jobs.RiverConfig(cfg.Jobs, a.Deps))
 	if err != nil {
 		return nil, fmt.Errorf("build job queue: %w", err)
 	}
 	a.Queue, a.Deps.Queue = q, q
-	a.Writer = ingress.NewWriter(st, func(ids []int64, _ []int) store.Jobs {
-		return store.Jobs{jobs.Insert(jobs.ProcessArgs{EventIDs: ids})}
-	}, func(n int) { a.Metrics.IngestBatch.Observe(float64(n)) })
+	a.Writer = ingress.NewWriter(st, func(b ingress.Stored) store.Jobs {
+		return jobs.ProcessJobs(b.Events, b.Urgent, b.IDs, b.Index, cfg.Jobs.Partitions)
+	}, ingress.WriterOptions{
+		Urgent:  engine.Urgent,
+		Observe: func(n int) { a.Metrics.IngestBatch.Observe(float64(n)) },
+	})
 	a.Handler = a.routes(sources, sinks, opts)
 	return a, nil
 }

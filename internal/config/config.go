@@ -145,6 +145,16 @@ type Jobs struct {
 	JobTimeout  time.Duration `yaml:"job_timeout"`  // default 1m
 	// RescueAfter is when a running job whose worker vanished is retried.
 	RescueAfter time.Duration `yaml:"rescue_after"` // default 5m
+	// Partitions is how many processing queues run side by side; a
+	// conversation always lands in the same one (default 4). Raise it
+	// freely; after lowering it, jobs already queued in the dropped
+	// partitions wait until it is raised again.
+	Partitions int `yaml:"partitions"`
+	// MaxLag is how far processing may fall behind ingest (the age of the
+	// oldest unprocessed event) before webhooks are answered 429 with
+	// Retry-After, so platforms resend later instead of queueing work we
+	// cannot do in time (default 30s).
+	MaxLag time.Duration `yaml:"max_lag"`
 	// PauseAfter consecutive transient failures of a sink pause it: its
 	// jobs wait without spending attempts while one probe call goes out
 	// every ProbeEvery; a success resumes it (default 5, 0 = never pause).

@@ -28,6 +28,8 @@ func (c *Config) WithDefaults() {
 	setDefault(&c.Jobs.MaxAttempts, 10)
 	setDefault(&c.Jobs.JobTimeout, time.Minute)
 	setDefault(&c.Jobs.RescueAfter, 5*time.Minute)
+	setDefault(&c.Jobs.Partitions, 4)
+	setDefault(&c.Jobs.MaxLag, 30*time.Second)
 	if c.Jobs.PauseAfter == nil {
 		five := 5
 		c.Jobs.PauseAfter = &five

@@ -55,7 +55,7 @@ func TestWithDefaults(t *testing.T) {
 		Server:  Server{Listen: "127.0.0.1:8080", PublicURL: "http://127.0.0.1:8080", MaxBodyBytes: 1 << 20},
 		Storage: Storage{Driver: "sqlite", DSN: "./data/ticketbridge.db"},
 		Log:     Log{Level: "info", Format: "json"},
-		Jobs:    Jobs{Workers: 20, MaxAttempts: 10, JobTimeout: time.Minute, RescueAfter: 5 * time.Minute, PauseAfter: c.Jobs.PauseAfter, ProbeEvery: 30 * time.Second},
+		Jobs:    Jobs{Workers: 20, MaxAttempts: 10, JobTimeout: time.Minute, RescueAfter: 5 * time.Minute, Partitions: 4, MaxLag: 30 * time.Second, PauseAfter: c.Jobs.PauseAfter, ProbeEvery: 30 * time.Second},
 		Blob:    Blob{Dir: "data/blobs", MaxBytes: 25 << 20, LinkTTL: 7 * 24 * time.Hour},
 		Routes: []Route{{
 			Mode:    "live",

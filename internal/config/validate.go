@@ -201,10 +201,15 @@ func (v *validator) jobs() {
 		{"jobs.max_attempts", j.MaxAttempts > 0},
 		{"jobs.job_timeout", j.JobTimeout > 0},
 		{"jobs.rescue_after", j.RescueAfter > 0},
+		{"jobs.partitions", j.Partitions > 0},
+		{"jobs.max_lag", j.MaxLag > 0},
 	} {
 		if !n.ok {
 			v.add(n.field, "must be positive")
 		}
+	}
+	if j.Partitions > 64 {
+		v.add("jobs.partitions", "must be at most 64")
 	}
 }
 

@@ -26,8 +26,8 @@ var ErrClosed = errors.New("ingress writer stopped")
 // commit's fsync is shared; when idle a lone event commits at once.
 type Writer struct {
 	store   store.Store
-	jobsFor func(ids []int64, _ []int) store.Jobs
-	observe func(events int)
+	jobsFor func(Stored) store.Jobs
+	opts    WriterOptions
 	in      chan *submission
 	done    chan struct{}
 
@@ -38,15 +38,35 @@ type Writer struct {
 
 type submission struct {
 	events   []core.Event
+	urgent   []bool
 	accepted []bool
 	err      error
 	ready    chan struct{}
 }
 
+// Stored is a group commit's new rows, for the jobs that process them:
+// IDs[i] is the row of Events[Index[i]], which Urgent[Index[i]] classed.
+type Stored struct {
+	Events []core.Event
+	Urgent []bool
+	IDs    []int64
+	Index  []int
+}
+
+// WriterOptions are the writer's optional hooks.
+type WriterOptions struct {
+	// Urgent classes an event as one that may act (it goes to the
+	// processing lane that runs first). It runs in the submitting
+	// request's goroutine, outside the commit. Nil: nothing is urgent.
+	Urgent func(core.Event) bool
+	// Observe sees each committed batch's size.
+	Observe func(events int)
+}
+
 // NewWriter starts the writer; Close stops it. jobsFor returns the jobs
-// for the new rows of a batch; observe (may be nil) sees each batch size.
-func NewWriter(s store.Store, jobsFor func(ids []int64, _ []int) store.Jobs, observe func(events int)) *Writer {
-	w := &Writer{store: s, jobsFor: jobsFor, observe: observe, in: make(chan *submission, 4*MaxBatch), done: make(chan struct{})}
+// for the new rows of a batch.
+func NewWriter(s store.Store, jobsFor func(Stored) store.Jobs, opts WriterOptions) *Writer {
+	w := &Writer{store: s, jobsFor: jobsFor, opts: opts, in: make(chan *submission, 4*MaxBatch), done: make(chan struct{})}
 	go w.run()
 	return w
 }
@@ -57,7 +77,12 @@ func (w *Writer) Submit(ctx context.Context, events []core.Event) ([]bool, error
 	if len(events) == 0 {
 		return nil, nil
 	}
-	s := &submission{events: events, ready: make(chan struct{})}
+	s := &submission{events: events, ready: make(chan struct{}), urgent: make([]bool, len(events))}
+	if w.opts.Urgent != nil {
+		for i, e := range events {
+			s.urgent[i] = w.opts.Urgent(e)
+		}
+	}
 	w.mu.RLock()
 	if w.closed {
 		w.mu.RUnlock()
@@ -111,15 +136,19 @@ func (w *Writer) run() {
 
 func (w *Writer) commit(batch []*submission, n int) {
 	events := make([]core.Event, 0, n)
+	urgent := make([]bool, 0, n)
 	for _, s := range batch {
 		events = append(events, s.events...)
+		urgent = append(urgent, s.urgent...)
 	}
-	accepted, err := w.store.IngestBatch(context.Background(), events, w.jobsFor)
+	accepted, err := w.store.IngestBatch(context.Background(), events, func(ids []int64, index []int) store.Jobs {
+		return w.jobsFor(Stored{Events: events, Urgent: urgent, IDs: ids, Index: index})
+	})
 	if err == nil && len(accepted) != len(events) {
 		err = fmt.Errorf("store accepted %d of %d events", len(accepted), len(events))
 	}
-	if w.observe != nil && err == nil {
-		w.observe(len(events))
+	if w.opts.Observe != nil && err == nil {
+		w.opts.Observe(len(events))
 	}
 	off := 0
 	for _, s := range batch {

@@ -30,13 +30,13 @@ func TestWriterGroupCommits(t *testing.T) {
 		}
 		var mu sync.Mutex
 		var batches []int
-		w := ingress.NewWriter(st, func(ids []int64, _ []int) store.Jobs {
-			return store.Jobs{{Args: batchJob{IDs: ids}}}
-		}, func(n int) {
+		w := ingress.NewWriter(st, func(b ingress.Stored) store.Jobs {
+			return store.Jobs{{Args: batchJob{IDs: b.IDs}}}
+		}, ingress.WriterOptions{Observe: func(n int) {
 			mu.Lock()
 			batches = append(batches, n)
 			mu.Unlock()
-		})
+		}})
 		const clients, each = 32, 40
 		var wg sync.WaitGroup
 		errs := make(chan error, clients)
@@ -94,7 +94,7 @@ func TestWriterAfterClose(t *testing.T) {
 	if _, err := st.Queue(&river.Config{}); err != nil {
 		t.Fatal(err)
 	}
-	w := ingress.NewWriter(st, func([]int64, []int) store.Jobs { return nil }, nil)
+	w := ingress.NewWriter(st, func(ingress.Stored) store.Jobs { return nil }, ingress.WriterOptions{})
 	w.Close()
 	w.Close() // twice is harmless
 	_, err := w.Submit(t.Context(), []core.Event{{Source: "s", EventID: "x"}})

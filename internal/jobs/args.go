@@ -27,7 +27,8 @@ const (
 	KindLiveBurst   = "live_burst"
 )
 
-// QueueIngest processes event batches one at a time, so that one
+// QueueIngest is the first processing partition's queue (see lanes.go):
+// each partition processes its event batches one at a time, so that one
 // conversation's messages are decided in arrival order.
 const QueueIngest = "ingest"
 

@@ -54,8 +54,13 @@ func (w *processWorker) foldCall(ctx context.Context, ev core.StoredEvent) error
 	if len(ended) == 0 {
 		return nil
 	}
-	_, err = w.d.Store.IngestBatch(ctx, ended, func(ids []int64, _ []int) store.Jobs {
-		return store.Jobs{Insert(ProcessArgs{EventIDs: ids})}
+	// A call's end acts: its processing takes the urgent lane.
+	urgent := make([]bool, len(ended))
+	for i := range urgent {
+		urgent[i] = true
+	}
+	_, err = w.d.Store.IngestBatch(ctx, ended, func(ids []int64, index []int) store.Jobs {
+		return ProcessJobs(ended, urgent, ids, index, w.d.Partitions)
 	})
 	if err != nil {
 		return fmt.Errorf("store call_ended: %w", err)

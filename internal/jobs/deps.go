@@ -43,6 +43,8 @@ type Deps struct {
 	// Fallback holds each route's channels for messages its conversations
 	// cannot take.
 	Fallback map[string][]fallback.Channel
+	// Partitions is the number of processing partitions (queues).
+	Partitions int
 	// JobTimeout is how long one job may run (it bounds the append lease).
 	JobTimeout time.Duration
 	// Retention is how long message bodies and attachments are kept.
@@ -74,11 +76,12 @@ func Workers(d *Deps) *river.Workers {
 // second; the fetch cooldown is short because River's default caps a
 // client near 500 jobs/s.
 func RiverConfig(cfg config.Jobs, d *Deps) *river.Config {
+	queues := map[string]river.QueueConfig{river.QueueDefault: {MaxWorkers: cfg.Workers}}
+	for p := range max(d.Partitions, 1) {
+		queues[PartitionQueue(p)] = river.QueueConfig{MaxWorkers: 1}
+	}
 	return &river.Config{
-		Queues: map[string]river.QueueConfig{
-			river.QueueDefault: {MaxWorkers: cfg.Workers},
-			QueueIngest:        {MaxWorkers: 1},
-		},
+		Queues:               queues,
 		Workers:              Workers(d),
 		PeriodicJobs:         periodicJobs(d),
 		MaxAttempts:          cfg.MaxAttempts,
