@@ -14,6 +14,7 @@ import (
 	"net/netip"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/ticketbridge/ticketbridge/internal/api"
@@ -54,7 +55,11 @@ type App struct {
 	Desk    *local.Desk
 	Links   *blob.Links
 	Handler http.Handler
-	log     *slog.Logger
+	// Backpressure refuses chat events while processing lags.
+	Backpressure *ingress.Backpressure
+	stopWatch    context.CancelFunc
+	watching     sync.WaitGroup
+	log          *slog.Logger
 	// ownStore is false when the caller passed the store in.
 	ownStore bool
 }
@@ -226,6 +231,7 @@ func assemble(ctx context.Context, cfg *config.Config, st store.Store, opts Opti
 		Urgent:  engine.Urgent,
 		Observe: func(n int) { a.Metrics.IngestBatch.Observe(float64(n)) },
 	})
+	a.Backpressure = &ingress.Backpressure{MaxLag: cfg.Jobs.MaxLag}
 	a.Handler = a.routes(sources, sinks, opts)
 	return a, nil
 }
@@ -242,6 +248,7 @@ func (a *App) routes(sources map[string]source.Source, sinks map[string]sink.Sin
 		Sources: sources, Sinks: sinks, Writer: a.Writer, Store: a.Store,
 		TicketJobs: jobs.TicketEventJobs,
 		MaxBody:    a.Config.Server.MaxBodyBytes, Metrics: a.Metrics, Log: opts.Log,
+		Backpressure: a.Backpressure,
 	}).Register(mux)
 	known := map[string]bool{}
 	for id := range sources {
@@ -285,11 +292,26 @@ func (a *App) deadLetters() float64 {
 	return float64(n)
 }
 
-// Start starts the job workers.
+// lagSampleEvery is how often the processing lag is measured; one cheap
+// query on River's fetch index.
+const lagSampleEvery = 250 * time.Millisecond
+
+// Start starts the job workers and the processing lag watch.
 func (a *App) Start(ctx context.Context) error {
 	if err := a.Queue.Start(ctx); err != nil {
 		return fmt.Errorf("start job queue: %w", err)
 	}
+	var queues []string
+	for p := range max(a.Config.Jobs.Partitions, 1) {
+		queues = append(queues, jobs.PartitionQueue(p))
+	}
+	watch, stop := context.WithCancel(context.WithoutCancel(ctx))
+	a.stopWatch = stop
+	a.watching.Go(func() {
+		a.Backpressure.Watch(watch, lagSampleEvery, func(ctx context.Context) (time.Duration, error) {
+			return a.Store.QueueLag(ctx, queues)
+		}, func(lag time.Duration) { a.Metrics.ProcessingLag.Set(lag.Seconds()) })
+	})
 	return nil
 }
 
@@ -321,6 +343,10 @@ func (a *App) Serve(ctx context.Context, ln net.Listener) error {
 func (a *App) Close(ctx context.Context) error {
 	stop, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
 	defer cancel()
+	if a.stopWatch != nil {
+		a.stopWatch()
+		a.watching.Wait()
+	}
 	qerr := a.Queue.Stop(stop)
 	a.Writer.Close()
 	if !a.ownStore {

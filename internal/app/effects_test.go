@@ -3,9 +3,12 @@ package app_test
 import (
 	"context"
 	"errors"
+	"fmt"
+	"net/http"
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/riverqueue/river"
 	"github.com/riverqueue/river/rivertype"
@@ -14,6 +17,7 @@ import (
 	"github.com/ticketbridge/ticketbridge/internal/config"
 	"github.com/ticketbridge/ticketbridge/internal/jobs"
 	"github.com/ticketbridge/ticketbridge/internal/sink/generic/generictest"
+	srcgenerictest "github.com/ticketbridge/ticketbridge/internal/source/generic/generictest"
 	"github.com/ticketbridge/ticketbridge/internal/store"
 	"github.com/ticketbridge/ticketbridge/internal/store/storetest/teststore"
 )
@@ -111,5 +115,49 @@ func TestAcceptedConfirmationSurvivesACrash(t *testing.T) {
 		if n := len(h.tickets()); n != 1 || !wrapped.crashed {
 			t.Fatalf("desk has %d tickets after a crashed confirmation (crash injected: %v), want 1", n, wrapped.crashed)
 		}
+	})
+}
+
+// While processing lags more than jobs.max_lag behind, chat webhooks are
+// answered 429 with Retry-After (platforms resend), the lag shows in the
+// metrics, and once processing catches up events are taken again.
+func TestBackpressureWhenProcessingLags(t *testing.T) {
+	h := start(t, teststore.SQLite(t), func(cfg *config.Config, _ *app.Options) {
+		cfg.Jobs.MaxLag = 300 * time.Millisecond
+		cfg.Jobs.Partitions = 1
+	})
+	ctx := t.Context()
+	if err := h.app.Queue.QueuePause(ctx, jobs.PartitionQueue(0), nil); err != nil {
+		t.Fatal(err)
+	}
+	var resp *http.Response
+	n := 0
+	h.eventually("a 429 while processing is paused", func() bool {
+		n++
+		ev := srcgenerictest.Message("bp", "cust-bp", fmt.Sprintf("message %d", n))
+		r, err := srcgenerictest.Send(ctx, h.srv.URL, "chat", h.key, ev)
+		if err != nil {
+			t.Fatal(err)
+		}
+		r.Body.Close()
+		resp = r
+		return r.StatusCode == http.StatusTooManyRequests
+	})
+	if ra := resp.Header.Get("Retry-After"); ra == "" {
+		t.Fatal("429 without Retry-After")
+	}
+	if lag := h.metric("ticketbridge_processing_lag_seconds"); lag < 0.3 {
+		t.Fatalf("processing lag metric = %v while refusing", lag)
+	}
+	if err := h.app.Queue.QueueResume(ctx, jobs.PartitionQueue(0), nil); err != nil {
+		t.Fatal(err)
+	}
+	h.eventually("events taken again once processing caught up", func() bool {
+		r, err := srcgenerictest.Send(ctx, h.srv.URL, "chat", h.key, srcgenerictest.Message("bp", "cust-bp", "after"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		r.Body.Close()
+		return r.StatusCode == http.StatusOK
 	})
 }

@@ -33,6 +33,8 @@ type Handler struct {
 	// X-Forwarded-For is believed.
 	Allow   map[string][]netip.Prefix
 	Trusted []netip.Prefix
+	// Backpressure, when set, refuses events while processing lags.
+	Backpressure *Backpressure
 }
 
 // admitted reports whether the client may call the hook path; a refusal
@@ -89,6 +91,10 @@ func (h *Handler) chat(w http.ResponseWriter, r *http.Request) {
 		h.Metrics.Events.WithLabelValues(id, "", result).Inc()
 		h.logger(r).InfoContext(r.Context(), "chat webhook not understood", "source", id, "error", err)
 		writeError(w, status, err.Error())
+		return
+	}
+	if len(in.Events) > 0 && h.Backpressure.refuse(w) {
+		h.Metrics.Events.WithLabelValues(id, "", metrics.ResultBusy).Inc()
 		return
 	}
 	accepted, err := h.Writer.Submit(r.Context(), in.Events)

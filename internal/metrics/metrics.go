@@ -24,6 +24,8 @@ const (
 	ResultUnknown      = "unknown_source"
 	ResultForbidden    = "forbidden"
 	ResultError        = "error"
+	// ResultBusy: refused with 429 while processing lags behind.
+	ResultBusy = "busy"
 )
 
 // Sync directions, the "direction" label of SyncLatency.

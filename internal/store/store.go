@@ -85,6 +85,9 @@ type Store interface {
 	// took effect, in one transaction; made[i] tells whether changes[i]
 	// did (see Change).
 	Apply(ctx context.Context, changes []Change) (made []bool, err error)
+	// QueueLag is the age of the oldest job waiting (available) in the
+	// named River queues, 0 when none waits.
+	QueueLag(ctx context.Context, queues []string) (time.Duration, error)
 	// ConversationsState returns, for each conversation key, its open
 	// links and its pending proposals, in two queries for the whole set.
 	ConversationsState(ctx context.Context, convKeys []string) (map[string]ConversationState, error)

@@ -5,6 +5,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/riverqueue/river"
+
 	"github.com/ticketbridge/ticketbridge/internal/store"
 )
 
@@ -13,6 +15,7 @@ func changeCases() []testCase {
 		{"ApplyAcceptOpensLinkOrNothing", testApplyAccept},
 		{"ApplyRollsBackWhole", testApplyRollsBack},
 		{"ConversationsState", testConversationsState},
+		{"QueueLag", testQueueLag},
 	}
 }
 
@@ -104,5 +107,35 @@ func testConversationsState(t *testing.T, s store.Store) {
 	}
 	if got, ok := st[none.Key()]; ok && (len(got.Links) > 0 || len(got.Proposals) > 0) {
 		t.Errorf("state of N = %+v, want nothing", got)
+	}
+}
+
+// QueueLag sees the oldest waiting job of the named queues only.
+func testQueueLag(t *testing.T, s store.Store) {
+	q := queue(t, s)
+	ctx := t.Context()
+	lagOf := func(queues ...string) time.Duration {
+		t.Helper()
+		lag, err := s.QueueLag(ctx, queues)
+		must(t, "QueueLag", err)
+		return lag
+	}
+	if lag := lagOf("lagged"); lag != 0 {
+		t.Fatalf("empty queue lag = %v, want 0", lag)
+	}
+	insert := func(queue string) {
+		t.Helper()
+		if _, err := q.InsertMany(ctx, store.Jobs{{Args: testJob{Tag: queue}, InsertOpts: &river.InsertOpts{Queue: queue}}}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	insert("older")
+	for lagOf("older") < 50*time.Millisecond {
+		time.Sleep(10 * time.Millisecond) // wait for the job to age measurably
+	}
+	insert("newer")
+	newer, both, older := lagOf("newer", "empty"), lagOf("newer", "older"), lagOf("older")
+	if newer >= older || both < newer {
+		t.Fatalf("lag newer %v, both %v, older %v: want newer < older and the pair's lag the older one's", newer, both, older)
 	}
 }
