@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/riverqueue/river"
 
@@ -34,6 +35,12 @@ func (w *notifyWorker) Work(ctx context.Context, job *river.Job[NotifyArgs]) err
 		d.Metrics.Notifications.WithLabelValues(src.ID(), "not_postable").Inc()
 		return nil
 	}
+	if job.Attempt > 1 {
+		done, err := w.foundEarlier(ctx, src, job)
+		if err != nil || done {
+			return err
+		}
+	}
 	start := d.Now()
 	posted, err := src.Post(ctx, job.Args.To, job.Args.Message)
 	d.Metrics.SourceDuration.WithLabelValues(src.ID(), "post", statusCode(err)).Observe(d.Now().Sub(start).Seconds())
@@ -55,6 +62,39 @@ func (w *notifyWorker) Work(ctx context.Context, job *river.Job[NotifyArgs]) err
 		d.Metrics.ObserveSince(metrics.TicketToChat, job.Args.Since, d.Now())
 	}
 	return nil
+}
+
+// foundEarlier is the look-up a retried notice makes before posting
+// again: an earlier attempt may have posted it and lost the answer. Where
+// the platform offers no way to look, the repeat is counted as
+// unverifiable (it may show the message twice).
+func (w *notifyWorker) foundEarlier(ctx context.Context, src source.Source, job *river.Job[NotifyArgs]) (bool, error) {
+	d := w.d
+	key := job.Args.Message.Key
+	count := func(result string) { d.Metrics.Effects.WithLabelValues(src.ID(), "notice", result).Inc() }
+	if ip, ok := src.(source.IdempotentPoster); ok && ip.PostsIdempotently() {
+		count("idempotent")
+		return false, nil
+	}
+	pf, ok := src.(source.PostFinder)
+	if !ok || key == "" {
+		count("unverifiable")
+		return false, nil
+	}
+	// The first attempt began after the job was made; allow for clock skew.
+	posted, found, err := pf.FindPost(ctx, job.Args.To, key, job.CreatedAt.Add(-time.Minute))
+	if err != nil {
+		return false, retryable(fmt.Errorf("look for an earlier post of %s: %w", key, err))
+	}
+	if !found {
+		count("repeated")
+		return false, nil
+	}
+	count("found")
+	if err := d.Store.PostedAdd(ctx, src.ID(), posted.ID); err != nil {
+		d.Log.WarnContext(ctx, "remember posted message", "source", src.ID(), "error", err)
+	}
+	return true, nil
 }
 
 // fallback hands a message the conversation could not take to the route's

@@ -2,6 +2,7 @@ package source
 
 import (
 	"context"
+	"time"
 
 	"github.com/ticketbridge/ticketbridge/internal/core"
 )
@@ -35,6 +36,23 @@ type UserResolver interface {
 // rather than failed.
 type PostChecker interface {
 	CanPost(conv core.ConversationRef) bool
+}
+
+// PostFinder finds a message ticketbridge posted with a given key
+// (OutboundMessage.Key, which the connector attaches to the post the way
+// its platform allows: Slack message metadata, Mattermost post props),
+// posted to the conversation at or after since. A notice job retried
+// after an unknown outcome looks for its own earlier post before posting
+// again, so a lost answer does not show the customer the message twice.
+type PostFinder interface {
+	FindPost(ctx context.Context, to core.ConversationRef, key string, since time.Time) (core.PostedRef, bool, error)
+}
+
+// IdempotentPoster is a connector whose platform itself drops a repeated
+// post with the same key (Feishu's uuid, a Standard Webhooks receiver's
+// webhook-id): a retry may simply post again.
+type IdempotentPoster interface {
+	PostsIdempotently() bool
 }
 
 // Checker answers `ticketbridge doctor`: a harmless call that proves the

@@ -133,6 +133,9 @@ func (s *Source) Post(ctx context.Context, to core.ConversationRef, msg core.Out
 	if p := msg.Prompt; p != nil {
 		body.Blocks = promptBlocks(text, p)
 	}
+	if msg.Key != "" {
+		body.Metadata = &metadata{EventType: noticeEventType, EventPayload: map[string]any{"key": msg.Key}}
+	}
 	var ans postAnswer
 	if err := s.call(ctx, op, "chat.postMessage", nil, body, &ans); err != nil {
 		return core.PostedRef{}, err

@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -184,4 +185,42 @@ func TestEndToEndReactionCreatesTicketAboutTheMessage(t *testing.T) {
 	if p := posts[0]; p.Channel != channel || p.ThreadTS != msgTS {
 		t.Fatalf("created notice %+v, want it in the message's thread", p)
 	}
+}
+
+// A notice whose answer is lost (Slack posted it, we saw a 502) is retried
+// and finds its own earlier post by its metadata key: one message in the
+// thread, counted as found (issue #10, 3).
+func TestEndToEndLostPostAnswerPostsOnce(t *testing.T) {
+	h := startApp(t, config.Trigger{Command: "ticket"})
+	const channel, root = "C0SUPPORT", "1795860000.000100"
+	h.fake.Fail("chat.postMessage", slackfake.Fault{Status: http.StatusBadGateway, After: true})
+	ev := slackfake.ChannelMessage(channel, "U0ANN", "1795860005.000200", root, "/ticket the answer to our notice gets lost")
+	h.send(slackfake.EventCallback(t, "Ev0LOST1", time.Now(), ev))
+	deadline := time.Now().Add(15 * time.Second)
+	for h.metric(`ticketbridge_effect_retries_total{connector="sl",effect="notice",result="found"}`) < 1 {
+		if time.Now().After(deadline) {
+			t.Fatalf("the retried notice never found its earlier post; posts %+v", h.fake.Posts())
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	if posts := h.fake.Posts(); len(posts) != 1 || posts[0].Metadata == nil || posts[0].Metadata.EventType != "ticketbridge_notice" {
+		t.Fatalf("posts after a lost answer = %+v, want one carrying our metadata", posts)
+	}
+}
+
+func (h *e2e) metric(series string) float64 {
+	h.t.Helper()
+	resp, err := http.Get(h.srv.URL + "/metrics")
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	for _, line := range strings.Split(string(b), "\n") {
+		if rest, ok := strings.CutPrefix(line, series+" "); ok {
+			v, _ := strconv.ParseFloat(rest, 64)
+			return v
+		}
+	}
+	return 0
 }

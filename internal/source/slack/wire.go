@@ -23,17 +23,18 @@ type authorization struct {
 // message is a message or app_mention event, and also one entry of
 // conversations.history/replies answers.
 type message struct {
-	Type     string `json:"type"`
-	Subtype  string `json:"subtype"`
-	Hidden   bool   `json:"hidden"`
-	Channel  string `json:"channel"`
-	User     string `json:"user"`
-	BotID    string `json:"bot_id"`
-	Text     string `json:"text"`
-	TS       string `json:"ts"`
-	ThreadTS string `json:"thread_ts"`
-	EventTS  string `json:"event_ts"`
-	Files    []file `json:"files"`
+	Type     string    `json:"type"`
+	Subtype  string    `json:"subtype"`
+	Hidden   bool      `json:"hidden"`
+	Channel  string    `json:"channel"`
+	User     string    `json:"user"`
+	BotID    string    `json:"bot_id"`
+	Text     string    `json:"text"`
+	TS       string    `json:"ts"`
+	ThreadTS string    `json:"thread_ts"`
+	EventTS  string    `json:"event_ts"`
+	Files    []file    `json:"files"`
+	Metadata *metadata `json:"metadata"`
 }
 
 // file is one entry of a message's files.
@@ -110,10 +111,19 @@ type apiAnswer struct {
 
 // postMessage is the chat.postMessage request body.
 type postMessage struct {
-	Channel  string  `json:"channel"`
-	Text     string  `json:"text"`
-	ThreadTS string  `json:"thread_ts,omitempty"`
-	Blocks   []block `json:"blocks,omitempty"`
+	Channel  string    `json:"channel"`
+	Text     string    `json:"text"`
+	ThreadTS string    `json:"thread_ts,omitempty"`
+	Blocks   []block   `json:"blocks,omitempty"`
+	Metadata *metadata `json:"metadata,omitempty"`
+}
+
+// metadata is Slack's message metadata: our event type and the notice's
+// key, invisible to people, returned by conversations.history/replies
+// with include_all_metadata.
+type metadata struct {
+	EventType    string         `json:"event_type"`
+	EventPayload map[string]any `json:"event_payload"`
 }
 
 // block is the subset of Block Kit we write: a section and an actions

@@ -104,7 +104,7 @@ func (s *Store) DeskCreate(ctx context.Context, d core.TicketDraft) (store.DeskT
 }
 
 func (s *Store) deskWhere(ctx context.Context, what, where string, arg any) (store.DeskTicket, error) {
-	t, err := s.scanDesk(s.db.QueryRowContext(ctx, `SELECT `+deskCols+` FROM tb_desk_tickets WHERE `+where, arg))
+	t, err := s.scanDesk(s.rdb.QueryRowContext(ctx, `SELECT `+deskCols+` FROM tb_desk_tickets WHERE `+where, arg))
 	if errors.Is(err, sql.ErrNoRows) {
 		return t, fmt.Errorf("%s: %w", what, store.ErrNotFound)
 	}
@@ -137,7 +137,7 @@ func (s *Store) DeskList(ctx context.Context, status string, limit int) ([]store
 	if limit <= 0 {
 		limit = -1
 	}
-	rows, err := s.db.QueryContext(ctx, `SELECT `+deskCols+` FROM tb_desk_tickets
+	rows, err := s.rdb.QueryContext(ctx, `SELECT `+deskCols+` FROM tb_desk_tickets
 		WHERE ? = '' OR status = ? ORDER BY num LIMIT ?`, status, status, limit)
 	if err != nil {
 		return nil, fmt.Errorf("list desk tickets: %w", err)
@@ -213,7 +213,7 @@ func (s *Store) DeskComments(ctx context.Context, key string) ([]store.DeskComme
 	if n == 0 {
 		return nil, fmt.Errorf("comments of %q: %w", key, store.ErrNotFound)
 	}
-	rows, err := s.db.QueryContext(ctx, `SELECT id, author, body, public, ours, created_at
+	rows, err := s.rdb.QueryContext(ctx, `SELECT id, author, body, public, ours, created_at
 		FROM tb_desk_comments WHERE ticket_num = ? ORDER BY id`, num)
 	if err != nil {
 		return nil, fmt.Errorf("comments of %q: %w", key, err)

@@ -141,7 +141,7 @@ func (s *Store) scanEvent(row interface{ Scan(...any) error }) (core.StoredEvent
 }
 
 func (s *Store) queryEvents(ctx context.Context, query string, args ...any) ([]core.StoredEvent, error) {
-	rows, err := s.db.QueryContext(ctx, query, args...)
+	rows, err := s.rdb.QueryContext(ctx, query, args...)
 	if err != nil {
 		return nil, err
 	}

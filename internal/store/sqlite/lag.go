@@ -21,7 +21,7 @@ func (s *Store) QueueLag(ctx context.Context, queues []string) (time.Duration, e
 	}
 	marks := strings.TrimSuffix(strings.Repeat("?,", len(queues)), ",")
 	var secs sql.NullFloat64
-	err := s.db.QueryRowContext(ctx, `SELECT (julianday('now') - julianday(min(scheduled_at))) * 86400.0
+	err := s.rdb.QueryRowContext(ctx, `SELECT (julianday('now') - julianday(min(scheduled_at))) * 86400.0
 		FROM river_job WHERE state = 'available' AND queue IN (`+marks+`)`, args...).Scan(&secs)
 	if err != nil {
 		return 0, fmt.Errorf("queue lag: %w", err)

@@ -67,7 +67,7 @@ func (s *Store) LinkOpen(ctx context.Context, l store.Link, jobs store.Jobs) (st
 }
 
 func (s *Store) linkWhere(ctx context.Context, what, where string, args ...any) (store.Link, error) {
-	l, err := scanLink(s.db.QueryRowContext(ctx, `SELECT `+linkCols+` FROM tb_links WHERE `+where, args...))
+	l, err := scanLink(s.rdb.QueryRowContext(ctx, `SELECT `+linkCols+` FROM tb_links WHERE `+where, args...))
 	if errors.Is(err, sql.ErrNoRows) {
 		return store.Link{}, fmt.Errorf("%s: %w", what, store.ErrNotFound)
 	}
@@ -93,7 +93,7 @@ func (s *Store) LinkByTicket(ctx context.Context, sink, ticketKey string) (store
 // LinksForConversation returns the open links of a conversation, oldest
 // first.
 func (s *Store) LinksForConversation(ctx context.Context, convKey string) ([]store.Link, error) {
-	rows, err := s.db.QueryContext(ctx, `SELECT `+linkCols+` FROM tb_links
+	rows, err := s.rdb.QueryContext(ctx, `SELECT `+linkCols+` FROM tb_links
 		WHERE conv_key = ? AND state NOT IN (?, ?) ORDER BY created_at, id`,
 		convKey, core.StateResolved, core.StateClosed)
 	if err != nil {

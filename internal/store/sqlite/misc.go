@@ -106,7 +106,7 @@ func (s *Store) PostedAdd(ctx context.Context, source, messageID string) error {
 // PostedHas reports whether we posted this message.
 func (s *Store) PostedHas(ctx context.Context, source, messageID string) (bool, error) {
 	var n int
-	err := s.db.QueryRowContext(ctx, `SELECT count(*) FROM tb_posted WHERE source = ? AND message_id = ?`,
+	err := s.rdb.QueryRowContext(ctx, `SELECT count(*) FROM tb_posted WHERE source = ? AND message_id = ?`,
 		source, messageID).Scan(&n)
 	if err != nil {
 		return false, fmt.Errorf("has posted: %w", err)

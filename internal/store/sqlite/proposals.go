@@ -60,7 +60,7 @@ func (s *Store) ProposalCreate(ctx context.Context, p store.Proposal, jobs store
 
 // ProposalPending returns the pending proposal of a route and conversation.
 func (s *Store) ProposalPending(ctx context.Context, route, convKey string) (store.Proposal, error) {
-	p, err := scanProposal(s.db.QueryRowContext(ctx, `SELECT `+proposalCols+` FROM tb_proposals
+	p, err := scanProposal(s.rdb.QueryRowContext(ctx, `SELECT `+proposalCols+` FROM tb_proposals
 		WHERE route = ? AND conv_key = ? AND state = ?`, route, convKey, store.ProposalPending))
 	if errors.Is(err, sql.ErrNoRows) {
 		return store.Proposal{}, fmt.Errorf("pending proposal: %w", store.ErrNotFound)

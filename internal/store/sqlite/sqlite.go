@@ -24,7 +24,11 @@ import (
 
 // Store is the SQLite store.Store.
 type Store struct {
-	db     *sql.DB
+	db *sql.DB
+	// rdb is a pool of read-only connections to the same WAL file: reads
+	// that need no transaction run there, beside the single writer
+	// connection (which River, the group commit and the workers share).
+	rdb    *sql.DB
 	log    *slog.Logger
 	client atomic.Pointer[river.Client[*sql.Tx]]
 	// cipher seals the body columns; nil keeps them plaintext.
@@ -71,13 +75,40 @@ func Open(ctx context.Context, path string, log *slog.Logger, opts ...Option) (*
 	db.SetMaxOpenConns(1)
 	if err := db.PingContext(ctx); err != nil {
 		_ = db.Close()
-		return nil, fmt.Errorf("open sqlite: %w", err)
+		return nil, fmt.Errorf("open sqlite %s: %w", path, err)
 	}
-	s := &Store{db: db, log: log}
+	rdb, err := openReaders(ctx, path)
+	if err != nil {
+		_ = db.Close()
+		return nil, err
+	}
+	s := &Store{db: db, rdb: rdb, log: log}
 	for _, o := range opts {
 		o(s)
 	}
 	return s, nil
+}
+
+// readers is the size of the read-only pool.
+const readers = 4
+
+// openReaders opens the read-only pool. The writer connection has made
+// the file WAL, so readers see every committed write and never block it.
+func openReaders(ctx context.Context, path string) (*sql.DB, error) {
+	q := url.Values{}
+	q.Add("_pragma", "busy_timeout(10000)")
+	q.Add("_pragma", "query_only(1)")
+	db, err := sql.Open("sqlite", "file:"+(&url.URL{Path: path}).EscapedPath()+"?"+q.Encode())
+	if err != nil {
+		return nil, fmt.Errorf("open sqlite readers %s: %w", path, err)
+	}
+	db.SetMaxOpenConns(readers)
+	db.SetMaxIdleConns(readers)
+	if err := db.PingContext(ctx); err != nil {
+		_ = db.Close()
+		return nil, fmt.Errorf("open sqlite readers %s: %w", path, err)
+	}
+	return db, nil
 }
 
 // DB returns the underlying pool, for tests and tooling.
@@ -93,8 +124,12 @@ func (s *Store) Ping(ctx context.Context) error {
 
 // Close closes the database. Stop the Queue first.
 func (s *Store) Close() error {
+	rerr := s.rdb.Close()
 	if err := s.db.Close(); err != nil {
 		return fmt.Errorf("close sqlite: %w", err)
+	}
+	if rerr != nil {
+		return fmt.Errorf("close sqlite readers: %w", rerr)
 	}
 	return nil
 }

@@ -34,6 +34,7 @@ type Post struct {
 	Text     string            `json:"text"`
 	ThreadTS string            `json:"thread_ts,omitempty"`
 	Blocks   []json.RawMessage `json:"blocks,omitempty"`
+	Metadata *Metadata         `json:"metadata,omitempty"`
 	// TS is the ts the fake gave the message.
 	TS string `json:"-"`
 }
@@ -48,6 +49,15 @@ type Message struct {
 	TS       string          `json:"ts"`
 	ThreadTS string          `json:"thread_ts,omitempty"`
 	Files    json.RawMessage `json:"files,omitempty"`
+	// Metadata is returned only to include_all_metadata=true.
+	Metadata *Metadata `json:"metadata,omitempty"`
+}
+
+// Metadata is Slack's message metadata: an app-defined event type and
+// payload attached to a message.
+type Metadata struct {
+	EventType    string         `json:"event_type"`
+	EventPayload map[string]any `json:"event_payload"`
 }
 
 // User is a workspace member for users.info.
@@ -66,6 +76,9 @@ type Fault struct {
 	Status     int
 	Error      string
 	RetryAfter int
+	// After makes the call take effect before the fault replaces its
+	// answer: a response lost on the way back.
+	After bool
 }
 
 type file struct {
@@ -250,9 +263,14 @@ func (s *Slack) api(w http.ResponseWriter, r *http.Request) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.calls[method]++
-	if f, ok := s.fault(method); ok {
+	f, faulted := s.fault(method)
+	if faulted && !f.After {
 		writeFault(w, f)
 		return
+	}
+	if faulted {
+		defer writeFault(w, f)
+		w = httptest.NewRecorder() // the real answer is lost
 	}
 	auth := r.Header.Get("Authorization")
 	switch {
@@ -304,7 +322,7 @@ func (s *Slack) postMessage(w http.ResponseWriter, r *http.Request, body []byte)
 	s.nextTS++
 	p.TS = strconv.FormatInt(s.nextTS, 10) + ".000100"
 	s.posts = append(s.posts, p)
-	s.messages[p.Channel] = append(s.messages[p.Channel], Message{Type: "message", Subtype: "bot_message", User: BotUserID, BotID: BotID, Text: p.Text, TS: p.TS, ThreadTS: p.ThreadTS})
+	s.messages[p.Channel] = append(s.messages[p.Channel], Message{Type: "message", Subtype: "bot_message", User: BotUserID, BotID: BotID, Text: p.Text, TS: p.TS, ThreadTS: p.ThreadTS, Metadata: p.Metadata})
 	close(s.changed)
 	s.changed = make(chan struct{})
 	writeJSON(w, map[string]any{"ok": true, "channel": p.Channel, "ts": p.TS,
@@ -381,6 +399,11 @@ func (s *Slack) history(w http.ResponseWriter, r *http.Request, method string) {
 			continue
 		}
 		win = append(win, m)
+	}
+	if q.Get("include_all_metadata") != "true" && q.Get("include_all_metadata") != "1" {
+		for i := range win {
+			win[i].Metadata = nil
+		}
 	}
 	start, _ := strconv.Atoi(q.Get("cursor"))
 	limit, err := strconv.Atoi(q.Get("limit"))
