@@ -91,3 +91,8 @@ func promptCard(to core.ConversationRef, text string, p *core.Prompt) map[string
 		},
 	}
 }
+
+// PostsIdempotently: Feishu drops a second message with the same uuid
+// (sent as the notice's key) within an hour, so a retried notice may post
+// again without a look-up.
+func (s *Source) PostsIdempotently() bool { return true }

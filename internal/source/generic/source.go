@@ -182,3 +182,7 @@ func (s *Source) FetchAttachment(ctx context.Context, a core.Attachment) (io.Rea
 	}
 	return resp.Body, a, nil
 }
+
+// PostsIdempotently: replies carry the notice's key as their Standard
+// Webhooks webhook-id, by which the receiver drops a repeat.
+func (s *Source) PostsIdempotently() bool { return true }

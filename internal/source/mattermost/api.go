@@ -146,6 +146,12 @@ func (s *Source) Post(ctx context.Context, to core.ConversationRef, msg core.Out
 			body.Message = cut(msg.Text+"\n\n"+textPrompt(p), maxMessage)
 		}
 	}
+	if msg.Key != "" {
+		if body.Props == nil {
+			body.Props = map[string]any{}
+		}
+		body.Props[keyProp] = msg.Key
+	}
 	var created post
 	err := s.call(ctx, op, http.MethodPost, "/posts", body, &created)
 	if err != nil && to.Thread != "" && isAPIError(err, errRootID) {

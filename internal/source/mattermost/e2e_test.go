@@ -167,3 +167,26 @@ func TestEndToEndPromptButtonConfirms(t *testing.T) {
 		t.Fatalf("tickets %+v posts %+v", ts, posts)
 	}
 }
+
+// A notice whose answer is lost (the post was made, we saw a 502) is
+// retried, finds its earlier post by the key prop, and posts nothing more
+// (issue #10, 3).
+func TestEndToEndLostPostAnswerPostsOnce(t *testing.T) {
+	h := startApp(t, config.Trigger{Command: "ticket"})
+	h.fake.Fail(mattermostfake.RouteCreate, mattermostfake.Fault{Status: http.StatusBadGateway, After: true})
+	got := h.send(mattermostfake.SlashCommand(cmdToken, "/ticket", "the answer to our notice gets lost", channel, annID, "ann", "trig-lost"))
+	if !strings.Contains(got, "ephemeral") {
+		t.Fatalf("command answer %s", got)
+	}
+	deadline := time.Now().Add(15 * time.Second)
+	for h.fake.Calls(mattermostfake.RouteChannelPosts) < 1 {
+		if time.Now().After(deadline) {
+			t.Fatal("the retried notice never looked for its earlier post")
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	h.app.Queue.Stop(t.Context()) // let the retry finish; nothing may post after its look-up
+	if posts := h.fake.Posts(); len(posts) != 1 || posts[0].Props["ticketbridge_key"] == nil {
+		t.Fatalf("posts after a lost answer = %+v, want one carrying our key", posts)
+	}
+}

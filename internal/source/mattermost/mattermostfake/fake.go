@@ -72,17 +72,21 @@ type Fault struct {
 	Message    string
 	RetryAfter int
 	RateReset  int
+	// After makes the call take effect before the fault replaces its
+	// answer: a response lost on the way back.
+	After bool
 }
 
 // Route names for Fail and Calls.
 const (
-	RouteMe       = "users/me"
-	RouteUser     = "users/{id}"
-	RouteCreate   = "create post"
-	RoutePost     = "posts/{id}"
-	RouteThread   = "posts/{id}/thread"
-	RouteFile     = "files/{id}"
-	RouteFileInfo = "files/{id}/info"
+	RouteMe           = "users/me"
+	RouteUser         = "users/{id}"
+	RouteCreate       = "create post"
+	RoutePost         = "posts/{id}"
+	RouteThread       = "posts/{id}/thread"
+	RouteChannelPosts = "channels/{id}/posts"
+	RouteFile         = "files/{id}"
+	RouteFileInfo     = "files/{id}/info"
 )
 
 type file struct {
@@ -126,6 +130,7 @@ func New(tb testing.TB) *Server {
 	mux.HandleFunc("POST /api/v4/posts", s.handle(RouteCreate, s.create))
 	mux.HandleFunc("GET /api/v4/posts/{id}", s.handle(RoutePost, s.post))
 	mux.HandleFunc("GET /api/v4/posts/{id}/thread", s.handle(RouteThread, s.thread))
+	mux.HandleFunc("GET /api/v4/channels/{id}/posts", s.handle(RouteChannelPosts, s.channelPosts))
 	mux.HandleFunc("GET /api/v4/files/{id}", s.handle(RouteFile, s.file))
 	mux.HandleFunc("GET /api/v4/files/{id}/info", s.handle(RouteFileInfo, s.fileInfo))
 	s.srv = httptest.NewServer(mux)
@@ -263,8 +268,12 @@ func (s *Server) handle(route string, h func(w http.ResponseWriter, r *http.Requ
 		s.calls[route]++
 		if q := s.faults[route]; len(q) > 0 {
 			s.faults[route] = q[1:]
-			writeFault(w, q[0])
-			return
+			if !q[0].After {
+				writeFault(w, q[0])
+				return
+			}
+			defer writeFault(w, q[0])
+			w = httptest.NewRecorder() // the real answer is lost
 		}
 		if r.Header.Get("Authorization") != "Bearer "+s.token {
 			writeError(w, http.StatusUnauthorized, "api.context.session_expired.app_error", "Invalid or expired session, please login again.")
@@ -414,6 +423,22 @@ func (s *Server) thread(w http.ResponseWriter, r *http.Request) {
 	var order []string
 	for id, q := range s.posts {
 		if id == root || q.RootID == root {
+			list[id] = q
+			order = append(order, id)
+		}
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"order": order, "posts": list, "next_post_id": "", "prev_post_id": ""})
+}
+
+// channelPosts answers a channel's posts changed since a time in
+// milliseconds (Mattermost's "since"; replies included), as a post list.
+func (s *Server) channelPosts(w http.ResponseWriter, r *http.Request) {
+	since, _ := strconv.ParseInt(r.URL.Query().Get("since"), 10, 64)
+	ch := r.PathValue("id")
+	list := map[string]any{}
+	order := []string{}
+	for id, q := range s.posts {
+		if q.ChannelID == ch && q.UpdateAt > since {
 			list[id] = q
 			order = append(order, id)
 		}
