@@ -161,3 +161,44 @@ func TestBackpressureWhenProcessingLags(t *testing.T) {
 		return r.StatusCode == http.StatusOK
 	})
 }
+
+// failAdvance fails the first cursor move after a comment, as a crash
+// between the comment and its record would.
+type failAdvance struct {
+	store.Store
+	mu     sync.Mutex
+	failed bool
+}
+
+func (f *failAdvance) LinkAdvance(ctx context.Context, id string, cursor int64) error {
+	f.mu.Lock()
+	first := !f.failed
+	f.failed = true
+	f.mu.Unlock()
+	if first {
+		return errCrash
+	}
+	return f.Store.LinkAdvance(ctx, id, cursor)
+}
+
+// A follow-up comment written just before the attempt died is found by
+// its key on the retry, not written again (issue #10, 3).
+func TestFollowUpCommentNotDoubledByARetry(t *testing.T) {
+	teststore.Each(t, func(t *testing.T, st store.Store) {
+		wrapped := &failAdvance{Store: st}
+		h := start(t, wrapped, func(cfg *config.Config, _ *app.Options) { cfg.Jobs.MaxAttempts = 5 })
+		h.say("dup1", "/ticket the scanner jams")
+		h.replies(1)
+		key := h.tickets()[0].Key
+		h.say("dup1", "it jams on every page")
+		h.eventually("the retry to find the comment: "+fmt.Sprint(h.metric(`ticketbridge_effect_retries_total{connector="desk",effect="comment",result="repeated"}`)), func() bool {
+			return h.metric(`ticketbridge_effect_retries_total{connector="desk",effect="comment",result="found"}`) >= 1
+		})
+		h.say("dup1", "and now it is smoking")
+		h.eventually("the next follow-up", func() bool { return strings.Contains(allComments(t, h, key), "smoking") })
+		body := allComments(t, h, key)
+		if strings.Count(body, "every page") != 1 || strings.Count(body, "smoking") != 1 {
+			t.Fatalf("comments after a retried append:\n%s", body)
+		}
+	})
+}

@@ -35,6 +35,11 @@ type Comment struct {
 	Body   string `json:"body"`
 	Public bool   `json:"public"`
 	Author string `json:"author,omitempty"`
+	// Key identifies the effect that writes the comment (an append of a
+	// range of chat events). Sinks that can keep it unseen beside the
+	// comment do, so that a retry finds the comment (sink.CommentFinder);
+	// "" for comments that are not ours.
+	Key string `json:"key,omitempty"`
 }
 
 // File is an attachment to put on a ticket.

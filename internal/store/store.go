@@ -67,6 +67,9 @@ type Store interface {
 	// It keeps two append jobs from commenting the same events.
 	LinkLease(ctx context.Context, id string, until time.Time) (bool, error)
 	LinkRelease(ctx context.Context, id string) error
+	// LinkLapse gives the lease back marked lapsed (not released): the
+	// holder's effect may have happened, and the next holder must look.
+	LinkLapse(ctx context.Context, id string) error
 	// LinkSetStatus records the chat-facing state; resolved and closed
 	// links stop being open.
 	LinkSetStatus(ctx context.Context, id, sinkStatus, state string, jobs Jobs) error
@@ -149,8 +152,11 @@ type Link struct {
 	SinkStatus   string
 	State        string // creating, open, in_progress, ... closed
 	Cursor       int64  // last event id the ticket has
-	CreatedAt    time.Time
-	UpdatedAt    time.Time
+	// LeaseUntil is when the append lease lapses; zero when released. A
+	// lapsed lease that was never released means an append died midway.
+	LeaseUntil time.Time
+	CreatedAt  time.Time
+	UpdatedAt  time.Time
 }
 
 // Link states beyond the chat-facing ones.
@@ -210,7 +216,9 @@ type DeskTicket struct {
 // DeskComment is a comment on a local desk ticket. Ours marks comments
 // ticketbridge wrote (appended chat messages), which are never echoed.
 type DeskComment struct {
-	ID        int64
+	ID int64
+	// Key is the key of the effect that wrote it (see core.Comment.Key).
+	Key       string
 	Author    string
 	Body      string
 	Public    bool

@@ -159,10 +159,16 @@ func (s *Sink) Comment(ctx context.Context, ref core.TicketRef, c core.Comment) 
 		Op:     "add comment",
 		Method: http.MethodPost,
 		URL:    s.base + "/tickets/" + url.PathEscape(ref.Key) + "/comments",
-		Body:   CommentBody{Body: c.Body, Public: c.Public, Author: c.Author},
+		// Our key as the webhook-id: the service drops a repeat.
+		ID:   c.Key,
+		Body: CommentBody{Body: c.Body, Public: c.Public, Author: c.Author},
 	})
 	return err
 }
+
+// CommentsIdempotently: a comment carrying our key goes out with it as its
+// webhook-id, by which the receiving service drops a repeat.
+func (s *Sink) CommentsIdempotently() bool { return true }
 
 func (s *Sink) ref(t Ticket) core.TicketRef {
 	return core.TicketRef{Sink: s.id, Key: t.Key, URL: t.URL, Status: t.Status}

@@ -12,6 +12,7 @@ import (
 	"fmt"
 	"net/http"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/ticketbridge/ticketbridge/internal/core"
@@ -71,8 +72,22 @@ func (d *Desk) FindByExternalID(ctx context.Context, externalID string) (core.Ti
 // Comment adds a comment written by ticketbridge (an appended chat
 // message). Its event is marked ours, so it never goes back to the chat.
 func (d *Desk) Comment(ctx context.Context, ref core.TicketRef, c core.Comment) error {
-	_, err := d.comment(ctx, ref.Key, store.DeskComment{Author: c.Author, Body: c.Body, Public: c.Public, Ours: true})
+	_, err := d.comment(ctx, ref.Key, store.DeskComment{Author: c.Author, Body: c.Body, Public: c.Public, Ours: true, Key: c.Key})
 	return err
+}
+
+// FindComment finds our comment whose key starts with prefix.
+func (d *Desk) FindComment(ctx context.Context, ref core.TicketRef, prefix string) (string, bool, error) {
+	cs, err := d.store.DeskComments(ctx, ref.Key)
+	if err != nil {
+		return "", false, fmt.Errorf("find comment on %s: %w", ref.Key, err)
+	}
+	for _, c := range cs {
+		if c.Ours && c.Key != "" && strings.HasPrefix(c.Key, prefix) {
+			return c.Key, true, nil
+		}
+	}
+	return "", false, nil
 }
 
 // AgentComment adds a comment from a person working the desk.

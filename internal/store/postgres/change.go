@@ -117,7 +117,7 @@ func (s *Store) ConversationsState(ctx context.Context, convKeys []string) (map[
 	if len(convKeys) == 0 {
 		return out, nil
 	}
-	rows, err := s.pool.Query(ctx, `SELECT `+linkCols+` FROM tb_links
+	rows, err := s.pool.Query(ctx, `SELECT `+linkSelectCols+` FROM tb_links
 		WHERE conv_key = ANY($1) AND state NOT IN ('resolved', 'closed') ORDER BY created_at, id`, convKeys)
 	if err != nil {
 		return nil, fmt.Errorf("conversations' links: %w", err)

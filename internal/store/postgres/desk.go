@@ -182,9 +182,9 @@ func (s *Store) DeskComment(ctx context.Context, key string, c store.DeskComment
 		if tag.RowsAffected() == 0 {
 			return store.ErrNotFound
 		}
-		err = tx.QueryRow(ctx, `INSERT INTO tb_desk_comments (ticket_num, author, body, public, ours, created_at)
-			VALUES ($1, $2, $3, $4, $5, $6) RETURNING id`, num, c.Author, s.plainOrEmpty(c.Body), c.Public, c.Ours,
-			c.CreatedAt).Scan(&c.ID)
+		err = tx.QueryRow(ctx, `INSERT INTO tb_desk_comments (ticket_num, author, body, public, ours, created_at, effect_key)
+			VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id`, num, c.Author, s.plainOrEmpty(c.Body), c.Public, c.Ours,
+			c.CreatedAt, c.Key).Scan(&c.ID)
 		if err != nil {
 			return err
 		}
@@ -217,7 +217,7 @@ func (s *Store) DeskComments(ctx context.Context, key string) ([]store.DeskComme
 	if !exists {
 		return nil, fmt.Errorf("comments of %q: %w", key, store.ErrNotFound)
 	}
-	rows, err := s.pool.Query(ctx, `SELECT id, author, body, public, ours, created_at
+	rows, err := s.pool.Query(ctx, `SELECT id, author, body, public, ours, created_at, effect_key
 		FROM tb_desk_comments WHERE ticket_num = $1 ORDER BY id`, num)
 	if err != nil {
 		return nil, fmt.Errorf("comments of %q: %w", key, err)
@@ -226,7 +226,7 @@ func (s *Store) DeskComments(ctx context.Context, key string) ([]store.DeskComme
 	var out []store.DeskComment
 	for rows.Next() {
 		var c store.DeskComment
-		if err := rows.Scan(&c.ID, &c.Author, &c.Body, &c.Public, &c.Ours, &c.CreatedAt); err != nil {
+		if err := rows.Scan(&c.ID, &c.Author, &c.Body, &c.Public, &c.Ours, &c.CreatedAt, &c.Key); err != nil {
 			return nil, fmt.Errorf("comments of %q: %w", key, err)
 		}
 		c.CreatedAt = c.CreatedAt.UTC()

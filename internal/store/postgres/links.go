@@ -16,17 +16,22 @@ import (
 const linkCols = `id, route, conv_key, conversation, sink, ticket_key, ticket_url,
 	sink_status, state, cursor, created_at, updated_at`
 
+// linkSelectCols are linkCols and the append lease ('-infinity', free,
+// reads as NULL).
+const linkSelectCols = linkCols + `, CASE WHEN lease_until = '-infinity' THEN NULL ELSE lease_until END`
+
 func scanLink(row pgx.Row) (store.Link, error) {
 	var (
-		l    store.Link
-		conv []byte
+		l     store.Link
+		conv  []byte
+		lease *time.Time
 	)
 	err := row.Scan(&l.ID, &l.Route, &l.ConvKey, &conv, &l.Sink, &l.TicketKey, &l.TicketURL,
-		&l.SinkStatus, &l.State, &l.Cursor, &l.CreatedAt, &l.UpdatedAt)
+		&l.SinkStatus, &l.State, &l.Cursor, &l.CreatedAt, &l.UpdatedAt, &lease)
 	if err != nil {
 		return l, err
 	}
-	l.CreatedAt, l.UpdatedAt = l.CreatedAt.UTC(), l.UpdatedAt.UTC()
+	l.CreatedAt, l.UpdatedAt, l.LeaseUntil = l.CreatedAt.UTC(), l.UpdatedAt.UTC(), fromTS(lease)
 	return l, fromJSON(conv, &l.Conversation)
 }
 
@@ -53,7 +58,7 @@ func (s *Store) LinkOpen(ctx context.Context, l store.Link, jobs store.Jobs) (st
 			out, made = l, true
 			return s.insertJobs(ctx, tx, jobs)
 		}
-		out, err = scanLink(tx.QueryRow(ctx, `SELECT `+linkCols+` FROM tb_links
+		out, err = scanLink(tx.QueryRow(ctx, `SELECT `+linkSelectCols+` FROM tb_links
 			WHERE route = $1 AND conv_key = $2 AND state NOT IN ($3, $4)`,
 			l.Route, l.ConvKey, core.StateResolved, core.StateClosed))
 		if errors.Is(err, pgx.ErrNoRows) {
@@ -69,7 +74,7 @@ func (s *Store) LinkOpen(ctx context.Context, l store.Link, jobs store.Jobs) (st
 }
 
 func (s *Store) linkWhere(ctx context.Context, what, where string, args ...any) (store.Link, error) {
-	l, err := scanLink(s.pool.QueryRow(ctx, `SELECT `+linkCols+` FROM tb_links WHERE `+where, args...))
+	l, err := scanLink(s.pool.QueryRow(ctx, `SELECT `+linkSelectCols+` FROM tb_links WHERE `+where, args...))
 	if errors.Is(err, pgx.ErrNoRows) {
 		return store.Link{}, fmt.Errorf("%s: %w", what, store.ErrNotFound)
 	}
@@ -95,7 +100,7 @@ func (s *Store) LinkByTicket(ctx context.Context, sink, ticketKey string) (store
 // LinksForConversation returns the open links of a conversation, oldest
 // first.
 func (s *Store) LinksForConversation(ctx context.Context, convKey string) ([]store.Link, error) {
-	rows, err := s.pool.Query(ctx, `SELECT `+linkCols+` FROM tb_links
+	rows, err := s.pool.Query(ctx, `SELECT `+linkSelectCols+` FROM tb_links
 		WHERE conv_key = $1 AND state NOT IN ($2, $3) ORDER BY created_at, id`,
 		convKey, core.StateResolved, core.StateClosed)
 	if err != nil {
@@ -177,6 +182,15 @@ func (s *Store) LinkLease(ctx context.Context, id string, until time.Time) (bool
 func (s *Store) LinkRelease(ctx context.Context, id string) error {
 	if _, err := s.pool.Exec(ctx, `UPDATE tb_links SET lease_until = '-infinity' WHERE id = $1`, id); err != nil {
 		return fmt.Errorf("release link: %w", err)
+	}
+	return nil
+}
+
+// LinkLapse gives the append lease back as lapsed, not released: the next
+// holder sees an append whose outcome is unknown and looks for its effect.
+func (s *Store) LinkLapse(ctx context.Context, id string) error {
+	if _, err := s.pool.Exec(ctx, `UPDATE tb_links SET lease_until = now() WHERE id = $1`, id); err != nil {
+		return fmt.Errorf("lapse link lease: %w", err)
 	}
 	return nil
 }

@@ -115,7 +115,7 @@ func (s *Store) ConversationsState(ctx context.Context, convKeys []string) (map[
 		args[i] = k
 	}
 	marks := strings.TrimSuffix(strings.Repeat("?,", len(convKeys)), ",")
-	rows, err := s.rdb.QueryContext(ctx, `SELECT `+linkCols+` FROM tb_links
+	rows, err := s.rdb.QueryContext(ctx, `SELECT `+linkSelectCols+` FROM tb_links
 		WHERE conv_key IN (`+marks+`) AND state NOT IN ('resolved', 'closed') ORDER BY created_at, id`, args...)
 	if err != nil {
 		return nil, fmt.Errorf("conversations' links: %w", err)

@@ -179,9 +179,9 @@ func (s *Store) DeskComment(ctx context.Context, key string, c store.DeskComment
 		if n, _ := res.RowsAffected(); n == 0 {
 			return store.ErrNotFound
 		}
-		err = tx.QueryRowContext(ctx, `INSERT INTO tb_desk_comments (ticket_num, author, body, public, ours, created_at)
-			VALUES (?, ?, ?, ?, ?, ?) RETURNING id`, num, c.Author, s.plainOrEmpty(c.Body), boolInt(c.Public), boolInt(c.Ours),
-			nanos(c.CreatedAt)).Scan(&c.ID)
+		err = tx.QueryRowContext(ctx, `INSERT INTO tb_desk_comments (ticket_num, author, body, public, ours, created_at, effect_key)
+			VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id`, num, c.Author, s.plainOrEmpty(c.Body), boolInt(c.Public), boolInt(c.Ours),
+			nanos(c.CreatedAt), c.Key).Scan(&c.ID)
 		if err != nil {
 			return err
 		}
@@ -213,7 +213,7 @@ func (s *Store) DeskComments(ctx context.Context, key string) ([]store.DeskComme
 	if n == 0 {
 		return nil, fmt.Errorf("comments of %q: %w", key, store.ErrNotFound)
 	}
-	rows, err := s.rdb.QueryContext(ctx, `SELECT id, author, body, public, ours, created_at
+	rows, err := s.rdb.QueryContext(ctx, `SELECT id, author, body, public, ours, created_at, effect_key
 		FROM tb_desk_comments WHERE ticket_num = ? ORDER BY id`, num)
 	if err != nil {
 		return nil, fmt.Errorf("comments of %q: %w", key, err)
@@ -225,7 +225,7 @@ func (s *Store) DeskComments(ctx context.Context, key string) ([]store.DeskComme
 			c  store.DeskComment
 			cr int64
 		)
-		if err := rows.Scan(&c.ID, &c.Author, &c.Body, &c.Public, &c.Ours, &cr); err != nil {
+		if err := rows.Scan(&c.ID, &c.Author, &c.Body, &c.Public, &c.Ours, &cr, &c.Key); err != nil {
 			return nil, fmt.Errorf("comments of %q: %w", key, err)
 		}
 		c.CreatedAt = fromNanos(cr)

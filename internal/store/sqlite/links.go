@@ -15,18 +15,24 @@ import (
 const linkCols = `id, route, conv_key, conversation, sink, ticket_key, ticket_url,
 	sink_status, state, cursor, created_at, updated_at`
 
+// linkSelectCols are linkCols and the append lease (0: free).
+const linkSelectCols = linkCols + `, lease_until`
+
 func scanLink(row interface{ Scan(...any) error }) (store.Link, error) {
 	var (
-		l      store.Link
-		conv   *string
-		cr, up int64
+		l             store.Link
+		conv          *string
+		cr, up, lease int64
 	)
 	err := row.Scan(&l.ID, &l.Route, &l.ConvKey, &conv, &l.Sink, &l.TicketKey, &l.TicketURL,
-		&l.SinkStatus, &l.State, &l.Cursor, &cr, &up)
+		&l.SinkStatus, &l.State, &l.Cursor, &cr, &up, &lease)
 	if err != nil {
 		return l, err
 	}
 	l.CreatedAt, l.UpdatedAt = fromNanos(cr), fromNanos(up)
+	if lease != 0 {
+		l.LeaseUntil = fromNanos(lease)
+	}
 	return l, fromJSON(conv, &l.Conversation)
 }
 
@@ -51,7 +57,7 @@ func (s *Store) LinkOpen(ctx context.Context, l store.Link, jobs store.Jobs) (st
 			out, made = l, true
 			return s.insertJobs(ctx, tx, jobs)
 		}
-		out, err = scanLink(tx.QueryRowContext(ctx, `SELECT `+linkCols+` FROM tb_links
+		out, err = scanLink(tx.QueryRowContext(ctx, `SELECT `+linkSelectCols+` FROM tb_links
 			WHERE route = ? AND conv_key = ? AND state NOT IN (?, ?)`,
 			l.Route, l.ConvKey, core.StateResolved, core.StateClosed))
 		if errors.Is(err, sql.ErrNoRows) {
@@ -67,7 +73,7 @@ func (s *Store) LinkOpen(ctx context.Context, l store.Link, jobs store.Jobs) (st
 }
 
 func (s *Store) linkWhere(ctx context.Context, what, where string, args ...any) (store.Link, error) {
-	l, err := scanLink(s.rdb.QueryRowContext(ctx, `SELECT `+linkCols+` FROM tb_links WHERE `+where, args...))
+	l, err := scanLink(s.rdb.QueryRowContext(ctx, `SELECT `+linkSelectCols+` FROM tb_links WHERE `+where, args...))
 	if errors.Is(err, sql.ErrNoRows) {
 		return store.Link{}, fmt.Errorf("%s: %w", what, store.ErrNotFound)
 	}
@@ -93,7 +99,7 @@ func (s *Store) LinkByTicket(ctx context.Context, sink, ticketKey string) (store
 // LinksForConversation returns the open links of a conversation, oldest
 // first.
 func (s *Store) LinksForConversation(ctx context.Context, convKey string) ([]store.Link, error) {
-	rows, err := s.rdb.QueryContext(ctx, `SELECT `+linkCols+` FROM tb_links
+	rows, err := s.rdb.QueryContext(ctx, `SELECT `+linkSelectCols+` FROM tb_links
 		WHERE conv_key = ? AND state NOT IN (?, ?) ORDER BY created_at, id`,
 		convKey, core.StateResolved, core.StateClosed)
 	if err != nil {
@@ -178,6 +184,15 @@ func (s *Store) LinkLease(ctx context.Context, id string, until time.Time) (bool
 func (s *Store) LinkRelease(ctx context.Context, id string) error {
 	if _, err := s.db.ExecContext(ctx, `UPDATE tb_links SET lease_until = 0 WHERE id = ?`, id); err != nil {
 		return fmt.Errorf("release link: %w", err)
+	}
+	return nil
+}
+
+// LinkLapse gives the append lease back as lapsed, not released: the next
+// holder sees an append whose outcome is unknown and looks for its effect.
+func (s *Store) LinkLapse(ctx context.Context, id string) error {
+	if _, err := s.db.ExecContext(ctx, `UPDATE tb_links SET lease_until = ? WHERE id = ?`, nanos(now()), id); err != nil {
+		return fmt.Errorf("lapse link lease: %w", err)
 	}
 	return nil
 }

@@ -30,13 +30,23 @@ func testLinkLease(t *testing.T, s store.Store) {
 	if got {
 		t.Fatal("second LinkLease = true while the first holder's lease runs")
 	}
+	if held, _ := s.LinkGet(t.Context(), l.ID); held.LeaseUntil.IsZero() {
+		t.Fatal("LinkGet of a leased link: LeaseUntil is zero")
+	}
 	must(t, "LinkRelease", s.LinkRelease(t.Context(), l.ID))
+	if free, _ := s.LinkGet(t.Context(), l.ID); !free.LeaseUntil.IsZero() {
+		t.Fatalf("LinkGet of a released link: LeaseUntil = %v, want zero", free.LeaseUntil)
+	}
 	got, err = s.LinkLease(t.Context(), l.ID, time.Now().Add(-time.Second))
 	must(t, "LinkLease after release", err)
 	if !got {
 		t.Fatal("LinkLease after release = false")
 	}
-	// That lease has already expired, so a crashed holder does not block.
+	// That lease has already expired, so a crashed holder does not block;
+	// readers can tell it lapsed unreleased.
+	if lapsed, _ := s.LinkGet(t.Context(), l.ID); lapsed.LeaseUntil.IsZero() || lapsed.LeaseUntil.After(time.Now()) {
+		t.Fatalf("LinkGet of a lapsed lease: LeaseUntil = %v, want a past time", lapsed.LeaseUntil)
+	}
 	got, err = s.LinkLease(t.Context(), l.ID, time.Now().Add(time.Minute))
 	must(t, "LinkLease over an expired lease", err)
 	if !got {

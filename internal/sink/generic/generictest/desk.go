@@ -69,6 +69,9 @@ type Desk struct {
 	// holding counts the creations waiting on it.
 	hold    chan struct{}
 	holding int
+	// seen holds the webhook-ids of comments taken: a receiver drops a
+	// redelivery, as Standard Webhooks asks.
+	seen map[string]bool
 }
 
 // NewDesk starts a desk that closes with the test.
@@ -339,6 +342,16 @@ func (d *Desk) comment(w http.ResponseWriter, r *http.Request) {
 	key := r.PathValue("key")
 	d.mu.Lock()
 	defer d.mu.Unlock()
+	if id := r.Header.Get("webhook-id"); id != "" {
+		if d.seen[id] {
+			writeJSON(w, http.StatusOK, map[string]string{"duplicate": id})
+			return
+		}
+		if d.seen == nil {
+			d.seen = map[string]bool{}
+		}
+		d.seen[id] = true
+	}
 	for _, t := range d.tickets {
 		if t.Key == key {
 			t.Comments = append(t.Comments, c)
