@@ -50,6 +50,17 @@ func (w *appendWorker) Work(ctx context.Context, job *river.Job[AppendArgs]) err
 	// A lease that lapsed without being released: the append that held
 	// it died, maybe after its comment went out.
 	unreleased := !link.LeaseUntil.IsZero() && !link.LeaseUntil.After(d.Now())
+	if !unreleased {
+		// Most appends a creation queues find nothing to do: say so
+		// without the two commits of taking and releasing the lease.
+		next, err := d.Store.ConversationEventsAfter(ctx, link.ConvKey, link.Cursor, 1)
+		if err != nil {
+			return fmt.Errorf("load follow-ups: %w", err)
+		}
+		if len(next) == 0 {
+			return nil
+		}
+	}
 	held, err := d.Store.LinkLease(ctx, link.ID, d.Now().Add(d.appendLease()))
 	if err != nil {
 		return fmt.Errorf("lease link: %w", err)
