@@ -220,8 +220,9 @@ type packCategory struct {
 }
 
 type packPattern struct {
-	name   string
-	weight int
+	name    string
+	feature string // "p:" + name, the model's evidence
+	weight  int
 	re     *regexp.Regexp
 	// han says the pattern needs Chinese text, latin that it needs ASCII
 	// letters; skipping the rest halves the work on one-language text.
@@ -230,6 +231,7 @@ type packPattern struct {
 
 type packGuard struct {
 	kind, category, name string
+	feature              string // "g:" + name, the model's evidence
 	re, unless           *regexp.Regexp
 	han, latin           bool
 }
@@ -246,13 +248,13 @@ var defaultPack = sync.OnceValue(func() *pack {
 	for _, c := range cats {
 		pc := packCategory{name: c.name}
 		for _, ps := range c.patterns {
-			pc.patterns = append(pc.patterns, packPattern{name: ps.name, weight: ps.weight,
+			pc.patterns = append(pc.patterns, packPattern{name: ps.name, feature: "p:" + ps.name, weight: ps.weight,
 				re: regexp.MustCompile(ps.expr), han: hasHan(ps.expr), latin: !hasHan(ps.expr) && hasLatinWord(ps.expr)})
 		}
 		p.cats = append(p.cats, pc)
 	}
 	for _, g := range guards {
-		pg := packGuard{kind: g.kind, category: g.category, name: g.name, re: regexp.MustCompile(g.expr),
+		pg := packGuard{kind: g.kind, category: g.category, name: g.name, feature: "g:" + g.name, re: regexp.MustCompile(g.expr),
 			han: hasHan(g.expr), latin: !hasHan(g.expr) && hasLatinWord(g.expr)}
 		if g.unless != "" {
 			pg.unless = regexp.MustCompile(g.unless)
@@ -280,13 +282,17 @@ type PackResult struct {
 func ClassifyDefault(text string) PackResult { return defaultPack().classify(normalize(text)) }
 
 type catScore struct {
-	score   int
+	score    int
+	evidence []string // the features of the matched patterns
 	strong  [][]int // where each weight-3 pattern matched
 	matched []string
 }
 
 // classify scores normalized text and applies the guards.
-func (p *pack) classify(norm string) PackResult {
+func (p *pack) classify(norm string) PackResult { return p.decide(norm, p.score(norm)) }
+
+// score runs every category's patterns over normalized text.
+func (p *pack) score(norm string) []catScore {
 	han, latin := hasHan(norm), hasLatinWord(norm)
 	scores := make([]catScore, len(p.cats))
 	for i, c := range p.cats {
@@ -299,13 +305,18 @@ func (p *pack) classify(norm string) PackResult {
 				}
 				scores[i].score += pt.weight
 				scores[i].matched = append(scores[i].matched, pt.name)
+				scores[i].evidence = append(scores[i].evidence, pt.feature)
 				if strongPass {
 					scores[i].strong = append(scores[i].strong, pt.re.FindStringIndex(norm))
 				}
 			}
 		}
 	}
+	return scores
+}
 
+// decide applies the guards to the scores of normalized text.
+func (p *pack) decide(norm string, scores []catScore) PackResult {
 	negated := map[string]string{}
 	for _, g := range p.guards {
 		if g.kind == GuardNegated && g.applies(norm) && g.re.MatchString(norm) {
@@ -343,7 +354,16 @@ func (p *pack) classify(norm string) PackResult {
 	}
 
 	res := PackResult{Category: p.cats[best].name, Score: scores[best].score, Matched: scores[best].matched}
-	if g, ok := p.veto(norm, scores[best].strong); ok {
+	// Every category's statements count against a resolution: in "my
+	// parcel arrived broken, I want a refund" refund wins, and "parcel
+	// arrived" belongs to the return category's "arrived broken".
+	var strong [][]int
+	for i, c := range p.cats {
+		if _, ok := negated[c.name]; !ok {
+			strong = append(strong, scores[i].strong...)
+		}
+	}
+	if g, ok := p.veto(norm, strong); ok {
 		res.Category, res.Guard, res.GuardName = "", g.kind, g.name
 	}
 	return res

@@ -29,6 +29,9 @@ type Entry struct {
 	Label  string `json:"label"`
 	Domain string `json:"domain"`
 	Kind   string `json:"kind"`
+	// Group names the base message, so that cross-validation on the
+	// training part can keep a base message's variants in one fold.
+	Group string `json:"group"`
 }
 
 type base struct {
@@ -40,6 +43,8 @@ func main() {
 	flag.Parse()
 	var bases []base
 	for _, f := range []struct{ name, lang, label string }{
+		{"en_problem_more.txt", "en", "problem"}, {"en_not_more.txt", "en", "not"},
+		{"zh_problem_more.txt", "zh", "problem"}, {"zh_not_more.txt", "zh", "not"},
 		{"en_problem.txt", "en", "problem"}, {"en_not.txt", "en", "not"},
 		{"zh_problem.txt", "zh", "problem"}, {"zh_not.txt", "zh", "not"},
 	} {
@@ -58,7 +63,7 @@ func main() {
 				continue
 			}
 			seen[text] = true
-			e := Entry{Text: text, Lang: b.lang, Label: b.label, Domain: b.domain, Kind: b.kind}
+			e := Entry{Text: text, Lang: b.lang, Label: b.label, Domain: b.domain, Kind: b.kind, Group: fmt.Sprintf("%08x", baseHash(b))}
 			if heldOut(b) {
 				held = append(held, e)
 			} else {
@@ -76,10 +81,12 @@ func main() {
 
 // heldOut puts a fifth of the base messages aside: FNV-1a of the language
 // and the base text, modulo 5, equal to 0.
-func heldOut(b base) bool {
+func heldOut(b base) bool { return baseHash(b)%5 == 0 }
+
+func baseHash(b base) uint32 {
 	h := fnv.New32a()
 	h.Write([]byte(b.lang + "\x00" + b.text))
-	return h.Sum32()%5 == 0
+	return h.Sum32()
 }
 
 func readSource(path, lang, label string) ([]base, error) {
