@@ -25,6 +25,7 @@ const (
 	kindTrigram  = 't'
 	kindPiece    = 'c'
 	kindEvidence = 'e'
+	kindConcept  = 'k'
 )
 
 // tok is one token of normalized text: a span of it, and whether it is a
@@ -142,6 +143,8 @@ func features(text string, evidence []string, f *scratch) []uint32 {
 			out = append(out, hashSep(hashBytes(hashStart(kindPiece), w[len(w)-2:])))
 		}
 	}
+	f.cons = concepts.conceptsOf(s, toks, f.cons[:0])
+	out = conceptFeatures(f.cons, out)
 	for _, e := range evidence {
 		h := hashStart(kindEvidence)
 		for i := 0; i < len(e); i++ {
@@ -160,5 +163,27 @@ func features(text string, evidence []string, f *scratch) []uint32 {
 type scratch struct {
 	norm []byte
 	toks []tok
+	cons []concept
 	out  []uint32
+}
+
+// conceptFeatures appends each concept, each pair of neighbouring
+// concepts and of concepts one apart, and the first and the last concept.
+func conceptFeatures(cs []concept, out []uint32) []uint32 {
+	h0 := hashStart(kindConcept)
+	for i, c := range cs {
+		out = append(out, (h0^uint32(c))*fnvPrime)
+		if i > 0 {
+			out = append(out, (((h0^0x100)*fnvPrime^uint32(cs[i-1]))*fnvPrime^uint32(c))*fnvPrime)
+		}
+		if i > 1 {
+			out = append(out, (((h0^0x200)*fnvPrime^uint32(cs[i-2]))*fnvPrime^uint32(c))*fnvPrime)
+		}
+	}
+	if len(cs) > 0 {
+		out = append(out, ((h0^0x300)*fnvPrime^uint32(cs[0]))*fnvPrime, ((h0^0x400)*fnvPrime^uint32(cs[len(cs)-1]))*fnvPrime)
+	} else {
+		out = append(out, (h0^0x500)*fnvPrime)
+	}
+	return out
 }

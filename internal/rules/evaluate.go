@@ -126,20 +126,34 @@ func (r *Route) evaluate(ev core.Event, st State) Decision {
 		return none(fmt.Sprintf("role %s not in trigger roles", role))
 	}
 
-	d := r.match(ev.Text)
+	d := r.detect(ev.Text)
 	if d.Kind == KindNone && d.Reason == "no match" && r.Config.Trigger.Sentiment != nil {
 		d = r.sentiment(ev.Text)
 	}
-	if d.Kind == KindNone {
+	act := func(d Decision) Decision {
+		switch {
+		case !r.inRollout(ev):
+			d.Kind, d.Reason = KindNone, "outside rollout"
+		case r.Config.Trigger.Confirm && pending && !expired:
+			d.Kind, d.Reason = KindNone, "proposal pending"
+		case r.Config.Trigger.Confirm:
+			d.Kind = KindPropose
+		}
 		return d
 	}
-	switch {
-	case !r.inRollout(ev):
-		d.Kind, d.Reason = KindNone, "outside rollout"
-	case r.Config.Trigger.Confirm && pending && !expired:
-		d.Kind, d.Reason = KindNone, "proposal pending"
-	case r.Config.Trigger.Confirm:
-		d.Kind = KindPropose
+	if d.Kind != KindNone {
+		d = act(d)
+	}
+	if d.unsure {
+		// What the route does if its judge disagrees with the model.
+		d.Unsure = KindNone
+		if d.Kind == KindNone {
+			alt := act(Decision{Kind: KindCreate})
+			d.Unsure = alt.Kind
+		}
+		if d.Kind == d.Unsure {
+			d.Unsure = "" // out of rollout or a proposal pending: nothing to ask
+		}
 	}
 	return d
 }
@@ -220,9 +234,9 @@ func commandArgs(text, command string) *string {
 	return &rest
 }
 
-// match runs the keywords, then the rule pack, with their guards.
-func (r *Route) match(text string) Decision {
-	norm := normalize(text)
+// match runs the keywords, then the rule pack, with their guards; det
+// holds the pack's classification when the route has a pack.
+func (r *Route) match(norm string, det *detection) Decision {
 	if len(r.keywords) > 0 {
 		if kw, ok := firstMatch(r.keywords, norm); ok {
 			if _, ok := firstMatch(r.negation, norm); ok {
@@ -234,7 +248,7 @@ func (r *Route) match(text string) Decision {
 			d := Decision{Kind: KindCreate, Rule: RuleKeyword, Reason: fmt.Sprintf("keyword %q", kw.raw)}
 			// The pack, when on, still names the category for mapping.
 			if r.pack != nil {
-				d.Category = r.pack.classify(norm).Category
+				d.Category = det.res.Category
 			}
 			return d
 		}
@@ -242,7 +256,7 @@ func (r *Route) match(text string) Decision {
 	if r.pack == nil {
 		return none("no match")
 	}
-	res := r.pack.classify(norm)
+	res := det.res
 	if res.Category == "" {
 		if res.Guard != "" {
 			return Decision{Kind: KindNone, Reason: res.Guard}

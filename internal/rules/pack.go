@@ -223,7 +223,7 @@ type packPattern struct {
 	name    string
 	feature string // "p:" + name, the model's evidence
 	weight  int
-	re     *regexp.Regexp
+	re      *regexp.Regexp
 	// han says the pattern needs Chinese text, latin that it needs ASCII
 	// letters; skipping the rest halves the work on one-language text.
 	han, latin bool
@@ -284,8 +284,8 @@ func ClassifyDefault(text string) PackResult { return defaultPack().classify(nor
 type catScore struct {
 	score    int
 	evidence []string // the features of the matched patterns
-	strong  [][]int // where each weight-3 pattern matched
-	matched []string
+	strong   [][]int  // where each weight-3 pattern matched
+	matched  []string
 }
 
 // classify scores normalized text and applies the guards.

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"io"
 	"sort"
+	"strings"
 
 	"github.com/ticketbridge/ticketbridge/internal/intent"
 )
@@ -13,9 +14,10 @@ import (
 // of thresholds. It is how settings are chosen without the held-out part.
 func crossValidate(w io.Writer, rows []row, opt intent.TrainOptions, verbose bool) {
 	type scored struct {
-		lang    string
-		p       float64
-		problem bool
+		lang        string
+		p           float64
+		problem     bool
+		fires, veto bool
 	}
 	var all []scored
 	for fold := range uint32(5) {
@@ -31,7 +33,12 @@ func crossValidate(w io.Writer, rows []row, opt intent.TrainOptions, verbose boo
 		m := intent.Train(train, opt)
 		for _, r := range test {
 			p := m.Score(r.Text, r.Evidence...)
-			all = append(all, scored{r.lang, p, r.Problem})
+			sc := scored{lang: r.lang, p: p, problem: r.Problem}
+			for _, e := range r.Evidence {
+				sc.fires = sc.fires || e == "fires"
+				sc.veto = sc.veto || strings.HasPrefix(e, "veto:")
+			}
+			all = append(all, sc)
 			if verbose && (p >= 0.5) != r.Problem {
 				fmt.Fprintf(w, "miss %.2f problem=%v %s\n", p, r.Problem, r.Text)
 			}
@@ -68,8 +75,14 @@ func crossValidate(w io.Writer, rows []row, opt intent.TrainOptions, verbose boo
 	for i, l := range []string{"en", "zh"} {
 		fmt.Fprintf(w, "rule pack alone %s: tp=%d fp=%d fn=%d\n", l, ptp[i], pfp[i], pfn[i])
 	}
-	for _, th := range []float64{0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9} {
-		fmt.Fprintf(w, "threshold %.1f:", th)
+	for _, x := range []float64{0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 1.3, 1.4, 1.5, 1.6, 1.7, 1.8, 1.9} {
+		th, combined := x, x > 1
+		if combined {
+			th -= 1
+			fmt.Fprintf(w, "both, threshold %.1f:", th)
+		} else {
+			fmt.Fprintf(w, "model, threshold %.1f:", th)
+		}
 		for _, l := range ls {
 			var tp, fp, fn int
 			for _, s := range all {
@@ -77,6 +90,9 @@ func crossValidate(w io.Writer, rows []row, opt intent.TrainOptions, verbose boo
 					continue
 				}
 				yes := s.p >= th
+				if combined {
+					yes = s.fires || yes && !s.veto
+				}
 				switch {
 				case yes && s.problem:
 					tp++
