@@ -21,6 +21,7 @@ import (
 	"github.com/ticketbridge/ticketbridge/internal/config"
 	"github.com/ticketbridge/ticketbridge/internal/ingress"
 	"github.com/ticketbridge/ticketbridge/internal/jobs"
+	"github.com/ticketbridge/ticketbridge/internal/judge"
 	"github.com/ticketbridge/ticketbridge/internal/metrics"
 	"github.com/ticketbridge/ticketbridge/internal/netguard"
 	"github.com/ticketbridge/ticketbridge/internal/rules"
@@ -213,7 +214,8 @@ func assemble(ctx context.Context, cfg *config.Config, st store.Store, opts Opti
 	}
 	a.Deps = &jobs.Deps{Store: st, Rules: engine, Routes: routes, Sources: sources, Sinks: sinks, Metrics: a.Metrics, Log: opts.Log, Now: opts.Now,
 		Blob: blobs, BlobLimits: blobLimits(cfg.Blob), Links: links, Scrub: scrubber(cfg, red),
-		Retention: jobs.RetentionPolicy(cfg.Security.Retention), Fallback: fb, JobTimeout: cfg.Jobs.JobTimeout}
+		Retention: jobs.RetentionPolicy(cfg.Security.Retention), Fallback: fb, JobTimeout: cfg.Jobs.JobTimeout,
+		Judges: judge.NewSet(cfg.Routes, judge.Options{HTTP: opts.HTTP, Redactor: red, Policy: basePolicy(cfg), Now: opts.Now, Log: opts.Log})}
 	q, err := st.Queue(jobs.RiverConfig(cfg.Jobs, a.Deps))
 	if err != nil {
 		return nil, fmt.Errorf("build job queue: %w", err)

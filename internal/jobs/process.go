@@ -47,7 +47,7 @@ func (w *processWorker) processEvent(ctx context.Context, ev core.StoredEvent) e
 	if err != nil {
 		return err
 	}
-	for _, dec := range w.d.Rules.Evaluate(ev.Event, st) {
+	for _, dec := range w.d.Judges.Settle(ctx, ev.Text, w.d.Rules.Evaluate(ev.Event, st)) {
 		route := w.d.Routes[dec.Route]
 		if err := w.apply(ctx, ev, route, dec, pending[dec.Route], links[dec.Route]); err != nil {
 			return fmt.Errorf("route %s: %w", dec.Route, err)
