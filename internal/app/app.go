@@ -247,7 +247,7 @@ func (a *App) routes(sources map[string]source.Source, sinks map[string]sink.Sin
 	}
 	(&api.API{
 		Tokens: api.NewTokens(a.Config.Admin.Tokens, trusted), Store: a.Store, Queue: a.Queue, Writer: a.Writer,
-		Routes: a.Config.Routes, Desk: a.Desk, Sources: known, Now: opts.Now, Log: opts.Log,
+		Routes: a.Config.Routes, Rules: a.Deps.Rules, Desk: a.Desk, Sources: known, Now: opts.Now, Log: opts.Log,
 	}).Register(mux)
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
 		w.Write([]byte("ok\n"))

@@ -87,6 +87,10 @@ func (r *Route) evaluate(ev core.Event, st State) Decision {
 		switch {
 		case linked && r.isClose(ev):
 			d.Kind, d.Reason = KindClose, "/"+r.command+" close"
+		case linked && ev.Meta["via"] == "api":
+			// The API's caller is told the ticket's key; their text
+			// goes to it rather than nowhere.
+			d.Kind, d.Rule, d.Reason = KindAppend, RuleAPI, "linked to "+link.TicketKey
 		case linked:
 			d.Kind, d.Reason = KindNone, "already linked"
 		case !r.inRollout(ev):
