@@ -37,7 +37,7 @@ const DefaultJudgeBand = 0.15
 // detection is what the pack found in one message, computed once and
 // shared by the keywords, the pack and the model.
 type detection struct {
-	norm     string
+	t        *ntext
 	scores   []catScore
 	res      PackResult
 	evidence []string
@@ -51,8 +51,9 @@ func (r *Route) detect(text string) Decision {
 	var det *detection
 	if r.pack != nil || r.usesModel() {
 		p := defaultPack()
-		det = &detection{norm: norm, scores: p.score(norm)}
-		det.res = p.decide(norm, det.scores)
+		det = &detection{t: p.text(norm)}
+		det.scores = p.score(det.t)
+		det.res = p.decide(det.t, det.scores)
 	}
 	if r.detector == DetectorModel {
 		return r.model(text, det)
@@ -67,14 +68,14 @@ func (r *Route) detect(text string) Decision {
 // model asks the intent model, with the pack's findings as its evidence.
 func (r *Route) model(text string, det *detection) Decision {
 	p := defaultPack()
-	det.evidence = p.evidence(det.norm, det.scores, det.res, det.evidence)
+	det.evidence = p.evidence(det.t, det.scores, det.res, det.evidence)
 	prob := intent.Default().Score(text, det.evidence...)
 	d := Decision{Kind: KindNone, Rule: RuleModel, Score: round2(prob), Category: det.topCategory(p)}
 	switch {
 	case det.res.Guard != "":
 		d.Reason = det.res.Guard
 		return d
-	case anyMatch(r.negation, det.norm):
+	case anyMatch(r.negation, det.t.s):
 		d.Reason = GuardNegated
 		return d
 	case prob >= r.threshold:
@@ -133,4 +134,13 @@ func (c *compiler) detector(r *Route, t config.Trigger) {
 			r.band = t.Judge.Band
 		}
 	}
+}
+
+// packText is the pack's view of the text: the detection's when there is
+// one, else made now.
+func packText(norm string, det *detection) *ntext {
+	if det != nil {
+		return det.t
+	}
+	return defaultPack().text(norm)
 }

@@ -48,7 +48,7 @@ func (r *Route) evaluate(ev core.Event, st State) Decision {
 		ans = answerYes
 	case ev.Kind == core.KindCommand && ev.Action == core.ActionReject:
 		ans = answerNo
-	case ev.Kind == core.KindMessage:
+	case ev.Kind == core.KindMessage && pending:
 		ans = answerOf(ev.Text)
 	}
 	if pending && ans != answerOther {
@@ -246,7 +246,8 @@ func (r *Route) match(norm string, det *detection) Decision {
 			if _, ok := firstMatch(r.negation, norm); ok {
 				return Decision{Kind: KindNone, Rule: RuleKeyword, Reason: GuardNegated}
 			}
-			if g, ok := defaultPack().guardFor(norm); ok {
+			t := packText(norm, det)
+			if g, ok := defaultPack().guardFor(t); ok {
 				return Decision{Kind: KindNone, Rule: RuleKeyword, Reason: g.kind}
 			}
 			d := Decision{Kind: KindCreate, Rule: RuleKeyword, Reason: fmt.Sprintf("keyword %q", kw.raw)}

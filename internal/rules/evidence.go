@@ -20,19 +20,21 @@ var vetoEvidence = map[string]string{
 // to avoid scoring twice.
 func Evidence(text string) []string {
 	p := defaultPack()
-	norm := normalize(text)
-	scores := p.score(norm)
-	return p.evidence(norm, scores, p.decide(norm, scores), nil)
+	t := p.text(normalize(text))
+	scores := p.score(t)
+	return p.evidence(t, scores, p.decide(t, scores), nil)
 }
 
-// evidence appends to out the features of normalized text given its
+// evidence appends to out the features of the text given its
 // scores and the pack's decision.
-func (p *pack) evidence(norm string, scores []catScore, res PackResult, out []string) []string {
+func (p *pack) evidence(t *ntext, scores []catScore, res PackResult, out []string) []string {
 	for _, s := range scores {
 		out = append(out, s.evidence...)
 	}
-	for _, g := range p.guards {
-		if g.applies(norm) && g.re.MatchString(norm) {
+	for i, g := range p.guards {
+		// Only the guards the decision already ran: running the others
+		// for their evidence would double the cost for little gain.
+		if t.guards[i] > 0 {
 			out = append(out, g.feature)
 		}
 	}

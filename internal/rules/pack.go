@@ -209,6 +209,7 @@ func defaultPackSpec() ([]categorySpec, []guardSpec, string) {
 
 // pack is a compiled rule pack.
 type pack struct {
+	pf       *prefilter
 	cats     []packCategory
 	guards   []packGuard
 	contrast *regexp.Regexp
@@ -220,6 +221,7 @@ type packCategory struct {
 }
 
 type packPattern struct {
+	lits    []int32 // literals it needs (prefilter.go), nil: none known
 	name    string
 	feature string // "p:" + name, the model's evidence
 	weight  int
@@ -230,31 +232,63 @@ type packPattern struct {
 }
 
 type packGuard struct {
+	lits                 []int32 // literals it needs (prefilter.go)
 	kind, category, name string
 	feature              string // "g:" + name, the model's evidence
 	re, unless           *regexp.Regexp
 	han, latin           bool
 }
 
-// applies reports whether the guard can match text of this script.
-func (g packGuard) applies(norm string) bool {
-	return !(g.han && !hasHan(norm)) && !(g.latin && !hasLatinWord(norm))
+// applies reports whether the guard can match the text: its script and
+// its literals are there.
+func (g packGuard) applies(t *ntext) bool {
+	return !(g.han && !t.han) && !(g.latin && !t.latin) && t.lits.any(g.lits)
+}
+
+// ntext is normalized text with what the pack's prefilter found in it.
+type ntext struct {
+	s          string
+	lits       litSet
+	han, latin bool
+	// guards caches whether each guard's expression matched: 0 not
+	// tried, 1 yes, -1 no.
+	guards []int8
+}
+
+func (p *pack) text(norm string) *ntext {
+	return &ntext{s: norm, lits: p.pf.scan(norm), han: hasHan(norm), latin: hasLatinWord(norm), guards: make([]int8, len(p.guards))}
+}
+
+// guardMatch reports whether guard i's expression matches the text,
+// running it at most once per text.
+func (p *pack) guardMatch(t *ntext, i int) bool {
+	g := p.guards[i]
+	if !g.applies(t) {
+		return false
+	}
+	if t.guards[i] == 0 {
+		t.guards[i] = -1
+		if g.re.MatchString(t.s) {
+			t.guards[i] = 1
+		}
+	}
+	return t.guards[i] > 0
 }
 
 // defaultPack is compiled once; it is never changed after that.
 var defaultPack = sync.OnceValue(func() *pack {
 	cats, guards, contrast := defaultPackSpec()
-	p := &pack{contrast: regexp.MustCompile(contrast)}
+	p := &pack{contrast: regexp.MustCompile(contrast), pf: newPrefilter()}
 	for _, c := range cats {
 		pc := packCategory{name: c.name}
 		for _, ps := range c.patterns {
-			pc.patterns = append(pc.patterns, packPattern{name: ps.name, feature: "p:" + ps.name, weight: ps.weight,
+			pc.patterns = append(pc.patterns, packPattern{lits: p.pf.add(ps.expr), name: ps.name, feature: "p:" + ps.name, weight: ps.weight,
 				re: regexp.MustCompile(ps.expr), han: hasHan(ps.expr), latin: !hasHan(ps.expr) && hasLatinWord(ps.expr)})
 		}
 		p.cats = append(p.cats, pc)
 	}
 	for _, g := range guards {
-		pg := packGuard{kind: g.kind, category: g.category, name: g.name, feature: "g:" + g.name, re: regexp.MustCompile(g.expr),
+		pg := packGuard{lits: p.pf.add(g.expr), kind: g.kind, category: g.category, name: g.name, feature: "g:" + g.name, re: regexp.MustCompile(g.expr),
 			han: hasHan(g.expr), latin: !hasHan(g.expr) && hasLatinWord(g.expr)}
 		if g.unless != "" {
 			pg.unless = regexp.MustCompile(g.unless)
@@ -279,7 +313,10 @@ type PackResult struct {
 }
 
 // ClassifyDefault runs the default rule pack on a text.
-func ClassifyDefault(text string) PackResult { return defaultPack().classify(normalize(text)) }
+func ClassifyDefault(text string) PackResult {
+	p := defaultPack()
+	return p.classify(p.text(normalize(text)))
+}
 
 type catScore struct {
 	score    int
@@ -289,25 +326,25 @@ type catScore struct {
 }
 
 // classify scores normalized text and applies the guards.
-func (p *pack) classify(norm string) PackResult { return p.decide(norm, p.score(norm)) }
+func (p *pack) classify(t *ntext) PackResult { return p.decide(t, p.score(t)) }
 
 // score runs every category's patterns over normalized text.
-func (p *pack) score(norm string) []catScore {
-	han, latin := hasHan(norm), hasLatinWord(norm)
+func (p *pack) score(t *ntext) []catScore {
+	han, latin := t.han, t.latin
 	scores := make([]catScore, len(p.cats))
 	for i, c := range p.cats {
 		// Two passes put the strongest names first, so the first name
 		// explains the decision.
 		for _, strongPass := range []bool{true, false} {
 			for _, pt := range c.patterns {
-				if (pt.weight >= PackThreshold) != strongPass || (pt.han && !han) || (pt.latin && !latin) || !pt.re.MatchString(norm) {
+				if (pt.weight >= PackThreshold) != strongPass || (pt.han && !han) || (pt.latin && !latin) || !t.lits.any(pt.lits) || !pt.re.MatchString(t.s) {
 					continue
 				}
 				scores[i].score += pt.weight
 				scores[i].matched = append(scores[i].matched, pt.name)
 				scores[i].evidence = append(scores[i].evidence, pt.feature)
 				if strongPass {
-					scores[i].strong = append(scores[i].strong, pt.re.FindStringIndex(norm))
+					scores[i].strong = append(scores[i].strong, pt.re.FindStringIndex(t.s))
 				}
 			}
 		}
@@ -316,10 +353,10 @@ func (p *pack) score(norm string) []catScore {
 }
 
 // decide applies the guards to the scores of normalized text.
-func (p *pack) decide(norm string, scores []catScore) PackResult {
+func (p *pack) decide(t *ntext, scores []catScore) PackResult {
 	negated := map[string]string{}
-	for _, g := range p.guards {
-		if g.kind == GuardNegated && g.applies(norm) && g.re.MatchString(norm) {
+	for i, g := range p.guards {
+		if g.kind == GuardNegated && p.guardMatch(t, i) {
 			if g.category == "" {
 				for _, c := range p.cats {
 					negated[c.name] = g.name
@@ -350,7 +387,7 @@ func (p *pack) decide(norm string, scores []catScore) PackResult {
 			c := p.cats[vetoedBy].name
 			return PackResult{Score: scores[vetoedBy].score, Matched: scores[vetoedBy].matched, Guard: GuardNegated, GuardName: negated[c]}
 		}
-		return p.weak(norm, scores, negated)
+		return p.weak(t, scores, negated)
 	}
 
 	res := PackResult{Category: p.cats[best].name, Score: scores[best].score, Matched: scores[best].matched}
@@ -363,7 +400,7 @@ func (p *pack) decide(norm string, scores []catScore) PackResult {
 			strong = append(strong, scores[i].strong...)
 		}
 	}
-	if g, ok := p.veto(norm, strong); ok {
+	if g, ok := p.veto(t, strong); ok {
 		res.Category, res.Guard, res.GuardName = "", g.kind, g.name
 	}
 	return res
@@ -372,7 +409,7 @@ func (p *pack) decide(norm string, scores []catScore) PackResult {
 // weak explains a text whose best category stayed under the threshold:
 // when a guard would have vetoed it anyway, saying so ("thanks",
 // "resolved") is a better reason than "no match".
-func (p *pack) weak(norm string, scores []catScore, negated map[string]string) PackResult {
+func (p *pack) weak(t *ntext, scores []catScore, negated map[string]string) PackResult {
 	top := -1
 	for i := range p.cats {
 		if scores[i].score > 0 && (top < 0 || scores[i].score > scores[top].score) {
@@ -385,7 +422,7 @@ func (p *pack) weak(norm string, scores []catScore, negated map[string]string) P
 	res := PackResult{Score: scores[top].score, Matched: scores[top].matched}
 	if name, ok := negated[p.cats[top].name]; ok {
 		res.Guard, res.GuardName = GuardNegated, name
-	} else if g, ok := p.veto(norm, scores[top].strong); ok {
+	} else if g, ok := p.veto(t, scores[top].strong); ok {
 		res.Guard, res.GuardName = g.kind, g.name
 	}
 	return res
@@ -393,22 +430,22 @@ func (p *pack) weak(norm string, scores []catScore, negated map[string]string) P
 
 // veto applies the resolved, thanks and policy guards to a candidate;
 // strong holds where its weight-3 statements matched, if any.
-func (p *pack) veto(norm string, strong [][]int) (packGuard, bool) {
-	for _, g := range p.guards {
-		if !g.applies(norm) {
+func (p *pack) veto(t *ntext, strong [][]int) (packGuard, bool) {
+	for i, g := range p.guards {
+		if !p.guardMatch(t, i) {
 			continue
 		}
 		switch g.kind {
 		case GuardResolved:
-			if p.guardHolds(g, norm, strong) {
+			if p.guardHolds(g, t, strong) {
 				return g, true
 			}
 		case GuardThanks:
-			if len(strong) == 0 && p.guardHolds(g, norm, nil) {
+			if len(strong) == 0 && p.guardHolds(g, t, nil) {
 				return g, true
 			}
 		case GuardPolicy:
-			if locs := g.re.FindAllStringIndex(norm, -1); locs != nil && allInside(strong, locs) {
+			if locs := g.re.FindAllStringIndex(t.s, -1); locs != nil && allInside(strong, locs) {
 				return g, true
 			}
 		}
@@ -438,9 +475,9 @@ func allInside(stmts, questions [][]int) bool {
 // contrast after its last match and no "unless" exception. Matches that
 // overlap a statement are part of it, not a resolution: in "the package
 // arrived smashed", "package arrived" is the problem.
-func (p *pack) guardHolds(g packGuard, norm string, strong [][]int) bool {
+func (p *pack) guardHolds(g packGuard, t *ntext, strong [][]int) bool {
 	var locs [][]int
-	for _, l := range g.re.FindAllStringIndex(norm, -1) {
+	for _, l := range g.re.FindAllStringIndex(t.s, -1) {
 		if !allInside([][]int{l}, strong) || len(strong) == 0 {
 			locs = append(locs, l)
 		}
@@ -448,20 +485,20 @@ func (p *pack) guardHolds(g packGuard, norm string, strong [][]int) bool {
 	if locs == nil {
 		return false
 	}
-	if g.unless != nil && g.unless.MatchString(norm) {
+	if g.unless != nil && g.unless.MatchString(t.s) {
 		return false
 	}
-	return !p.contrast.MatchString(norm[locs[len(locs)-1][1]:])
+	return !p.contrast.MatchString(t.s[locs[len(locs)-1][1]:])
 }
 
 // guardFor reports the built-in guard that vetoes a keyword match: any
 // negation (keywords have no category to scope it to), then the resolved,
 // thanks and policy guards as for a weak pack hit.
-func (p *pack) guardFor(norm string) (packGuard, bool) {
-	for _, g := range p.guards {
-		if g.kind == GuardNegated && g.applies(norm) && g.re.MatchString(norm) {
+func (p *pack) guardFor(t *ntext) (packGuard, bool) {
+	for i, g := range p.guards {
+		if g.kind == GuardNegated && p.guardMatch(t, i) {
 			return g, true
 		}
 	}
-	return p.veto(norm, nil)
+	return p.veto(t, nil)
 }

@@ -1,0 +1,152 @@
+package rules
+
+import (
+	"regexp/syntax"
+	"strings"
+)
+
+// The pack has about a hundred regular expressions, and Go's regexp
+// costs a few microseconds per expression even on a short message that
+// cannot match. Almost every pattern needs one of a few literal words
+// ("charged", "退款"); the prefilter finds which literals a message holds
+// in one pass, and only patterns with a literal present are run. This
+// keeps a decision within its 20 µs budget (BenchmarkDecide).
+
+// prefilter indexes every pattern's literals by their first two bytes.
+type prefilter struct {
+	lits   []string
+	ids    map[string]int32
+	byPair map[uint16][]int32
+	single [256][]int32
+}
+
+func newPrefilter() *prefilter {
+	return &prefilter{ids: map[string]int32{}, byPair: map[uint16][]int32{}}
+}
+
+// add registers the literals a pattern needs and returns their ids; nil
+// means the pattern has no required literal and always runs.
+func (pf *prefilter) add(expr string) []int32 {
+	re, err := syntax.Parse(expr, syntax.Perl)
+	if err != nil {
+		return nil
+	}
+	lits := required(re)
+	if lits == nil {
+		return nil
+	}
+	ids := make([]int32, 0, len(lits))
+	for _, l := range lits {
+		id, ok := pf.ids[l]
+		if !ok {
+			id = int32(len(pf.lits))
+			pf.ids[l] = id
+			pf.lits = append(pf.lits, l)
+			if len(l) == 1 {
+				pf.single[l[0]] = append(pf.single[l[0]], id)
+			} else {
+				k := uint16(l[0])<<8 | uint16(l[1])
+				pf.byPair[k] = append(pf.byPair[k], id)
+			}
+		}
+		ids = append(ids, id)
+	}
+	return ids
+}
+
+// scan returns the set of literals present in s.
+func (pf *prefilter) scan(s string) litSet {
+	set := make(litSet, (len(pf.lits)+63)/64)
+	for i := 0; i < len(s); i++ {
+		for _, id := range pf.single[s[i]] {
+			set.add(id)
+		}
+		if i+1 >= len(s) {
+			break
+		}
+		for _, id := range pf.byPair[uint16(s[i])<<8|uint16(s[i+1])] {
+			if !set.has(id) && strings.HasPrefix(s[i:], pf.lits[id]) {
+				set.add(id)
+			}
+		}
+	}
+	return set
+}
+
+type litSet []uint64
+
+func (s litSet) add(id int32)      { s[id/64] |= 1 << (id % 64) }
+func (s litSet) has(id int32) bool { return s[id/64]&(1<<(id%64)) != 0 }
+
+// any reports whether the set holds one of ids; nil ids (a pattern
+// without a required literal) always may match.
+func (s litSet) any(ids []int32) bool {
+	if ids == nil {
+		return true
+	}
+	for _, id := range ids {
+		if s.has(id) {
+			return true
+		}
+	}
+	return false
+}
+
+// required returns literals of which every match of re contains at least
+// one, or nil when it cannot tell.
+func required(re *syntax.Regexp) []string {
+	switch re.Op {
+	case syntax.OpLiteral:
+		if re.Flags&syntax.FoldCase != 0 {
+			return nil
+		}
+		return []string{string(re.Rune)}
+	case syntax.OpCapture:
+		return required(re.Sub[0])
+	case syntax.OpPlus:
+		return required(re.Sub[0])
+	case syntax.OpRepeat:
+		if re.Min >= 1 {
+			return required(re.Sub[0])
+		}
+	case syntax.OpConcat:
+		var best []string
+		for _, sub := range re.Sub {
+			if lits := required(sub); lits != nil && better(lits, best) {
+				best = lits
+			}
+		}
+		return best
+	case syntax.OpAlternate:
+		var all []string
+		for _, sub := range re.Sub {
+			lits := required(sub)
+			if lits == nil {
+				return nil
+			}
+			all = append(all, lits...)
+		}
+		return all
+	}
+	return nil
+}
+
+// better prefers longer shortest literals (rarer), then fewer of them.
+func better(a, b []string) bool {
+	if b == nil {
+		return true
+	}
+	ma, mb := minLen(a), minLen(b)
+	if ma != mb {
+		return ma > mb
+	}
+	return len(a) < len(b)
+}
+
+func minLen(ls []string) int {
+	m := len(ls[0])
+	for _, l := range ls[1:] {
+		m = min(m, len(l))
+	}
+	return m
+}
