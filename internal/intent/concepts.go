@@ -31,6 +31,7 @@ const (
 	cInfo
 	cTime
 	cAgain
+	cAck
 	numConcepts
 )
 
@@ -51,13 +52,13 @@ var conceptWords = map[concept][]string{
 		"退款", "钱", "扣", "付", "费", "账单", "发票", "转账", "余额", "价", "提现", "充", "返现", "金币", "钻石"},
 	cNegator: {"not", "no", "didn", "didnt", "isn", "isnt", "wasn", "wasnt", "don", "dont", "doesn", "doesnt", "nothing", "none", "nor",
 		"不是", "没有", "没什么", "不用", "不想", "不需要", "别", "并没", "无需"},
-	cResolved: {"fixed", "fine", "resolved", "solved", "sorted", "work", "working", "arrived", "found", "cleared", "unlocked", "matches", "smooth", "back", "came", "through", "gone",
+	cResolved: {"matches", "correct", "showed up", "went through", "crisp", "now", "after all", "fixed", "fine", "resolved", "solved", "sorted", "work", "working", "arrived", "found", "cleared", "unlocked", "matches", "smooth", "back", "came", "through", "gone",
 		"好了", "正常", "解决", "找到", "搞定", "可以了", "能用", "收到了", "到了", "到账了", "恢复", "没事", "成功", "对上", "流畅", "解锁", "登进去", "没再"},
 	cThanks: {"thanks", "thank", "thx", "ty", "cheers", "appreciat", "great", "love", "brilliant", "perfect", "awesome", "rock", "helpful", "nice", "fan",
 		"谢", "感谢", "辛苦", "给力", "点赞", "棒", "喜欢", "好看", "铁粉"},
 	cQuestion: {"how", "what", "when", "where", "which", "can", "could", "does", "do", "is", "are", "any", "way",
 		"吗", "么", "怎么", "如何", "什么时候", "几", "多久", "多少", "哪", "能不能", "可以"},
-	cSelf: {"my bad", "my mistake", "on me", "my fault", "misread", "oops", "ignore", "nvm", "never mind", "mistyped",
+	cSelf: {"my bad", "my mistake", "on me", "my fault", "misread", "oops", "ignore", "nvm", "never mind", "mistyped", "typo", "our side", "my side", "my end", "didn't notice", "wrong account", "mistake", "unrelated",
 		"我的问题", "是我", "我看错", "我搞错", "我自己", "忽略", "算了", "打扰了"},
 	cJoke: {"lol", "haha", "jk", "joke", "kidding", "funny", "hilarious", "diet", "therapist", "pizza", "coffee", "weather", "cat", "dog",
 		"哈哈", "开玩笑", "玩笑", "好笑", "减肥", "咖啡", "天气", "猫", "狗", "披萨"},
@@ -73,6 +74,8 @@ var conceptWords = map[concept][]string{
 	cTime: {"days", "day", "week", "weeks", "month", "hours", "hour", "minutes", "yesterday", "today", "tonight", "since",
 		"天", "周", "星期", "礼拜", "个月", "小时", "分钟", "昨天", "今天", "今晚"},
 	cAgain: {"again", "another", "same", "repeated", "再", "同样", "一样", "又"},
+	cAck: {"got it", "understood", "makes sense", "clear", "i see", "fair enough", "ok so", "right", "noted", "good to know", "ah", "oh", "ahh", "okay", "ok", "alright", "fine", "sure", "perfect",
+		"明白", "懂了", "了解", "知道了", "原来", "好吧", "有道理", "好的", "行", "哦", "嗯", "收到"},
 }
 
 // conceptIndex finds concepts quickly: English words in a map, Chinese

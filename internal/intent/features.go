@@ -26,6 +26,7 @@ const (
 	kindPiece    = 'c'
 	kindEvidence = 'e'
 	kindConcept  = 'k'
+	kindClause   = 'f'
 )
 
 // tok is one token of normalized text: a span of it, and whether it is a
@@ -33,6 +34,9 @@ const (
 type tok struct {
 	start, end int
 	han        bool
+	// first and last say the token opens or closes a clause (text
+	// between punctuation): "how do I …", "…, my mistake".
+	first, last bool
 }
 
 // normalize lower-cases, folds full-width ASCII to half-width and turns
@@ -67,6 +71,18 @@ func normalize(s string, buf []byte) []byte {
 // separate.
 func tokenize(s []byte, toks []tok) []tok {
 	toks = toks[:0]
+	clause := true
+	mark := func(t tok) {
+		t.first = clause
+		clause = false
+		toks = append(toks, t)
+	}
+	endClause := func() {
+		if len(toks) > 0 {
+			toks[len(toks)-1].last = true
+		}
+		clause = true
+	}
 	for i := 0; i < len(s); {
 		r, n := utf8.DecodeRune(s[i:])
 		switch {
@@ -79,19 +95,35 @@ func tokenize(s []byte, toks []tok) []tok {
 				}
 				j += n2
 			}
-			toks = append(toks, tok{start: i, end: j})
+			mark(tok{start: i, end: j})
 			i = j
 		case unicode.Is(unicode.Han, r):
-			toks = append(toks, tok{start: i, end: i + n, han: true})
+			mark(tok{start: i, end: i + n, han: true})
 			i += n
-		case r == '?' || r == '!' || r == '？' || r == '！' || unicode.Is(unicode.So, r):
+		case r == '?' || r == '!' || r == '？' || r == '！':
+			endClause()
+			toks = append(toks, tok{start: i, end: i + n})
+			i += n
+		case unicode.Is(unicode.So, r):
 			toks = append(toks, tok{start: i, end: i + n})
 			i += n
 		default:
+			if isClauseBreak(r) {
+				endClause()
+			}
 			i += n
 		}
 	}
+	endClause()
 	return toks
+}
+
+func isClauseBreak(r rune) bool {
+	switch r {
+	case ',', '.', ';', ':', '，', '。', '；', '：', '、', '~', '～', '\n':
+		return true
+	}
+	return false
 }
 
 func isWord(r rune) bool {
@@ -132,6 +164,19 @@ func features(text string, evidence []string, f *scratch) []uint32 {
 				q := toks[i-2]
 				out = append(out, hashBytes(hashStart(kindTrigram), s[q.start:t.end]))
 			}
+		}
+		if t.first {
+			// A clause's opening word, and its first two words (or
+			// characters): questions, acknowledgements and reports
+			// open differently.
+			out = append(out, hashBytes(hashStart(kindClause), s[t.start:t.end]))
+			if i+1 < len(toks) && !t.last {
+				n := toks[i+1]
+				out = append(out, hashBytes(hashSep(hashBytes(hashStart(kindClause), s[t.start:t.end])), s[n.start:n.end]))
+			}
+		}
+		if t.last {
+			out = append(out, hashSep(hashBytes(hashStart(kindClause), s[t.start:t.end])))
 		}
 		if !t.han && t.end-t.start >= 4 {
 			// Pieces of the word padded with a space at both ends.

@@ -45,6 +45,8 @@ func main() {
 	for _, f := range []struct{ name, lang, label string }{
 		{"en_problem_more.txt", "en", "problem"}, {"en_not_more.txt", "en", "not"},
 		{"zh_problem_more.txt", "zh", "problem"}, {"zh_not_more.txt", "zh", "not"},
+		{"en_problem_3.txt", "en", "problem"}, {"en_not_3.txt", "en", "not"},
+		{"zh_problem_3.txt", "zh", "problem"}, {"zh_not_3.txt", "zh", "not"},
 		{"en_problem.txt", "en", "problem"}, {"en_not.txt", "en", "not"},
 		{"zh_problem.txt", "zh", "problem"}, {"zh_not.txt", "zh", "not"},
 	} {
