@@ -181,7 +181,8 @@ func defaultPackSpec() ([]categorySpec, []guardSpec, string) {
 		{GuardNegated, "return", "不用退货", `不(?:用|需要|要|必|想)(?:了)?(?:退货|换货|退换|退了|退回|换了)|不是(?:要|想)?退货|无需退货`, ""},
 		{GuardNegated, "complaint", "not a complaint", `\b(?:do not|did not|does not|never)\s+(?:want|mean|wish|intend|plan|need)\s+to\s+(?:make\s+a\s+|file\s+a\s+|be\s+)?complain|\bnot\s+(?:a|any|an official|making a|filing a)\s+complaint|\bnot\s+complaining\b|\bno complaints?\b|\bnot to complain\b`, ""},
 		{GuardNegated, "complaint", "不是投诉", `不是(?:要|想|在)?投诉|不(?:想|用|要|需要|打算)投诉|没(?:有)?(?:要|想)?投诉|不投诉|无意投诉|不算投诉|不是抱怨`, ""},
-		{GuardNegated, "billing", "not charged twice", `\b(?:was|were|have|has) not (?:been )?(?:charged|billed) (?:twice|double|again)\b`, ""},
+		{GuardNegated, "billing", "not charged twice", `\b(?:was|were|have|has) not (?:been )?(?:charged|billed) (?:twice|double|again)\b|\b(?:there (?:was|is) no|no|not a)\s+(?:double|duplicate|extra)\s+(?:charge|payment|billing)|\bnot (?:charged|billed) twice\b`, ""},
+		{GuardNegated, "billing", "没有重复扣款", `没(?:有)?(?:被)?(?:重复|多)(?:扣|收)|没(?:有)?(?:被)?(?:扣|收)(?:了)?(?:两|2|二)次`, ""},
 		{GuardNegated, "complaint", "not rude", `\b(?:not|never)\s+(?:\w+\s+)?(?:rude|unprofessional|unhelpful|useless)\b|\bnot (?:bad|terrible|awful)\b`, ""},
 		{GuardNegated, "", "nothing wrong", `\bnothing (?:is|was|got|seems)?\s*(?:wrong|broken|damaged|missing)\b|\b(?:is|was|are|were) not (?:broken|damaged|defective|faulty)\b|\bno (?:damage|problems?|issues?)\b`, ""},
 		{GuardNegated, "", "no need", `\bno need\b|\bnot an? (?:issue|problem)\b|\bno problem\b|不用(?:麻烦|处理)了?|不需要(?:处理|帮忙)`, ""},
@@ -193,6 +194,11 @@ func defaultPackSpec() ([]categorySpec, []guardSpec, string) {
 			`\b(?:not|never|no longer)\s+(?:\w+\s+)?(?:arrived|received|came|got)\b`},
 		{GuardResolved, "", "已经解决了", `(?:已经|已)?(?:解决|修好|处理好|搞定|恢复)了|(?:已经|已)(?:退款|退了|到账|收到|退回|解决|恢复)|(?:退款|钱)` + stopEnd + `{0,2}(?:已经|已)(?:到账|收到|退回)|收到(?:了)?退款|退款(?:已经)?到账了|没事了|没问题了|(?:可以|能)(?:用|登录|打开|登上|正常使用)了|正常了|算了`,
 			`(?:没|未|不)(?:有)?(?:解决|修好|到账|收到|恢复|处理好)`},
+
+		// The customer's own mistake, found by themselves.
+		{GuardResolved, "", "my mistake", `\b(?:my (?:mistake|bad|fault|error)|(?:that is|it is|it was|that was|this is) on me|i misread|ignore my (?:last|previous) message)\b`,
+			`\bmy (?:mistake|error) (?:was|is)\b`},
+		{GuardResolved, "", "我看错了", `我看错了?|是我(?:看错|搞错|弄错)|我搞错了|我弄错了|忽略我(?:的)?上一条`, ""},
 
 		// Thanks and praise; a weight-3 statement or a following contrast
 		// lifts the veto ("thanks in advance, my app keeps crashing").
