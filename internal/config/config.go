@@ -290,7 +290,7 @@ type Trigger struct {
 	// intent model, with the rule pack's guards) or "both".
 	Detector string `yaml:"detector"`
 	// Threshold is the model's probability (0–1) at or above which a
-	// message is a problem; default 0.5.
+	// message is a problem; default 0.7.
 	Threshold float64 `yaml:"threshold"`
 	// Judge asks an LLM about the messages the model is unsure of.
 	Judge *Judge `yaml:"judge"`

@@ -29,7 +29,7 @@ const (
 
 // DefaultThreshold is the model probability at or above which a message
 // is a problem.
-const DefaultThreshold = 0.5
+const DefaultThreshold = 0.7
 
 // DefaultJudgeBand is how far from the threshold a probability is unsure.
 const DefaultJudgeBand = 0.15
