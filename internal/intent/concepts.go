@@ -93,8 +93,10 @@ type phrase struct {
 
 func buildConcepts() *conceptIndex {
 	ix := &conceptIndex{words: map[string][]concept{}, phrases: map[string][]phrase{}, han: map[rune][]phrase{}}
-	for c, ws := range conceptWords {
-		for _, w := range ws {
+	// In concept order, not map order: the order of a word's concepts
+	// makes the pair features, which must be the same on every run.
+	for c := concept(1); c < numConcepts; c++ {
+		for _, w := range conceptWords[c] {
 			r, _ := utf8.DecodeRuneInString(w)
 			switch {
 			case r >= utf8.RuneSelf:

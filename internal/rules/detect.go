@@ -80,9 +80,9 @@ func (r *Route) model(text string, det *detection) Decision {
 		return d
 	case prob >= r.threshold:
 		d.Kind = KindCreate
-		d.Reason = fmt.Sprintf("model %.2f at or above %.2f", prob, r.threshold)
+		d.Reason = fmt.Sprintf("model %.3f at or above %.2f", prob, r.threshold)
 	default:
-		d.Reason = fmt.Sprintf("model %.2f below %.2f", prob, r.threshold)
+		d.Reason = fmt.Sprintf("model %.3f below %.2f", prob, r.threshold)
 	}
 	d.unsure = r.judge && math.Abs(prob-r.threshold) < r.band
 	return d

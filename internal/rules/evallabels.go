@@ -182,11 +182,11 @@ func (rep *LabelReport) Write(w io.Writer) error {
 		if m.Label == LabelNot {
 			what = "false alarm"
 		}
-		fmt.Fprintf(bw, "line %d: %s: %q → %s (%s", m.Line, what, m.Text, m.Decision.Decision, m.Decision.Rule)
-		if m.Decision.Reason != "" {
-			fmt.Fprintf(bw, ": %s", m.Decision.Reason)
+		why := m.Decision.Reason
+		if m.Decision.Rule != "" {
+			why = m.Decision.Rule + ": " + why
 		}
-		fmt.Fprintln(bw, ")")
+		fmt.Fprintf(bw, "line %d: %s: %q → %s (%s)\n", m.Line, what, m.Text, m.Decision.Decision, why)
 	}
 	return bw.Flush()
 }
