@@ -49,6 +49,8 @@ func main() {
 		{"zh_problem_3.txt", "zh", "problem"}, {"zh_not_3.txt", "zh", "not"},
 		{"en_problem_4.txt", "en", "problem"}, {"en_not_4.txt", "en", "not"},
 		{"zh_problem_4.txt", "zh", "problem"}, {"zh_not_4.txt", "zh", "not"},
+		{"en_problem_5.txt", "en", "problem"}, {"en_not_5.txt", "en", "not"},
+		{"zh_problem_5.txt", "zh", "problem"}, {"zh_not_5.txt", "zh", "not"},
 		{"en_problem.txt", "en", "problem"}, {"en_not.txt", "en", "not"},
 		{"zh_problem.txt", "zh", "problem"}, {"zh_not.txt", "zh", "not"},
 	} {
