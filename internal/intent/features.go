@@ -27,6 +27,7 @@ const (
 	kindEvidence = 'e'
 	kindConcept  = 'k'
 	kindClause   = 'f'
+	kindLength   = 'l'
 )
 
 // tok is one token of normalized text: a span of it, and whether it is a
@@ -188,6 +189,8 @@ func features(text string, evidence []string, f *scratch) []uint32 {
 			out = append(out, hashSep(hashBytes(hashStart(kindPiece), w[len(w)-2:])))
 		}
 	}
+	// How long the message is: short ones are mostly chatter.
+	out = append(out, (hashStart(kindLength)^uint32(min(len(toks), 12)/3))*fnvPrime)
 	f.cons = concepts.conceptsOf(s, toks, f.cons[:0])
 	out = conceptFeatures(f.cons, out)
 	for _, e := range evidence {
