@@ -111,11 +111,30 @@ func required(re *syntax.Regexp) []string {
 		}
 	case syntax.OpConcat:
 		var best []string
-		for _, sub := range re.Sub {
-			if lits := required(sub); lits != nil && better(lits, best) {
+		consider := func(lits []string) {
+			if lits != nil && minLen(lits) > 0 && better(lits, best) {
 				best = lits
 			}
 		}
+		// Runs of children that match a few exact strings join into
+		// longer literals: "de(?:ad|fective)" needs "dead" or
+		// "defective", not just "de".
+		var run []string
+		for _, sub := range re.Sub {
+			ex := exact(sub)
+			if ex == nil {
+				consider(run)
+				run = nil
+				consider(required(sub))
+				continue
+			}
+			if run == nil {
+				run = ex
+			} else if run = product(run, ex); run == nil {
+				consider(ex)
+			}
+		}
+		consider(run)
 		return best
 	case syntax.OpAlternate:
 		var all []string
@@ -149,4 +168,76 @@ func minLen(ls []string) int {
 		m = min(m, len(l))
 	}
 	return m
+}
+
+// maxExact bounds the strings exact and product enumerate.
+const maxExact = 64
+
+// exact returns every string re matches when they are few, else nil.
+func exact(re *syntax.Regexp) []string {
+	switch re.Op {
+	case syntax.OpLiteral:
+		if re.Flags&syntax.FoldCase != 0 {
+			return nil
+		}
+		return []string{string(re.Rune)}
+	case syntax.OpEmptyMatch:
+		return []string{""}
+	case syntax.OpCharClass:
+		// "扣|收" parses as the class [扣收]: a small class is a few
+		// one-character strings.
+		var out []string
+		for i := 0; i+1 < len(re.Rune); i += 2 {
+			for r := re.Rune[i]; r <= re.Rune[i+1]; r++ {
+				if len(out) == 16 {
+					return nil
+				}
+				out = append(out, string(r))
+			}
+		}
+		return out
+	case syntax.OpCapture:
+		return exact(re.Sub[0])
+	case syntax.OpQuest:
+		if ex := exact(re.Sub[0]); ex != nil && len(ex) < maxExact {
+			return append([]string{""}, ex...)
+		}
+	case syntax.OpAlternate:
+		var all []string
+		for _, sub := range re.Sub {
+			ex := exact(sub)
+			if ex == nil || len(all)+len(ex) > maxExact {
+				return nil
+			}
+			all = append(all, ex...)
+		}
+		return all
+	case syntax.OpConcat:
+		out := []string{""}
+		for _, sub := range re.Sub {
+			ex := exact(sub)
+			if ex == nil {
+				return nil
+			}
+			if out = product(out, ex); out == nil {
+				return nil
+			}
+		}
+		return out
+	}
+	return nil
+}
+
+// product joins every a with every b, or nil past maxExact strings.
+func product(a, b []string) []string {
+	if len(a)*len(b) > maxExact {
+		return nil
+	}
+	out := make([]string, 0, len(a)*len(b))
+	for _, x := range a {
+		for _, y := range b {
+			out = append(out, x+y)
+		}
+	}
+	return out
 }

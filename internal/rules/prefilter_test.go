@@ -55,11 +55,13 @@ func TestPrefilterChangesNothing(t *testing.T) {
 func TestPrefilterLiterals(t *testing.T) {
 	t.Parallel()
 	tests := map[string][]string{
-		`\bstill (?:being )?charged\b`: {"charged"},
-		`(?:扣|收)了?两次`:                  {"两次"},
-		`\b(?:a|b)c`:                   {"c"},
+		`\bstill (?:being )?charged\b`: {"still charged", "still being charged"},
+		`(?:扣|收)了?两次`:                  {"扣两次", "扣了两次", "收两次", "收了两次"},
+		`\b(?:a|b)c`:                   {"ac", "bc"},
 		`x*`:                           nil,
 		`(?:foo|\w+)bar`:               {"bar"},
+		`\bde(?:ad|fective)\b`:         {"dead", "defective"},
+		`stop(?:ped|s)?\s+working`:     {"working"},
 	}
 	for expr, want := range tests {
 		pf := newPrefilter()
