@@ -28,7 +28,8 @@ const (
 )
 
 // DefaultThreshold is the model probability at or above which a message
-// is a problem.
+// is a problem. It was chosen by grouped cross-validation on the corpus's
+// training part (`intenttrain -cv`), trading a little recall for precision.
 const DefaultThreshold = 0.7
 
 // DefaultJudgeBand is how far from the threshold a probability is unsure.
