@@ -78,7 +78,11 @@ func rulesCmd() *cobra.Command {
 		Long: `Reads JSON lines such as {"text":"I was charged twice","conversation":"c1","sender":"u1"}
 and writes one JSON line per input line, in order, with decision (none|propose|create|append),
 route and rule. It runs the same rules code the server runs and changes nothing.
-Without --config it uses the default rule pack.`,
+Without --config it uses the default rule pack.
+
+With --labels FILE it reads a labelled corpus instead (eval/intent/heldout.jsonl), runs each
+line as a new conversation's first message and prints precision, recall and F1, overall and
+per language, the false alarms per 1,000 messages, and every miss.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			var cfg *config.Config
@@ -92,6 +96,9 @@ Without --config it uses the default rule pack.`,
 			} else {
 				cfg = config.Default(dataDir)
 			}
+			if err := overrideDetector(cmd, cfg); err != nil {
+				return err
+			}
 			engine, ferrs := rules.Compile(cfg.Routes)
 			if len(ferrs) > 0 {
 				var ps config.Problems
@@ -101,10 +108,16 @@ Without --config it uses the default rule pack.`,
 				// stdout is the decision stream; problems go beside it.
 				return problemsToStderr(cmd, ps)
 			}
+			if labels, _ := cmd.Flags().GetString("labels"); labels != "" {
+				return evalLabels(cmd, engine, labels)
+			}
 			return rules.EvalStream(engine, cmd.InOrStdin(), cmd.OutOrStdout(), time.Now)
 		},
 	}
 	addConfigFlag(eval)
+	eval.Flags().String("labels", "", "a labelled JSONL corpus ({text, lang, label: problem|not}): print precision, recall, F1 and the misses")
+	eval.Flags().String("detector", "", "override every route's trigger.detector (keywords, model, both)")
+	eval.Flags().Float64("threshold", 0, "override every route's trigger.threshold")
 	cmd.AddCommand(eval)
 	return cmd
 }

@@ -16,6 +16,7 @@ import (
 	"github.com/ticketbridge/ticketbridge/internal/config"
 	"github.com/ticketbridge/ticketbridge/internal/core"
 	"github.com/ticketbridge/ticketbridge/internal/jobs"
+	"github.com/ticketbridge/ticketbridge/internal/rules"
 	"github.com/ticketbridge/ticketbridge/internal/sink/local"
 	"github.com/ticketbridge/ticketbridge/internal/store"
 )
@@ -32,6 +33,8 @@ type API struct {
 	Queue  store.Queue
 	Writer Submitter
 	Routes []config.Route
+	// Rules tell the trigger what will happen to its event.
+	Rules *rules.Engine
 	// Desk is the local ticket desk, nil when no local sink is configured.
 	// Several local sinks would share one table, so one serves them all.
 	Desk    *local.Desk
@@ -45,6 +48,7 @@ type API struct {
 func (a *API) Register(mux *http.ServeMux) {
 	t := a.Tokens
 	mux.HandleFunc("POST /api/v1/tickets", t.require(ScopeOperate, a.createTicket))
+	mux.HandleFunc("GET /api/v1/tickets", t.require(ScopeRead, a.tickets))
 	mux.HandleFunc("GET /api/v1/desk/tickets", t.require(ScopeRead, a.deskList))
 	mux.HandleFunc("GET /api/v1/desk/tickets/{key}", t.require(ScopeRead, a.deskShow))
 	mux.HandleFunc("POST /api/v1/desk/tickets/{key}/comments", t.require(ScopeOperate, a.deskComment))
@@ -104,15 +108,20 @@ func (a *API) createTicket(w http.ResponseWriter, r *http.Request) {
 		Meta: map[string]any{"via": "api"},
 	}
 	ev.Raw, _ = json.Marshal(req)
+	dec, links, err := a.decide(r.Context(), ev)
+	if err != nil {
+		writeStoreError(w, err)
+		return
+	}
 	accepted, err := a.Writer.Submit(r.Context(), []core.Event{ev})
 	if err != nil {
 		writeError(w, http.StatusServiceUnavailable, "could not store the request; retry")
 		return
 	}
 	if accepted[0] {
-		a.audit(r, "api.trigger", req.Source+"/"+req.Conversation, map[string]any{"event_id": ev.EventID})
+		a.audit(r, "api.trigger", req.Source+"/"+req.Conversation, map[string]any{"event_id": ev.EventID, "decision": string(dec.Kind)})
 	}
-	writeJSON(w, http.StatusAccepted, map[string]any{"event_id": ev.EventID, "duplicate": !accepted[0]})
+	respond(w, ev, accepted[0], dec, links)
 }
 
 func (a *API) commandFor(src string) string {

@@ -22,6 +22,7 @@ import (
 	"github.com/ticketbridge/ticketbridge/internal/config"
 	"github.com/ticketbridge/ticketbridge/internal/ingress"
 	"github.com/ticketbridge/ticketbridge/internal/jobs"
+	"github.com/ticketbridge/ticketbridge/internal/judge"
 	"github.com/ticketbridge/ticketbridge/internal/metrics"
 	"github.com/ticketbridge/ticketbridge/internal/netguard"
 	"github.com/ticketbridge/ticketbridge/internal/rules"
@@ -219,7 +220,8 @@ func assemble(ctx context.Context, cfg *config.Config, st store.Store, opts Opti
 	a.Deps = &jobs.Deps{Store: st, Rules: engine, Routes: routes, Sources: sources, Sinks: sinks, Metrics: a.Metrics, Log: opts.Log, Now: opts.Now,
 		Blob: blobs, BlobLimits: blobLimits(cfg.Blob), Links: links, Scrub: scrubber(cfg, red),
 		Retention: jobs.RetentionPolicy(cfg.Security.Retention), Fallback: fb, JobTimeout: cfg.Jobs.JobTimeout,
-		Partitions: cfg.Jobs.Partitions}
+		Partitions: cfg.Jobs.Partitions,
+		Judges:     judge.NewSet(cfg.Routes, judge.Options{HTTP: opts.HTTP, Redactor: red, Policy: basePolicy(cfg), Now: opts.Now, Log: opts.Log})}
 	q, err := st.Queue(jobs.RiverConfig(cfg.Jobs, a.Deps))
 	if err != nil {
 		return nil, fmt.Errorf("build job queue: %w", err)
@@ -256,7 +258,7 @@ func (a *App) routes(sources map[string]source.Source, sinks map[string]sink.Sin
 	}
 	(&api.API{
 		Tokens: api.NewTokens(a.Config.Admin.Tokens, trusted), Store: a.Store, Queue: a.Queue, Writer: a.Writer,
-		Routes: a.Config.Routes, Desk: a.Desk, Sources: known, Now: opts.Now, Log: opts.Log,
+		Routes: a.Config.Routes, Rules: a.Deps.Rules, Desk: a.Desk, Sources: known, Now: opts.Now, Log: opts.Log,
 	}).Register(mux)
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
 		w.Write([]byte("ok\n"))

@@ -24,14 +24,7 @@ func Redactor(cfg config.Redact) (*redact.Redactor, error) {
 // global mode (partial by default) per kind, and each route's per-field
 // overrides.
 func scrubber(cfg *config.Config, r *redact.Redactor) *redact.Scrubber {
-	mode := redact.Mode(cfg.Security.Redact.Mode)
-	if mode == "" {
-		mode = redact.Partial
-	}
-	base := redact.Policy{Default: mode, PerKind: map[redact.Kind]redact.Mode{}}
-	for k, m := range cfg.Security.Redact.Kinds {
-		base.PerKind[redact.Kind(k)] = redact.Mode(m)
-	}
+	base := basePolicy(cfg)
 	routes := map[string]map[string]redact.Mode{}
 	for _, rt := range cfg.Routes {
 		if len(rt.Redact) == 0 {
@@ -43,4 +36,17 @@ func scrubber(cfg *config.Config, r *redact.Redactor) *redact.Scrubber {
 		}
 	}
 	return redact.NewScrubber(r, base, routes)
+}
+
+// basePolicy is security.redact's mode (partial by default) per kind.
+func basePolicy(cfg *config.Config) redact.Policy {
+	mode := redact.Mode(cfg.Security.Redact.Mode)
+	if mode == "" {
+		mode = redact.Partial
+	}
+	base := redact.Policy{Default: mode, PerKind: map[redact.Kind]redact.Mode{}}
+	for k, m := range cfg.Security.Redact.Kinds {
+		base.PerKind[redact.Kind(k)] = redact.Mode(m)
+	}
+	return base
 }

@@ -295,6 +295,35 @@ type Trigger struct {
 	// Roles limits keyword triggers to senders of these roles (default
 	// customer).
 	Roles []string `yaml:"roles"`
+	// Detector chooses what finds problems in messages: "keywords" (the
+	// keywords and the rule pack; the default), "model" (the built-in
+	// intent model, with the rule pack's guards) or "both".
+	Detector string `yaml:"detector"`
+	// Threshold is the model's probability (0–1) at or above which a
+	// message is a problem; default 0.7.
+	Threshold float64 `yaml:"threshold"`
+	// Judge asks an LLM about the messages the model is unsure of.
+	Judge *Judge `yaml:"judge"`
+}
+
+// Judge is an OpenAI-compatible chat-completions endpoint (vLLM, Ollama,
+// DeepSeek, Qwen, …) asked whether a message reports a problem when the
+// intent model's probability is within Band of the threshold.
+type Judge struct {
+	// URL is the API's base URL, e.g. http://localhost:11434/v1; the
+	// request goes to URL + "/chat/completions".
+	URL    string `yaml:"url"`
+	Model  string `yaml:"model"`
+	APIKey string `yaml:"api_key"` // a secret; sent as a Bearer token
+	// Timeout bounds one question; the local decision stands when it
+	// passes. Default 3s.
+	Timeout time.Duration `yaml:"timeout"`
+	// PerMinute is the most questions asked in a minute; beyond it the
+	// local decision stands. Default 60.
+	PerMinute int `yaml:"per_minute"`
+	// Band is how far from the threshold a probability still counts as
+	// unsure; default 0.15.
+	Band float64 `yaml:"band"`
 }
 
 // SentimentTrigger fires on negative messages.

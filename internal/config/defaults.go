@@ -53,6 +53,7 @@ func (c *Config) WithDefaults() {
 		}
 		setDefault(&r.Trigger.ConfirmTimeout, 10*time.Minute)
 		setDefault(&r.Trigger.Command, "ticket")
+		judgeDefaults(r.Trigger.Judge)
 		if len(r.Trigger.Roles) == 0 {
 			r.Trigger.Roles = []string{"customer"}
 		}

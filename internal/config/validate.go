@@ -295,6 +295,7 @@ func (v *validator) trigger(f string, t Trigger) {
 	for j, r := range t.Roles {
 		v.oneOf(indexPath(f+".roles", j), r, roles)
 	}
+	v.detector(f, t)
 }
 
 func (v *validator) mapping(f string, m Mapping) {

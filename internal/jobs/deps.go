@@ -15,6 +15,7 @@ import (
 	"github.com/ticketbridge/ticketbridge/internal/config"
 	"github.com/ticketbridge/ticketbridge/internal/core"
 	"github.com/ticketbridge/ticketbridge/internal/fallback"
+	"github.com/ticketbridge/ticketbridge/internal/judge"
 	"github.com/ticketbridge/ticketbridge/internal/metrics"
 	"github.com/ticketbridge/ticketbridge/internal/redact"
 	"github.com/ticketbridge/ticketbridge/internal/rules"
@@ -40,6 +41,9 @@ type Deps struct {
 	Links      *blob.Links
 	// Scrub masks personal data in what goes to sinks (nil: nothing).
 	Scrub *redact.Scrubber
+	// Judges settle the decisions the intent model is unsure of (nil:
+	// no route has a judge).
+	Judges *judge.Set
 	// Fallback holds each route's channels for messages its conversations
 	// cannot take.
 	Fallback map[string][]fallback.Channel

@@ -104,7 +104,8 @@ func (b *batch) process(ctx context.Context, ev core.StoredEvent) error {
 		return b.w.foldCall(ctx, ev)
 	}
 	cs := b.convs[ev.Conversation.Key()]
-	for _, dec := range b.w.d.Rules.Evaluate(ev.Event, b.rulesState(ev, cs)) {
+	decisions := b.w.d.Judges.Settle(ctx, ev.Text, b.w.d.Rules.Evaluate(ev.Event, b.rulesState(ev, cs)))
+	for _, dec := range decisions {
 		route := b.w.d.Routes[dec.Route]
 		if err := b.apply(ctx, ev, cs, route, dec); err != nil {
 			return fmt.Errorf("route %s: %w", dec.Route, err)

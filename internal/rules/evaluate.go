@@ -48,7 +48,7 @@ func (r *Route) evaluate(ev core.Event, st State) Decision {
 		ans = answerYes
 	case ev.Kind == core.KindCommand && ev.Action == core.ActionReject:
 		ans = answerNo
-	case ev.Kind == core.KindMessage:
+	case ev.Kind == core.KindMessage && pending:
 		ans = answerOf(ev.Text)
 	}
 	if pending && ans != answerOther {
@@ -87,6 +87,10 @@ func (r *Route) evaluate(ev core.Event, st State) Decision {
 		switch {
 		case linked && r.isClose(ev):
 			d.Kind, d.Reason = KindClose, "/"+r.command+" close"
+		case linked && ev.Meta["via"] == "api":
+			// The API's caller is told the ticket's key; their text
+			// goes to it rather than nowhere.
+			d.Kind, d.Rule, d.Reason = KindAppend, RuleAPI, "linked to "+link.TicketKey
 		case linked:
 			d.Kind, d.Reason = KindNone, "already linked"
 		case !r.inRollout(ev):
@@ -126,20 +130,34 @@ func (r *Route) evaluate(ev core.Event, st State) Decision {
 		return none(fmt.Sprintf("role %s not in trigger roles", role))
 	}
 
-	d := r.match(ev.Text)
+	d := r.detect(ev.Text)
 	if d.Kind == KindNone && d.Reason == "no match" && r.Config.Trigger.Sentiment != nil {
 		d = r.sentiment(ev.Text)
 	}
-	if d.Kind == KindNone {
+	act := func(d Decision) Decision {
+		switch {
+		case !r.inRollout(ev):
+			d.Kind, d.Reason = KindNone, "outside rollout"
+		case r.Config.Trigger.Confirm && pending && !expired:
+			d.Kind, d.Reason = KindNone, "proposal pending"
+		case r.Config.Trigger.Confirm:
+			d.Kind = KindPropose
+		}
 		return d
 	}
-	switch {
-	case !r.inRollout(ev):
-		d.Kind, d.Reason = KindNone, "outside rollout"
-	case r.Config.Trigger.Confirm && pending && !expired:
-		d.Kind, d.Reason = KindNone, "proposal pending"
-	case r.Config.Trigger.Confirm:
-		d.Kind = KindPropose
+	if d.Kind != KindNone {
+		d = act(d)
+	}
+	if d.unsure {
+		// What the route does if its judge disagrees with the model.
+		d.Unsure = KindNone
+		if d.Kind == KindNone {
+			alt := act(Decision{Kind: KindCreate})
+			d.Unsure = alt.Kind
+		}
+		if d.Kind == d.Unsure {
+			d.Unsure = "" // out of rollout or a proposal pending: nothing to ask
+		}
 	}
 	return d
 }
@@ -220,21 +238,22 @@ func commandArgs(text, command string) *string {
 	return &rest
 }
 
-// match runs the keywords, then the rule pack, with their guards.
-func (r *Route) match(text string) Decision {
-	norm := normalize(text)
+// match runs the keywords, then the rule pack, with their guards; det
+// holds the pack's classification when the route has a pack.
+func (r *Route) match(norm string, det *detection) Decision {
 	if len(r.keywords) > 0 {
 		if kw, ok := firstMatch(r.keywords, norm); ok {
 			if _, ok := firstMatch(r.negation, norm); ok {
 				return Decision{Kind: KindNone, Rule: RuleKeyword, Reason: GuardNegated}
 			}
-			if g, ok := defaultPack().guardFor(norm); ok {
+			t := packText(norm, det)
+			if g, ok := defaultPack().guardFor(t); ok {
 				return Decision{Kind: KindNone, Rule: RuleKeyword, Reason: g.kind}
 			}
 			d := Decision{Kind: KindCreate, Rule: RuleKeyword, Reason: fmt.Sprintf("keyword %q", kw.raw)}
 			// The pack, when on, still names the category for mapping.
 			if r.pack != nil {
-				d.Category = r.pack.classify(norm).Category
+				d.Category = det.res.Category
 			}
 			return d
 		}
@@ -242,7 +261,7 @@ func (r *Route) match(text string) Decision {
 	if r.pack == nil {
 		return none("no match")
 	}
-	res := r.pack.classify(norm)
+	res := det.res
 	if res.Category == "" {
 		if res.Guard != "" {
 			return Decision{Kind: KindNone, Reason: res.Guard}

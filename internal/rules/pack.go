@@ -181,7 +181,8 @@ func defaultPackSpec() ([]categorySpec, []guardSpec, string) {
 		{GuardNegated, "return", "不用退货", `不(?:用|需要|要|必|想)(?:了)?(?:退货|换货|退换|退了|退回|换了)|不是(?:要|想)?退货|无需退货`, ""},
 		{GuardNegated, "complaint", "not a complaint", `\b(?:do not|did not|does not|never)\s+(?:want|mean|wish|intend|plan|need)\s+to\s+(?:make\s+a\s+|file\s+a\s+|be\s+)?complain|\bnot\s+(?:a|any|an official|making a|filing a)\s+complaint|\bnot\s+complaining\b|\bno complaints?\b|\bnot to complain\b`, ""},
 		{GuardNegated, "complaint", "不是投诉", `不是(?:要|想|在)?投诉|不(?:想|用|要|需要|打算)投诉|没(?:有)?(?:要|想)?投诉|不投诉|无意投诉|不算投诉|不是抱怨`, ""},
-		{GuardNegated, "billing", "not charged twice", `\b(?:was|were|have|has) not (?:been )?(?:charged|billed) (?:twice|double|again)\b`, ""},
+		{GuardNegated, "billing", "not charged twice", `\b(?:was|were|have|has) not (?:been )?(?:charged|billed) (?:twice|double|again)\b|\b(?:there (?:was|is) no|no|not a)\s+(?:double|duplicate|extra)\s+(?:charge|payment|billing)|\bnot (?:charged|billed) twice\b`, ""},
+		{GuardNegated, "billing", "没有重复扣款", `没(?:有)?(?:被)?(?:重复|多)(?:扣|收)|没(?:有)?(?:被)?(?:扣|收)(?:了)?(?:两|2|二)次`, ""},
 		{GuardNegated, "complaint", "not rude", `\b(?:not|never)\s+(?:\w+\s+)?(?:rude|unprofessional|unhelpful|useless)\b|\bnot (?:bad|terrible|awful)\b`, ""},
 		{GuardNegated, "", "nothing wrong", `\bnothing (?:is|was|got|seems)?\s*(?:wrong|broken|damaged|missing)\b|\b(?:is|was|are|were) not (?:broken|damaged|defective|faulty)\b|\bno (?:damage|problems?|issues?)\b`, ""},
 		{GuardNegated, "", "no need", `\bno need\b|\bnot an? (?:issue|problem)\b|\bno problem\b|不用(?:麻烦|处理)了?|不需要(?:处理|帮忙)`, ""},
@@ -193,6 +194,11 @@ func defaultPackSpec() ([]categorySpec, []guardSpec, string) {
 			`\b(?:not|never|no longer)\s+(?:\w+\s+)?(?:arrived|received|came|got)\b`},
 		{GuardResolved, "", "已经解决了", `(?:已经|已)?(?:解决|修好|处理好|搞定|恢复)了|(?:已经|已)(?:退款|退了|到账|收到|退回|解决|恢复)|(?:退款|钱)` + stopEnd + `{0,2}(?:已经|已)(?:到账|收到|退回)|收到(?:了)?退款|退款(?:已经)?到账了|没事了|没问题了|(?:可以|能)(?:用|登录|打开|登上|正常使用)了|正常了|算了`,
 			`(?:没|未|不)(?:有)?(?:解决|修好|到账|收到|恢复|处理好)`},
+
+		// The customer's own mistake, found by themselves.
+		{GuardResolved, "", "my mistake", `\b(?:my (?:mistake|bad|fault|error)|(?:that is|it is|it was|that was|this is) on me|i misread|ignore my (?:last|previous) message)\b`,
+			`\bmy (?:mistake|error) (?:was|is)\b`},
+		{GuardResolved, "", "我看错了", `我看错了?|是我(?:看错|搞错|弄错)|我搞错了|我弄错了|忽略我(?:的)?上一条`, ""},
 
 		// Thanks and praise; a weight-3 statement or a following contrast
 		// lifts the veto ("thanks in advance, my app keeps crashing").
@@ -209,6 +215,7 @@ func defaultPackSpec() ([]categorySpec, []guardSpec, string) {
 
 // pack is a compiled rule pack.
 type pack struct {
+	pf       *prefilter
 	cats     []packCategory
 	guards   []packGuard
 	contrast *regexp.Regexp
@@ -220,43 +227,75 @@ type packCategory struct {
 }
 
 type packPattern struct {
-	name   string
-	weight int
-	re     *regexp.Regexp
-	pre    prefilter
+	lits    []int32 // literals it needs (prefilter.go), nil: none known
+	name    string
+	feature string // "p:" + name, the model's evidence
+	weight  int
+	re      *regexp.Regexp
 	// han says the pattern needs Chinese text, latin that it needs ASCII
 	// letters; skipping the rest halves the work on one-language text.
 	han, latin bool
 }
 
 type packGuard struct {
+	lits                 []int32 // literals it needs (prefilter.go)
 	kind, category, name string
+	feature              string // "g:" + name, the model's evidence
 	re, unless           *regexp.Regexp
-	pre                  prefilter
 	han, latin           bool
 }
 
-// applies reports whether the guard can match text of this script and
-// holds one of the literals its pattern needs.
-func (g packGuard) applies(norm string) bool {
-	return !(g.han && !hasHan(norm)) && !(g.latin && !hasLatinWord(norm)) && g.pre.mayMatch(norm)
+// applies reports whether the guard can match the text: its script and
+// its literals are there.
+func (g packGuard) applies(t *ntext) bool {
+	return !(g.han && !t.han) && !(g.latin && !t.latin) && t.lits.any(g.lits)
+}
+
+// ntext is normalized text with what the pack's prefilter found in it.
+type ntext struct {
+	s          string
+	lits       litSet
+	han, latin bool
+	// guards caches whether each guard's expression matched: 0 not
+	// tried, 1 yes, -1 no.
+	guards []int8
+}
+
+func (p *pack) text(norm string) *ntext {
+	return &ntext{s: norm, lits: p.pf.scan(norm), han: hasHan(norm), latin: hasLatinWord(norm), guards: make([]int8, len(p.guards))}
+}
+
+// guardMatch reports whether guard i's expression matches the text,
+// running it at most once per text.
+func (p *pack) guardMatch(t *ntext, i int) bool {
+	g := p.guards[i]
+	if !g.applies(t) {
+		return false
+	}
+	if t.guards[i] == 0 {
+		t.guards[i] = -1
+		if g.re.MatchString(t.s) {
+			t.guards[i] = 1
+		}
+	}
+	return t.guards[i] > 0
 }
 
 // defaultPack is compiled once; it is never changed after that.
 var defaultPack = sync.OnceValue(func() *pack {
 	cats, guards, contrast := defaultPackSpec()
-	p := &pack{contrast: regexp.MustCompile(contrast)}
+	p := &pack{contrast: regexp.MustCompile(contrast), pf: newPrefilter()}
 	for _, c := range cats {
 		pc := packCategory{name: c.name}
 		for _, ps := range c.patterns {
-			pc.patterns = append(pc.patterns, packPattern{name: ps.name, weight: ps.weight,
-				re: regexp.MustCompile(ps.expr), pre: newPrefilter(ps.expr), han: hasHan(ps.expr), latin: !hasHan(ps.expr) && hasLatinWord(ps.expr)})
+			pc.patterns = append(pc.patterns, packPattern{lits: p.pf.add(ps.expr), name: ps.name, feature: "p:" + ps.name, weight: ps.weight,
+				re: regexp.MustCompile(ps.expr), han: hasHan(ps.expr), latin: !hasHan(ps.expr) && hasLatinWord(ps.expr)})
 		}
 		p.cats = append(p.cats, pc)
 	}
 	for _, g := range guards {
-		pg := packGuard{kind: g.kind, category: g.category, name: g.name, re: regexp.MustCompile(g.expr),
-			pre: newPrefilter(g.expr), han: hasHan(g.expr), latin: !hasHan(g.expr) && hasLatinWord(g.expr)}
+		pg := packGuard{lits: p.pf.add(g.expr), kind: g.kind, category: g.category, name: g.name, feature: "g:" + g.name, re: regexp.MustCompile(g.expr),
+			han: hasHan(g.expr), latin: !hasHan(g.expr) && hasLatinWord(g.expr)}
 		if g.unless != "" {
 			pg.unless = regexp.MustCompile(g.unless)
 		}
@@ -280,38 +319,50 @@ type PackResult struct {
 }
 
 // ClassifyDefault runs the default rule pack on a text.
-func ClassifyDefault(text string) PackResult { return defaultPack().classify(normalize(text)) }
+func ClassifyDefault(text string) PackResult {
+	p := defaultPack()
+	return p.classify(p.text(normalize(text)))
+}
 
 type catScore struct {
-	score   int
-	strong  [][]int // where each weight-3 pattern matched
-	matched []string
+	score    int
+	evidence []string // the features of the matched patterns
+	strong   [][]int  // where each weight-3 pattern matched
+	matched  []string
 }
 
 // classify scores normalized text and applies the guards.
-func (p *pack) classify(norm string) PackResult {
-	han, latin := hasHan(norm), hasLatinWord(norm)
+func (p *pack) classify(t *ntext) PackResult { return p.decide(t, p.score(t)) }
+
+// score runs every category's patterns over normalized text.
+func (p *pack) score(t *ntext) []catScore {
+	han, latin := t.han, t.latin
 	scores := make([]catScore, len(p.cats))
 	for i, c := range p.cats {
 		// Two passes put the strongest names first, so the first name
 		// explains the decision.
 		for _, strongPass := range []bool{true, false} {
 			for _, pt := range c.patterns {
-				if (pt.weight >= PackThreshold) != strongPass || (pt.han && !han) || (pt.latin && !latin) || !pt.pre.mayMatch(norm) || !pt.re.MatchString(norm) {
+				if (pt.weight >= PackThreshold) != strongPass || (pt.han && !han) || (pt.latin && !latin) || !t.lits.any(pt.lits) || !pt.re.MatchString(t.s) {
 					continue
 				}
 				scores[i].score += pt.weight
 				scores[i].matched = append(scores[i].matched, pt.name)
+				scores[i].evidence = append(scores[i].evidence, pt.feature)
 				if strongPass {
-					scores[i].strong = append(scores[i].strong, pt.re.FindStringIndex(norm))
+					scores[i].strong = append(scores[i].strong, pt.re.FindStringIndex(t.s))
 				}
 			}
 		}
 	}
+	return scores
+}
 
+// decide applies the guards to the scores of normalized text.
+func (p *pack) decide(t *ntext, scores []catScore) PackResult {
 	negated := map[string]string{}
-	for _, g := range p.guards {
-		if g.kind == GuardNegated && g.applies(norm) && g.re.MatchString(norm) {
+	for i, g := range p.guards {
+		if g.kind == GuardNegated && p.guardMatch(t, i) {
 			if g.category == "" {
 				for _, c := range p.cats {
 					negated[c.name] = g.name
@@ -342,11 +393,20 @@ func (p *pack) classify(norm string) PackResult {
 			c := p.cats[vetoedBy].name
 			return PackResult{Score: scores[vetoedBy].score, Matched: scores[vetoedBy].matched, Guard: GuardNegated, GuardName: negated[c]}
 		}
-		return p.weak(norm, scores, negated)
+		return p.weak(t, scores, negated)
 	}
 
 	res := PackResult{Category: p.cats[best].name, Score: scores[best].score, Matched: scores[best].matched}
-	if g, ok := p.veto(norm, scores[best].strong); ok {
+	// Every category's statements count against a resolution: in "my
+	// parcel arrived broken, I want a refund" refund wins, and "parcel
+	// arrived" belongs to the return category's "arrived broken".
+	var strong [][]int
+	for i, c := range p.cats {
+		if _, ok := negated[c.name]; !ok {
+			strong = append(strong, scores[i].strong...)
+		}
+	}
+	if g, ok := p.veto(t, strong); ok {
 		res.Category, res.Guard, res.GuardName = "", g.kind, g.name
 	}
 	return res
@@ -355,7 +415,7 @@ func (p *pack) classify(norm string) PackResult {
 // weak explains a text whose best category stayed under the threshold:
 // when a guard would have vetoed it anyway, saying so ("thanks",
 // "resolved") is a better reason than "no match".
-func (p *pack) weak(norm string, scores []catScore, negated map[string]string) PackResult {
+func (p *pack) weak(t *ntext, scores []catScore, negated map[string]string) PackResult {
 	top := -1
 	for i := range p.cats {
 		if scores[i].score > 0 && (top < 0 || scores[i].score > scores[top].score) {
@@ -368,7 +428,7 @@ func (p *pack) weak(norm string, scores []catScore, negated map[string]string) P
 	res := PackResult{Score: scores[top].score, Matched: scores[top].matched}
 	if name, ok := negated[p.cats[top].name]; ok {
 		res.Guard, res.GuardName = GuardNegated, name
-	} else if g, ok := p.veto(norm, scores[top].strong); ok {
+	} else if g, ok := p.veto(t, scores[top].strong); ok {
 		res.Guard, res.GuardName = g.kind, g.name
 	}
 	return res
@@ -376,25 +436,22 @@ func (p *pack) weak(norm string, scores []catScore, negated map[string]string) P
 
 // veto applies the resolved, thanks and policy guards to a candidate;
 // strong holds where its weight-3 statements matched, if any.
-func (p *pack) veto(norm string, strong [][]int) (packGuard, bool) {
-	for _, g := range p.guards {
-		if !g.applies(norm) {
+func (p *pack) veto(t *ntext, strong [][]int) (packGuard, bool) {
+	for i, g := range p.guards {
+		if !p.guardMatch(t, i) {
 			continue
 		}
 		switch g.kind {
 		case GuardResolved:
-			if p.guardHolds(g, norm, strong) {
+			if p.guardHolds(g, t, strong) {
 				return g, true
 			}
 		case GuardThanks:
-			if len(strong) == 0 && p.guardHolds(g, norm, nil) {
+			if len(strong) == 0 && p.guardHolds(g, t, nil) {
 				return g, true
 			}
 		case GuardPolicy:
-			if !g.pre.mayMatch(norm) {
-				continue
-			}
-			if locs := g.re.FindAllStringIndex(norm, -1); locs != nil && allInside(strong, locs) {
+			if locs := g.re.FindAllStringIndex(t.s, -1); locs != nil && allInside(strong, locs) {
 				return g, true
 			}
 		}
@@ -424,12 +481,9 @@ func allInside(stmts, questions [][]int) bool {
 // contrast after its last match and no "unless" exception. Matches that
 // overlap a statement are part of it, not a resolution: in "the package
 // arrived smashed", "package arrived" is the problem.
-func (p *pack) guardHolds(g packGuard, norm string, strong [][]int) bool {
-	if !g.pre.mayMatch(norm) {
-		return false
-	}
+func (p *pack) guardHolds(g packGuard, t *ntext, strong [][]int) bool {
 	var locs [][]int
-	for _, l := range g.re.FindAllStringIndex(norm, -1) {
+	for _, l := range g.re.FindAllStringIndex(t.s, -1) {
 		if !allInside([][]int{l}, strong) || len(strong) == 0 {
 			locs = append(locs, l)
 		}
@@ -437,20 +491,20 @@ func (p *pack) guardHolds(g packGuard, norm string, strong [][]int) bool {
 	if locs == nil {
 		return false
 	}
-	if g.unless != nil && g.unless.MatchString(norm) {
+	if g.unless != nil && g.unless.MatchString(t.s) {
 		return false
 	}
-	return !p.contrast.MatchString(norm[locs[len(locs)-1][1]:])
+	return !p.contrast.MatchString(t.s[locs[len(locs)-1][1]:])
 }
 
 // guardFor reports the built-in guard that vetoes a keyword match: any
 // negation (keywords have no category to scope it to), then the resolved,
 // thanks and policy guards as for a weak pack hit.
-func (p *pack) guardFor(norm string) (packGuard, bool) {
-	for _, g := range p.guards {
-		if g.kind == GuardNegated && g.applies(norm) && g.re.MatchString(norm) {
+func (p *pack) guardFor(t *ntext) (packGuard, bool) {
+	for i, g := range p.guards {
+		if g.kind == GuardNegated && p.guardMatch(t, i) {
 			return g, true
 		}
 	}
-	return p.veto(norm, nil)
+	return p.veto(t, nil)
 }

@@ -136,3 +136,20 @@ func TestPackGuardsReported(t *testing.T) {
 		}
 	}
 }
+
+// TestPackPastTense pins issue #15's misreading: a past-tense statement
+// of the problem is not a resolution.
+func TestPackPastTense(t *testing.T) {
+	t.Parallel()
+	tests := map[string]string{
+		"my parcel arrived broken, I want a refund":   "refund",
+		"the parcel is broken, I want a refund":       "refund",
+		"the order arrived damaged, please refund me": "refund",
+		"thanks, the parcel arrived":                  "",
+	}
+	for text, want := range tests {
+		if got := ClassifyDefault(text); got.Category != want {
+			t.Errorf("%q: got %q (%v, guard %q), want %q", text, got.Category, got.Matched, got.Guard, want)
+		}
+	}
+}

@@ -3,119 +3,241 @@ package rules
 import (
 	"regexp/syntax"
 	"strings"
-	"unicode/utf8"
 )
 
-// prefilter holds literals of which every match of a pattern contains at
-// least one. Checking them with strings.Contains rules most patterns out
-// for most messages far faster than running the regexp (the pack's
-// patterns dominated the cost of deciding on chatter); a nil prefilter
-// rules nothing out.
-type prefilter []string
+// The pack has about a hundred regular expressions, and Go's regexp
+// costs a few microseconds per expression even on a short message that
+// cannot match. Almost every pattern needs one of a few literal words
+// ("charged", "退款"); the prefilter finds which literals a message holds
+// in one pass, and only patterns with a literal present are run. This
+// keeps a decision within its 20 µs budget (BenchmarkDecide).
 
-// maxPrefilterLiterals bounds the literals checked before giving up on
-// the prefilter and running the regexp anyway.
-const maxPrefilterLiterals = 64
+// prefilter indexes every pattern's literals by their first two bytes.
+type prefilter struct {
+	lits   []string
+	ids    map[string]int32
+	byPair map[uint16][]int32
+	single [256][]int32
+}
 
-// newPrefilter derives the prefilter of a pattern that runs on
-// normalized (lower-case) text.
-func newPrefilter(expr string) prefilter {
+func newPrefilter() *prefilter {
+	return &prefilter{ids: map[string]int32{}, byPair: map[uint16][]int32{}}
+}
+
+// add registers the literals a pattern needs and returns their ids; nil
+// means the pattern has no required literal and always runs.
+func (pf *prefilter) add(expr string) []int32 {
 	re, err := syntax.Parse(expr, syntax.Perl)
 	if err != nil {
 		return nil
 	}
-	lits, ok := mustContain(re.Simplify())
-	if !ok || len(lits) > maxPrefilterLiterals {
+	lits := required(re)
+	if lits == nil {
 		return nil
 	}
-	return lits
+	ids := make([]int32, 0, len(lits))
+	for _, l := range lits {
+		id, ok := pf.ids[l]
+		if !ok {
+			id = int32(len(pf.lits))
+			pf.ids[l] = id
+			pf.lits = append(pf.lits, l)
+			if len(l) == 1 {
+				pf.single[l[0]] = append(pf.single[l[0]], id)
+			} else {
+				k := uint16(l[0])<<8 | uint16(l[1])
+				pf.byPair[k] = append(pf.byPair[k], id)
+			}
+		}
+		ids = append(ids, id)
+	}
+	return ids
 }
 
-// mayMatch reports whether text contains one of the literals.
-func (p prefilter) mayMatch(text string) bool {
-	if p == nil {
+// scan returns the set of literals present in s.
+func (pf *prefilter) scan(s string) litSet {
+	set := make(litSet, (len(pf.lits)+63)/64)
+	for i := 0; i < len(s); i++ {
+		for _, id := range pf.single[s[i]] {
+			set.add(id)
+		}
+		if i+1 >= len(s) {
+			break
+		}
+		for _, id := range pf.byPair[uint16(s[i])<<8|uint16(s[i+1])] {
+			if !set.has(id) && strings.HasPrefix(s[i:], pf.lits[id]) {
+				set.add(id)
+			}
+		}
+	}
+	return set
+}
+
+type litSet []uint64
+
+func (s litSet) add(id int32)      { s[id/64] |= 1 << (id % 64) }
+func (s litSet) has(id int32) bool { return s[id/64]&(1<<(id%64)) != 0 }
+
+// any reports whether the set holds one of ids; nil ids (a pattern
+// without a required literal) always may match.
+func (s litSet) any(ids []int32) bool {
+	if ids == nil {
 		return true
 	}
-	for _, l := range p {
-		if strings.Contains(text, l) {
+	for _, id := range ids {
+		if s.has(id) {
 			return true
 		}
 	}
 	return false
 }
 
-// mustContain returns literals one of which every match of re contains,
-// or false when it cannot tell.
-func mustContain(re *syntax.Regexp) ([]string, bool) {
+// required returns literals of which every match of re contains at least
+// one, or nil when it cannot tell.
+func required(re *syntax.Regexp) []string {
 	switch re.Op {
 	case syntax.OpLiteral:
-		s := string(re.Rune)
 		if re.Flags&syntax.FoldCase != 0 {
-			s = strings.ToLower(s)
+			return nil
 		}
-		return []string{s}, s != ""
-	case syntax.OpCapture, syntax.OpPlus:
-		return mustContain(re.Sub[0])
+		return []string{string(re.Rune)}
+	case syntax.OpCapture:
+		return required(re.Sub[0])
+	case syntax.OpPlus:
+		return required(re.Sub[0])
 	case syntax.OpRepeat:
 		if re.Min >= 1 {
-			return mustContain(re.Sub[0])
+			return required(re.Sub[0])
 		}
 	case syntax.OpConcat:
-		return bestOfConcat(re.Sub)
-	case syntax.OpAlternate:
-		var out []string
-		for _, sub := range re.Sub {
-			lits, ok := mustContain(sub)
-			if !ok {
-				return nil, false
+		var best []string
+		consider := func(lits []string) {
+			if lits != nil && minLen(lits) > 0 && better(lits, best) {
+				best = lits
 			}
-			out = append(out, lits...)
 		}
-		return out, true
+		// Runs of children that match a few exact strings join into
+		// longer literals: "de(?:ad|fective)" needs "dead" or
+		// "defective", not just "de".
+		var run []string
+		for _, sub := range re.Sub {
+			ex := exact(sub)
+			if ex == nil {
+				consider(run)
+				run = nil
+				consider(required(sub))
+				continue
+			}
+			if run == nil {
+				run = ex
+			} else if run = product(run, ex); run == nil {
+				consider(ex)
+			}
+		}
+		consider(run)
+		return best
+	case syntax.OpAlternate:
+		var all []string
+		for _, sub := range re.Sub {
+			lits := required(sub)
+			if lits == nil {
+				return nil
+			}
+			all = append(all, lits...)
+		}
+		return all
 	}
-	return nil, false
+	return nil
 }
 
-// bestOfConcat picks, of a sequence's parts, the one whose literals are
-// the most selective: the longest shortest literal. Adjacent literal parts
-// are joined first ("ref" "und" → "refund").
-func bestOfConcat(subs []*syntax.Regexp) ([]string, bool) {
-	var best []string
-	consider := func(lits []string) {
-		if shortest(lits) > shortest(best) {
-			best = lits
-		}
+// better prefers longer shortest literals (rarer), then fewer of them.
+func better(a, b []string) bool {
+	if b == nil {
+		return true
 	}
-	var run strings.Builder
-	flush := func() {
-		if run.Len() > 0 {
-			consider([]string{run.String()})
-			run.Reset()
-		}
+	ma, mb := minLen(a), minLen(b)
+	if ma != mb {
+		return ma > mb
 	}
-	for _, sub := range subs {
-		if sub.Op == syntax.OpLiteral {
-			lits, _ := mustContain(sub)
-			run.WriteString(lits[0])
-			continue
-		}
-		flush()
-		if lits, ok := mustContain(sub); ok {
-			consider(lits)
-		}
-	}
-	flush()
-	return best, best != nil
+	return len(a) < len(b)
 }
 
-// shortest is the rune length of the shortest literal, 0 for none.
-func shortest(lits []string) int {
-	if len(lits) == 0 {
-		return 0
+func minLen(ls []string) int {
+	m := len(ls[0])
+	for _, l := range ls[1:] {
+		m = min(m, len(l))
 	}
-	n := utf8.RuneCountInString(lits[0])
-	for _, l := range lits[1:] {
-		n = min(n, utf8.RuneCountInString(l))
+	return m
+}
+
+// maxExact bounds the strings exact and product enumerate.
+const maxExact = 64
+
+// exact returns every string re matches when they are few, else nil.
+func exact(re *syntax.Regexp) []string {
+	switch re.Op {
+	case syntax.OpLiteral:
+		if re.Flags&syntax.FoldCase != 0 {
+			return nil
+		}
+		return []string{string(re.Rune)}
+	case syntax.OpEmptyMatch:
+		return []string{""}
+	case syntax.OpCharClass:
+		// "扣|收" parses as the class [扣收]: a small class is a few
+		// one-character strings.
+		var out []string
+		for i := 0; i+1 < len(re.Rune); i += 2 {
+			for r := re.Rune[i]; r <= re.Rune[i+1]; r++ {
+				if len(out) == 16 {
+					return nil
+				}
+				out = append(out, string(r))
+			}
+		}
+		return out
+	case syntax.OpCapture:
+		return exact(re.Sub[0])
+	case syntax.OpQuest:
+		if ex := exact(re.Sub[0]); ex != nil && len(ex) < maxExact {
+			return append([]string{""}, ex...)
+		}
+	case syntax.OpAlternate:
+		var all []string
+		for _, sub := range re.Sub {
+			ex := exact(sub)
+			if ex == nil || len(all)+len(ex) > maxExact {
+				return nil
+			}
+			all = append(all, ex...)
+		}
+		return all
+	case syntax.OpConcat:
+		out := []string{""}
+		for _, sub := range re.Sub {
+			ex := exact(sub)
+			if ex == nil {
+				return nil
+			}
+			if out = product(out, ex); out == nil {
+				return nil
+			}
+		}
+		return out
 	}
-	return n
+	return nil
+}
+
+// product joins every a with every b, or nil past maxExact strings.
+func product(a, b []string) []string {
+	if len(a)*len(b) > maxExact {
+		return nil
+	}
+	out := make([]string, 0, len(a)*len(b))
+	for _, x := range a {
+		for _, y := range b {
+			out = append(out, x+y)
+		}
+	}
+	return out
 }

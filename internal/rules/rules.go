@@ -85,6 +85,13 @@ type Decision struct {
 	// a pending proposal.
 	Proposal string `json:"proposal,omitempty"`
 	DryRun   bool   `json:"dry_run,omitempty"`
+	// Score is the intent model's probability when the model decided.
+	Score float64 `json:"score,omitempty"`
+	// Unsure, when set, says the model was near the threshold on a route
+	// with a judge, and gives the kind to take if the judge disagrees
+	// with the model (internal/judge settles it).
+	Unsure Kind `json:"unsure,omitempty"`
+	unsure bool
 }
 
 // State is what the caller knows about the event's conversation.
@@ -116,19 +123,25 @@ type Route struct {
 	// Config is the route as configured (read it, do not change it).
 	Config config.Route
 
-	index    int
-	rollout  int
-	dryRun   bool
-	command  string
-	roles    map[core.Role]bool
-	keywords []matcher
-	negation []matcher
-	pack     *pack
-	timeout  time.Duration
-	context  int
-	priority []priorityRule
-	prioDef  string
-	statuses map[string]string
+	index   int
+	rollout int
+	dryRun  bool
+	command string
+	roles   map[core.Role]bool
+	// detector, threshold and band drive the intent model; judge says
+	// the route has an LLM judge for unsure messages.
+	detector  string
+	threshold float64
+	band      float64
+	judge     bool
+	keywords  []matcher
+	negation  []matcher
+	pack      *pack
+	timeout   time.Duration
+	context   int
+	priority  []priorityRule
+	prioDef   string
+	statuses  map[string]string
 
 	title, description *template.Template
 	reqName, reqEmail  *template.Template
@@ -252,6 +265,7 @@ func (c *compiler) trigger(r *Route, t config.Trigger) {
 	default:
 		c.fail("trigger.rule_pack", fmt.Sprintf("unknown rule pack %q (known: default)", t.RulePack))
 	}
+	c.detector(r, t)
 	r.keywords = c.matchers("trigger.keywords", t.Keywords)
 	r.negation = c.matchers("trigger.negations", t.Negations)
 

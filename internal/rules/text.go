@@ -59,21 +59,45 @@ var contractions = map[string]string{
 	"what's": "what is", "there's": "there is", "where's": "where is",
 }
 
-var wordRE = regexp.MustCompile(`[a-z]+(?:'[a-z]+)?`)
-
 // expandContractions also expands the apostrophe-less forms people type
-// ("dont"); it works on whole words so "restaurant" keeps its "ant".
+// ("dont"); it works on whole words (runs of a-z with at most one inner
+// apostrophe) so "restaurant" keeps its "ant". It copies only when a word
+// changes.
 func expandContractions(s string) string {
-	if !strings.ContainsAny(s, "abcdefghijklmnopqrstuvwxyz") {
+	var b *strings.Builder
+	last := 0
+	for i := 0; i < len(s); {
+		if !isLower(s[i]) {
+			i++
+			continue
+		}
+		j := i
+		for j < len(s) && isLower(s[j]) {
+			j++
+		}
+		if j+1 < len(s) && s[j] == '\'' && isLower(s[j+1]) {
+			for j++; j < len(s) && isLower(s[j]); j++ {
+			}
+		}
+		if x, ok := contractions[s[i:j]]; ok {
+			if b == nil {
+				b = &strings.Builder{}
+				b.Grow(len(s) + 8)
+			}
+			b.WriteString(s[last:i])
+			b.WriteString(x)
+			last = j
+		}
+		i = j
+	}
+	if b == nil {
 		return s
 	}
-	return wordRE.ReplaceAllStringFunc(s, func(w string) string {
-		if x, ok := contractions[w]; ok {
-			return x
-		}
-		return w
-	})
+	b.WriteString(s[last:])
+	return b.String()
 }
+
+func isLower(c byte) bool { return c >= 'a' && c <= 'z' }
 
 // hasCJK reports whether s contains Han, Hiragana, Katakana or Hangul.
 func hasCJK(s string) bool {

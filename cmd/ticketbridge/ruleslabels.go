@@ -1,0 +1,51 @@
+package main
+
+import (
+	"fmt"
+	"os"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/ticketbridge/ticketbridge/internal/config"
+	"github.com/ticketbridge/ticketbridge/internal/rules"
+)
+
+// overrideDetector applies `rules eval --detector/--threshold` to every
+// route, so one corpus can be measured under each detector without
+// editing the configuration.
+func overrideDetector(cmd *cobra.Command, cfg *config.Config) error {
+	det, _ := cmd.Flags().GetString("detector")
+	th, _ := cmd.Flags().GetFloat64("threshold")
+	switch det {
+	case "", rules.DetectorKeywords, rules.DetectorModel, rules.DetectorBoth:
+	default:
+		return fmt.Errorf("--detector %q: want keywords, model or both", det)
+	}
+	if th < 0 || th >= 1 {
+		return fmt.Errorf("--threshold %g: want a probability between 0 and 1", th)
+	}
+	for i := range cfg.Routes {
+		t := &cfg.Routes[i].Trigger
+		if det != "" {
+			t.Detector = det
+		}
+		if th != 0 {
+			t.Threshold = th
+		}
+	}
+	return nil
+}
+
+func evalLabels(cmd *cobra.Command, engine *rules.Engine, path string) error {
+	f, err := os.Open(path)
+	if err != nil {
+		return fmt.Errorf("open labels: %w", err)
+	}
+	defer f.Close()
+	rep, err := rules.EvalLabels(engine, f, time.Now())
+	if err != nil {
+		return fmt.Errorf("%s: %w", path, err)
+	}
+	return rep.Write(cmd.OutOrStdout())
+}

@@ -1,0 +1,106 @@
+package intent_test
+
+import (
+	"bufio"
+	"encoding/json"
+	"math"
+	"os"
+	"testing"
+
+	"github.com/ticketbridge/ticketbridge/internal/intent"
+	"github.com/ticketbridge/ticketbridge/internal/rules"
+)
+
+type labelled struct {
+	Text, Lang, Label string
+}
+
+func readLabelled(t testing.TB, path string) []labelled {
+	t.Helper()
+	f, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	var out []labelled
+	sc := bufio.NewScanner(f)
+	for sc.Scan() {
+		var l labelled
+		if err := json.Unmarshal(sc.Bytes(), &l); err != nil {
+			t.Fatal(err)
+		}
+		out = append(out, l)
+	}
+	return out
+}
+
+// TestEmbeddedModelIsCurrent retrains from the training part exactly as
+// `go generate` does and wants the embedded model to score like it: a
+// changed corpus, feature or pack rule without a regenerated model fails
+// here.
+func TestEmbeddedModelIsCurrent(t *testing.T) {
+	t.Parallel()
+	train := readLabelled(t, "../../eval/intent/train.jsonl")
+	examples := make([]intent.Example, len(train))
+	for i, l := range train {
+		examples[i] = intent.Example{Text: l.Text, Evidence: rules.Evidence(l.Text), Problem: l.Label == "problem"}
+	}
+	fresh := intent.Train(examples, intent.TrainOptions{})
+	embedded := intent.Default()
+	for _, l := range readLabelled(t, "../../eval/intent/heldout.jsonl") {
+		ev := rules.Evidence(l.Text)
+		if a, b := fresh.Score(l.Text, ev...), embedded.Score(l.Text, ev...); math.Abs(a-b) > 0.01 {
+			t.Fatalf("%q: retrained model scores %.3f, embedded %.3f: run go generate ./internal/intent", l.Text, a, b)
+		}
+	}
+}
+
+// TestEncodeDecode: a model survives its file format, up to the int16
+// quantization of its weights.
+func TestEncodeDecode(t *testing.T) {
+	t.Parallel()
+	m := intent.Train([]intent.Example{
+		{Text: "my order arrived broken", Problem: true},
+		{Text: "the app crashes on start", Problem: true},
+		{Text: "thanks, have a nice day"},
+		{Text: "what time do you open?"},
+	}, intent.TrainOptions{Epochs: 5})
+	back, err := intent.Decode(m.Encode())
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, text := range []string{"my order arrived broken", "thanks", "", "退款还没到账"} {
+		if a, b := m.Score(text), back.Score(text); math.Abs(a-b) > 1e-3 {
+			t.Errorf("%q: %.5f before encoding, %.5f after", text, a, b)
+		}
+	}
+	for name, b := range map[string][]byte{
+		"empty":     nil,
+		"not magic": []byte("XXXX\x01........"),
+		"version":   append([]byte("TBIM\x09"), make([]byte, 8)...),
+		"truncated": m.Encode()[:100],
+	} {
+		if _, err := intent.Decode(b); err == nil {
+			t.Errorf("%s: decoded without error", name)
+		}
+	}
+}
+
+// TestScoreAllocatesNothing: scoring reuses pooled buffers.
+func TestScoreAllocatesNothing(t *testing.T) {
+	m := intent.Default()
+	ev := []string{"p:refund word", "fires"}
+	m.Score("warm up the pool", ev...)
+	if n := testing.AllocsPerRun(100, func() { m.Score("my parcel arrived broken, I want a refund 😡", ev...) }); n > 0 {
+		t.Errorf("Score allocates %.0f times per call", n)
+	}
+}
+
+func BenchmarkScore(b *testing.B) {
+	m := intent.Default()
+	texts := []string{"my parcel arrived broken, I want a refund", "好的，谢谢", "直播十分钟左右观众那边就卡住不动了", "hello, when do you open tomorrow?"}
+	b.ReportAllocs()
+	for i := 0; b.Loop(); i++ {
+		m.Score(texts[i%len(texts)])
+	}
+}

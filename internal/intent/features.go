@@ -1,0 +1,237 @@
+package intent
+
+import (
+	"unicode"
+	"unicode/utf8"
+)
+
+// Features are hashed into Dims buckets: words and word pairs, Chinese
+// characters with their neighbours (Chinese has no spaces, so adjacent
+// characters stand in for words), and the three-letter pieces of English
+// words, which carry a word's meaning across "crash", "crashes" and
+// "crashed" and across typos. The same code hashes for training and for
+// scoring, so the two cannot drift apart.
+const (
+	dimBits = 17
+	// Dims is the number of weights.
+	Dims = 1 << dimBits
+)
+
+// Feature kinds, mixed into the hash so that a word and a character
+// trigram with the same bytes land in different buckets.
+const (
+	kindUnigram  = 'u'
+	kindBigram   = 'b'
+	kindTrigram  = 't'
+	kindPiece    = 'c'
+	kindEvidence = 'e'
+	kindConcept  = 'k'
+	kindClause   = 'f'
+	kindLength   = 'l'
+)
+
+// tok is one token of normalized text: a span of it, and whether it is a
+// Chinese character.
+type tok struct {
+	start, end int
+	han        bool
+	// first and last say the token opens or closes a clause (text
+	// between punctuation): "how do I …", "…, my mistake".
+	first, last bool
+}
+
+// normalize lower-cases, folds full-width ASCII to half-width and turns
+// every digit into 0 so that order numbers and amounts share features.
+func normalize(s string, buf []byte) []byte {
+	buf = buf[:0]
+	for _, r := range s {
+		switch {
+		case r >= 0xFF01 && r <= 0xFF5E:
+			r -= 0xFEE0
+		case r == '\u2019' || r == '\u2018':
+			r = '\''
+		}
+		switch {
+		case r >= '0' && r <= '9':
+			r = '0'
+		case r < utf8.RuneSelf:
+			if 'A' <= r && r <= 'Z' {
+				r += 'a' - 'A'
+			}
+		default:
+			r = unicode.ToLower(r)
+		}
+		buf = utf8.AppendRune(buf, r)
+	}
+	return buf
+}
+
+// tokenize splits normalized text into words (letters, digits and inner
+// apostrophes), single Chinese characters, and single other symbols
+// ("?", "!", emoji); white space and the remaining punctuation only
+// separate.
+func tokenize(s []byte, toks []tok) []tok {
+	toks = toks[:0]
+	clause := true
+	mark := func(t tok) {
+		t.first = clause
+		clause = false
+		toks = append(toks, t)
+	}
+	endClause := func() {
+		if len(toks) > 0 {
+			toks[len(toks)-1].last = true
+		}
+		clause = true
+	}
+	for i := 0; i < len(s); {
+		r, n := utf8.DecodeRune(s[i:])
+		switch {
+		case isWord(r):
+			j := i + n
+			for j < len(s) {
+				r2, n2 := utf8.DecodeRune(s[j:])
+				if !isWord(r2) && r2 != '\'' {
+					break
+				}
+				j += n2
+			}
+			mark(tok{start: i, end: j})
+			i = j
+		case unicode.Is(unicode.Han, r):
+			mark(tok{start: i, end: i + n, han: true})
+			i += n
+		case r == '?' || r == '!' || r == '？' || r == '！':
+			endClause()
+			toks = append(toks, tok{start: i, end: i + n})
+			i += n
+		case unicode.Is(unicode.So, r):
+			toks = append(toks, tok{start: i, end: i + n})
+			i += n
+		default:
+			if isClauseBreak(r) {
+				endClause()
+			}
+			i += n
+		}
+	}
+	endClause()
+	return toks
+}
+
+func isClauseBreak(r rune) bool {
+	switch r {
+	case ',', '.', ';', ':', '，', '。', '；', '：', '、', '~', '～', '\n':
+		return true
+	}
+	return false
+}
+
+func isWord(r rune) bool {
+	return r < utf8.RuneSelf && (r >= 'a' && r <= 'z' || r >= '0' && r <= '9') ||
+		r >= utf8.RuneSelf && unicode.IsLetter(r) && !unicode.Is(unicode.Han, r)
+}
+
+// FNV-1a, inlined so that hashing a feature allocates nothing.
+const (
+	fnvOffset = 2166136261
+	fnvPrime  = 16777619
+)
+
+func hashStart(kind byte) uint32 { return (fnvOffset ^ uint32(kind)) * fnvPrime }
+
+func hashBytes(h uint32, b []byte) uint32 {
+	for _, c := range b {
+		h = (h ^ uint32(c)) * fnvPrime
+	}
+	return h
+}
+
+func hashSep(h uint32) uint32 { return (h ^ 0xff) * fnvPrime }
+
+// features appends the bucket of every feature of text to out.
+func features(text string, evidence []string, f *scratch) []uint32 {
+	f.norm = normalize(text, f.norm)
+	f.toks = tokenize(f.norm, f.toks)
+	s, toks, out := f.norm, f.toks, f.out[:0]
+	for i, t := range toks {
+		h := hashBytes(hashStart(kindUnigram), s[t.start:t.end])
+		out = append(out, h)
+		if i > 0 {
+			p := toks[i-1]
+			h = hashBytes(hashSep(hashBytes(hashStart(kindBigram), s[p.start:p.end])), s[t.start:t.end])
+			out = append(out, h)
+			if t.han && p.han && i > 1 && toks[i-2].han {
+				q := toks[i-2]
+				out = append(out, hashBytes(hashStart(kindTrigram), s[q.start:t.end]))
+			}
+		}
+		if t.first {
+			// A clause's opening word, and its first two words (or
+			// characters): questions, acknowledgements and reports
+			// open differently.
+			out = append(out, hashBytes(hashStart(kindClause), s[t.start:t.end]))
+			if i+1 < len(toks) && !t.last {
+				n := toks[i+1]
+				out = append(out, hashBytes(hashSep(hashBytes(hashStart(kindClause), s[t.start:t.end])), s[n.start:n.end]))
+			}
+		}
+		if t.last {
+			out = append(out, hashSep(hashBytes(hashStart(kindClause), s[t.start:t.end])))
+		}
+		if !t.han && t.end-t.start >= 4 {
+			// Pieces of the word padded with a space at both ends.
+			w := s[t.start:t.end]
+			out = append(out, hashBytes(hashBytes(hashStart(kindPiece), []byte{' '}), w[:2]))
+			for j := 0; j+3 <= len(w); j++ {
+				out = append(out, hashBytes(hashStart(kindPiece), w[j:j+3]))
+			}
+			out = append(out, hashSep(hashBytes(hashStart(kindPiece), w[len(w)-2:])))
+		}
+	}
+	// How long the message is: short ones are mostly chatter.
+	out = append(out, (hashStart(kindLength)^uint32(min(len(toks), 12)/3))*fnvPrime)
+	f.cons = concepts.conceptsOf(s, toks, f.cons[:0])
+	out = conceptFeatures(f.cons, out)
+	for _, e := range evidence {
+		h := hashStart(kindEvidence)
+		for i := 0; i < len(e); i++ {
+			h = (h ^ uint32(e[i])) * fnvPrime
+		}
+		out = append(out, h)
+	}
+	for i := range out {
+		out[i] &= Dims - 1
+	}
+	f.out = out
+	return out
+}
+
+// scratch holds the buffers of one scoring, reused through a pool.
+type scratch struct {
+	norm []byte
+	toks []tok
+	cons []concept
+	out  []uint32
+}
+
+// conceptFeatures appends each concept, each pair of neighbouring
+// concepts and of concepts one apart, and the first and the last concept.
+func conceptFeatures(cs []concept, out []uint32) []uint32 {
+	h0 := hashStart(kindConcept)
+	for i, c := range cs {
+		out = append(out, (h0^uint32(c))*fnvPrime)
+		if i > 0 {
+			out = append(out, (((h0^0x100)*fnvPrime^uint32(cs[i-1]))*fnvPrime^uint32(c))*fnvPrime)
+		}
+		if i > 1 {
+			out = append(out, (((h0^0x200)*fnvPrime^uint32(cs[i-2]))*fnvPrime^uint32(c))*fnvPrime)
+		}
+	}
+	if len(cs) > 0 {
+		out = append(out, ((h0^0x300)*fnvPrime^uint32(cs[0]))*fnvPrime, ((h0^0x400)*fnvPrime^uint32(cs[len(cs)-1]))*fnvPrime)
+	} else {
+		out = append(out, (h0^0x500)*fnvPrime)
+	}
+	return out
+}

@@ -1,0 +1,120 @@
+// Package intent scores how likely a chat message reports a problem that
+// needs a ticket. It is a logistic regression over hashed word,
+// character and word-piece features (features.go), trained from the
+// training part of the corpus in eval/intent by `go generate` and
+// embedded in the binary: scoring needs no network and no file.
+//
+// The model only scores. internal/rules decides, combining the score with
+// its keyword and rule-pack guards.
+package intent
+
+//go:generate go run ./intenttrain -corpus ../../eval/intent/train.jsonl -out model.bin
+
+import (
+	_ "embed"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"math"
+	"sync"
+)
+
+//go:embed model.bin
+var embedded []byte
+
+// Model is a trained classifier. It is immutable and safe for concurrent
+// use.
+type Model struct {
+	bias    float32
+	weights []float32 // Dims of them
+	pool    sync.Pool
+}
+
+// Default returns the embedded model; it is decoded once.
+var Default = sync.OnceValue(func() *Model {
+	m, err := Decode(embedded)
+	if err != nil {
+		// The embedded file is built and tested with the package: a
+		// broken one is a build defect, not a run-time condition.
+		panic("intent: embedded model: " + err.Error())
+	}
+	return m
+})
+
+func newModel(bias float32, w []float32) *Model {
+	m := &Model{bias: bias, weights: w}
+	m.pool.New = func() any { return &scratch{} }
+	return m
+}
+
+// Score returns the probability (0–1) that text reports a problem.
+// Evidence names facts found by other means (the rule pack's matches and
+// guards); they are features like the text's own.
+func (m *Model) Score(text string, evidence ...string) float64 {
+	f := m.pool.Get().(*scratch)
+	fs := features(text, evidence, f)
+	z := m.dot(fs)
+	m.pool.Put(f)
+	return 1 / (1 + math.Exp(-z))
+}
+
+// dot is the model's linear score; features are scaled by 1/√n so that
+// long messages do not win by length alone.
+func (m *Model) dot(fs []uint32) float64 {
+	if len(fs) == 0 {
+		return float64(m.bias)
+	}
+	var s float32
+	for _, i := range fs {
+		s += m.weights[i]
+	}
+	return float64(m.bias) + float64(s)/math.Sqrt(float64(len(fs)))
+}
+
+// The file format: "TBIM", a version byte, the bias as a float32, the
+// scale of the weights as a float32, then Dims weights quantized to int16
+// (weight = q × scale), all little-endian.
+const (
+	magic   = "TBIM"
+	version = 1
+)
+
+// Encode writes the model in the embedded file format.
+func (m *Model) Encode() []byte {
+	var maxAbs float32
+	for _, w := range m.weights {
+		maxAbs = max(maxAbs, float32(math.Abs(float64(w))))
+	}
+	scale := maxAbs / math.MaxInt16
+	if scale == 0 {
+		scale = 1
+	}
+	b := append([]byte(magic), version)
+	b = binary.LittleEndian.AppendUint32(b, math.Float32bits(m.bias))
+	b = binary.LittleEndian.AppendUint32(b, math.Float32bits(scale))
+	for _, w := range m.weights {
+		b = binary.LittleEndian.AppendUint16(b, uint16(int16(math.Round(float64(w/scale)))))
+	}
+	return b
+}
+
+// Decode reads a model written by Encode.
+func Decode(b []byte) (*Model, error) {
+	const head = len(magic) + 1 + 8
+	if len(b) < head || string(b[:len(magic)]) != magic {
+		return nil, errors.New("not a model file")
+	}
+	if b[len(magic)] != version {
+		return nil, fmt.Errorf("model version %d, want %d", b[len(magic)], version)
+	}
+	if len(b) != head+2*Dims {
+		return nil, fmt.Errorf("model has %d bytes, want %d", len(b), head+2*Dims)
+	}
+	bias := math.Float32frombits(binary.LittleEndian.Uint32(b[5:]))
+	scale := math.Float32frombits(binary.LittleEndian.Uint32(b[9:]))
+	w := make([]float32, Dims)
+	for i := range w {
+		w[i] = float32(int16(binary.LittleEndian.Uint16(b[head+2*i:]))) * scale
+	}
+	return newModel(bias, w), nil
+}

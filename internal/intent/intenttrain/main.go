@@ -1,0 +1,82 @@
+// Command intenttrain trains the intent model from a labelled JSONL corpus
+// (text, label "problem" or "not") and writes it for embedding. It is run
+// by `go generate ./internal/intent`; with -cv it cross-validates on the
+// corpus instead (by the corpus's groups) and writes nothing.
+package main
+
+import (
+	"bufio"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"hash/fnv"
+	"log"
+	"os"
+
+	"github.com/ticketbridge/ticketbridge/internal/intent"
+	"github.com/ticketbridge/ticketbridge/internal/rules"
+)
+
+// row is one corpus line with its rule-pack evidence.
+type row struct {
+	intent.Example
+	lang string
+	fold uint32
+}
+
+func main() {
+	corpus := flag.String("corpus", "", "labelled JSONL corpus to train on")
+	out := flag.String("out", "model.bin", "model file to write")
+	cv := flag.Bool("cv", false, "cross-validate instead of writing a model")
+	misses := flag.Bool("misses", false, "with -cv, list the messages misjudged at 0.5")
+	epochs := flag.Int("epochs", 0, "training passes (0: the default)")
+	rate := flag.Float64("rate", 0, "learning rate (0: the default)")
+	l2 := flag.Float64("l2", 0, "weight decay (0: the default)")
+	flag.Parse()
+	rows, err := read(*corpus)
+	if err != nil {
+		log.Fatal(err)
+	}
+	opt := intent.TrainOptions{Epochs: *epochs, Rate: *rate, L2: *l2}
+	if *cv {
+		crossValidate(os.Stdout, rows, opt, *misses)
+		return
+	}
+	examples := make([]intent.Example, len(rows))
+	for i, r := range rows {
+		examples[i] = r.Example
+	}
+	m := intent.Train(examples, opt)
+	if err := os.WriteFile(*out, m.Encode(), 0o644); err != nil {
+		log.Fatal(err)
+	}
+	fmt.Printf("trained on %d messages, wrote %s\n", len(examples), *out)
+}
+
+func read(path string) ([]row, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	var out []row
+	sc := bufio.NewScanner(f)
+	for n := 1; sc.Scan(); n++ {
+		var l struct{ Text, Label, Lang, Group string }
+		if err := json.Unmarshal(sc.Bytes(), &l); err != nil {
+			return nil, fmt.Errorf("%s:%d: %w", path, n, err)
+		}
+		switch l.Label {
+		case "problem", "not":
+		default:
+			return nil, fmt.Errorf("%s:%d: label %q is neither problem nor not", path, n, l.Label)
+		}
+		h := fnv.New32a()
+		h.Write([]byte(l.Group))
+		out = append(out, row{
+			Example: intent.Example{Text: l.Text, Evidence: rules.Evidence(l.Text), Problem: l.Label == "problem"},
+			lang:    l.Lang, fold: h.Sum32() % 5,
+		})
+	}
+	return out, sc.Err()
+}

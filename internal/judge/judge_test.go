@@ -1,0 +1,195 @@
+package judge
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/ticketbridge/ticketbridge/internal/config"
+	"github.com/ticketbridge/ticketbridge/internal/judge/judgefake"
+	"github.com/ticketbridge/ticketbridge/internal/redact"
+	"github.com/ticketbridge/ticketbridge/internal/rules"
+)
+
+type clock struct {
+	mu sync.Mutex
+	t  time.Time
+}
+
+func (c *clock) Now() time.Time { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
+func (c *clock) Add(d time.Duration) {
+	c.mu.Lock()
+	c.t = c.t.Add(d)
+	c.mu.Unlock()
+}
+
+// decideByWord answers problem when the message says "broken".
+func decideByWord(user string) (bool, string) {
+	if strings.Contains(user, "broken") {
+		return true, "the customer reports a broken item; call 13812345678"
+	}
+	return false, "small talk"
+}
+
+type bundle struct {
+	fake  *judgefake.Server
+	clock *clock
+	judge *Judge
+}
+
+func setup(t *testing.T, cfg config.Judge) bundle {
+	t.Helper()
+	fake := judgefake.New(t, "sk-test", decideByWord)
+	r, err := redact.New(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := &clock{t: time.Date(2026, 12, 4, 16, 0, 0, 0, time.UTC)}
+	cfg.URL, cfg.Model, cfg.APIKey = fake.BaseURL(), "qwen2.5-7b-instruct", "sk-test"
+	j := New(cfg, Options{HTTP: fake.Client(), Redactor: r, Policy: redact.Policy{Default: redact.Full}, Now: c.Now})
+	return bundle{fake: fake, clock: c, judge: j}
+}
+
+func TestAsk(t *testing.T) {
+	t.Parallel()
+	tests := map[string]struct {
+		behaviour judgefake.Behaviour
+		text      string
+		want      bool
+		err       error // nil: an answer; otherwise errors.Is target, or errAny
+	}{
+		"problem":      {judgefake.Verdict, "my screen arrived broken", true, nil},
+		"not":          {judgefake.Verdict, "hello there", false, nil},
+		"server error": {judgefake.Fail, "my screen arrived broken", false, errAny},
+		"rate limited": {judgefake.RateLimit, "my screen arrived broken", false, ErrCoolingOff},
+		"garbage json": {judgefake.Garbage, "my screen arrived broken", false, ErrAnswer},
+		"prose answer": {judgefake.Prose, "my screen arrived broken", false, ErrAnswer},
+		"timeout":      {judgefake.Hang, "my screen arrived broken", false, context.DeadlineExceeded},
+	}
+	for name, tc := range tests {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			b := setup(t, config.Judge{Timeout: 100 * time.Millisecond})
+			b.fake.Set(tc.behaviour)
+			v, err := b.judge.Ask(context.Background(), tc.text)
+			switch {
+			case tc.err == nil && err != nil:
+				t.Fatalf("Ask: %v", err)
+			case tc.err == errAny && err == nil, tc.err != nil && tc.err != errAny && !errors.Is(err, tc.err):
+				t.Fatalf("Ask error = %v, want %v", err, tc.err)
+			}
+			if v.Problem != tc.want {
+				t.Errorf("Problem = %v, want %v", v.Problem, tc.want)
+			}
+			if n := len(b.fake.Requests()); n != 1 {
+				t.Errorf("fake got %d requests, want 1", n)
+			}
+		})
+	}
+}
+
+var errAny = errors.New("any error")
+
+// TestAskRedacts: personal data is masked in the question and in the
+// answer's reason; the request carries the key, the model and the prompt.
+func TestAskRedacts(t *testing.T) {
+	t.Parallel()
+	b := setup(t, config.Judge{})
+	v, err := b.judge.Ask(context.Background(), "my phone arrived broken, call me on 13812345678 or mail zhang.san@example.com")
+	if err != nil {
+		t.Fatal(err)
+	}
+	reqs := b.fake.Requests()
+	if len(reqs) != 1 {
+		t.Fatalf("fake got %d requests", len(reqs))
+	}
+	r := reqs[0]
+	if strings.Contains(r.User, "13812345678") || strings.Contains(r.User, "zhang.san") {
+		t.Errorf("question not masked: %q", r.User)
+	}
+	if !strings.Contains(r.User, "arrived broken") || r.Model != "qwen2.5-7b-instruct" || r.Auth != "Bearer sk-test" || r.System != prompt {
+		t.Errorf("request = %+v", r)
+	}
+	if !v.Problem || strings.Contains(v.Reason, "13812345678") || !strings.Contains(v.Reason, "broken item") {
+		t.Errorf("verdict = %+v, want a masked reason", v)
+	}
+}
+
+// TestBudget: beyond per_minute questions the judge is not asked until
+// the minute has passed; after a 429 it waits for Retry-After.
+func TestBudget(t *testing.T) {
+	t.Parallel()
+	b := setup(t, config.Judge{PerMinute: 2})
+	ctx := context.Background()
+	for i := range 2 {
+		if _, err := b.judge.Ask(ctx, "hello"); err != nil {
+			t.Fatalf("question %d: %v", i, err)
+		}
+	}
+	if _, err := b.judge.Ask(ctx, "hello"); !errors.Is(err, ErrBudget) {
+		t.Fatalf("third question: %v, want ErrBudget", err)
+	}
+	b.clock.Add(time.Minute)
+	b.fake.Set(judgefake.RateLimit)
+	if _, err := b.judge.Ask(ctx, "hello"); !errors.Is(err, ErrCoolingOff) {
+		t.Fatalf("rate limited: %v", err)
+	}
+	b.fake.Set(judgefake.Verdict)
+	b.clock.Add(29 * time.Second)
+	if _, err := b.judge.Ask(ctx, "hello"); !errors.Is(err, ErrCoolingOff) {
+		t.Fatalf("within Retry-After: %v, want ErrCoolingOff", err)
+	}
+	if n := len(b.fake.Requests()); n != 3 {
+		t.Errorf("fake got %d requests, want 3 (none over budget or while cooling off)", n)
+	}
+	b.clock.Add(2 * time.Second)
+	if _, err := b.judge.Ask(ctx, "hello"); err != nil {
+		t.Fatalf("after Retry-After: %v", err)
+	}
+}
+
+// TestSettle: the judge overrules the model only on unsure decisions, and
+// a judge that fails leaves the model's decision.
+func TestSettle(t *testing.T) {
+	t.Parallel()
+	fake := judgefake.New(t, "", decideByWord)
+	routes := []config.Route{
+		{Name: "judged", Trigger: config.Trigger{Detector: "model", Judge: &config.Judge{URL: fake.BaseURL(), Model: "m", Timeout: time.Second}}},
+		{Name: "plain"},
+	}
+	s := NewSet(routes, Options{HTTP: fake.Client()})
+	if NewSet(routes[1:], Options{}) != nil {
+		t.Error("a set without judges should be nil")
+	}
+	tests := map[string]struct {
+		text      string
+		in        rules.Decision
+		behaviour judgefake.Behaviour
+		want      rules.Kind
+		rule      string
+	}{
+		"judge says problem": {"it arrived broken", rules.Decision{Route: "judged", Kind: rules.KindNone, Rule: rules.RuleModel, Unsure: rules.KindCreate}, judgefake.Verdict, rules.KindCreate, rules.RuleJudge},
+		"judge says not":     {"hello", rules.Decision{Route: "judged", Kind: rules.KindPropose, Rule: rules.RuleModel, Unsure: rules.KindNone}, judgefake.Verdict, rules.KindNone, rules.RuleJudge},
+		"judge agrees":       {"hello", rules.Decision{Route: "judged", Kind: rules.KindNone, Rule: rules.RuleModel, Unsure: rules.KindCreate}, judgefake.Verdict, rules.KindNone, rules.RuleModel},
+		"judge down":         {"it arrived broken", rules.Decision{Route: "judged", Kind: rules.KindNone, Rule: rules.RuleModel, Unsure: rules.KindCreate}, judgefake.Fail, rules.KindNone, rules.RuleModel},
+		"sure decision":      {"it arrived broken", rules.Decision{Route: "judged", Kind: rules.KindNone, Rule: rules.RuleModel}, judgefake.Verdict, rules.KindNone, rules.RuleModel},
+		"route has no judge": {"it arrived broken", rules.Decision{Route: "plain", Kind: rules.KindNone, Unsure: rules.KindCreate}, judgefake.Verdict, rules.KindNone, ""},
+	}
+	for name, tc := range tests {
+		fake.Set(tc.behaviour)
+		got := s.Settle(context.Background(), tc.text, []rules.Decision{tc.in})[0]
+		if got.Kind != tc.want || got.Rule != tc.rule {
+			t.Errorf("%s: got %s by %q (%s), want %s by %q", name, got.Kind, got.Rule, got.Reason, tc.want, tc.rule)
+		}
+		if got.Route == "judged" && got.Unsure != "" {
+			t.Errorf("%s: Unsure left set", name)
+		}
+	}
+	var nilSet *Set
+	if d := nilSet.Settle(context.Background(), "x", []rules.Decision{{Kind: rules.KindCreate}}); d[0].Kind != rules.KindCreate {
+		t.Error("nil set changed a decision")
+	}
+}

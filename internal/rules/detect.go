@@ -1,0 +1,147 @@
+package rules
+
+import (
+	"fmt"
+	"math"
+
+	"github.com/ticketbridge/ticketbridge/internal/config"
+	"github.com/ticketbridge/ticketbridge/internal/intent"
+)
+
+// Detectors: what finds problems in a message on a route.
+const (
+	// DetectorKeywords uses the route's keywords and rule pack (the
+	// default).
+	DetectorKeywords = "keywords"
+	// DetectorModel uses the intent model; the rule pack's guards still
+	// veto (negations, resolved problems, thanks, policy questions).
+	DetectorModel = "model"
+	// DetectorBoth tries the keywords and the rule pack first and asks
+	// the model about what they leave.
+	DetectorBoth = "both"
+)
+
+// Rule names of the model and of its judge.
+const (
+	RuleModel = "model"
+	RuleJudge = "judge"
+)
+
+// DefaultThreshold is the model probability at or above which a message
+// is a problem. It was chosen by grouped cross-validation on the corpus's
+// training part (`intenttrain -cv`), trading a little recall for precision.
+const DefaultThreshold = 0.7
+
+// DefaultJudgeBand is how far from the threshold a probability is unsure.
+const DefaultJudgeBand = 0.15
+
+// detection is what the pack found in one message, computed once and
+// shared by the keywords, the pack and the model.
+type detection struct {
+	t        *ntext
+	scores   []catScore
+	res      PackResult
+	evidence []string
+}
+
+func (r *Route) usesModel() bool { return r.detector == DetectorModel || r.detector == DetectorBoth }
+
+// detect decides on a message with the route's detector.
+func (r *Route) detect(text string) Decision {
+	norm := normalize(text)
+	var det *detection
+	if r.pack != nil || r.usesModel() {
+		p := defaultPack()
+		det = &detection{t: p.text(norm)}
+		det.scores = p.score(det.t)
+		det.res = p.decide(det.t, det.scores)
+	}
+	if r.detector == DetectorModel {
+		return r.model(text, det)
+	}
+	d := r.match(norm, det)
+	if r.detector == DetectorBoth && d.Kind == KindNone && d.Reason == "no match" {
+		return r.model(text, det)
+	}
+	return d
+}
+
+// model asks the intent model, with the pack's findings as its evidence.
+func (r *Route) model(text string, det *detection) Decision {
+	p := defaultPack()
+	det.evidence = p.evidence(det.t, det.scores, det.res, det.evidence)
+	prob := intent.Default().Score(text, det.evidence...)
+	d := Decision{Kind: KindNone, Rule: RuleModel, Score: round2(prob), Category: det.topCategory(p)}
+	switch {
+	case det.res.Guard != "":
+		d.Reason = det.res.Guard
+		return d
+	case anyMatch(r.negation, det.t.s):
+		d.Reason = GuardNegated
+		return d
+	case prob >= r.threshold:
+		d.Kind = KindCreate
+		d.Reason = fmt.Sprintf("model %.3f at or above %.2f", prob, r.threshold)
+	default:
+		d.Reason = fmt.Sprintf("model %.3f below %.2f", prob, r.threshold)
+	}
+	d.unsure = r.judge && math.Abs(prob-r.threshold) < r.band
+	return d
+}
+
+// topCategory names the pack category the message leans to, even under
+// the pack's own threshold, so that a model hit still maps to a category.
+func (det *detection) topCategory(p *pack) string {
+	if det.res.Category != "" {
+		return det.res.Category
+	}
+	top := -1
+	for i, s := range det.scores {
+		if s.score > 0 && (top < 0 || s.score > det.scores[top].score) {
+			top = i
+		}
+	}
+	if top < 0 {
+		return ""
+	}
+	return p.cats[top].name
+}
+
+func anyMatch(ms []matcher, norm string) bool {
+	_, ok := firstMatch(ms, norm)
+	return ok
+}
+
+func round2(x float64) float64 { return math.Round(x*100) / 100 }
+
+// detector compiles the trigger's detector, threshold and judge band.
+func (c *compiler) detector(r *Route, t config.Trigger) {
+	r.detector, r.threshold, r.band = DetectorKeywords, DefaultThreshold, DefaultJudgeBand
+	switch t.Detector {
+	case "", DetectorKeywords:
+	case DetectorModel, DetectorBoth:
+		r.detector = t.Detector
+	default:
+		c.fail("trigger.detector", fmt.Sprintf("unknown detector %q (want keywords, model or both)", t.Detector))
+	}
+	if t.Threshold < 0 || t.Threshold >= 1 {
+		c.fail("trigger.threshold", fmt.Sprintf("must be between 0 and 1, got %g", t.Threshold))
+	} else if t.Threshold > 0 {
+		r.threshold = t.Threshold
+	}
+	if t.Judge != nil {
+		r.judge = r.usesModel()
+		if t.Judge.Band > 0 {
+			r.band = t.Judge.Band
+		}
+	}
+}
+
+// packText is the pack's view of the text: the detection's when there is
+// one, else made now.
+func packText(norm string, det *detection) *ntext {
+	if det != nil {
+		return det.t
+	}
+	return defaultPack().text(norm)
+}

@@ -1,0 +1,157 @@
+package rules
+
+import (
+	"runtime"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/ticketbridge/ticketbridge/internal/config"
+)
+
+// benchTexts mix problems and chatter in both languages, at chat length.
+var benchTexts = []string{
+	"I was charged twice for the same order",
+	"hello, when do you open tomorrow?",
+	"页面一直打不开，已经试了很多次了",
+	"thanks, the refund arrived",
+	"my parcel arrived broken and I want a refund, order 4417",
+	"好的，谢谢",
+	"The live stream freezes for viewers after about ten minutes",
+	"直播十分钟左右观众那边就卡住不动了",
+}
+
+func benchDetector(b *testing.B, detector string) {
+	e := mustCompile(b, route("r", func(r *config.Route) {
+		r.Trigger.RulePack = "default"
+		r.Trigger.Detector = detector
+	}))
+	st := State{Now: t0}
+	b.ReportAllocs()
+	// The machine may be shared: besides wall time, report the CPU time
+	// of this thread, which other processes do not inflate.
+	runtime.LockOSThread()
+	defer runtime.UnlockOSThread()
+	start := threadCPU(b)
+	n := 0
+	for i := 0; b.Loop(); i++ {
+		e.Evaluate(msg(benchTexts[i%len(benchTexts)]), st)
+		n++
+	}
+	b.ReportMetric(float64((threadCPU(b)-start).Nanoseconds())/float64(n), "cpu-ns/op")
+}
+
+func threadCPU(b *testing.B) time.Duration {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(rusageThread, &ru); err != nil {
+		b.Fatal(err)
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
+
+// BenchmarkDecide is the decision cost per message of one route, per
+// detector (issue #15's target: 20 µs).
+func BenchmarkDecide(b *testing.B) {
+	for _, d := range []string{DetectorKeywords, DetectorModel, DetectorBoth} {
+		b.Run(d, func(b *testing.B) { benchDetector(b, d) })
+	}
+}
+
+// TestDetectors: what each detector makes of the examples of issue #15.
+// The model's own cases are ones its training part does not hold; the
+// measurements over the held-out part are in BENCHMARKS.md.
+func TestDetectors(t *testing.T) {
+	t.Parallel()
+	type want struct{ keywords, model, both Kind }
+	// unpinned marks what the model alone gets wrong today: the pack's
+	// clear statements are why "both" exists.
+	create, none, unpinned := KindCreate, KindNone, Kind("")
+	tests := map[string]want{
+		// The past-tense complaint the pack used to read as resolved.
+		"my parcel arrived broken, I want a refund": {create, unpinned, create},
+		"the parcel is broken, I want a refund":     {create, unpinned, create},
+		// Plain RTC and SaaS problems without a pack keyword.
+		"the stream freezes for viewers after ten minutes":               {none, create, create},
+		"please open a ticket, our invoices show the wrong company name": {none, create, create},
+		"这是我第三次来问同一个问题了，还是没人处理":                                          {create, create, create},
+		// Guards veto every detector.
+		"thanks, the refund arrived":        {none, none, none},
+		"no need to refund, I will keep it": {none, none, none},
+		"好的，谢谢":                             {none, none, none},
+	}
+	for text, w := range tests {
+		for det, kind := range map[string]Kind{DetectorKeywords: w.keywords, DetectorModel: w.model, DetectorBoth: w.both} {
+			e := mustCompile(t, route("r", func(r *config.Route) {
+				r.Trigger.RulePack = "default"
+				r.Trigger.Detector = det
+			}))
+			d := e.Evaluate(msg(text), State{Now: t0})[0]
+			if kind != unpinned && d.Kind != kind {
+				t.Errorf("%s: %q: got %s (%s: %s), want %s", det, text, d.Kind, d.Rule, d.Reason, kind)
+			}
+			if det == DetectorModel && d.Rule != RuleModel {
+				t.Errorf("model: %q: rule %q", text, d.Rule)
+			}
+		}
+	}
+}
+
+// TestModelRouteNegations: a route's own negations veto the model too.
+func TestModelRouteNegations(t *testing.T) {
+	t.Parallel()
+	e := mustCompile(t, route("r", func(r *config.Route) {
+		r.Trigger.Detector = DetectorModel
+		r.Trigger.Negations = []string{"test message"}
+	}))
+	d := e.Evaluate(msg("test message: the stream freezes for viewers after ten minutes"), State{Now: t0})[0]
+	if d.Kind != KindNone || d.Reason != GuardNegated {
+		t.Errorf("got %s (%s), want none (negated)", d.Kind, d.Reason)
+	}
+}
+
+// TestUnsure: with a judge, decisions near the threshold say what to do
+// if the judge disagrees; out of rollout there is nothing to ask.
+func TestUnsure(t *testing.T) {
+	t.Parallel()
+	judged := func(mod func(r *config.Route)) *Engine {
+		return mustCompile(t, route("r", func(r *config.Route) {
+			r.Trigger.Detector = DetectorModel
+			r.Trigger.Confirm = true
+			// A band this wide around 0.5 makes every decision unsure.
+			r.Trigger.Threshold = 0.5
+			r.Trigger.Judge = &config.Judge{URL: "http://llm.test/v1", Model: "m", Band: 0.49999}
+			if mod != nil {
+				mod(r)
+			}
+		}))
+	}
+	tests := map[string]struct {
+		e         *Engine
+		text      string
+		kind, alt Kind
+	}{
+		"problem, judge may say no":  {judged(nil), "the stream freezes for viewers after ten minutes", KindPropose, KindNone},
+		"chatter, judge may say yes": {judged(nil), "好的，谢谢", KindNone, KindPropose},
+		"out of rollout":             {judged(func(r *config.Route) { r.Rollout = intp(0) }), "好的，谢谢", KindNone, ""},
+		"guarded":                    {judged(nil), "thanks, the refund arrived", KindNone, ""},
+	}
+	for name, tc := range tests {
+		d := tc.e.Evaluate(msg(tc.text), State{Now: t0})[0]
+		if d.Kind != tc.kind || d.Unsure != tc.alt {
+			t.Errorf("%s: got %s unsure %q (%s), want %s unsure %q", name, d.Kind, d.Unsure, d.Reason, tc.kind, tc.alt)
+		}
+	}
+}
+
+// TestDetectorCompileErrors: routes built by hand get the same checks as
+// configuration files.
+func TestDetectorCompileErrors(t *testing.T) {
+	t.Parallel()
+	_, errs := Compile([]config.Route{route("r", func(r *config.Route) {
+		r.Trigger.Detector = "magic"
+		r.Trigger.Threshold = 2
+	})})
+	if len(errs) != 2 || errs[0].Field != "routes[0].trigger.detector" || errs[1].Field != "routes[0].trigger.threshold" {
+		t.Errorf("errors = %v", errs)
+	}
+}

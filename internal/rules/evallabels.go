@@ -1,0 +1,199 @@
+package rules
+
+import (
+	"bufio"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/ticketbridge/ticketbridge/internal/core"
+)
+
+// LabelledLine is one line of a labelled corpus (eval/intent/*.jsonl).
+type LabelledLine struct {
+	Text   string `json:"text"`
+	Lang   string `json:"lang"`
+	Label  string `json:"label"` // problem or not
+	Domain string `json:"domain"`
+	Kind   string `json:"kind"`
+	Group  string `json:"group"`
+}
+
+// Labels for LabelledLine.Label.
+const (
+	LabelProblem = "problem"
+	LabelNot     = "not"
+)
+
+// Score counts one slice of a labelled evaluation.
+type Score struct {
+	TP, FP, FN, TN int
+}
+
+// Precision is TP/(TP+FP), 1 when nothing fired.
+func (s Score) Precision() float64 { return ratioOr1(s.TP, s.TP+s.FP) }
+
+// Recall is TP/(TP+FN), 1 when there was nothing to find.
+func (s Score) Recall() float64 { return ratioOr1(s.TP, s.TP+s.FN) }
+
+// F1 is the harmonic mean of precision and recall.
+func (s Score) F1() float64 {
+	p, r := s.Precision(), s.Recall()
+	if p+r == 0 {
+		return 0
+	}
+	return 2 * p * r / (p + r)
+}
+
+func ratioOr1(a, b int) float64 {
+	if b == 0 {
+		return 1
+	}
+	return float64(a) / float64(b)
+}
+
+// Miss is a labelled line the routes got wrong.
+type Miss struct {
+	Line     int
+	Text     string
+	Label    string
+	Decision EvalResult
+}
+
+// LabelReport is the outcome of EvalLabels.
+type LabelReport struct {
+	All    Score
+	ByLang map[string]Score
+	// Chatter counts the "not" lines of the kinds that are plain chatter
+	// (greetings, thanks, small talk) for the false-alarm rate.
+	Chatter Score
+	Misses  []Miss
+}
+
+// chatterKinds are the corpus kinds counted as chatter.
+var chatterKinds = map[string]bool{"greeting": true, "thanks": true, "chatter": true}
+
+// EvalLabels runs every labelled line as a customer message that opens
+// its own conversation, and compares "a ticket would be created or
+// proposed" with the line's label.
+func EvalLabels(e *Engine, r io.Reader, now time.Time) (*LabelReport, error) {
+	if len(e.routes) == 0 {
+		return nil, errors.New("no routes")
+	}
+	src := ""
+	if s := e.routes[0].Config.Sources; len(s) > 0 {
+		src = s[0]
+	}
+	rep := &LabelReport{ByLang: map[string]Score{}}
+	sc := bufio.NewScanner(r)
+	sc.Buffer(make([]byte, 64<<10), maxEvalLine)
+	for n := 1; sc.Scan(); n++ {
+		if strings.TrimSpace(sc.Text()) == "" {
+			continue
+		}
+		var l LabelledLine
+		if err := json.Unmarshal(sc.Bytes(), &l); err != nil {
+			return nil, fmt.Errorf("line %d: %w", n, err)
+		}
+		if l.Label != LabelProblem && l.Label != LabelNot {
+			return nil, fmt.Errorf("line %d: label %q is neither %s nor %s", n, l.Label, LabelProblem, LabelNot)
+		}
+		conv := "label-" + strconv.Itoa(n)
+		ev := core.Event{Source: src, EventID: conv, Kind: core.KindMessage, Time: now, Text: l.Text,
+			Conversation: core.ConversationRef{Source: src, Conversation: conv},
+			Sender:       core.Sender{ID: "customer", Role: core.RoleCustomer}}
+		res := firstAction(e.Evaluate(ev, State{Now: now}))
+		fired := res.Decision == KindCreate || res.Decision == KindPropose
+		want := l.Label == LabelProblem
+		lang := rep.ByLang[l.Lang]
+		count(&rep.All, fired, want)
+		count(&lang, fired, want)
+		rep.ByLang[l.Lang] = lang
+		if chatterKinds[l.Kind] {
+			count(&rep.Chatter, fired, want)
+		}
+		if fired != want {
+			rep.Misses = append(rep.Misses, Miss{Line: n, Text: l.Text, Label: l.Label, Decision: res})
+		}
+	}
+	if err := sc.Err(); err != nil {
+		return nil, fmt.Errorf("read labels: %w", err)
+	}
+	return rep, nil
+}
+
+func firstAction(ds []Decision) EvalResult {
+	if len(ds) == 0 {
+		return EvalResult{Decision: KindNone, Reason: "no route"}
+	}
+	pick := ds[0]
+	for _, d := range ds {
+		if d.Kind != KindNone {
+			pick = d
+			break
+		}
+	}
+	return EvalResult{Decision: pick.Kind, Route: pick.Route, Rule: pick.Rule, Category: pick.Category, Reason: pick.Reason}
+}
+
+func count(s *Score, fired, want bool) {
+	switch {
+	case fired && want:
+		s.TP++
+	case fired:
+		s.FP++
+	case want:
+		s.FN++
+	default:
+		s.TN++
+	}
+}
+
+// Write prints the report: precision, recall and F1 overall and per
+// language, false alarms per 1,000 messages, then every miss.
+func (rep *LabelReport) Write(w io.Writer) error {
+	bw := bufio.NewWriter(w)
+	fmt.Fprintf(bw, "%-8s %6s %5s %5s %5s %9s %7s %6s\n", "lang", "lines", "tp", "fp", "fn", "precision", "recall", "f1")
+	langs := make([]string, 0, len(rep.ByLang))
+	for l := range rep.ByLang {
+		langs = append(langs, l)
+	}
+	sort.Strings(langs)
+	row := func(name string, s Score) {
+		fmt.Fprintf(bw, "%-8s %6d %5d %5d %5d %9.3f %7.3f %6.3f\n", name, s.TP+s.FP+s.FN+s.TN, s.TP, s.FP, s.FN, s.Precision(), s.Recall(), s.F1())
+	}
+	for _, l := range langs {
+		row(l, rep.ByLang[l])
+	}
+	row("all", rep.All)
+	fmt.Fprintf(bw, "false alarms: %d of %d non-problem lines (%.1f per 1,000); %d of %d chatter lines (%.1f per 1,000)\n",
+		rep.All.FP, rep.All.FP+rep.All.TN, perMille(rep.All.FP, rep.All.FP+rep.All.TN),
+		rep.Chatter.FP, rep.Chatter.FP+rep.Chatter.TN, perMille(rep.Chatter.FP, rep.Chatter.FP+rep.Chatter.TN))
+	if len(rep.Misses) > 0 {
+		fmt.Fprintf(bw, "\nmisses (%d):\n", len(rep.Misses))
+	}
+	for _, m := range rep.Misses {
+		what := "missed problem"
+		if m.Label == LabelNot {
+			what = "false alarm"
+		}
+		why := m.Decision.Reason
+		if m.Decision.Rule != "" {
+			why = m.Decision.Rule + ": " + why
+		}
+		fmt.Fprintf(bw, "line %d: %s: %q → %s (%s)\n", m.Line, what, m.Text, m.Decision.Decision, why)
+	}
+	return bw.Flush()
+}
+
+func perMille(a, b int) float64 {
+	if b == 0 {
+		return 0
+	}
+	return 1000 * float64(a) / float64(b)
+}
