@@ -6,6 +6,7 @@ import (
 	"errors"
 	"net/url"
 	"regexp"
+	"strconv"
 	"strings"
 	"unicode/utf8"
 
@@ -277,7 +278,40 @@ func (s *Sink) Comment(ctx context.Context, ref core.TicketRef, c core.Comment) 
 	case !c.Public && s.s.InternalVisibilityRole != "":
 		body.Visibility = &Visibility{Type: "role", Value: s.s.InternalVisibilityRole}
 	}
+	if c.Key != "" {
+		v, _ := json.Marshal(map[string]string{"key": c.Key})
+		body.Properties = append(body.Properties, EntityProperty{Key: PropertyEffect, Value: v})
+	}
 	return s.c.call(ctx, op, "POST", "/rest/api/3/issue/"+url.PathEscape(ref.Key)+"/comment", body, nil)
+}
+
+// findCommentLimit bounds the comments FindComment reads: the newest,
+// where a retried append's earlier comment is.
+const findCommentLimit = 100
+
+// FindComment looks among the issue's newest comments for one whose
+// ticketbridge.effect property key starts with prefix.
+func (s *Sink) FindComment(ctx context.Context, ref core.TicketRef, prefix string) (string, bool, error) {
+	const op = "find comment"
+	if ref.Key == "" {
+		return "", false, &core.CallError{Op: op, Permanent: true, Message: "issue key is empty"}
+	}
+	q := url.Values{"expand": {"properties"}, "orderBy": {"-created"}, "maxResults": {strconv.Itoa(findCommentLimit)}}
+	var page CommentPage
+	if err := s.c.call(ctx, op, "GET", "/rest/api/3/issue/"+url.PathEscape(ref.Key)+"/comment?"+q.Encode(), nil, &page); err != nil {
+		return "", false, err
+	}
+	for _, c := range page.Comments {
+		for _, p := range c.Properties {
+			var v struct {
+				Key string `json:"key"`
+			}
+			if p.Key == PropertyEffect && json.Unmarshal(p.Value, &v) == nil && strings.HasPrefix(v.Key, prefix) {
+				return v.Key, true, nil
+			}
+		}
+	}
+	return "", false, nil
 }
 
 // errNoKey guards calls that need an issue key.

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"flag"
+	"fmt"
 	"io"
 	"net/http"
 	"os"
@@ -577,5 +578,36 @@ func TestPollWithCursor(t *testing.T) {
 	}
 	if _, _, err := sk.Poll(ctx, "yesterday"); !core.IsPermanent(err) {
 		t.Fatalf("bad cursor: %v", err)
+	}
+}
+
+// A keyed comment carries our property; FindComment finds it by prefix
+// among the newest comments and finds nothing for another prefix.
+func TestFindCommentByEffectKey(t *testing.T) {
+	t.Parallel()
+	site := jirafake.New(t, jirafake.Options{})
+	sk := newSink(t, site, nil)
+	ref, err := sk.Create(t.Context(), draft())
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, key := range []string{"", "tb-append-L1-7-9", ""} {
+		if err := sk.Comment(t.Context(), ref, core.Comment{Body: fmt.Sprint("comment ", i), Public: true, Key: key}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	cases := map[string]struct {
+		prefix, want string
+		found        bool
+	}{
+		"our append":     {"tb-append-L1-7-", "tb-append-L1-7-9", true},
+		"another append": {"tb-append-L1-10-", "", false},
+		"another link":   {"tb-append-L2-7-", "", false},
+	}
+	for name, tc := range cases {
+		key, found, err := sk.FindComment(t.Context(), ref, tc.prefix)
+		if err != nil || found != tc.found || key != tc.want {
+			t.Errorf("%s: FindComment = %q, %v, %v; want %q, %v", name, key, found, err, tc.want, tc.found)
+		}
 	}
 }

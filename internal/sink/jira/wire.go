@@ -248,5 +248,24 @@ const LabelPrefix = "tb-ext-"
 // PropertyPublicComment is JSM's comment property for internal notes.
 const PropertyPublicComment = "sd.public.comment"
 
+// PropertyEffect is our comment property: {"key": core.Comment.Key}, so a
+// retried append finds the comment an earlier attempt wrote.
+const PropertyEffect = "ticketbridge.effect"
+
+// CommentPage is one page of GET /rest/api/3/issue/{key}/comment.
+type CommentPage struct {
+	StartAt    int           `json:"startAt"`
+	MaxResults int           `json:"maxResults"`
+	Total      int           `json:"total"`
+	Comments   []CommentRead `json:"comments"`
+}
+
+// CommentRead is a comment as read back; Properties come only with
+// expand=properties.
+type CommentRead struct {
+	ID         string           `json:"id"`
+	Properties []EntityProperty `json:"properties,omitempty"`
+}
+
 // TimeFormat is how Jira writes times ("2026-01-02T15:04:05.000+0000").
 const TimeFormat = "2006-01-02T15:04:05.000-0700"

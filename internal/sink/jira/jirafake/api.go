@@ -297,6 +297,42 @@ func (s *Site) comment(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusCreated, map[string]any{"id": c.ID, "body": c.Body, "author": c.Author, "created": c.Created.Format(jira.TimeFormat)})
 }
 
+// comments lists an issue's comments, oldest first or with
+// orderBy=-created newest first, startAt/maxResults paged; properties only
+// with expand=properties, as Jira does.
+func (s *Site) comments(w http.ResponseWriter, r *http.Request) {
+	q := r.URL.Query()
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	is := s.find(r.PathValue("key"))
+	if is == nil {
+		writeFailure(w, http.StatusNotFound)
+		return
+	}
+	list := make([]Comment, len(is.Comments))
+	copy(list, is.Comments)
+	if q.Get("orderBy") == "-created" {
+		slices.Reverse(list)
+	}
+	start, _ := strconv.Atoi(q.Get("startAt"))
+	limit, err := strconv.Atoi(q.Get("maxResults"))
+	if err != nil || limit <= 0 || limit > 100 {
+		limit = 100
+	}
+	start = min(max(start, 0), len(list))
+	end := min(start+limit, len(list))
+	page := jira.CommentPage{StartAt: start, MaxResults: limit, Total: len(list), Comments: []jira.CommentRead{}}
+	withProps := strings.Contains(q.Get("expand"), "properties")
+	for _, c := range list[start:end] {
+		cr := jira.CommentRead{ID: c.ID}
+		if withProps {
+			cr.Properties = c.Properties
+		}
+		page.Comments = append(page.Comments, cr)
+	}
+	writeJSON(w, http.StatusOK, page)
+}
+
 func (s *Site) bot() jira.User {
 	return jira.User{AccountID: s.o.AccountID, DisplayName: "ticketbridge", Active: true, AccountType: "atlassian"}
 }

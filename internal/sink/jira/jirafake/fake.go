@@ -147,6 +147,7 @@ func New(tb testing.TB, o Options) *Site {
 	})
 	mux.HandleFunc("GET /rest/api/3/issue/{key}", s.getIssue)
 	mux.HandleFunc("POST /rest/api/3/issue/{key}/comment", s.comment)
+	mux.HandleFunc("GET /rest/api/3/issue/{key}/comment", s.comments)
 	mux.HandleFunc("POST /rest/api/3/issue/{key}/attachments", s.attach)
 	mux.HandleFunc("GET /rest/api/3/issue/{key}/transitions", s.transitions)
 	mux.HandleFunc("POST /rest/api/3/issue/{key}/transitions", s.transition)
