@@ -1,0 +1,137 @@
+// Command benchplot draws the CSV of scripts/bench-compare.sh as SVG bar
+// charts, one per measure, old beside new for each load profile (the
+// median of the rounds), for BENCHMARKS.md:
+//
+//	go run ./scripts/benchplot -in bench-compare.csv -out docs/bench
+package main
+
+import (
+	"encoding/csv"
+	"flag"
+	"fmt"
+	"html"
+	"log"
+	"os"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+)
+
+// measure is one chart: a CSV column and how to label it.
+type measure struct{ column, title, unit string }
+
+var measures = []measure{
+	{"accepted_per_s", "Events acknowledged per second", "events/s"},
+	{"ticket_p99_ms", "Event → ticket p99", "ms"},
+	{"drain_s", "Backlog drained after the last send", "s"},
+}
+
+func main() {
+	in := flag.String("in", "bench-compare.csv", "CSV written by scripts/bench-compare.sh")
+	out := flag.String("out", "docs/bench", "folder for the SVG files")
+	flag.Parse()
+	rows, err := readCSV(*in)
+	if err != nil {
+		log.Fatal(err)
+	}
+	if err := os.MkdirAll(*out, 0o755); err != nil {
+		log.Fatal(err)
+	}
+	for _, m := range measures {
+		svg := chart(m, medians(rows, m.column))
+		path := filepath.Join(*out, m.column+".svg")
+		if err := os.WriteFile(path, []byte(svg), 0o644); err != nil {
+			log.Fatal(err)
+		}
+		fmt.Println("wrote", path)
+	}
+}
+
+func readCSV(path string) ([]map[string]string, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, fmt.Errorf("open %s: %w", path, err)
+	}
+	defer f.Close()
+	recs, err := csv.NewReader(f).ReadAll()
+	if err != nil || len(recs) < 2 {
+		return nil, fmt.Errorf("read %s: want a header and rows: %v", path, err)
+	}
+	var rows []map[string]string
+	for _, r := range recs[1:] {
+		row := map[string]string{}
+		for i, h := range recs[0] {
+			if i < len(r) {
+				row[h] = r[i]
+			}
+		}
+		rows = append(rows, row)
+	}
+	return rows, nil
+}
+
+// bar is one profile's median for the old and the new binary.
+type bar struct {
+	profile  string
+	old, new float64
+}
+
+func medians(rows []map[string]string, column string) []bar {
+	vals := map[string]map[string][]float64{}
+	var order []string
+	for _, r := range rows {
+		p := r["profile"]
+		if vals[p] == nil {
+			vals[p] = map[string][]float64{}
+			order = append(order, p)
+		}
+		v, _ := strconv.ParseFloat(r[column], 64)
+		vals[p][r["system"]] = append(vals[p][r["system"]], v)
+	}
+	var out []bar
+	for _, p := range order {
+		out = append(out, bar{p, median(vals[p]["old"]), median(vals[p]["new"])})
+	}
+	return out
+}
+
+func median(v []float64) float64 {
+	if len(v) == 0 {
+		return 0
+	}
+	s := slices.Clone(v)
+	slices.Sort(s)
+	if len(s)%2 == 1 {
+		return s[len(s)/2]
+	}
+	return (s[len(s)/2-1] + s[len(s)/2]) / 2
+}
+
+// chart draws grouped bars: grey for old, blue for new, values on top.
+func chart(m measure, bars []bar) string {
+	const w, h, top, bottom, left = 640, 320, 40, 40, 20
+	peak := 1.0
+	for _, b := range bars {
+		peak = max(peak, b.old, b.new)
+	}
+	var sb strings.Builder
+	fmt.Fprintf(&sb, `<svg xmlns="http://www.w3.org/2000/svg" width="%d" height="%d" font-family="sans-serif" font-size="12">`, w, h)
+	fmt.Fprintf(&sb, `<text x="%d" y="20" font-size="14">%s (%s; grey: before, blue: after)</text>`, left, html.EscapeString(m.title), m.unit)
+	slot := float64(w-2*left) / float64(max(len(bars), 1))
+	scale := float64(h-top-bottom) / peak
+	for i, b := range bars {
+		x := float64(left) + float64(i)*slot
+		for j, v := range []float64{b.old, b.new} {
+			color := []string{"#999", "#2a6fdb"}[j]
+			bh := v * scale
+			bx := x + slot*0.15 + float64(j)*slot*0.35
+			by := float64(h-bottom) - bh
+			fmt.Fprintf(&sb, `<rect x="%.1f" y="%.1f" width="%.1f" height="%.1f" fill="%s"/>`, bx, by, slot*0.3, bh, color)
+			fmt.Fprintf(&sb, `<text x="%.1f" y="%.1f" text-anchor="middle">%s</text>`, bx+slot*0.15, by-4, strconv.FormatFloat(v, 'g', 4, 64))
+		}
+		fmt.Fprintf(&sb, `<text x="%.1f" y="%d" text-anchor="middle">%s</text>`, x+slot/2, h-bottom+18, html.EscapeString(b.profile))
+	}
+	sb.WriteString(`</svg>` + "\n")
+	return sb.String()
+}
