@@ -24,7 +24,7 @@ type measure struct{ column, title, unit string }
 var measures = []measure{
 	{"accepted_per_s", "Events acknowledged per second", "events/s"},
 	{"ticket_p99_ms", "Event → ticket p99", "ms"},
-	{"drain_s", "Backlog drained after the last send", "s"},
+	{"backlog_s", "Job backlog left when the load and its tickets were done", "s"},
 }
 
 func main() {
