@@ -3,6 +3,7 @@ package faults
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -28,6 +29,9 @@ type world struct {
 	mu     sync.Mutex
 	opened map[string]int // conversation → "is open" notices (deduped by webhook-id)
 	other  int            // any other reply
+	// followUps are the lines every conversation said after "/ticket":
+	// each must be on its ticket exactly once.
+	followUps []string
 }
 
 func newWorld(t *testing.T) *world {
@@ -115,8 +119,10 @@ func (w *world) exactlyOnce(convs []string) []string {
 		want[c] = true
 	}
 	perConv := map[string]int{}
+	bodies := map[string]string{}
 	for _, tk := range w.sink.Tickets() {
 		perConv[tk.Conversation]++
+		bodies[tk.Conversation] += strings.Join(tk.Bodies, "\n") + "\n"
 		if !want[tk.Conversation] {
 			bad = append(bad, "ticket "+tk.Key+" for unknown conversation "+tk.Conversation)
 		}
@@ -133,6 +139,11 @@ func (w *world) exactlyOnce(convs []string) []string {
 		if n := w.opened[c]; n != 1 {
 			bad = append(bad, c+": "+strconv.Itoa(n)+" opened notices")
 		}
+		for _, line := range w.followUps {
+			if n := strings.Count(bodies[c], line); n != 1 {
+				bad = append(bad, fmt.Sprintf("%s: follow-up %q on the ticket %d times", c, line, n))
+			}
+		}
 	}
 	for c, n := range w.opened {
 		if !want[c] {
@@ -143,6 +154,29 @@ func (w *world) exactlyOnce(convs []string) []string {
 		bad = append(bad[:20], "… and "+strconv.Itoa(len(bad)-20)+" more")
 	}
 	return bad
+}
+
+// followUpCounts counts, over every conversation's ticket, the follow-up
+// lines expected, found once, missing and found more than once.
+func (w *world) followUpCounts() (expected, once, lost, doubled int) {
+	w.mu.Lock()
+	lines := w.followUps
+	w.mu.Unlock()
+	for _, tk := range w.sink.Tickets() {
+		body := strings.Join(tk.Bodies, "\n")
+		for _, line := range lines {
+			expected++
+			switch n := strings.Count(body, line); {
+			case n == 0:
+				lost++
+			case n == 1:
+				once++
+			default:
+				doubled++
+			}
+		}
+	}
+	return expected, once, lost, doubled
 }
 
 // hit is one request the ticket system saw.

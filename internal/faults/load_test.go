@@ -74,6 +74,15 @@ func (l *load) conversations() []string {
 	return out
 }
 
+// followUps are the lines each conversation says after its "/ticket".
+func (l *load) followUps() []string {
+	var out []string
+	for n := 1; n < l.perConv; n++ {
+		out = append(out, chatter[(n-1)%len(chatter)])
+	}
+	return out
+}
+
 // ackedIDs returns the acknowledged event ids.
 func (l *load) ackedIDs() []string {
 	l.mu.Lock()

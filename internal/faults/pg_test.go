@@ -39,7 +39,7 @@ func TestPostgresRestart(t *testing.T) {
 	if err := <-sent; err != nil {
 		t.Fatalf("load: %v", err)
 	}
-	r.settle(ld.conversations(), 2*time.Minute)
+	r.settle(ld, 2*time.Minute)
 	if !srv.alive() {
 		t.Errorf("the server exited after the PostgreSQL restart")
 	}
@@ -96,7 +96,7 @@ func TestThreeReplicas(t *testing.T) {
 		t.Fatalf("load: %v", err)
 	}
 	convs := ld.conversations()
-	drain := r.settle(convs, 2*time.Minute)
+	drain := r.settle(ld, 2*time.Minute)
 	workers, rescued := attemptedBy(t, r.database())
 	if len(workers) < 3 {
 		t.Errorf("jobs were attempted by %d River clients, want all 3 replicas: %v", len(workers), workers)

@@ -62,9 +62,13 @@ func (r *rig) server(name string, tune func(*serverConfig)) *server {
 // settle waits for the tickets and notices of convs, then for River to
 // have nothing left, and checks each happened exactly once. It returns
 // the drain time.
-func (r *rig) settle(convs []string, drainLimit time.Duration) time.Duration {
+func (r *rig) settle(ld *load, drainLimit time.Duration) time.Duration {
 	t := r.t
 	t.Helper()
+	convs := ld.conversations()
+	r.w.mu.Lock()
+	r.w.followUps = ld.followUps()
+	r.w.mu.Unlock()
 	took, ok := r.w.waitDrained(t, convs, drainLimit)
 	if !ok {
 		tk, no := r.w.progress(convs)
@@ -100,5 +104,8 @@ func (r *rig) report(name string, kv ...any) {
 	sc, cc := r.w.sink.Counts(), r.w.chat.Counts()
 	fmt.Fprintf(&b, " sink_requests=%d creates=%d lookups=%d comments=%d duplicate_creates=%d chat_replies=%d chat_redelivered=%d",
 		sc.Requests, sc.Creates, sc.Lookups, sc.Comments, sc.Duplicates, cc.Replies, cc.Redelivered)
+	exp, once, lost, doubled := r.w.followUpCounts()
+	fmt.Fprintf(&b, " follow_ups_expected=%d follow_ups_once=%d follow_ups_lost=%d follow_ups_doubled=%d redelivered_comments=%d",
+		exp, once, lost, doubled, sc.RedeliveredComments)
 	r.t.Log(b.String())
 }

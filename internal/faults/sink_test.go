@@ -36,7 +36,7 @@ func TestSinkOutage(t *testing.T) {
 	convs := ld.conversations()
 	// Retries back off exponentially (1 s base, doubling), so after an
 	// outage of d the last retries can come up to about 2d later.
-	r.settle(convs, outage*2+time.Minute)
+	r.settle(ld, outage*2+time.Minute)
 	drained := lastTicket(r.w).Sub(win.to)
 	_, statuses, during := r.w.faults.snapshot()
 	srv.stop()
@@ -76,7 +76,7 @@ func TestRateLimitStorm(t *testing.T) {
 	if err := ld.send(ctx, 100, 32); err != nil {
 		t.Fatalf("load: %v", err)
 	}
-	r.settle(ld.conversations(), 2*time.Minute)
+	r.settle(ld, 2*time.Minute)
 	log, statuses, _ := r.w.faults.snapshot()
 	srv.stop()
 	early, checked := 0, 0

@@ -71,7 +71,7 @@ func soak(t *testing.T, pg bool) {
 	}
 	loadTook := time.Since(start)
 	convs := ld.conversations()
-	drain := r.settle(convs, 2*time.Minute)
+	drain := r.settle(ld, 2*time.Minute)
 	srv.stop()
 	checkStored(t, r.database(), ld.ackedIDs())
 	backend := "sqlite"

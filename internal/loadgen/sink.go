@@ -48,6 +48,8 @@ type SinkTicket struct {
 	Conversation string
 	Created      time.Time
 	Comments     int
+	// Bodies are the comments' texts, in order.
+	Bodies []string
 }
 
 // SinkCounts are the fake's request counters.
@@ -62,6 +64,9 @@ type SinkCounts struct {
 	// Duplicates counts creations for an external id that already had a
 	// ticket: a non-idempotent retry.
 	Duplicates int `json:"duplicate_creates"`
+	// RedeliveredComments counts comments dropped because their
+	// webhook-id was seen before (a retry the receiver absorbed).
+	RedeliveredComments int `json:"redelivered_comments"`
 }
 
 // FakeSink is the generic sink's ticket API (see package
@@ -81,6 +86,9 @@ type FakeSink struct {
 	tickets []*SinkTicket
 	byExt   map[string]*SinkTicket
 	byKey   map[string]*SinkTicket
+	// seenComments holds comment webhook-ids: a Standard Webhooks
+	// receiver drops a redelivery.
+	seenComments map[string]bool
 }
 
 // NewFakeSink builds the fake; requests must be signed with key. baseURL
@@ -95,6 +103,8 @@ func NewFakeSink(key stdwebhook.Secret, p Profile, baseURL string, onCreate func
 		rng:      rand.New(rand.NewPCG(p.Seed, p.Seed^0x9e3779b97f4a7c15)),
 		byExt:    map[string]*SinkTicket{},
 		byKey:    map[string]*SinkTicket{},
+
+		seenComments: map[string]bool{},
 	}
 	f.mux = http.NewServeMux()
 	f.mux.HandleFunc("POST /tickets", f.create)
@@ -117,6 +127,7 @@ func (f *FakeSink) Tickets() []SinkTicket {
 	out := make([]SinkTicket, len(f.tickets))
 	for i, t := range f.tickets {
 		out[i] = *t
+		out[i].Bodies = append([]string(nil), t.Bodies...)
 	}
 	return out
 }
@@ -262,8 +273,17 @@ func (f *FakeSink) comment(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusNotFound, generic.ErrorBody{Error: "no such ticket"})
 		return
 	}
+	if id := r.Header.Get("webhook-id"); id != "" {
+		if f.seenComments[id] {
+			f.counts.RedeliveredComments++
+			writeJSON(w, http.StatusOK, map[string]string{"duplicate": id})
+			return
+		}
+		f.seenComments[id] = true
+	}
 	f.counts.Comments++
 	t.Comments++
+	t.Bodies = append(t.Bodies, c.Body)
 	writeJSON(w, http.StatusCreated, map[string]int{"id": t.Comments})
 }
 
