@@ -108,6 +108,15 @@ func median(v []float64) float64 {
 	return (s[len(s)/2-1] + s[len(s)/2]) / 2
 }
 
+// label writes a value plainly: whole numbers from 100 up, else two
+// decimals.
+func label(v float64) string {
+	if v >= 100 {
+		return strconv.FormatFloat(v, 'f', 0, 64)
+	}
+	return strconv.FormatFloat(v, 'f', 2, 64)
+}
+
 // chart draws grouped bars: grey for old, blue for new, values on top.
 func chart(m measure, bars []bar) string {
 	const w, h, top, bottom, left = 640, 320, 40, 40, 20
@@ -128,7 +137,7 @@ func chart(m measure, bars []bar) string {
 			bx := x + slot*0.15 + float64(j)*slot*0.35
 			by := float64(h-bottom) - bh
 			fmt.Fprintf(&sb, `<rect x="%.1f" y="%.1f" width="%.1f" height="%.1f" fill="%s"/>`, bx, by, slot*0.3, bh, color)
-			fmt.Fprintf(&sb, `<text x="%.1f" y="%.1f" text-anchor="middle">%s</text>`, bx+slot*0.15, by-4, strconv.FormatFloat(v, 'g', 4, 64))
+			fmt.Fprintf(&sb, `<text x="%.1f" y="%.1f" text-anchor="middle">%s</text>`, bx+slot*0.15, by-4, label(v))
 		}
 		fmt.Fprintf(&sb, `<text x="%.1f" y="%d" text-anchor="middle">%s</text>`, x+slot/2, h-bottom+18, html.EscapeString(b.profile))
 	}
