@@ -30,6 +30,6 @@ func newRoot() *cobra.Command {
 		SilenceErrors: true,
 	}
 	root.AddCommand(serveCmd(), demoCmd(), configCmd(), rulesCmd(), sendCmd(), dlqCmd(), deskCmd(), doctorCmd(), redactCmd(), loadgenCmd(),
-		keysCmd(), purgeCmd(), auditCmd())
+		keysCmd(), purgeCmd(), auditCmd(), chatCmd())
 	return root
 }

@@ -53,6 +53,7 @@ func (a *API) Register(mux *http.ServeMux) {
 	mux.HandleFunc("POST /api/v1/dead-letters/{id}/replay", t.require(ScopeOperate, a.replay))
 	mux.HandleFunc("GET /api/v1/dry-runs", t.require(ScopeRead, a.dryRuns))
 	mux.HandleFunc("GET /api/v1/audit", t.require(ScopeAdmin, a.auditList))
+	mux.HandleFunc("GET /api/v1/chat/messages", t.require(ScopeRead, a.chatMessages))
 }
 
 // TicketRequest is the body of POST /api/v1/tickets: open a ticket for a

@@ -54,6 +54,9 @@ type App struct {
 	Desk    *local.Desk
 	Links   *blob.Links
 	Handler http.Handler
+	// Replies says, per source id, where the bot's messages go (for the
+	// start-up banner; only sources that can tell are listed).
+	Replies map[string]string
 	log     *slog.Logger
 	// ownStore is false when the caller passed the store in.
 	ownStore bool
@@ -75,7 +78,7 @@ func build(cfg *config.Config, st store.Store, opts Options) (*rules.Engine, map
 		problems = append(problems, cfg.Problem(fe.Field, fe.Message))
 	}
 	sources := map[string]source.Source{}
-	reg := Sources()
+	reg := Sources(st)
 	for _, c := range cfg.Sources {
 		if !slices.Contains(reg.Types(), c.Type) {
 			problems = append(problems, c.Problem("type", fmt.Sprintf("unknown source type %q (known: %s)", c.Type, strings.Join(reg.Types(), ", "))))
@@ -170,7 +173,12 @@ func assemble(ctx context.Context, cfg *config.Config, st store.Store, opts Opti
 	if len(problems) > 0 {
 		return nil, problems
 	}
-	a := &App{Config: cfg, Store: st, log: opts.Log}
+	a := &App{Config: cfg, Store: st, log: opts.Log, Replies: map[string]string{}}
+	for id, s := range sources {
+		if r, ok := s.(interface{ Replies() string }); ok {
+			a.Replies[id] = r.Replies()
+		}
+	}
 	a.Metrics = metrics.New(a.deadLetters)
 	routes := map[string]config.Route{}
 	for _, r := range cfg.Routes {
