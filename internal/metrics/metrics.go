@@ -10,6 +10,8 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"github.com/ticketbridge/ticketbridge/internal/buildinfo"
 )
 
 // Results of an inbound event or request, the "result" label.
@@ -106,6 +108,13 @@ func New(deadLetters func() float64) *Metrics {
 	reg.MustRegister(m.Events, m.TicketEvents, m.TicketsCreated, m.SinkDuration, m.SourceDuration,
 		m.SyncLatency, m.Notifications, m.Decisions, m.IngestBatch, m.Fallbacks, m.SinkPaused,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	bi := buildinfo.Read()
+	build := prometheus.NewGaugeVec(prometheus.GaugeOpts{
+		Name: "ticketbridge_build_info",
+		Help: "Always 1; the labels say which build is running.",
+	}, []string{"version", "commit", "build_date", "go_version"})
+	build.WithLabelValues(bi.Version, bi.Commit, bi.BuildDate, bi.GoVersion).Set(1)
+	reg.MustRegister(build)
 	if deadLetters != nil {
 		reg.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{
 			Name: "ticketbridge_dead_letters",
