@@ -108,8 +108,8 @@ func printMessage(w io.Writer, m store.ChatMessage, asJSON bool) error {
 	}
 	_, err := fmt.Fprintf(w, "%s  %s  bot: %s\n", m.CreatedAt.Local().Format("15:04:05"), conv, m.Text)
 	if err == nil && m.Prompt != nil {
-		_, err = fmt.Fprintf(w, "          [%s] / [%s]   (answer with: ticketbridge send --conversation %s --text %q)\n",
-			m.Prompt.Confirm, m.Prompt.Reject, m.Conversation, m.Prompt.Confirm)
+		_, err = fmt.Fprintf(w, "          [%s] / [%s]   reply with: ticketbridge send --conversation %s --text yes\n",
+			m.Prompt.Confirm, m.Prompt.Reject, m.Conversation)
 	}
 	return err
 }

@@ -44,8 +44,10 @@ func New(id string, s store.Desk, emit Emit, now func() time.Time) *Desk {
 
 func (d *Desk) ID() string { return d.id }
 
+// ref has no URL: a desk ticket has no page until the web console serves
+// one, and a chat message must not carry a link that answers 404.
 func (d *Desk) ref(t store.DeskTicket) core.TicketRef {
-	return core.TicketRef{Sink: d.id, Key: t.Key, URL: "/console/desk/" + t.Key, Status: t.Status}
+	return core.TicketRef{Sink: d.id, Key: t.Key, Status: t.Status}
 }
 
 // Create makes the ticket unless one with the same external id exists.
