@@ -140,4 +140,3 @@ func missingAll(out string, wants []string) string {
 	}
 	return ""
 }
-
