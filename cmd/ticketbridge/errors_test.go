@@ -68,3 +68,58 @@ func TestFirstHourErrors(t *testing.T) {
 		})
 	}
 }
+
+// TestConfigCheckSaysWhat: an empty or route-less file is warned about,
+// and an unset ${VAR} is one problem, not also a complaint about the
+// placeholder's shape.
+func TestConfigCheckSaysWhat(t *testing.T) {
+	tests := map[string]struct {
+		yaml       string
+		wantErr    bool
+		wantStdout []string
+		wantStderr []string
+		once       string // appears on exactly one line of stdout
+	}{
+		"empty": {
+			yaml:       "",
+			wantStderr: []string{"warning: ", "defines no sources, sinks or routes", "ticketbridge init"},
+		},
+		"no routes": {
+			yaml:       "sources:\n  - id: web\n    type: generic\n    secret: whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw\nsinks:\n  - id: desk\n    type: local\n",
+			wantStderr: []string{"no routes: chat events are stored but never become tickets"},
+		},
+		"unset variable": {
+			yaml: "sources:\n  - id: wc\n    type: wecom\n    token: t\n    corp_id: c\n    aes_key: ${TB_TEST_UNSET_AES_KEY}\n" +
+				"sinks:\n  - id: desk\n    type: local\nroutes:\n  - name: r\n    sources: [wc]\n    sink: desk\n",
+			wantErr:    true,
+			wantStdout: []string{"cfg.yaml:6: sources[0].aes_key: environment variable TB_TEST_UNSET_AES_KEY is not set"},
+			once:       "aes_key",
+		},
+	}
+	for name, tc := range tests {
+		t.Run(name, func(t *testing.T) {
+			dir := inTempDir(t)
+			path := filepath.Join(dir, "cfg.yaml")
+			if err := os.WriteFile(path, []byte(tc.yaml), 0o600); err != nil {
+				t.Fatal(err)
+			}
+			r := run(t, "", "config", "check", path)
+			if (r.err != nil) != tc.wantErr {
+				t.Fatalf("err = %v, want error: %v\n%s%s", r.err, tc.wantErr, r.stdout, r.stderr)
+			}
+			for _, w := range tc.wantStdout {
+				if !strings.Contains(r.stdout, w) {
+					t.Errorf("stdout lacks %q:\n%s", w, r.stdout)
+				}
+			}
+			for _, w := range tc.wantStderr {
+				if !strings.Contains(r.stderr, w) {
+					t.Errorf("stderr lacks %q:\n%s", w, r.stderr)
+				}
+			}
+			if tc.once != "" && strings.Count(r.stdout, tc.once) != 1 {
+				t.Errorf("%q is reported %d times, want once:\n%s", tc.once, strings.Count(r.stdout, tc.once), r.stdout)
+			}
+		})
+	}
+}

@@ -49,6 +49,7 @@ func configCmd() *cobra.Command {
 				// loader cannot; report them together.
 				more, warnings := app.CheckRemote(cmd.Context(), cfg)
 				ps = ps.Merge(more)
+				warnings = append(cfg.Warnings(), warnings...)
 				for _, w := range warnings {
 					fmt.Fprintln(cmd.ErrOrStderr(), "warning:", w)
 				}

@@ -41,6 +41,9 @@ func serveCmd() *cobra.Command {
 			if err != nil {
 				return err
 			}
+			for _, w := range cfg.Warnings() {
+				log.Warn(w)
+			}
 			// Problems in the file first, then the bind: a bad config or a
 			// busy port is found before the database is touched.
 			if ps := app.Check(cfg); len(ps) > 0 {
