@@ -14,7 +14,7 @@ func TestWarnings(t *testing.T) {
 	}{
 		"empty file":   {"", []string{"defines no sources, sinks or routes", "ticketbridge init"}},
 		"only comment": {"# nothing yet\n", []string{"defines no sources, sinks or routes"}},
-		"no routes": {"sinks:\n  - id: desk\n    type: local\n", []string{"no sources", "no routes: chat events are stored but never become tickets"}},
+		"no routes":    {"sinks:\n  - id: desk\n    type: local\n", []string{"no sources", "no routes: chat events are stored but never become tickets"}},
 	}
 	for name, tc := range tests {
 		t.Run(name, func(t *testing.T) {
