@@ -33,6 +33,6 @@ func newRoot() *cobra.Command {
 		Version:       buildinfo.Read().String(),
 	}
 	root.AddCommand(serveCmd(), demoCmd(), configCmd(), rulesCmd(), sendCmd(), dlqCmd(), deskCmd(), doctorCmd(), redactCmd(), loadgenCmd(),
-		keysCmd(), purgeCmd(), auditCmd(), chatCmd(), versionCmd())
+		keysCmd(), purgeCmd(), auditCmd(), chatCmd(), versionCmd(), initCmd())
 	return root
 }

@@ -12,6 +12,7 @@ import (
 	"net"
 	"net/http"
 	"net/netip"
+	"regexp"
 	"slices"
 	"strings"
 	"time"
@@ -119,8 +120,17 @@ func connectorProblems(cfg *config.Config, c config.Connector, err error) config
 	if errors.As(err, &p) {
 		return config.Problems{p}
 	}
+	// "url: must be …" from a connector names its key: place it there, so
+	// that it lands on the key's line and a loader problem at the same key
+	// (an unset ${VAR}) is not repeated by a complaint about the stand-in.
+	if m := keyedMessage.FindStringSubmatch(err.Error()); m != nil {
+		return config.Problems{cfg.Problem(c.Field()+"."+m[1], m[2])}
+	}
 	return config.Problems{cfg.Problem(c.Field(), err.Error())}
 }
+
+// keyedMessage is a connector error that starts with its settings key.
+var keyedMessage = regexp.MustCompile(`^([a-z_][a-z0-9_]*(?:\[[0-9]+\])?(?:\.[a-z_][a-z0-9_]*(?:\[[0-9]+\])?)*): (.+)$`)
 
 // New opens storage and builds the app; Start runs its workers.
 func New(ctx context.Context, cfg *config.Config, opts Options) (*App, error) {
