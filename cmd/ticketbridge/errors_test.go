@@ -123,3 +123,23 @@ func TestConfigCheckSaysWhat(t *testing.T) {
 		})
 	}
 }
+
+// TestDeskMessages: a missing ticket is named once, with what to do; the
+// list pages and speaks JSON.
+func TestDeskMessages(t *testing.T) {
+	inTempDir(t)
+	for _, args := range [][]string{{"desk", "comment", "LOCAL-99", "hi"}, {"desk", "status", "LOCAL-99", "solved"}, {"desk", "show", "LOCAL-99"}} {
+		r := run(t, "", args...)
+		want := "desk ticket LOCAL-99: not found (ticketbridge desk list shows the keys)"
+		if r.err == nil || r.err.Error() != want {
+			t.Errorf("%v: err %v, want %q", args, r.err, want)
+		}
+	}
+	r := run(t, "", "desk", "list", "--json")
+	if r.err != nil || r.stdout != "" {
+		t.Errorf("desk list --json on an empty desk: %q, %v", r.stdout, r.err)
+	}
+	if r := run(t, "", "desk", "list", "--limit", "0"); r.err == nil || !strings.Contains(r.err.Error(), "--limit must be between 1 and") {
+		t.Errorf("desk list --limit 0: %v", r.err)
+	}
+}

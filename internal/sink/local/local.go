@@ -93,11 +93,8 @@ func (d *Desk) comment(ctx context.Context, key string, c store.DeskComment) (st
 		Comment: &core.Comment{Body: c.Body, Public: c.Public, Author: c.Author},
 		Time:    c.CreatedAt, Ours: c.Ours,
 	}
-	out, err := d.store.DeskComment(ctx, key, c, d.emit(ev))
-	if err != nil {
-		return out, fmt.Errorf("comment on %s: %w", key, err)
-	}
-	return out, nil
+	// The store's error already says "comment on KEY".
+	return d.store.DeskComment(ctx, key, c, d.emit(ev))
 }
 
 // SetStatus changes a ticket's status, as an agent, and announces it.
