@@ -2,8 +2,10 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"strconv"
+	"strings"
 	"text/tabwriter"
 
 	"github.com/riverqueue/river"
@@ -39,15 +41,21 @@ func dlqCmd() *cobra.Command {
 			if err != nil {
 				return err
 			}
+			letters := jobs.Describe(rows)
+			if asJSON, _ := cmd.Flags().GetBool("json"); asJSON {
+				return jsonLines(cmd.OutOrStdout(), letters)
+			}
 			tw := tabwriter.NewWriter(cmd.OutOrStdout(), 0, 4, 2, ' ', 0)
-			fmt.Fprintln(tw, "ID\tKIND\tSTATE\tATTEMPTS\tCREATED\tLAST ERROR")
-			for _, d := range jobs.Describe(rows) {
-				fmt.Fprintf(tw, "%d\t%s\t%s\t%d\t%s\t%s\n", d.ID, d.Kind, d.State, d.Attempts, d.CreatedAt.Format("2006-01-02 15:04:05"), d.Error)
+			fmt.Fprintln(tw, "ID\tKIND\tSTATE\tATTEMPTS\tCREATED\tLAST ERROR\tMESSAGE")
+			for _, d := range letters {
+				fmt.Fprintf(tw, "%d\t%s\t%s\t%d\t%s\t%s\t%s\n", d.ID, d.Kind, d.State, d.Attempts,
+					d.CreatedAt.Format("2006-01-02 15:04:05"), d.Error, messageText(d.Args))
 			}
 			return tw.Flush()
 		},
 	}
 	list.Flags().Int("limit", 100, "how many to show (at most 10000)")
+	list.Flags().Bool("json", false, "one JSON object per line, with the job's arguments")
 	replay := &cobra.Command{
 		Use:   "replay ID|--all",
 		Short: "Make dead letters run again with fresh attempts",
@@ -129,4 +137,22 @@ func deadLetterIDs(ctx context.Context, q store.Queue) ([]int64, error) {
 		}
 		params = params.After(res.LastCursor)
 	}
+}
+
+// messageText is the chat message a job carries (a notification's text),
+// shortened to one line; "" for jobs that carry none.
+func messageText(args string) string {
+	var a struct {
+		Message struct {
+			Text string `json:"text"`
+		} `json:"message"`
+	}
+	if json.Unmarshal([]byte(args), &a) != nil || a.Message.Text == "" {
+		return ""
+	}
+	t := strings.Join(strings.Fields(a.Message.Text), " ")
+	if r := []rune(t); len(r) > 80 {
+		t = string(r[:79]) + "…"
+	}
+	return t
 }
