@@ -10,7 +10,6 @@ import (
 
 	"github.com/riverqueue/river"
 	"github.com/riverqueue/river/rivertype"
-	"github.com/schollz/progressbar/v3"
 	"github.com/spf13/cobra"
 
 	"github.com/ticketbridge/ticketbridge/internal/jobs"
@@ -86,18 +85,14 @@ func dlqCmd() *cobra.Command {
 				}
 				ids = []int64{id}
 			}
-			var bar *progressbar.ProgressBar
-			if len(ids) > 1 {
-				bar = progressbar.NewOptions(len(ids), progressbar.OptionSetWriter(cmd.ErrOrStderr()), progressbar.OptionSetDescription("replaying"), progressbar.OptionShowCount())
-			}
+			bar := newBar(cmd.ErrOrStderr(), len(ids), "replaying")
 			for _, id := range ids {
 				if err := jobs.Replay(cmd.Context(), q, id); err != nil {
 					return err
 				}
-				if bar != nil {
-					_ = bar.Add(1)
-				}
+				bar.add(1)
 			}
+			bar.finish()
 			if err := auditCLI(cmd.Context(), st, "dlq.replay", fmt.Sprint(ids), nil); err != nil {
 				return err
 			}
