@@ -24,6 +24,7 @@ const (
 	ResultMalformed    = "malformed"
 	ResultTooLarge     = "too_large"
 	ResultUnknown      = "unknown_source"
+	ResultUnknownSink  = "unknown_sink"
 	ResultForbidden    = "forbidden"
 	ResultError        = "error"
 )
