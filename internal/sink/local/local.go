@@ -44,6 +44,11 @@ func New(id string, s store.Desk, emit Emit, now func() time.Time) *Desk {
 
 func (d *Desk) ID() string { return d.id }
 
+// Unchecked tells doctor there is nothing remote to check.
+func (d *Desk) Unchecked() string {
+	return "the local desk lives in ticketbridge's own database"
+}
+
 // ref has no URL: a desk ticket has no page until the web console serves
 // one, and a chat message must not carry a link that answers 404.
 func (d *Desk) ref(t store.DeskTicket) core.TicketRef {

@@ -143,6 +143,36 @@ func (s *Source) Replies() string {
 	}
 }
 
+// Unchecked says why doctor cannot check this source: without reply_url
+// there is nothing to reach.
+func (s *Source) Unchecked() string {
+	if s.replyURL != "" {
+		return ""
+	}
+	return "no reply_url: replies stay in ticketbridge (the chat inbox when serving), nothing to reach"
+}
+
+// Check asks reply_url for its headers: any HTTP answer shows it is
+// reachable. It posts nothing, so the chat system's signature check is
+// not exercised.
+func (s *Source) Check(ctx context.Context) error {
+	req, err := http.NewRequestWithContext(ctx, http.MethodHead, s.replyURL, nil)
+	if err != nil {
+		return fmt.Errorf("reply_url %s: %w", s.replyURL, err)
+	}
+	resp, err := s.client.HTTP.Do(req)
+	if err != nil {
+		return fmt.Errorf("reply_url %s does not answer: %w", s.replyURL, err)
+	}
+	resp.Body.Close()
+	return nil
+}
+
+// CheckCovers is doctor's word for a successful Check.
+func (s *Source) CheckCovers() string {
+	return "reply_url answers HTTP (the reply signature is only proven by a real reply)"
+}
+
 // ID is the configured source id.
 func (s *Source) ID() string { return s.id }
 
