@@ -41,6 +41,9 @@ func keysCmd() *cobra.Command {
 			if err != nil {
 				return err
 			}
+			if asJSON, _ := cmd.Flags().GetBool("json"); asJSON {
+				return jsonLines(cmd.OutOrStdout(), keyRows(cfg.Security.Encryption.Active, counts))
+			}
 			return printKeyCounts(cmd, cfg.Security.Encryption.Active, counts)
 		},
 	}
@@ -69,6 +72,7 @@ func keysCmd() *cobra.Command {
 		},
 	}
 	rotate.Flags().Int("batch", 500, "rows re-encrypted per transaction")
+	status.Flags().Bool("json", false, `one JSON object per key: {"key","active","bodies"}; key "" is plaintext`)
 	for _, c := range []*cobra.Command{status, rotate} {
 		addConfigFlag(c)
 		cmd.AddCommand(c)
@@ -148,4 +152,18 @@ func printKeyCounts(cmd *cobra.Command, active string, counts map[string]int) er
 		fmt.Fprintf(tw, "%s\t%d\n", name, counts[id])
 	}
 	return tw.Flush()
+}
+
+type keyRow struct {
+	Key    string `json:"key"`
+	Active bool   `json:"active"`
+	Bodies int    `json:"bodies"`
+}
+
+func keyRows(active string, counts map[string]int) []keyRow {
+	rows := []keyRow{}
+	for _, id := range slices.Sorted(maps.Keys(counts)) {
+		rows = append(rows, keyRow{Key: id, Active: id == active && id != store.PlainKey, Bodies: counts[id]})
+	}
+	return rows
 }

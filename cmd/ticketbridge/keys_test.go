@@ -66,6 +66,7 @@ func TestKeysPurgeAudit(t *testing.T) {
 	}{
 		// Counted in bodies by both: the new event has a text and a raw one.
 		{[]string{"keys", "status", "-c", keyedCfg}, []string{"(plaintext)  3"}, ""},
+		{[]string{"keys", "status", "-c", keyedCfg, "--json"}, []string{`{"key":"","active":false,"bodies":3}`}, ""},
 		{[]string{"keys", "rotate", "-c", keyedCfg, "--batch", "1"}, []string{"re-encrypted 3 bodies (in 2 rows)", "k1 (active)  3"}, ""},
 		{[]string{"keys", "rotate", "-c", keyedCfg}, []string{"re-encrypted 0 bodies (in 0 rows)"}, ""},
 		{[]string{"keys", "status", "-c", plainCfg}, nil, `key "k1"`},
