@@ -2,7 +2,6 @@ package api
 
 import (
 	"net/http"
-	"strconv"
 
 	"github.com/ticketbridge/ticketbridge/internal/store"
 )
@@ -16,26 +15,17 @@ func (a *API) chatMessages(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusNotFound, "this store keeps no chat inbox")
 		return
 	}
-	p, err := parsePage(r)
-	if err != nil {
-		writeError(w, http.StatusBadRequest, err.Error())
-		return
-	}
-	after, err := p.afterID()
-	if err != nil {
-		writeError(w, http.StatusBadRequest, err.Error())
+	limit, after, ok := idPage(w, r)
+	if !ok {
 		return
 	}
 	q := r.URL.Query()
 	msgs, err := inbox.ChatInboxList(r.Context(), store.ChatInboxQuery{Source: q.Get("source"),
-		Conversation: q.Get("conversation"), After: after, Limit: p.limit})
+		Conversation: q.Get("conversation"), After: after, Limit: limit})
 	if err != nil {
 		writeError(w, http.StatusInternalServerError, err.Error())
 		return
 	}
-	next := ""
-	if len(msgs) == p.limit {
-		next = strconv.FormatInt(msgs[len(msgs)-1].ID, 10)
-	}
+	next := nextID(len(msgs), limit, func() int64 { return msgs[len(msgs)-1].ID })
 	writeJSON(w, http.StatusOK, map[string]any{"messages": msgs, "next_cursor": next})
 }

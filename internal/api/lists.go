@@ -3,7 +3,6 @@ package api
 import (
 	"context"
 	"net/http"
-	"strconv"
 	"time"
 
 	"github.com/riverqueue/river"
@@ -57,29 +56,20 @@ func (a *API) deskList(w http.ResponseWriter, r *http.Request) {
 
 // dryRuns serves GET /api/v1/dry-runs?after=&limit=, newest first.
 func (a *API) dryRuns(w http.ResponseWriter, r *http.Request) {
-	pg, err := parsePage(r)
-	if err != nil {
-		writeError(w, http.StatusBadRequest, err.Error())
-		return
-	}
-	before, err := pg.afterID()
-	if err != nil {
-		writeError(w, http.StatusBadRequest, err.Error())
+	limit, before, ok := idPage(w, r)
+	if !ok {
 		return
 	}
 	st, ok := a.pager(w)
 	if !ok {
 		return
 	}
-	ds, err := st.DryRunPage(r.Context(), before, pg.limit)
+	ds, err := st.DryRunPage(r.Context(), before, limit)
 	if err != nil {
 		writeError(w, http.StatusInternalServerError, err.Error())
 		return
 	}
-	next := ""
-	if len(ds) == pg.limit {
-		next = strconv.FormatInt(ds[len(ds)-1].ID, 10)
-	}
+	next := nextID(len(ds), limit, func() int64 { return ds[len(ds)-1].ID })
 	writeJSON(w, http.StatusOK, map[string]any{"dry_runs": ds, "next_cursor": next})
 }
 
@@ -122,14 +112,8 @@ func (a *API) deadLetters(w http.ResponseWriter, r *http.Request) {
 // newest first.
 func (a *API) auditList(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
-	pg, err := parsePage(r)
-	if err != nil {
-		writeError(w, http.StatusBadRequest, err.Error())
-		return
-	}
-	before, err := pg.afterID()
-	if err != nil {
-		writeError(w, http.StatusBadRequest, err.Error())
+	limit, before, ok := idPage(w, r)
+	if !ok {
 		return
 	}
 	now := time.Now()
@@ -142,7 +126,7 @@ func (a *API) auditList(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	entries, err := a.Store.AuditList(r.Context(), store.AuditFilter{Actor: q.Get("actor"), Action: q.Get("action"),
-		Since: since, Limit: pg.limit, Before: before})
+		Since: since, Limit: limit, Before: before})
 	if err != nil {
 		writeError(w, http.StatusInternalServerError, err.Error())
 		return
@@ -150,9 +134,6 @@ func (a *API) auditList(w http.ResponseWriter, r *http.Request) {
 	if entries == nil {
 		entries = []store.AuditEntry{}
 	}
-	next := ""
-	if len(entries) == pg.limit {
-		next = strconv.FormatInt(entries[len(entries)-1].ID, 10)
-	}
+	next := nextID(len(entries), limit, func() int64 { return entries[len(entries)-1].ID })
 	writeJSON(w, http.StatusOK, map[string]any{"audit": entries, "next_cursor": next})
 }

@@ -46,3 +46,26 @@ func (p page) afterID() (int64, error) {
 	}
 	return n, nil
 }
+
+// idPage reads the limit and numeric cursor of a list paged by id,
+// answering 400 itself when either is bad.
+func idPage(w http.ResponseWriter, r *http.Request) (limit int, after int64, ok bool) {
+	p, err := parsePage(r)
+	if err == nil {
+		after, err = p.afterID()
+	}
+	if err != nil {
+		writeError(w, http.StatusBadRequest, err.Error())
+		return 0, 0, false
+	}
+	return p.limit, after, true
+}
+
+// nextID is the next_cursor of a page of n rows ending at id last: none
+// when the page was not full.
+func nextID(n, limit int, last func() int64) string {
+	if n < limit {
+		return ""
+	}
+	return strconv.FormatInt(last(), 10)
+}
