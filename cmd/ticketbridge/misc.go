@@ -27,6 +27,7 @@ func printDevBanner(cmd *cobra.Command, cfg *config.Config, addr string) {
 		fmt.Fprintf(out, "  admin token:   %s   (kept in %s/dev-admin-token)\n", t.Token, dataDir)
 	}
 	fmt.Fprintf(out, "  try:           ticketbridge send --text 'I was charged twice for my order'\n")
+	fmt.Fprintf(out, "  then:          ticketbridge chat tail   (the bot's answers), ticketbridge desk list\n")
 }
 
 func joinErr(errs ...error) error { return errors.Join(errs...) }
