@@ -34,8 +34,9 @@ type ChatInboxQuery struct {
 // Both stores implement it; it is not part of Store so that a store
 // without it still works (replies then fail as before).
 type ChatInbox interface {
-	// ChatInboxAdd stores m unless a message with its Key is already
-	// there (a retried post), and returns the stored message either way.
+	// ChatInboxAdd stores m unless the conversation already has a message
+	// with its Key (a retried post), and returns the stored message either
+	// way.
 	ChatInboxAdd(ctx context.Context, m ChatMessage) (ChatMessage, error)
 	// ChatInboxList returns the messages q selects, oldest first.
 	ChatInboxList(ctx context.Context, q ChatInboxQuery) ([]ChatMessage, error)

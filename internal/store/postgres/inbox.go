@@ -39,11 +39,12 @@ func (s *Store) ChatInboxAdd(ctx context.Context, m store.ChatMessage) (store.Ch
 	var out store.ChatMessage
 	err = s.inTx(ctx, func(tx pgx.Tx) error {
 		if _, err := tx.Exec(ctx, `INSERT INTO tb_chat_inbox (source, conversation, thread, msg_key,
-			text, prompt, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (msg_key) DO NOTHING`,
+			text, prompt, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (source, conversation, thread, msg_key) DO NOTHING`,
 			m.Source, m.Conversation, m.Thread, m.Key, m.Text, prompt, now()); err != nil {
 			return err
 		}
-		out, err = scanInbox(tx.QueryRow(ctx, `SELECT `+inboxCols+` FROM tb_chat_inbox WHERE msg_key = $1`, m.Key))
+		out, err = scanInbox(tx.QueryRow(ctx, `SELECT `+inboxCols+` FROM tb_chat_inbox
+			WHERE source = $1 AND conversation = $2 AND thread = $3 AND msg_key = $4`, m.Source, m.Conversation, m.Thread, m.Key))
 		return err
 	})
 	if err != nil {

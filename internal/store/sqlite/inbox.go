@@ -34,11 +34,12 @@ func (s *Store) ChatInboxAdd(ctx context.Context, m store.ChatMessage) (store.Ch
 	var out store.ChatMessage
 	err = s.inTx(ctx, func(tx *sql.Tx) error {
 		if _, err := tx.ExecContext(ctx, `INSERT INTO tb_chat_inbox (source, conversation, thread, msg_key,
-			text, prompt, created_at) VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (msg_key) DO NOTHING`,
+			text, prompt, created_at) VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (source, conversation, thread, msg_key) DO NOTHING`,
 			m.Source, m.Conversation, m.Thread, m.Key, m.Text, prompt, nanos(now())); err != nil {
 			return err
 		}
-		out, err = scanInbox(tx.QueryRowContext(ctx, `SELECT `+inboxCols+` FROM tb_chat_inbox WHERE msg_key = ?`, m.Key))
+		out, err = scanInbox(tx.QueryRowContext(ctx, `SELECT `+inboxCols+` FROM tb_chat_inbox
+			WHERE source = ? AND conversation = ? AND thread = ? AND msg_key = ?`, m.Source, m.Conversation, m.Thread, m.Key))
 		return err
 	})
 	if err != nil {

@@ -43,6 +43,12 @@ func testChatInbox(t *testing.T, s store.Store) {
 	if again.ID != first.ID || again.Text != first.Text {
 		t.Fatalf("retried ChatInboxAdd = %+v, want the first %+v", again, first)
 	}
+	// The same key in another conversation is another message.
+	other, err := in.ChatInboxAdd(ctx, store.ChatMessage{Source: "web", Conversation: "c9", Key: "k1", Text: "elsewhere too"})
+	must(t, "ChatInboxAdd other conversation", err)
+	if other.ID == first.ID {
+		t.Fatalf("key k1 in conversation c9 was taken for the one in c1")
+	}
 	list := func(q store.ChatInboxQuery) []string {
 		t.Helper()
 		if q.Limit == 0 {
@@ -60,10 +66,10 @@ func testChatInbox(t *testing.T, s store.Store) {
 		q    store.ChatInboxQuery
 		want []string
 	}{
-		"all":          {store.ChatInboxQuery{}, []string{"k1", "k2", "k3", "k4"}},
+		"all":          {store.ChatInboxQuery{}, []string{"k1", "k2", "k3", "k4", "k1"}},
 		"limit":        {store.ChatInboxQuery{Limit: 2}, []string{"k1", "k2"}},
-		"after":        {store.ChatInboxQuery{After: first.ID}, []string{"k2", "k3", "k4"}},
-		"source":       {store.ChatInboxQuery{Source: "web"}, []string{"k1", "k2", "k3"}},
+		"after":        {store.ChatInboxQuery{After: first.ID}, []string{"k2", "k3", "k4", "k1"}},
+		"source":       {store.ChatInboxQuery{Source: "web"}, []string{"k1", "k2", "k3", "k1"}},
 		"conversation": {store.ChatInboxQuery{Source: "web", Conversation: "c1"}, []string{"k1", "k3"}},
 		"none":         {store.ChatInboxQuery{Source: "nope"}, []string{}},
 	} {
