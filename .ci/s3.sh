@@ -1,32 +1,29 @@
 #!/usr/bin/env bash
-# Starts a real S3-compatible server for the internal/blob/s3 tests:
-# SeaweedFS (`weed mini`: master, volume, filer and S3 gateway in one
-# process) listening on 127.0.0.1 only, with one access key and a test
-# bucket. `weed` is built from source once per machine and cached in
+# Starts a real S3-compatible server for the blob store's tests: the Versity
+# S3 Gateway (versitygw, Apache-2.0) with its posix backend, listening on
+# 127.0.0.1 only, with one access key and a test bucket (a directory under
+# the backend's root). versitygw is built from the Go module proxy once per
+# machine (about four minutes on 2 quiet cores, nothing cached) and kept in
 # GOPATH/bin under a versioned name. Everything human-readable goes to
 # stderr; stdout carries only the variables the tests read, so:
 #
 #   eval "$(.ci/s3.sh)"     # start (or reuse) and export TICKETBRIDGE_TEST_S3…
 #   .ci/s3.sh stop          # stop the server this script started
+#   .ci/s3.sh install       # only build the binary
 #
 # Knobs (environment): TB_S3_PORT (18333), TB_S3_DIR (state, logs, data),
-# TB_S3_WAIT (seconds to wait for readiness, 120).
+# TB_S3_WAIT (seconds to wait for readiness, 60).
 set -euo pipefail
 
-WEED_MODULE=github.com/seaweedfs/seaweedfs
-WEED_VERSION=v0.0.0-20261109003541-7506e5f91cd6
+VGW_MODULE=github.com/versity/versitygw
+VGW_VERSION=v1.8.0
 PORT=${TB_S3_PORT:-18333}
-# Ports of the other components, kept off SeaweedFS's defaults so a
-# developer's own SeaweedFS does not collide (gRPC ports are these +10000).
-MASTER_PORT=$((PORT + 1000))
-VOLUME_PORT=$((PORT + 1007))
-FILER_PORT=$((PORT + 555))
 ACCESS_KEY=ticketbridge
 SECRET_KEY=ticketbridge-test-secret
 BUCKET=ticketbridge-test
 REGION=us-east-1
 STATE=${TB_S3_DIR:-${TMPDIR:-/tmp}/ticketbridge-s3-$PORT}
-WAIT=${TB_S3_WAIT:-120}
+WAIT=${TB_S3_WAIT:-60}
 ENDPOINT=http://127.0.0.1:$PORT
 
 log() { echo "s3.sh: $*" >&2; }
@@ -37,42 +34,41 @@ gobin() {
   [ -n "$d" ] || d=$(go env GOPATH)/bin
   echo "$d"
 }
-BIN=$(gobin)/weed-${WEED_VERSION##*-}
+BIN=$(gobin)/versitygw-$VGW_VERSION
 
 stop() {
-  if [ -f "$STATE/weed.pid" ]; then
+  if [ -f "$STATE/s3.pid" ]; then
     local pid
-    pid=$(cat "$STATE/weed.pid")
+    pid=$(cat "$STATE/s3.pid")
     if kill -0 "$pid" 2>/dev/null; then
-      log "stopping weed (pid $pid)"
+      log "stopping versitygw (pid $pid)"
       kill "$pid"
       for _ in $(seq 1 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
     fi
-    rm -f "$STATE/weed.pid"
+    rm -f "$STATE/s3.pid"
   fi
 }
 
-# install builds weed from the module's own directory: `go install
-# pkg@version` refuses a module whose go.mod has replace directives, and
-# SeaweedFS's has one.
 install() {
   [ -x "$BIN" ] && return 0
-  log "building SeaweedFS $WEED_VERSION into $BIN (once per machine; a few minutes)"
-  local dir start
+  log "building versitygw $VGW_VERSION into $BIN (once per machine; a few minutes)"
+  local tmp start
   start=$(date +%s)
-  # Outside any module, so the project's go.mod and go.sum stay untouched.
-  dir=$(cd / && GOWORK=off GOFLAGS= go mod download -json "$WEED_MODULE@$WEED_VERSION" | sed -n 's/^[[:space:]]*"Dir": "\(.*\)",$/\1/p')
-  [ -d "$dir" ] || { log "could not download $WEED_MODULE@$WEED_VERSION"; exit 1; }
+  tmp=$(mktemp -d)
+  # Outside any module, so the project's go.mod and go.sum stay untouched;
+  # GOFLAGS is cleared so a -mod or -buildvcs setting does not leak in.
+  # Without symbol tables (-s -w) the link step is shorter.
+  (cd / && GOWORK=off GOFLAGS= GOBIN="$tmp" go install -trimpath -ldflags="-s -w" "$VGW_MODULE/cmd/versitygw@$VGW_VERSION") >&2
   mkdir -p "$(dirname "$BIN")"
-  (cd "$dir" && GOWORK=off GOFLAGS=-buildvcs=false go build -trimpath -o "$BIN.tmp.$$" ./weed) >&2
-  mv "$BIN.tmp.$$" "$BIN"
+  mv "$tmp/versitygw" "$BIN"
+  rmdir "$tmp"
   log "built in $(($(date +%s) - start)) s"
 }
 
-# ready is true once a signed request sees the test bucket, which needs
-# the gateway, the filer and a volume server all up.
+# ready is true once a signed request sees the test bucket.
 ready() {
   curl -fsS -o /dev/null --max-time 2 -I \
+    -H "x-amz-content-sha256: $(printf '' | sha256sum | cut -d' ' -f1)" \
     --aws-sigv4 "aws:amz:$REGION:s3" --user "$ACCESS_KEY:$SECRET_KEY" \
     "$ENDPOINT/$BUCKET/" 2>/dev/null
 }
@@ -95,33 +91,30 @@ start() {
   fi
   stop
   install
-  rm -rf "$STATE/data"
-  mkdir -p "$STATE/data"
-  log "starting weed mini on $ENDPOINT (log: $STATE/weed.log)"
-  # No telemetry, WebDAV, admin UI, Iceberg or Lance endpoints: loopback
-  # S3 and what it needs, nothing else.
-  AWS_ACCESS_KEY_ID=$ACCESS_KEY AWS_SECRET_ACCESS_KEY=$SECRET_KEY S3_BUCKET=$BUCKET \
-    setsid "$BIN" mini \
-      -dir="$STATE/data" -ip=127.0.0.1 -ip.bind=127.0.0.1 \
-      -master.port="$MASTER_PORT" -volume.port="$VOLUME_PORT" -filer.port="$FILER_PORT" \
-      -s3.port="$PORT" -s3.port.iceberg=0 -s3.port.lance=0 \
-      -master.telemetry=false -webdav=false -admin.ui=false \
-      -filer.localSocket="$STATE/filer.sock" -s3.localSocket="$STATE/s3.sock" \
-      </dev/null >"$STATE/weed.log" 2>&1 &
-  echo $! >"$STATE/weed.pid"
+  rm -rf "$STATE/data" "$STATE/meta"
+  # With the posix backend a bucket is a directory under the root. Object
+  # metadata goes to a sidecar directory, so the file system needs no
+  # extended attributes.
+  mkdir -p "$STATE/data/$BUCKET" "$STATE/meta"
+  log "starting versitygw on $ENDPOINT (log: $STATE/s3.log)"
+  setsid "$BIN" --port "127.0.0.1:$PORT" --access "$ACCESS_KEY" --secret "$SECRET_KEY" \
+      --region "$REGION" --quiet \
+      posix --sidecar "$STATE/meta" "$STATE/data" \
+      </dev/null >"$STATE/s3.log" 2>&1 &
+  echo $! >"$STATE/s3.pid"
   local start
   start=$(date +%s)
   until ready && writable; do
-    if ! kill -0 "$(cat "$STATE/weed.pid")" 2>/dev/null; then
-      log "weed exited; last lines of $STATE/weed.log:"
-      tail -n 20 "$STATE/weed.log" >&2
+    if ! kill -0 "$(cat "$STATE/s3.pid")" 2>/dev/null; then
+      log "versitygw exited; last lines of $STATE/s3.log:"
+      tail -n 20 "$STATE/s3.log" >&2
       exit 1
     fi
     if [ $(($(date +%s) - start)) -ge "$WAIT" ]; then
-      log "no answer from $ENDPOINT after $WAIT s; see $STATE/weed.log"
+      log "no answer from $ENDPOINT after $WAIT s; see $STATE/s3.log"
       exit 1
     fi
-    sleep 0.5
+    sleep 0.2
   done
   log "ready in $(($(date +%s) - start)) s"
 }

@@ -1,7 +1,11 @@
 package main
 
 import (
+	"context"
+	"encoding/json"
+	"errors"
 	"fmt"
+	"io"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -22,25 +26,51 @@ func deskCmd() *cobra.Command {
 		Use: "list", Short: "List desk tickets", Args: cobra.NoArgs,
 		RunE: withDesk(func(cmd *cobra.Command, args []string, st store.Store, _ *local.Desk) error {
 			status, _ := cmd.Flags().GetString("status")
-			ts, err := st.DeskList(cmd.Context(), status, 200)
+			after, _ := cmd.Flags().GetString("after")
+			limit, _ := cmd.Flags().GetInt("limit")
+			if limit < 1 || limit > maxListLimit {
+				return fmt.Errorf("--limit must be between 1 and %d", maxListLimit)
+			}
+			pages, ok := st.(interface {
+				DeskPage(ctx context.Context, status, after string, limit int) ([]store.DeskTicket, error)
+			})
+			if !ok {
+				return fmt.Errorf("the %T store cannot page the desk", st)
+			}
+			// One more than asked says whether there is a next page.
+			ts, err := pages.DeskPage(cmd.Context(), status, after, limit+1)
 			if err != nil {
 				return err
+			}
+			more := len(ts) > limit
+			ts = ts[:min(len(ts), limit)]
+			if asJSON, _ := cmd.Flags().GetBool("json"); asJSON {
+				return jsonLines(cmd.OutOrStdout(), ts)
 			}
 			tw := tabwriter.NewWriter(cmd.OutOrStdout(), 0, 4, 2, ' ', 0)
 			fmt.Fprintln(tw, "KEY\tSTATUS\tPRIORITY\tREQUESTER\tTITLE")
 			for _, t := range ts {
 				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", t.Key, t.Status, t.Priority, t.Requester.Name, t.Title)
 			}
-			return tw.Flush()
+			if err := tw.Flush(); err != nil {
+				return err
+			}
+			if more {
+				fmt.Fprintf(cmd.ErrOrStderr(), "more tickets follow: ticketbridge desk list --after %s\n", ts[len(ts)-1].Key)
+			}
+			return nil
 		}),
 	}
 	list.Flags().String("status", "", "only tickets with this status")
+	list.Flags().String("after", "", "start after this ticket key (the next page)")
+	list.Flags().Int("limit", 100, fmt.Sprintf("how many to show (at most %d)", maxListLimit))
+	list.Flags().Bool("json", false, "one JSON object per line")
 	show := &cobra.Command{
 		Use: "show KEY", Short: "Show a ticket and its comments", Args: cobra.ExactArgs(1),
 		RunE: withDesk(func(cmd *cobra.Command, args []string, st store.Store, _ *local.Desk) error {
 			t, err := st.DeskGet(cmd.Context(), args[0])
 			if err != nil {
-				return err
+				return deskError(args[0], err)
 			}
 			cs, err := st.DeskComments(cmd.Context(), args[0])
 			if err != nil {
@@ -65,7 +95,7 @@ func deskCmd() *cobra.Command {
 			internal, _ := cmd.Flags().GetBool("internal")
 			author, _ := cmd.Flags().GetString("author")
 			if _, err := d.AgentComment(cmd.Context(), args[0], author, args[1], !internal); err != nil {
-				return err
+				return deskError(args[0], err)
 			}
 			if err := auditCLI(cmd.Context(), st, "desk.comment", args[0], map[string]any{"author": author, "public": !internal}); err != nil {
 				return err
@@ -81,7 +111,7 @@ func deskCmd() *cobra.Command {
 		RunE: withDesk(func(cmd *cobra.Command, args []string, st store.Store, d *local.Desk) error {
 			prev, err := d.SetStatus(cmd.Context(), args[0], args[1])
 			if err != nil {
-				return err
+				return deskError(args[0], err)
 			}
 			if err := auditCLI(cmd.Context(), st, "desk.status", args[0], map[string]any{"from": prev, "to": args[1]}); err != nil {
 				return err
@@ -123,4 +153,24 @@ func localSinkID(cfg *config.Config) string {
 		}
 	}
 	return ""
+}
+
+// deskError says what to do about a ticket that is not there; other
+// errors pass through.
+func deskError(key string, err error) error {
+	if errors.Is(err, store.ErrNotFound) {
+		return fmt.Errorf("desk ticket %s: %w (ticketbridge desk list shows the keys)", key, store.ErrNotFound)
+	}
+	return err
+}
+
+// jsonLines writes one JSON object per line, the --json form of every list.
+func jsonLines[T any](w io.Writer, items []T) error {
+	enc := json.NewEncoder(w)
+	for _, it := range items {
+		if err := enc.Encode(it); err != nil {
+			return err
+		}
+	}
+	return nil
 }

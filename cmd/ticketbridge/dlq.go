@@ -2,13 +2,14 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"strconv"
+	"strings"
 	"text/tabwriter"
 
 	"github.com/riverqueue/river"
 	"github.com/riverqueue/river/rivertype"
-	"github.com/schollz/progressbar/v3"
 	"github.com/spf13/cobra"
 
 	"github.com/ticketbridge/ticketbridge/internal/jobs"
@@ -39,15 +40,21 @@ func dlqCmd() *cobra.Command {
 			if err != nil {
 				return err
 			}
+			letters := jobs.Describe(rows)
+			if asJSON, _ := cmd.Flags().GetBool("json"); asJSON {
+				return jsonLines(cmd.OutOrStdout(), letters)
+			}
 			tw := tabwriter.NewWriter(cmd.OutOrStdout(), 0, 4, 2, ' ', 0)
-			fmt.Fprintln(tw, "ID\tKIND\tSTATE\tATTEMPTS\tCREATED\tLAST ERROR")
-			for _, d := range jobs.Describe(rows) {
-				fmt.Fprintf(tw, "%d\t%s\t%s\t%d\t%s\t%s\n", d.ID, d.Kind, d.State, d.Attempts, d.CreatedAt.Format("2006-01-02 15:04:05"), d.Error)
+			fmt.Fprintln(tw, "ID\tKIND\tSTATE\tATTEMPTS\tCREATED\tLAST ERROR\tMESSAGE")
+			for _, d := range letters {
+				fmt.Fprintf(tw, "%d\t%s\t%s\t%d\t%s\t%s\t%s\n", d.ID, d.Kind, d.State, d.Attempts,
+					d.CreatedAt.Format("2006-01-02 15:04:05"), d.Error, messageText(d.Args))
 			}
 			return tw.Flush()
 		},
 	}
 	list.Flags().Int("limit", 100, "how many to show (at most 10000)")
+	list.Flags().Bool("json", false, "one JSON object per line, with the job's arguments")
 	replay := &cobra.Command{
 		Use:   "replay ID|--all",
 		Short: "Make dead letters run again with fresh attempts",
@@ -78,18 +85,14 @@ func dlqCmd() *cobra.Command {
 				}
 				ids = []int64{id}
 			}
-			var bar *progressbar.ProgressBar
-			if len(ids) > 1 {
-				bar = progressbar.NewOptions(len(ids), progressbar.OptionSetWriter(cmd.ErrOrStderr()), progressbar.OptionSetDescription("replaying"), progressbar.OptionShowCount())
-			}
+			bar := newBar(cmd.ErrOrStderr(), len(ids), "replaying")
 			for _, id := range ids {
 				if err := jobs.Replay(cmd.Context(), q, id); err != nil {
 					return err
 				}
-				if bar != nil {
-					_ = bar.Add(1)
-				}
+				bar.add(1)
 			}
+			bar.finish()
 			if err := auditCLI(cmd.Context(), st, "dlq.replay", fmt.Sprint(ids), nil); err != nil {
 				return err
 			}
@@ -129,4 +132,22 @@ func deadLetterIDs(ctx context.Context, q store.Queue) ([]int64, error) {
 		}
 		params = params.After(res.LastCursor)
 	}
+}
+
+// messageText is the chat message a job carries (a notification's text),
+// shortened to one line; "" for jobs that carry none.
+func messageText(args string) string {
+	var a struct {
+		Message struct {
+			Text string `json:"text"`
+		} `json:"message"`
+	}
+	if json.Unmarshal([]byte(args), &a) != nil || a.Message.Text == "" {
+		return ""
+	}
+	t := strings.Join(strings.Fields(a.Message.Text), " ")
+	if r := []rune(t); len(r) > 80 {
+		t = string(r[:79]) + "…"
+	}
+	return t
 }

@@ -22,6 +22,10 @@ import (
 type failArgs struct {
 	Mode   string `json:"mode"`
 	Reason string `json:"reason"`
+	// Message has the shape of a notification's, so dlq list shows it.
+	Message struct {
+		Text string `json:"text,omitempty"`
+	} `json:"message"`
 }
 
 func (failArgs) Kind() string { return "cli_test_fail" }
@@ -73,7 +77,9 @@ func makeDeadLetters(t *testing.T) (cancelled, discarded, available int64) {
 		return res.Job.ID
 	}
 	cancelled = insert(failArgs{Mode: "cancel", Reason: "sink rejected the ticket: 422 unknown field"}, nil)
-	discarded = insert(failArgs{Mode: "fail", Reason: "chat reply_url answered 503"}, &river.InsertOpts{MaxAttempts: 1})
+	reply := failArgs{Mode: "fail", Reason: "chat reply_url answered 503"}
+	reply.Message.Text = "I've opened ticket\nLOCAL-7."
+	discarded = insert(reply, &river.InsertOpts{MaxAttempts: 1})
 	available = insert(failArgs{Mode: "fail", Reason: "never runs"}, &river.InsertOpts{Queue: parkedQueue})
 	if err := q.Start(ctx); err != nil {
 		t.Fatalf("start jobs: %v", err)
@@ -129,7 +135,7 @@ func TestDLQ(t *testing.T) {
 		t.Fatalf("dlq list: %v", r.err)
 	}
 	lines := strings.Split(strings.TrimSpace(r.stdout), "\n")
-	if len(lines) != 3 || strings.Join(strings.Fields(lines[0]), " ") != "ID KIND STATE ATTEMPTS CREATED LAST ERROR" {
+	if len(lines) != 3 || strings.Join(strings.Fields(lines[0]), " ") != "ID KIND STATE ATTEMPTS CREATED LAST ERROR MESSAGE" {
 		t.Fatalf("dlq list:\n%s", r.stdout)
 	}
 	// Newest first; the available job is no dead letter.
@@ -137,14 +143,18 @@ func TestDLQ(t *testing.T) {
 		id           int64
 		state, error string
 	}{
-		{discarded, "discarded", "chat reply_url answered 503"},
+		{discarded, "discarded", "chat reply_url answered 503 I've opened ticket LOCAL-7."},
 		{cancelled, "cancelled", "sink rejected the ticket: 422 unknown field"},
 	} {
 		f := strings.Fields(lines[i+1])
 		if len(f) < 7 || f[0] != strconv.FormatInt(want.id, 10) || f[1] != "cli_test_fail" || f[2] != want.state || f[3] != "1" ||
-			!strings.HasSuffix(lines[i+1], want.error) {
+			!strings.HasSuffix(strings.Join(f, " "), want.error) {
 			t.Errorf("row %d = %q, want job %d %s with %q", i+1, lines[i+1], want.id, want.state, want.error)
 		}
+	}
+	if r := run(t, "", "dlq", "list", "--json"); r.err != nil || strings.Count(r.stdout, "\n") != 2 ||
+		!strings.Contains(r.stdout, `"error":"chat reply_url answered 503"`) || !strings.Contains(r.stdout, `LOCAL-7.`) {
+		t.Errorf("dlq list --json: err %v\n%s", r.err, r.stdout)
 	}
 	if r := run(t, "", "dlq", "list", "--limit", "1"); r.err != nil || strings.Count(strings.TrimSpace(r.stdout), "\n") != 1 {
 		t.Errorf("dlq list --limit 1: err %v\n%s", r.err, r.stdout)

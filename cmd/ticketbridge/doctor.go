@@ -15,7 +15,8 @@ func doctorCmd() *cobra.Command {
 		Long: `doctor makes one harmless call per configured connector (Slack auth.test, a Feishu or
 WeCom token, Jira myself, Zendesk users/me, a one-row ServiceNow read …) and checks each
 route's mapping against its ticket system's metadata. It says what is wrong in plain words
-and exits non-zero when anything is.`,
+and exits non-zero when anything is. A connector with nothing it can check without side
+effects is marked "--" and "not checked", never "ok".`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			cfg, err := loadConfig(cmd)
@@ -25,6 +26,9 @@ and exits non-zero when anything is.`,
 			failed := 0
 			for _, f := range app.Doctor(cmd.Context(), cfg, app.Options{}) {
 				mark := "ok  "
+				if f.Unchecked {
+					mark = "--  "
+				}
 				if !f.OK {
 					mark = "FAIL"
 					failed++

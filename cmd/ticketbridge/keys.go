@@ -8,7 +8,6 @@ import (
 	"slices"
 	"text/tabwriter"
 
-	"github.com/schollz/progressbar/v3"
 	"github.com/spf13/cobra"
 
 	"github.com/ticketbridge/ticketbridge/internal/app"
@@ -42,6 +41,9 @@ func keysCmd() *cobra.Command {
 			if err != nil {
 				return err
 			}
+			if asJSON, _ := cmd.Flags().GetBool("json"); asJSON {
+				return jsonLines(cmd.OutOrStdout(), keyRows(cfg.Security.Encryption.Active, counts))
+			}
 			return printKeyCounts(cmd, cfg.Security.Encryption.Active, counts)
 		},
 	}
@@ -70,6 +72,7 @@ func keysCmd() *cobra.Command {
 		},
 	}
 	rotate.Flags().Int("batch", 500, "rows re-encrypted per transaction")
+	status.Flags().Bool("json", false, `one JSON object per key: {"key","active","bodies"}; key "" is plaintext`)
 	for _, c := range []*cobra.Command{status, rotate} {
 		addConfigFlag(c)
 		cmd.AddCommand(c)
@@ -85,14 +88,8 @@ func rotateKeys(cmd *cobra.Command, st store.Store, active string, batch int) er
 	if err != nil {
 		return err
 	}
-	todo := 0
-	for id, n := range before {
-		if id != active {
-			todo += n
-		}
-	}
-	bar := progressbar.NewOptions(todo, progressbar.OptionSetWriter(cmd.ErrOrStderr()),
-		progressbar.OptionSetDescription("re-encrypting"), progressbar.OptionShowCount())
+	todo := notUnder(before, active)
+	bar := newBar(cmd.ErrOrStderr(), todo, "re-encrypting")
 	type result struct {
 		rows int
 		err  error
@@ -107,12 +104,11 @@ func rotateKeys(cmd *cobra.Command, st store.Store, active string, batch int) er
 				done <- result{rows, err}
 				return
 			}
-			_ = bar.Add(n)
+			bar.add(n)
 		}
 	}()
 	res := <-done
-	_ = bar.Finish()
-	fmt.Fprintln(cmd.ErrOrStderr())
+	bar.finish()
 	if res.err != nil {
 		return fmt.Errorf("rotation stopped after %d row(s); run it again to go on: %w", res.rows, res.err)
 	}
@@ -120,12 +116,26 @@ func rotateKeys(cmd *cobra.Command, st store.Store, active string, batch int) er
 	if err != nil {
 		return err
 	}
-	detail := map[string]any{"active": active, "rows": res.rows}
+	// Counted in bodies, as keys status counts them: a row may hold
+	// several (an event's text and raw payload).
+	bodies := todo - notUnder(after, active)
+	detail := map[string]any{"active": active, "rows": res.rows, "bodies": bodies}
 	if err := auditCLI(ctx, st, "keys.rotate", active, detail); err != nil {
 		return err
 	}
-	fmt.Fprintf(cmd.OutOrStdout(), "re-encrypted %d row(s) with key %q\n", res.rows, active)
+	fmt.Fprintf(cmd.OutOrStdout(), "re-encrypted %d bodies (in %d rows) with key %q\n", bodies, res.rows, active)
 	return printKeyCounts(cmd, active, after)
+}
+
+// notUnder counts the bodies not sealed with the active key.
+func notUnder(counts map[string]int, active string) int {
+	n := 0
+	for id, c := range counts {
+		if id != active {
+			n += c
+		}
+	}
+	return n
 }
 
 func printKeyCounts(cmd *cobra.Command, active string, counts map[string]int) error {
@@ -142,4 +152,18 @@ func printKeyCounts(cmd *cobra.Command, active string, counts map[string]int) er
 		fmt.Fprintf(tw, "%s\t%d\n", name, counts[id])
 	}
 	return tw.Flush()
+}
+
+type keyRow struct {
+	Key    string `json:"key"`
+	Active bool   `json:"active"`
+	Bodies int    `json:"bodies"`
+}
+
+func keyRows(active string, counts map[string]int) []keyRow {
+	rows := []keyRow{}
+	for _, id := range slices.Sorted(maps.Keys(counts)) {
+		rows = append(rows, keyRow{Key: id, Active: id == active && id != store.PlainKey, Bodies: counts[id]})
+	}
+	return rows
 }

@@ -51,7 +51,8 @@ func TestKeysPurgeAudit(t *testing.T) {
 	c := core.ConversationRef{Source: "slack", Conversation: "C1"}
 	_, err = st.IngestBatch(t.Context(), []core.Event{
 		{Source: "slack", EventID: "old", Kind: core.KindMessage, Conversation: c, Time: time.Now().Add(-40 * 24 * time.Hour), Text: "old text"},
-		{Source: "slack", EventID: "new", Kind: core.KindMessage, Conversation: c, Time: time.Now(), Text: "new text"},
+		{Source: "slack", EventID: "new", Kind: core.KindMessage, Conversation: c, Time: time.Now(), Text: "new text",
+			Raw: []byte(`{"text":"new text"}`)},
 	}, nil)
 	st.Close()
 	if err != nil {
@@ -63,14 +64,16 @@ func TestKeysPurgeAudit(t *testing.T) {
 		want    []string
 		wantErr string
 	}{
-		{[]string{"keys", "status", "-c", keyedCfg}, []string{"(plaintext)  2"}, ""},
-		{[]string{"keys", "rotate", "-c", keyedCfg, "--batch", "1"}, []string{"re-encrypted 2 row(s)", "k1 (active)  2"}, ""},
-		{[]string{"keys", "rotate", "-c", keyedCfg}, []string{"re-encrypted 0 row(s)"}, ""},
+		// Counted in bodies by both: the new event has a text and a raw one.
+		{[]string{"keys", "status", "-c", keyedCfg}, []string{"(plaintext)  3"}, ""},
+		{[]string{"keys", "status", "-c", keyedCfg, "--json"}, []string{`{"key":"","active":false,"bodies":3}`}, ""},
+		{[]string{"keys", "rotate", "-c", keyedCfg, "--batch", "1"}, []string{"re-encrypted 3 bodies (in 2 rows)", "k1 (active)  3"}, ""},
+		{[]string{"keys", "rotate", "-c", keyedCfg}, []string{"re-encrypted 0 bodies (in 0 rows)"}, ""},
 		{[]string{"keys", "status", "-c", plainCfg}, nil, `key "k1"`},
 		{[]string{"purge", "--dry-run", "-c", keyedCfg}, []string{"slack   30    1", "would purge the bodies of 1 event(s)"}, ""},
 		{[]string{"purge", "-c", keyedCfg}, []string{"purged the bodies of 1 event(s)"}, ""},
 		{[]string{"purge", "-c", keyedCfg}, []string{"purged the bodies of 0 event(s)"}, ""},
-		{[]string{"keys", "status", "-c", keyedCfg}, []string{"k1 (active)  1"}, ""},
+		{[]string{"keys", "status", "-c", keyedCfg}, []string{"k1 (active)  2"}, ""},
 		{[]string{"audit", "-c", keyedCfg}, []string{"retention.purge", "keys.rotate", "cli:"}, ""},
 		{[]string{"audit", "-c", keyedCfg, "--action", "keys.rotate", "--json"}, []string{`"action":"keys.rotate"`, `"rows":2`}, ""},
 		{[]string{"audit", "-c", keyedCfg, "--since", "nonsense"}, nil, "since"},

@@ -10,6 +10,8 @@ import (
 	"syscall"
 
 	"github.com/spf13/cobra"
+
+	"github.com/ticketbridge/ticketbridge/internal/buildinfo"
 )
 
 func main() {
@@ -28,8 +30,9 @@ func newRoot() *cobra.Command {
 		Short:         "Turn chat conversations into tickets and ticket progress back into the chat",
 		SilenceUsage:  true,
 		SilenceErrors: true,
+		Version:       buildinfo.Read().String(),
 	}
 	root.AddCommand(serveCmd(), demoCmd(), configCmd(), rulesCmd(), sendCmd(), dlqCmd(), deskCmd(), doctorCmd(), redactCmd(), loadgenCmd(),
-		keysCmd(), purgeCmd(), auditCmd())
+		keysCmd(), purgeCmd(), auditCmd(), chatCmd(), versionCmd(), initCmd())
 	return root
 }

@@ -27,6 +27,7 @@ func printDevBanner(cmd *cobra.Command, cfg *config.Config, addr string) {
 		fmt.Fprintf(out, "  admin token:   %s   (kept in %s/dev-admin-token)\n", t.Token, dataDir)
 	}
 	fmt.Fprintf(out, "  try:           ticketbridge send --text 'I was charged twice for my order'\n")
+	fmt.Fprintf(out, "  then:          ticketbridge chat tail   (the bot's answers), ticketbridge desk list\n")
 }
 
 func joinErr(errs ...error) error { return errors.Join(errs...) }
@@ -49,6 +50,7 @@ func configCmd() *cobra.Command {
 				// loader cannot; report them together.
 				more, warnings := app.CheckRemote(cmd.Context(), cfg)
 				ps = ps.Merge(more)
+				warnings = append(cfg.Warnings(), warnings...)
 				for _, w := range warnings {
 					fmt.Fprintln(cmd.ErrOrStderr(), "warning:", w)
 				}

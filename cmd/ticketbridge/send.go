@@ -5,12 +5,14 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -30,7 +32,7 @@ func sendCmd() *cobra.Command {
 			if secret == "" {
 				b, err := os.ReadFile(filepath.Join(dataDir, "dev-secret"))
 				if err != nil {
-					return fmt.Errorf("no --secret and no development secret in %s: %w", dataDir, err)
+					return fmt.Errorf("no --secret given and no development secret in %s (run `ticketbridge serve` once in this directory to make one, or pass --secret whsec_…): %w", dataDir, err)
 				}
 				secret = strings.TrimSpace(string(b))
 			}
@@ -52,8 +54,11 @@ func sendCmd() *cobra.Command {
 			req.Header.Set("Content-Type", "application/json")
 			stdwebhook.SetHeaders(req.Header, key, "msg_"+randomHex(12), time.Now(), body)
 			resp, err := http.DefaultClient.Do(req)
+			if errors.Is(err, syscall.ECONNREFUSED) {
+				return fmt.Errorf("send event to %s: no server is listening there; start one with `ticketbridge serve` in another terminal, or point --url at yours: %w", req.URL, err)
+			}
 			if err != nil {
-				return fmt.Errorf("send event: %w", err)
+				return fmt.Errorf("send event to %s: %w", req.URL, err)
 			}
 			defer resp.Body.Close()
 			out, _ := io.ReadAll(io.LimitReader(resp.Body, 4096))

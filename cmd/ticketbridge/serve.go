@@ -1,8 +1,11 @@
 package main
 
 import (
+	"errors"
 	"fmt"
 	"net"
+	"sort"
+	"syscall"
 
 	"github.com/spf13/cobra"
 
@@ -28,26 +31,42 @@ func serveCmd() *cobra.Command {
 				}
 				cfg.Server.Listen = listen
 			}
+			unsafe, _ := cmd.Flags().GetBool("allow-dev-secrets")
+			if cfg.File == "" && !unsafe && !loopback(cfg.Server.Listen) {
+				return fmt.Errorf("refusing to listen on %s with the development secret and admin token of the embedded default: "+
+					"anyone who can reach it could post events and run admin commands; listen on 127.0.0.1 (--listen 127.0.0.1:8080), "+
+					"write a configuration with your own secrets (ticketbridge init), or pass --allow-dev-secrets", cfg.Server.Listen)
+			}
 			log, err := newLogger(cfg, cmd.ErrOrStderr())
 			if err != nil {
 				return err
 			}
-			a, err := app.New(ctx, cfg, app.Options{Log: log})
-			if err != nil {
-				return problemsToStderr(cmd, err)
+			for _, w := range cfg.Warnings() {
+				log.Warn(w)
+			}
+			// Problems in the file first, then the bind: a bad config or a
+			// busy port is found before the database is touched.
+			if ps := app.Check(cfg); len(ps) > 0 {
+				return problemsToStderr(cmd, ps)
 			}
 			ln, err := net.Listen("tcp", cfg.Server.Listen)
 			if err != nil {
-				a.Close(ctx)
-				return fmt.Errorf("listen on %s: %w", cfg.Server.Listen, err)
+				return listenError(cfg.Server.Listen, err)
+			}
+			a, err := app.New(ctx, cfg, app.Options{Log: log})
+			if err != nil {
+				ln.Close()
+				return problemsToStderr(cmd, err)
 			}
 			if err := a.Start(ctx); err != nil {
+				ln.Close()
 				a.Close(ctx)
 				return err
 			}
 			if cfg.File == "" {
 				printDevBanner(cmd, cfg, ln.Addr().String())
 			}
+			printReplies(cmd, a.Replies)
 			log.Info("ticketbridge listening", "addr", ln.Addr().String(), "storage", cfg.Storage.Driver)
 			serveErr := a.Serve(ctx, ln)
 			return joinErr(serveErr, a.Close(cmd.Context()))
@@ -55,5 +74,45 @@ func serveCmd() *cobra.Command {
 	}
 	addConfigFlag(cmd)
 	cmd.Flags().String("listen", "", "address to listen on, e.g. 127.0.0.1:0 for any free port (overrides server.listen)")
+	cmd.Flags().Bool("allow-dev-secrets", false, "let the embedded default (development secret and admin token) listen on a non-loopback address")
 	return cmd
+}
+
+// loopback is true when addr only accepts connections from this machine.
+// An empty host means every interface.
+func loopback(addr string) bool {
+	host, _, err := net.SplitHostPort(addr)
+	if err != nil || host == "" {
+		return false
+	}
+	if host == "localhost" {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
+}
+
+// listenError says what to do about a failed bind.
+func listenError(addr string, err error) error {
+	if errors.Is(err, syscall.EADDRINUSE) {
+		return fmt.Errorf("listen on %s: the address is already in use (is another ticketbridge running?); "+
+			"stop it or choose another address with --listen, e.g. --listen 127.0.0.1:0 for any free port: %w", addr, err)
+	}
+	if errors.Is(err, syscall.EACCES) {
+		return fmt.Errorf("listen on %s: permission denied (ports below 1024 need privileges); choose another with --listen: %w", addr, err)
+	}
+	return fmt.Errorf("listen on %s: %w (set server.listen or --listen to host:port)", addr, err)
+}
+
+// printReplies says where each source's replies go, so that a missing
+// reply_url is seen at start, not as dead letters later.
+func printReplies(cmd *cobra.Command, replies map[string]string) {
+	ids := make([]string, 0, len(replies))
+	for id := range replies {
+		ids = append(ids, id)
+	}
+	sort.Strings(ids)
+	for _, id := range ids {
+		fmt.Fprintf(cmd.ErrOrStderr(), "  replies of source %q go to %s\n", id, replies[id])
+	}
 }

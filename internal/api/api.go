@@ -57,6 +57,7 @@ func (a *API) Register(mux *http.ServeMux) {
 	mux.HandleFunc("POST /api/v1/dead-letters/{id}/replay", t.require(ScopeOperate, a.replay))
 	mux.HandleFunc("GET /api/v1/dry-runs", t.require(ScopeRead, a.dryRuns))
 	mux.HandleFunc("GET /api/v1/audit", t.require(ScopeAdmin, a.auditList))
+	mux.HandleFunc("GET /api/v1/chat/messages", t.require(ScopeRead, a.chatMessages))
 }
 
 // TicketRequest is the body of POST /api/v1/tickets: open a ticket for a
@@ -135,19 +136,6 @@ func (a *API) commandFor(src string) string {
 	return ""
 }
 
-func (a *API) deskList(w http.ResponseWriter, r *http.Request) {
-	limit, _ := strconv.Atoi(r.URL.Query().Get("limit"))
-	if limit <= 0 || limit > 1000 {
-		limit = 100
-	}
-	ts, err := a.Store.DeskList(r.Context(), r.URL.Query().Get("status"), limit)
-	if err != nil {
-		writeError(w, http.StatusInternalServerError, err.Error())
-		return
-	}
-	writeJSON(w, http.StatusOK, map[string]any{"tickets": ts})
-}
-
 func (a *API) deskShow(w http.ResponseWriter, r *http.Request) {
 	key := r.PathValue("key")
 	t, err := a.Store.DeskGet(r.Context(), key)
@@ -159,6 +147,9 @@ func (a *API) deskShow(w http.ResponseWriter, r *http.Request) {
 	if err != nil {
 		writeStoreError(w, err)
 		return
+	}
+	if cs == nil {
+		cs = []store.DeskComment{}
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"ticket": t, "comments": cs})
 }
@@ -220,15 +211,6 @@ func (a *API) deskStatus(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, map[string]string{"previous": prev, "status": req.Status})
 }
 
-func (a *API) deadLetters(w http.ResponseWriter, r *http.Request) {
-	rows, err := jobs.DeadLetters(r.Context(), a.Queue, 200)
-	if err != nil {
-		writeError(w, http.StatusInternalServerError, err.Error())
-		return
-	}
-	writeJSON(w, http.StatusOK, map[string]any{"dead_letters": jobs.Describe(rows)})
-}
-
 func (a *API) replay(w http.ResponseWriter, r *http.Request) {
 	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
 	if err != nil {
@@ -241,15 +223,6 @@ func (a *API) replay(w http.ResponseWriter, r *http.Request) {
 	}
 	a.audit(r, "dlq.replay", strconv.FormatInt(id, 10), nil)
 	writeJSON(w, http.StatusOK, map[string]any{"replayed": id})
-}
-
-func (a *API) dryRuns(w http.ResponseWriter, r *http.Request) {
-	ds, err := a.Store.DryRuns(r.Context(), 200)
-	if err != nil {
-		writeError(w, http.StatusInternalServerError, err.Error())
-		return
-	}
-	writeJSON(w, http.StatusOK, map[string]any{"dry_runs": ds})
 }
 
 func decode(r *http.Request, v any) error {

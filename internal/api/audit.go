@@ -54,33 +54,3 @@ func ParseSince(s string, now time.Time) (time.Time, error) {
 	}
 	return time.Time{}, fmt.Errorf("since %q: want a duration like 24h or 7d, or an RFC 3339 time", s)
 }
-
-// auditList serves GET /api/v1/audit?actor=&action=&since=&limit=.
-func (a *API) auditList(w http.ResponseWriter, r *http.Request) {
-	q := r.URL.Query()
-	now := time.Now()
-	if a.Now != nil {
-		now = a.Now()
-	}
-	since, err := ParseSince(q.Get("since"), now)
-	if err != nil {
-		writeError(w, http.StatusBadRequest, err.Error())
-		return
-	}
-	f := store.AuditFilter{Actor: q.Get("actor"), Action: q.Get("action"), Since: since}
-	if l := q.Get("limit"); l != "" {
-		if f.Limit, err = strconv.Atoi(l); err != nil || f.Limit <= 0 {
-			writeError(w, http.StatusBadRequest, "limit must be a positive number")
-			return
-		}
-	}
-	entries, err := a.Store.AuditList(r.Context(), f)
-	if err != nil {
-		writeError(w, http.StatusInternalServerError, err.Error())
-		return
-	}
-	if entries == nil {
-		entries = []store.AuditEntry{}
-	}
-	writeJSON(w, http.StatusOK, map[string]any{"audit": entries})
-}

@@ -12,6 +12,7 @@ import (
 	"net"
 	"net/http"
 	"net/netip"
+	"regexp"
 	"slices"
 	"strings"
 	"sync"
@@ -60,7 +61,10 @@ type App struct {
 	Backpressure *ingress.Backpressure
 	stopWatch    context.CancelFunc
 	watching     sync.WaitGroup
-	log          *slog.Logger
+	// Replies says, per source id, where the bot's messages go (for the
+	// start-up banner; only sources that can tell are listed).
+	Replies map[string]string
+	log     *slog.Logger
 	// ownStore is false when the caller passed the store in.
 	ownStore bool
 }
@@ -81,7 +85,7 @@ func build(cfg *config.Config, st store.Store, opts Options) (*rules.Engine, map
 		problems = append(problems, cfg.Problem(fe.Field, fe.Message))
 	}
 	sources := map[string]source.Source{}
-	reg := Sources()
+	reg := Sources(st)
 	for _, c := range cfg.Sources {
 		if !slices.Contains(reg.Types(), c.Type) {
 			problems = append(problems, c.Problem("type", fmt.Sprintf("unknown source type %q (known: %s)", c.Type, strings.Join(reg.Types(), ", "))))
@@ -122,8 +126,17 @@ func connectorProblems(cfg *config.Config, c config.Connector, err error) config
 	if errors.As(err, &p) {
 		return config.Problems{p}
 	}
+	// "url: must be …" from a connector names its key: place it there, so
+	// that it lands on the key's line and a loader problem at the same key
+	// (an unset ${VAR}) is not repeated by a complaint about the stand-in.
+	if m := keyedMessage.FindStringSubmatch(err.Error()); m != nil {
+		return config.Problems{cfg.Problem(c.Field()+"."+m[1], m[2])}
+	}
 	return config.Problems{cfg.Problem(c.Field(), err.Error())}
 }
+
+// keyedMessage is a connector error that starts with its settings key.
+var keyedMessage = regexp.MustCompile(`^([a-z_][a-z0-9_]*(?:\[[0-9]+\])?(?:\.[a-z_][a-z0-9_]*(?:\[[0-9]+\])?)*): (.+)$`)
 
 // New opens storage and builds the app; Start runs its workers.
 func New(ctx context.Context, cfg *config.Config, opts Options) (*App, error) {
@@ -176,7 +189,12 @@ func assemble(ctx context.Context, cfg *config.Config, st store.Store, opts Opti
 	if len(problems) > 0 {
 		return nil, problems
 	}
-	a := &App{Config: cfg, Store: st, log: opts.Log}
+	a := &App{Config: cfg, Store: st, log: opts.Log, Replies: map[string]string{}}
+	for id, s := range sources {
+		if r, ok := s.(interface{ Replies() string }); ok {
+			a.Replies[id] = r.Replies()
+		}
+	}
 	a.Metrics = metrics.New(a.deadLetters)
 	routes := map[string]config.Route{}
 	for _, r := range cfg.Routes {

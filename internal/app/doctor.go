@@ -18,6 +18,9 @@ import (
 type Finding struct {
 	What string // "source slack-main", "sink jira", "route support"
 	OK   bool
+	// Unchecked is true (with OK) when nothing could be checked without
+	// side effects; Detail says why.
+	Unchecked bool
 	// Detail says what is wrong in plain words, or what was checked.
 	Detail string
 }
@@ -74,15 +77,24 @@ func check(ctx context.Context, what string, c any) Finding {
 	case source.Checker:
 		checker = v
 	}
+	// A connector may say that it has nothing to check, or what its
+	// check covers, rather than be reported as fine.
+	if u, ok := c.(interface{ Unchecked() string }); ok && u.Unchecked() != "" {
+		return Finding{What: what, OK: true, Unchecked: true, Detail: "not checked: " + u.Unchecked()}
+	}
 	if checker == nil {
-		return Finding{What: what, OK: true, Detail: "nothing to check (no remote credentials)"}
+		return Finding{What: what, OK: true, Unchecked: true, Detail: "not checked: this connector has no harmless call to make"}
 	}
 	ctx, cancel := context.WithTimeout(ctx, 20*time.Second)
 	defer cancel()
 	if err := checker.Check(ctx); err != nil {
 		return Finding{What: what, Detail: err.Error()}
 	}
-	return Finding{What: what, OK: true, Detail: "credentials work and the service answers"}
+	detail := "credentials work and the service answers"
+	if c, ok := c.(interface{ CheckCovers() string }); ok {
+		detail = c.CheckCovers()
+	}
+	return Finding{What: what, OK: true, Detail: detail}
 }
 
 // validateRoute asks the route's sink whether the mapping can create

@@ -79,6 +79,13 @@ func TestBadInputChangesNothing(t *testing.T) {
 	if v := h.metric(`ticketbridge_events_total{kind="",result="unknown_source",source=""}`); v != 1 {
 		t.Errorf("unknown source counted %v times", v)
 	}
+	// A ticket webhook for a sink that is not configured counts as such.
+	if status, body := post("/hooks/tickets/nope", good, h.key, "msg_no_sink", now); status != http.StatusNotFound || !strings.Contains(body, "unknown sink") {
+		t.Errorf("unknown sink: %d %s, want 404", status, body)
+	}
+	if v := h.metric(`ticketbridge_ticket_events_total{kind="",result="unknown_sink",sink=""}`); v != 1 {
+		t.Errorf("unknown sink counted %v times as unknown_sink", v)
+	}
 	evs, err := h.app.Store.ConversationEvents(t.Context(), "chat/bad", 0, 0, 0)
 	if err != nil || len(evs) != 0 {
 		t.Fatalf("rejected requests stored %d events (%v)", len(evs), err)

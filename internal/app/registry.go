@@ -23,10 +23,13 @@ import (
 	"github.com/ticketbridge/ticketbridge/internal/store"
 )
 
-// Sources is the one list of chat connector types.
-func Sources() *source.Registry {
+// Sources is the one list of chat connector types. The generic source
+// keeps its replies in the store's chat inbox when it has no reply_url
+// (st is nil in `config check`, where nothing is opened).
+func Sources(st store.Store) *source.Registry {
 	r := source.NewRegistry()
-	r.Add("generic", genericsource.Factory)
+	inbox, _ := st.(store.ChatInbox)
+	r.Add("generic", genericsource.InboxFactory(inbox))
 	r.Add("slack", slack.Factory)
 	r.Add("feishu", feishu.Factory)
 	r.Add("wecom", wecom.Factory)

@@ -131,7 +131,7 @@ func (h *Handler) tickets(w http.ResponseWriter, r *http.Request) {
 	}
 	snk, ok := h.Sinks[id]
 	if !ok {
-		h.Metrics.TicketEvents.WithLabelValues("", "", metrics.ResultUnknown).Inc()
+		h.Metrics.TicketEvents.WithLabelValues("", "", metrics.ResultUnknownSink).Inc()
 		writeError(w, http.StatusNotFound, "unknown sink "+quote(id))
 		return
 	}

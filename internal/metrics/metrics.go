@@ -10,6 +10,8 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"github.com/ticketbridge/ticketbridge/internal/buildinfo"
 )
 
 // Results of an inbound event or request, the "result" label.
@@ -22,6 +24,7 @@ const (
 	ResultMalformed    = "malformed"
 	ResultTooLarge     = "too_large"
 	ResultUnknown      = "unknown_source"
+	ResultUnknownSink  = "unknown_sink"
 	ResultForbidden    = "forbidden"
 	ResultError        = "error"
 	// ResultBusy: refused with 429 while processing lags behind.
@@ -133,6 +136,13 @@ func New(deadLetters func() float64) *Metrics {
 		m.SyncLatency, m.Notifications, m.Decisions, m.IngestBatch, m.Fallbacks, m.SinkPaused,
 		m.EventsProcessed, m.ProcessingLag, m.Effects,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	bi := buildinfo.Read()
+	build := prometheus.NewGaugeVec(prometheus.GaugeOpts{
+		Name: "ticketbridge_build_info",
+		Help: "Always 1; the labels say which build is running.",
+	}, []string{"version", "commit", "build_date", "go_version"})
+	build.WithLabelValues(bi.Version, bi.Commit, bi.BuildDate, bi.GoVersion).Set(1)
+	reg.MustRegister(build)
 	if deadLetters != nil {
 		reg.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{
 			Name: "ticketbridge_dead_letters",

@@ -124,6 +124,9 @@ type AuditFilter struct {
 	Action string
 	Since  time.Time
 	Limit  int
+	// Before, when not 0, selects entries older than the one with this id
+	// (the cursor of the next page).
+	Before int64
 }
 
 // Audit is the append-only audit log: there is no way to change or

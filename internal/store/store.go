@@ -191,39 +191,40 @@ const (
 
 // DryRun is a ticket a dry-run route would have created.
 type DryRun struct {
-	Route     string
-	ConvKey   string
-	Rule      string
-	Draft     core.TicketDraft
-	CreatedAt time.Time
+	ID        int64            `json:"id"`
+	Route     string           `json:"route"`
+	ConvKey   string           `json:"conversation_key"`
+	Rule      string           `json:"rule"`
+	Draft     core.TicketDraft `json:"draft"`
+	CreatedAt time.Time        `json:"created_at"`
 }
 
 // DeskTicket is a ticket on the local desk. Key is "LOCAL-<n>".
 type DeskTicket struct {
-	Key         string
-	ExternalID  string
-	Title       string
-	Description string
-	Priority    string
-	Requester   core.Requester
-	Labels      []string
-	Custom      map[string]any
-	Status      string // new, open, pending, solved, closed
-	CreatedAt   time.Time
-	UpdatedAt   time.Time
+	Key         string         `json:"key"`
+	ExternalID  string         `json:"external_id"`
+	Title       string         `json:"title"`
+	Description string         `json:"description"`
+	Priority    string         `json:"priority"`
+	Requester   core.Requester `json:"requester"`
+	Labels      []string       `json:"labels"`
+	Custom      map[string]any `json:"custom"`
+	Status      string         `json:"status"` // new, open, pending, solved, closed
+	CreatedAt   time.Time      `json:"created_at"`
+	UpdatedAt   time.Time      `json:"updated_at"`
 }
 
 // DeskComment is a comment on a local desk ticket. Ours marks comments
 // ticketbridge wrote (appended chat messages), which are never echoed.
 type DeskComment struct {
-	ID int64
+	ID int64 `json:"id"`
 	// Key is the key of the effect that wrote it (see core.Comment.Key).
-	Key       string
-	Author    string
-	Body      string
-	Public    bool
-	Ours      bool
-	CreatedAt time.Time
+	Key       string    `json:"key,omitempty"`
+	Author    string    `json:"author"`
+	Body      string    `json:"body"`
+	Public    bool      `json:"public"`
+	Ours      bool      `json:"ours"`
+	CreatedAt time.Time `json:"created_at"`
 }
 
 // Queue is the part of River's client ticketbridge uses; both

@@ -125,6 +125,16 @@ func (s *Sink) Create(ctx context.Context, t core.TicketDraft) (core.TicketRef, 
 	return s.ref(got), nil
 }
 
+// Check makes the one harmless signed call the protocol has: a look-up of
+// an external id no ticket carries. It proves the URL answers and accepts
+// our signature.
+func (s *Sink) Check(ctx context.Context) error {
+	if _, _, err := s.FindByExternalID(ctx, "tb-doctor-probe"); err != nil {
+		return fmt.Errorf("look-up at %s/tickets: %w", s.base, err)
+	}
+	return nil
+}
+
 // FindByExternalID looks the ticket up with GET {url}/tickets?external_id=.
 func (s *Sink) FindByExternalID(ctx context.Context, externalID string) (core.TicketRef, bool, error) {
 	const op = "find ticket"

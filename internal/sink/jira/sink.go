@@ -173,7 +173,7 @@ func (s *Sink) customFields(t core.TicketDraft, fields map[string]any) {
 			id, ok = k, true
 		}
 		if !ok {
-			s.log.Warn("jira: custom key has no field id", "sink", s.id, "key", k)
+			s.log.Warn("jira: custom key has no field id", "key", k)
 			continue
 		}
 		fields[id] = v
@@ -192,7 +192,7 @@ func (s *Sink) reporter(ctx context.Context, email string) (string, error) {
 	err := s.c.call(ctx, "find reporter", "GET", "/rest/api/3/user/search?query="+url.QueryEscape(email), nil, &users)
 	if err != nil {
 		if core.IsPermanent(err) {
-			s.log.Warn("jira: user search refused; using the fallback reporter", "sink", s.id, "error", err.Error())
+			s.log.Warn("jira: user search refused; using the fallback reporter", "error", err.Error())
 			return s.s.ReporterFallbackAccountID, nil
 		}
 		return "", err

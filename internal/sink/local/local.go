@@ -45,8 +45,15 @@ func New(id string, s store.Desk, emit Emit, now func() time.Time) *Desk {
 
 func (d *Desk) ID() string { return d.id }
 
+// Unchecked tells doctor there is nothing remote to check.
+func (d *Desk) Unchecked() string {
+	return "the local desk lives in ticketbridge's own database"
+}
+
+// ref has no URL: a desk ticket has no page until the web console serves
+// one, and a chat message must not carry a link that answers 404.
 func (d *Desk) ref(t store.DeskTicket) core.TicketRef {
-	return core.TicketRef{Sink: d.id, Key: t.Key, URL: "/console/desk/" + t.Key, Status: t.Status}
+	return core.TicketRef{Sink: d.id, Key: t.Key, Status: t.Status}
 }
 
 // Create makes the ticket unless one with the same external id exists.
@@ -106,11 +113,8 @@ func (d *Desk) comment(ctx context.Context, key string, c store.DeskComment) (st
 		Comment: &core.Comment{Body: c.Body, Public: c.Public, Author: c.Author},
 		Time:    c.CreatedAt, Ours: c.Ours,
 	}
-	out, err := d.store.DeskComment(ctx, key, c, d.emit(ev))
-	if err != nil {
-		return out, fmt.Errorf("comment on %s: %w", key, err)
-	}
-	return out, nil
+	// The store's error already says "comment on KEY".
+	return d.store.DeskComment(ctx, key, c, d.emit(ev))
 }
 
 // SetStatus changes a ticket's status, as an agent, and announces it.

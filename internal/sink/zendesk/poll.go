@@ -46,7 +46,7 @@ func (s *Sink) Poll(ctx context.Context, cursor string) ([]core.TicketEvent, str
 		if err := json.Unmarshal([]byte(cursor), &pc); err != nil {
 			// A cursor we cannot read would stop polling for good; start
 			// over instead, which at worst repeats a few notices.
-			s.log.Warn("zendesk poll cursor unreadable; starting over", "sink", s.id, "error", err)
+			s.log.Warn("zendesk poll cursor unreadable; starting over", "error", err)
 			pc = pollCursor{}
 		}
 	}

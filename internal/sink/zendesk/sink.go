@@ -179,7 +179,7 @@ func (s *Sink) Transition(ctx context.Context, ref core.TicketRef, state string)
 		if t.Status == "solved" {
 			return nil
 		}
-		s.log.Info("zendesk refused a direct close; solving instead", "sink", s.id, "ticket", ref.Key, "zendesk_error", ce.Message)
+		s.log.Info("zendesk refused a direct close; solving instead", "ticket", ref.Key, "zendesk_error", ce.Message)
 		return s.update(ctx, op, ref, TicketUpdate{Status: "solved"})
 	}
 	return err

@@ -43,6 +43,11 @@
 //	 "text": "Ticket EXT-1 opened",
 //	 "prompt": {"token": "p1", "confirm": "Yes", "reject": "No"}}
 //
+// Without reply_url, a source built by InboxFactory (as the server does)
+// keeps each reply in the chat inbox of its store instead, once per
+// idempotency key; `ticketbridge chat tail` and GET /api/v1/chat/messages
+// read it. That is how the embedded default shows the bot's answers.
+//
 // prompt appears only when we ask a yes/no question; the chat system
 // answers it with a command event whose action is "confirm" or "reject"
 // and whose meta carries {"token": …}. A 2xx answer may be

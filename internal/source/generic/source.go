@@ -15,6 +15,7 @@ import (
 	"github.com/ticketbridge/ticketbridge/internal/core"
 	"github.com/ticketbridge/ticketbridge/internal/source"
 	"github.com/ticketbridge/ticketbridge/internal/stdwebhook"
+	"github.com/ticketbridge/ticketbridge/internal/store"
 )
 
 // Type is the connector type name in the configuration.
@@ -29,8 +30,8 @@ type Settings struct {
 	Secret string `yaml:"secret"`
 	// Secrets are further accepted keys, for rotating Secret.
 	Secrets []string `yaml:"secrets"`
-	// ReplyURL is where replies are posted; without it Post fails
-	// permanently.
+	// ReplyURL is where replies are posted; without it they go to the
+	// chat inbox when the source has one, and fail permanently otherwise.
 	ReplyURL string `yaml:"reply_url"`
 	// ReplySecret signs replies; default Secret.
 	ReplySecret string `yaml:"reply_secret"`
@@ -46,6 +47,9 @@ type Source struct {
 	client   stdwebhook.Client
 	now      func() time.Time
 	log      *slog.Logger
+	// inbox keeps replies when there is no replyURL; nil when the store
+	// has none (`config check` builds sources without a store).
+	inbox store.ChatInbox
 }
 
 var _ source.Source = (*Source)(nil)
@@ -113,6 +117,62 @@ func New(id string, s Settings, d source.Deps) (*Source, error) {
 	}, nil
 }
 
+// InboxFactory builds sources that keep their replies in inbox when no
+// reply_url is configured, so the bot's side of a conversation stays
+// readable (`ticketbridge chat tail`, GET /api/v1/chat/messages).
+func InboxFactory(inbox store.ChatInbox) source.Factory {
+	return func(c config.Connector, d source.Deps) (source.Source, error) {
+		s, err := Factory(c, d)
+		if err != nil || inbox == nil {
+			return s, err
+		}
+		s.(*Source).inbox = inbox
+		return s, nil
+	}
+}
+
+// Replies says in plain words where this source's replies go.
+func (s *Source) Replies() string {
+	switch {
+	case s.replyURL != "":
+		return "POST " + s.replyURL
+	case s.inbox != nil:
+		return "the chat inbox (read it with: ticketbridge chat tail)"
+	default:
+		return "nowhere: set reply_url"
+	}
+}
+
+// Unchecked says why doctor cannot check this source: without reply_url
+// there is nothing to reach.
+func (s *Source) Unchecked() string {
+	if s.replyURL != "" {
+		return ""
+	}
+	return "no reply_url: replies stay in ticketbridge (the chat inbox when serving), nothing to reach"
+}
+
+// Check asks reply_url for its headers: any HTTP answer shows it is
+// reachable. It posts nothing, so the chat system's signature check is
+// not exercised.
+func (s *Source) Check(ctx context.Context) error {
+	req, err := http.NewRequestWithContext(ctx, http.MethodHead, s.replyURL, nil)
+	if err != nil {
+		return fmt.Errorf("reply_url %s: %w", s.replyURL, err)
+	}
+	resp, err := s.client.HTTP.Do(req)
+	if err != nil {
+		return fmt.Errorf("reply_url %s does not answer: %w", s.replyURL, err)
+	}
+	resp.Body.Close()
+	return nil
+}
+
+// CheckCovers is doctor's word for a successful Check.
+func (s *Source) CheckCovers() string {
+	return "reply_url answers HTTP (the reply signature is only proven by a real reply)"
+}
+
 // ID is the configured source id.
 func (s *Source) ID() string { return s.id }
 
@@ -125,6 +185,9 @@ func (s *Source) Verify(r *http.Request, body []byte) error {
 // Post sends a reply to the conversation; see the package doc.
 func (s *Source) Post(ctx context.Context, to core.ConversationRef, msg core.OutboundMessage) (core.PostedRef, error) {
 	const op = "post message"
+	if s.replyURL == "" && s.inbox != nil {
+		return s.keep(ctx, to, msg)
+	}
 	if s.replyURL == "" {
 		return core.PostedRef{}, &core.CallError{Op: op, Permanent: true, Message: "reply_url is not configured"}
 	}
@@ -149,6 +212,21 @@ func (s *Source) Post(ctx context.Context, to core.ConversationRef, msg core.Out
 		return core.PostedRef{ID: ans.ID}, nil
 	}
 	return core.PostedRef{ID: resp.ID}, nil
+}
+
+// keep stores a reply in the inbox. A message without a key (none of
+// ours today) gets a fresh one, as a post without webhook-id would.
+func (s *Source) keep(ctx context.Context, to core.ConversationRef, msg core.OutboundMessage) (core.PostedRef, error) {
+	key := msg.Key
+	if key == "" {
+		key = fmt.Sprintf("%s/%d", to.Key(), s.now().UnixNano())
+	}
+	m, err := s.inbox.ChatInboxAdd(ctx, store.ChatMessage{Source: s.id, Conversation: to.Conversation,
+		Thread: to.Thread, Key: key, Text: msg.Text, Prompt: msg.Prompt})
+	if err != nil {
+		return core.PostedRef{}, &core.CallError{Op: "keep message in the chat inbox", Err: err}
+	}
+	return core.PostedRef{ID: fmt.Sprintf("inbox-%d", m.ID)}, nil
 }
 
 // FetchAttachment downloads an attachment from the URL the event gave.

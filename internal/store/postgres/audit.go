@@ -29,7 +29,8 @@ func (s *Store) AuditAdd(ctx context.Context, e store.AuditEntry) error {
 func (s *Store) AuditList(ctx context.Context, f store.AuditFilter) ([]store.AuditEntry, error) {
 	rows, err := s.pool.Query(ctx, `SELECT id, at, actor, action, target, detail FROM tb_audit
 		WHERE ($1 = '' OR actor = $1) AND ($2 = '' OR action = $2) AND ($3::timestamptz IS NULL OR at >= $3)
-		ORDER BY id DESC LIMIT $4`, f.Actor, f.Action, ts(f.Since), f.AuditLimit())
+			AND ($5::bigint = 0 OR id < $5)
+		ORDER BY id DESC LIMIT $4`, f.Actor, f.Action, ts(f.Since), f.AuditLimit(), f.Before)
 	if err != nil {
 		return nil, fmt.Errorf("audit list: %w", err)
 	}

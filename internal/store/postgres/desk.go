@@ -139,13 +139,20 @@ func (s *Store) DeskGet(ctx context.Context, key string) (store.DeskTicket, erro
 // DeskList returns tickets in key order, only those in status unless it is
 // empty; limit <= 0 means all.
 func (s *Store) DeskList(ctx context.Context, status string, limit int) ([]store.DeskTicket, error) {
+	return s.DeskPage(ctx, status, "", limit)
+}
+
+// DeskPage lists tickets by key order after the ticket key after ("" for
+// the first page); limit <= 0 means all.
+func (s *Store) DeskPage(ctx context.Context, status, after string, limit int) ([]store.DeskTicket, error) {
+	num, _ := deskNum(after)
 	rows, err := s.pool.Query(ctx, `SELECT `+deskCols+` FROM tb_desk_tickets
-		WHERE $1::text = '' OR status = $1::text ORDER BY num LIMIT NULLIF($2::bigint, 0)`, status, max(limit, 0))
+		WHERE ($1::text = '' OR status = $1::text) AND num > $3 ORDER BY num LIMIT NULLIF($2::bigint, 0)`, status, max(limit, 0), num)
 	if err != nil {
 		return nil, fmt.Errorf("list desk tickets: %w", err)
 	}
 	defer rows.Close()
-	var out []store.DeskTicket
+	out := []store.DeskTicket{}
 	for rows.Next() {
 		t, err := s.scanDesk(rows)
 		if err != nil {

@@ -20,13 +20,19 @@ func (s *Store) DryRunRecord(ctx context.Context, d store.DryRun) error {
 
 // DryRuns returns the newest dry runs first; limit <= 0 means all.
 func (s *Store) DryRuns(ctx context.Context, limit int) ([]store.DryRun, error) {
+	return s.DryRunPage(ctx, 0, limit)
+}
+
+// DryRunPage returns dry runs older than the one with id before (0: from
+// the newest), newest first; limit <= 0 means all.
+func (s *Store) DryRunPage(ctx context.Context, before int64, limit int) ([]store.DryRun, error) {
 	rows, err := s.pool.Query(ctx, `SELECT id, route, conv_key, rule, draft, created_at
-		FROM tb_dry_runs ORDER BY id DESC LIMIT NULLIF($1::bigint, 0)`, max(limit, 0))
+		FROM tb_dry_runs WHERE $2::bigint = 0 OR id < $2 ORDER BY id DESC LIMIT NULLIF($1::bigint, 0)`, max(limit, 0), before)
 	if err != nil {
 		return nil, fmt.Errorf("dry runs: %w", err)
 	}
 	defer rows.Close()
-	var out []store.DryRun
+	out := []store.DryRun{}
 	for rows.Next() {
 		var (
 			d     store.DryRun
@@ -36,7 +42,7 @@ func (s *Store) DryRuns(ctx context.Context, limit int) ([]store.DryRun, error) 
 		if err := rows.Scan(&id, &d.Route, &d.ConvKey, &d.Rule, &draft, &d.CreatedAt); err != nil {
 			return nil, fmt.Errorf("dry runs: %w", err)
 		}
-		d.CreatedAt = d.CreatedAt.UTC()
+		d.ID, d.CreatedAt = id, d.CreatedAt.UTC()
 		draft, err := s.openDraft(draft, id)
 		if err != nil {
 			return nil, fmt.Errorf("dry run %d: %w", id, err)

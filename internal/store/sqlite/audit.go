@@ -26,8 +26,8 @@ func (s *Store) AuditAdd(ctx context.Context, e store.AuditEntry) error {
 // AuditList returns matching entries, newest first.
 func (s *Store) AuditList(ctx context.Context, f store.AuditFilter) ([]store.AuditEntry, error) {
 	rows, err := s.db.QueryContext(ctx, `SELECT id, at, actor, action, target, detail FROM tb_audit
-		WHERE (?1 = '' OR actor = ?1) AND (?2 = '' OR action = ?2) AND at >= ?3
-		ORDER BY id DESC LIMIT ?4`, f.Actor, f.Action, nanos(f.Since), f.AuditLimit())
+		WHERE (?1 = '' OR actor = ?1) AND (?2 = '' OR action = ?2) AND at >= ?3 AND (?5 = 0 OR id < ?5)
+		ORDER BY id DESC LIMIT ?4`, f.Actor, f.Action, nanos(f.Since), f.AuditLimit(), f.Before)
 	if err != nil {
 		return nil, fmt.Errorf("audit list: %w", err)
 	}

@@ -134,16 +134,23 @@ func (s *Store) DeskGet(ctx context.Context, key string) (store.DeskTicket, erro
 // DeskList returns tickets in key order, only those in status unless it is
 // empty; limit <= 0 means all.
 func (s *Store) DeskList(ctx context.Context, status string, limit int) ([]store.DeskTicket, error) {
+	return s.DeskPage(ctx, status, "", limit)
+}
+
+// DeskPage lists tickets by key order after the ticket key after ("" for
+// the first page); limit <= 0 means all.
+func (s *Store) DeskPage(ctx context.Context, status, after string, limit int) ([]store.DeskTicket, error) {
 	if limit <= 0 {
 		limit = -1
 	}
+	num, _ := deskNum(after)
 	rows, err := s.rdb.QueryContext(ctx, `SELECT `+deskCols+` FROM tb_desk_tickets
-		WHERE ? = '' OR status = ? ORDER BY num LIMIT ?`, status, status, limit)
+		WHERE (? = '' OR status = ?) AND num > ? ORDER BY num LIMIT ?`, status, status, num, limit)
 	if err != nil {
 		return nil, fmt.Errorf("list desk tickets: %w", err)
 	}
 	defer rows.Close()
-	var out []store.DeskTicket
+	out := []store.DeskTicket{}
 	for rows.Next() {
 		t, err := s.scanDesk(rows)
 		if err != nil {

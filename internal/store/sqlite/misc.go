@@ -18,16 +18,22 @@ func (s *Store) DryRunRecord(ctx context.Context, d store.DryRun) error {
 
 // DryRuns returns the newest dry runs first; limit <= 0 means all.
 func (s *Store) DryRuns(ctx context.Context, limit int) ([]store.DryRun, error) {
+	return s.DryRunPage(ctx, 0, limit)
+}
+
+// DryRunPage returns dry runs older than the one with id before (0: from
+// the newest), newest first; limit <= 0 means all.
+func (s *Store) DryRunPage(ctx context.Context, before int64, limit int) ([]store.DryRun, error) {
 	if limit <= 0 {
 		limit = -1
 	}
 	rows, err := s.db.QueryContext(ctx, `SELECT id, route, conv_key, rule, draft, created_at
-		FROM tb_dry_runs ORDER BY id DESC LIMIT ?`, limit)
+		FROM tb_dry_runs WHERE ? = 0 OR id < ? ORDER BY id DESC LIMIT ?`, before, before, limit)
 	if err != nil {
 		return nil, fmt.Errorf("dry runs: %w", err)
 	}
 	defer rows.Close()
-	var out []store.DryRun
+	out := []store.DryRun{}
 	for rows.Next() {
 		var (
 			d     store.DryRun
@@ -38,7 +44,7 @@ func (s *Store) DryRuns(ctx context.Context, limit int) ([]store.DryRun, error) 
 		if err := rows.Scan(&id, &d.Route, &d.ConvKey, &d.Rule, &draft, &cr); err != nil {
 			return nil, fmt.Errorf("dry runs: %w", err)
 		}
-		d.CreatedAt = fromNanos(cr)
+		d.ID, d.CreatedAt = id, fromNanos(cr)
 		draft, err := s.openString(draft, store.ADDryRun(id))
 		if err != nil {
 			return nil, fmt.Errorf("dry run %d: %w", id, err)

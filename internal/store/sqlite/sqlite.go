@@ -55,7 +55,7 @@ func Open(ctx context.Context, path string, log *slog.Logger, opts ...Option) (*
 		log = slog.New(slog.DiscardHandler)
 	}
 	if err := os.MkdirAll(filepath.Dir(path), 0o750); err != nil {
-		return nil, fmt.Errorf("open sqlite: %w", err)
+		return nil, fmt.Errorf("open sqlite database %s: cannot create its directory (check storage.dsn and the permissions of the parent): %w", path, err)
 	}
 	q := url.Values{}
 	q.Add("_pragma", "journal_mode(WAL)")
@@ -75,7 +75,7 @@ func Open(ctx context.Context, path string, log *slog.Logger, opts ...Option) (*
 	db.SetMaxOpenConns(1)
 	if err := db.PingContext(ctx); err != nil {
 		_ = db.Close()
-		return nil, fmt.Errorf("open sqlite %s: %w", path, err)
+		return nil, openError(path, err)
 	}
 	rdb, err := openReaders(ctx, path)
 	if err != nil {

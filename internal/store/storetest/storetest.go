@@ -35,6 +35,7 @@ func Run(t *testing.T, newStore func(t *testing.T) store.Store) {
 	cases = append(cases, leaseCases()...)
 	cases = append(cases, privacyCases()...)
 	cases = append(cases, changeCases()...)
+	cases = append(cases, inboxCases()...)
 	run(t, cases, newStore)
 }
 
