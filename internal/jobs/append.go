@@ -3,7 +3,6 @@ package jobs
 import (
 	"context"
 	"fmt"
-	"strconv"
 	"strings"
 	"time"
 
@@ -47,12 +46,11 @@ func (w *appendWorker) Work(ctx context.Context, job *river.Job[AppendArgs]) err
 	if link.TicketKey == "" {
 		return river.JobSnooze(2 * time.Second)
 	}
-	// A lease that lapsed without being released: the append that held
-	// it died, maybe after its comment went out.
-	unreleased := !link.LeaseUntil.IsZero() && !link.LeaseUntil.After(d.Now())
-	if !unreleased {
-		// Most appends a creation queues find nothing to do: say so
-		// without the two commits of taking and releasing the lease.
+	// An append under way whose outcome is not recorded (a crash, a lost
+	// answer) left its range on the link; otherwise most appends a
+	// creation queues find nothing to do: say so without the two commits
+	// of taking and releasing the lease.
+	if link.AppendThrough <= link.Cursor {
 		next, err := d.Store.ConversationEventsAfter(ctx, link.ConvKey, link.Cursor, 1)
 		if err != nil {
 			return fmt.Errorf("load follow-ups: %w", err)
@@ -68,17 +66,7 @@ func (w *appendWorker) Work(ctx context.Context, job *river.Job[AppendArgs]) err
 	if !held {
 		return river.JobSnooze(time.Second)
 	}
-	// An attempt that sent a comment and could not record it leaves the
-	// lease lapsed rather than released, so whichever append runs next
-	// looks for that comment before writing it again.
-	outcome := released
-	defer func() {
-		if outcome == unknown {
-			_ = d.Store.LinkLapse(context.WithoutCancel(ctx), link.ID)
-			return
-		}
-		_ = d.Store.LinkRelease(context.WithoutCancel(ctx), link.ID)
-	}()
+	defer func() { _ = d.Store.LinkRelease(context.WithoutCancel(ctx), link.ID) }()
 	// Re-read under the lease: another job may have moved the cursor.
 	if link, err = d.Store.LinkGet(ctx, link.ID); err != nil {
 		return fmt.Errorf("reload link: %w", err)
@@ -90,45 +78,38 @@ func (w *appendWorker) Work(ctx context.Context, job *river.Job[AppendArgs]) err
 	if len(evs) == 0 {
 		return nil
 	}
-	snk := d.Sinks[link.Sink]
-	ref := core.TicketRef{Sink: link.Sink, Key: link.TicketKey, URL: link.TicketURL}
-	// The comment's key names the link and its first event; its last is
-	// added, so a look-up tells how far an earlier attempt got.
-	prefix := fmt.Sprintf("tb-append-%s-%d-", link.ID, evs[0].ID)
-	if job.Attempt > 1 || unreleased {
-		through, found, err := w.earlierComment(ctx, snk, ref, prefix)
+	more := len(evs) == maxAppendEvents
+	// The comment's key names the link and its range of events. A range
+	// recorded by an earlier attempt is sent again exactly, under the same
+	// key, after looking for it where the sink allows.
+	if link.AppendThrough > link.Cursor {
+		all := len(evs)
+		evs = coveredThrough(evs, link.AppendThrough)
+		more = more || len(evs) < all
+		done, err := w.earlierComment(ctx, link, evs)
 		if err != nil {
 			return err
 		}
-		if found {
-			covered := coveredThrough(evs, through)
-			outcome = unknown // until recorded
-			if err := w.advance(ctx, link, covered, len(covered) < len(evs) || len(evs) == maxAppendEvents); err != nil {
-				return err
-			}
-			outcome = released
-			return nil
+		if done {
+			return w.advance(ctx, link, evs, more)
 		}
+	} else if err := d.Store.LinkAppendBegin(ctx, link.ID, evs[len(evs)-1].ID); err != nil {
+		return fmt.Errorf("record append: %w", err)
 	}
 	if body := d.Scrub.Comment(link.Route, followUpBody(evs)); body != "" {
-		key := prefix + strconv.FormatInt(evs[len(evs)-1].ID, 10)
-		outcome = unknown
-		if err := snk.Comment(ctx, ref, core.Comment{Body: body, Public: true, Author: "ticketbridge", Key: key}); err != nil {
+		ref := core.TicketRef{Sink: link.Sink, Key: link.TicketKey, URL: link.TicketURL}
+		c := core.Comment{Body: body, Public: true, Author: "ticketbridge", Key: appendKey(link.ID, evs)}
+		if err := d.Sinks[link.Sink].Comment(ctx, ref, c); err != nil {
 			return retryable(fmt.Errorf("comment on %s: %w", link.TicketKey, err))
 		}
 	}
-	if err := w.advance(ctx, link, evs, len(evs) == maxAppendEvents); err != nil {
-		return err
-	}
-	outcome = released
-	return nil
+	return w.advance(ctx, link, evs, more)
 }
 
-// An append's outcome as its lease records it.
-const (
-	released = iota // nothing sent, or sent and recorded
-	unknown         // sent, not recorded: it may have happened
-)
+// appendKey is the key of the comment carrying evs to the link's ticket.
+func appendKey(linkID string, evs []core.StoredEvent) string {
+	return fmt.Sprintf("tb-append-%s-%d-%d", linkID, evs[0].ID, evs[len(evs)-1].ID)
+}
 
 // advance queues the attachments of evs and moves the link's cursor past
 // them; more queues the next append. Attachment jobs are unique, so
@@ -152,35 +133,34 @@ func (w *appendWorker) advance(ctx context.Context, link store.Link, evs []core.
 	return d.insert(ctx, []river.InsertManyParams{Insert(AppendArgs{LinkID: link.ID, EventID: last})})
 }
 
-// earlierComment looks for the comment an earlier attempt may have
-// written, by its key prefix, and returns the last event it covered.
-// Where the sink offers no way to look the repeat is counted as
-// unverifiable (it may double the comment).
-func (w *appendWorker) earlierComment(ctx context.Context, snk sink.Sink, ref core.TicketRef, prefix string) (int64, bool, error) {
-	count := func(result string) { w.d.Metrics.Effects.WithLabelValues(ref.Sink, "comment", result).Inc() }
+// earlierComment looks for the comment an earlier attempt at evs may
+// have written, by its key, and reports whether it is there. Where the
+// sink drops a repeat itself, or offers no way to look (the repeat may
+// double the comment), the retry is only counted.
+func (w *appendWorker) earlierComment(ctx context.Context, link store.Link, evs []core.StoredEvent) (bool, error) {
+	snk := w.d.Sinks[link.Sink]
+	count := func(result string) { w.d.Metrics.Effects.WithLabelValues(link.Sink, "comment", result).Inc() }
 	if ic, ok := sink.As[sink.IdempotentCommenter](snk); ok && ic.CommentsIdempotently() {
 		count("idempotent")
-		return 0, false, nil
+		return false, nil
 	}
 	cf, ok := sink.As[sink.CommentFinder](snk)
 	if !ok {
 		count("unverifiable")
-		return 0, false, nil
+		return false, nil
 	}
-	key, found, err := cf.FindComment(ctx, ref, prefix)
+	key := appendKey(link.ID, evs)
+	ref := core.TicketRef{Sink: link.Sink, Key: link.TicketKey, URL: link.TicketURL}
+	_, found, err := cf.FindComment(ctx, ref, key)
 	if err != nil {
-		return 0, false, retryable(fmt.Errorf("look for an earlier comment %s: %w", prefix, err))
+		return false, retryable(fmt.Errorf("look for an earlier comment %s: %w", key, err))
 	}
 	if !found {
 		count("repeated")
-		return 0, false, nil
-	}
-	through, err := strconv.ParseInt(strings.TrimPrefix(key, prefix), 10, 64)
-	if err != nil {
-		return 0, false, river.JobCancel(fmt.Errorf("comment key %q: %w", key, err))
+		return false, nil
 	}
 	count("found")
-	return through, true, nil
+	return true, nil
 }
 
 // coveredThrough is the part of evs up to and including id.

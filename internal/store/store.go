@@ -60,6 +60,9 @@ type Store interface {
 	// LinkSetTicket records the created ticket and the last event its
 	// description covered.
 	LinkSetTicket(ctx context.Context, id string, ref core.TicketRef, cursor int64, jobs Jobs) error
+	// LinkAppendBegin records, before a comment goes out, the last event
+	// it carries; LinkAdvance clears it.
+	LinkAppendBegin(ctx context.Context, id string, through int64) error
 	// LinkAdvance moves the appended-through cursor forward (never back).
 	LinkAdvance(ctx context.Context, id string, cursor int64) error
 	// LinkLease takes the link's append lease until the given time unless
@@ -67,9 +70,6 @@ type Store interface {
 	// It keeps two append jobs from commenting the same events.
 	LinkLease(ctx context.Context, id string, until time.Time) (bool, error)
 	LinkRelease(ctx context.Context, id string) error
-	// LinkLapse gives the lease back marked lapsed (not released): the
-	// holder's effect may have happened, and the next holder must look.
-	LinkLapse(ctx context.Context, id string) error
 	// LinkSetStatus records the chat-facing state; resolved and closed
 	// links stop being open.
 	LinkSetStatus(ctx context.Context, id, sinkStatus, state string, jobs Jobs) error
@@ -155,8 +155,11 @@ type Link struct {
 	// LeaseUntil is when the append lease lapses; zero when released. A
 	// lapsed lease that was never released means an append died midway.
 	LeaseUntil time.Time
-	CreatedAt  time.Time
-	UpdatedAt  time.Time
+	// AppendThrough is the last event of an append whose outcome is not
+	// recorded yet (0: none): a retry sends exactly (Cursor, AppendThrough].
+	AppendThrough int64
+	CreatedAt     time.Time
+	UpdatedAt     time.Time
 }
 
 // Link states beyond the chat-facing ones.

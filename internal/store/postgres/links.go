@@ -18,7 +18,7 @@ const linkCols = `id, route, conv_key, conversation, sink, ticket_key, ticket_ur
 
 // linkSelectCols are linkCols and the append lease ('-infinity', free,
 // reads as NULL).
-const linkSelectCols = linkCols + `, CASE WHEN lease_until = '-infinity' THEN NULL ELSE lease_until END`
+const linkSelectCols = linkCols + `, CASE WHEN lease_until = '-infinity' THEN NULL ELSE lease_until END, append_through`
 
 func scanLink(row pgx.Row) (store.Link, error) {
 	var (
@@ -27,7 +27,7 @@ func scanLink(row pgx.Row) (store.Link, error) {
 		lease *time.Time
 	)
 	err := row.Scan(&l.ID, &l.Route, &l.ConvKey, &conv, &l.Sink, &l.TicketKey, &l.TicketURL,
-		&l.SinkStatus, &l.State, &l.Cursor, &l.CreatedAt, &l.UpdatedAt, &lease)
+		&l.SinkStatus, &l.State, &l.Cursor, &l.CreatedAt, &l.UpdatedAt, &lease, &l.AppendThrough)
 	if err != nil {
 		return l, err
 	}
@@ -154,8 +154,13 @@ func (s *Store) LinkSetTicket(ctx context.Context, id string, ref core.TicketRef
 
 // LinkAdvance moves the cursor forward; a smaller cursor changes nothing.
 func (s *Store) LinkAdvance(ctx context.Context, id string, cursor int64) error {
-	return s.updateLink(ctx, "advance link", nil, `cursor = GREATEST(cursor, $2), updated_at = $3`,
+	return s.updateLink(ctx, "advance link", nil, `cursor = GREATEST(cursor, $2), append_through = 0, updated_at = $3`,
 		id, cursor, now())
+}
+
+// LinkAppendBegin records the last event an append is about to send.
+func (s *Store) LinkAppendBegin(ctx context.Context, id string, through int64) error {
+	return s.updateLink(ctx, "begin append", nil, `append_through = $2`, id, through)
 }
 
 // LinkSetStatus records the sink's status and the chat-facing state.
@@ -182,15 +187,6 @@ func (s *Store) LinkLease(ctx context.Context, id string, until time.Time) (bool
 func (s *Store) LinkRelease(ctx context.Context, id string) error {
 	if _, err := s.pool.Exec(ctx, `UPDATE tb_links SET lease_until = '-infinity' WHERE id = $1`, id); err != nil {
 		return fmt.Errorf("release link: %w", err)
-	}
-	return nil
-}
-
-// LinkLapse gives the append lease back as lapsed, not released: the next
-// holder sees an append whose outcome is unknown and looks for its effect.
-func (s *Store) LinkLapse(ctx context.Context, id string) error {
-	if _, err := s.pool.Exec(ctx, `UPDATE tb_links SET lease_until = now() WHERE id = $1`, id); err != nil {
-		return fmt.Errorf("lapse link lease: %w", err)
 	}
 	return nil
 }

@@ -16,7 +16,7 @@ const linkCols = `id, route, conv_key, conversation, sink, ticket_key, ticket_ur
 	sink_status, state, cursor, created_at, updated_at`
 
 // linkSelectCols are linkCols and the append lease (0: free).
-const linkSelectCols = linkCols + `, lease_until`
+const linkSelectCols = linkCols + `, lease_until, append_through`
 
 func scanLink(row interface{ Scan(...any) error }) (store.Link, error) {
 	var (
@@ -25,7 +25,7 @@ func scanLink(row interface{ Scan(...any) error }) (store.Link, error) {
 		cr, up, lease int64
 	)
 	err := row.Scan(&l.ID, &l.Route, &l.ConvKey, &conv, &l.Sink, &l.TicketKey, &l.TicketURL,
-		&l.SinkStatus, &l.State, &l.Cursor, &cr, &up, &lease)
+		&l.SinkStatus, &l.State, &l.Cursor, &cr, &up, &lease, &l.AppendThrough)
 	if err != nil {
 		return l, err
 	}
@@ -155,8 +155,13 @@ func (s *Store) LinkSetTicket(ctx context.Context, id string, ref core.TicketRef
 
 // LinkAdvance moves the cursor forward; a smaller cursor changes nothing.
 func (s *Store) LinkAdvance(ctx context.Context, id string, cursor int64) error {
-	return s.updateLink(ctx, "advance link", nil, `cursor = max(cursor, ?), updated_at = ?`,
+	return s.updateLink(ctx, "advance link", nil, `cursor = max(cursor, ?), append_through = 0, updated_at = ?`,
 		cursor, nanos(now()), id)
+}
+
+// LinkAppendBegin records the last event an append is about to send.
+func (s *Store) LinkAppendBegin(ctx context.Context, id string, through int64) error {
+	return s.updateLink(ctx, "begin append", nil, `append_through = ?`, through, id)
 }
 
 // LinkSetStatus records the sink's status and the chat-facing state.
@@ -184,15 +189,6 @@ func (s *Store) LinkLease(ctx context.Context, id string, until time.Time) (bool
 func (s *Store) LinkRelease(ctx context.Context, id string) error {
 	if _, err := s.db.ExecContext(ctx, `UPDATE tb_links SET lease_until = 0 WHERE id = ?`, id); err != nil {
 		return fmt.Errorf("release link: %w", err)
-	}
-	return nil
-}
-
-// LinkLapse gives the append lease back as lapsed, not released: the next
-// holder sees an append whose outcome is unknown and looks for its effect.
-func (s *Store) LinkLapse(ctx context.Context, id string) error {
-	if _, err := s.db.ExecContext(ctx, `UPDATE tb_links SET lease_until = ? WHERE id = ?`, nanos(now()), id); err != nil {
-		return fmt.Errorf("lapse link lease: %w", err)
 	}
 	return nil
 }

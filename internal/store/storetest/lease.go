@@ -52,6 +52,15 @@ func testLinkLease(t *testing.T, s store.Store) {
 	if !got {
 		t.Fatal("LinkLease over an expired lease = false")
 	}
+	// An append's recorded range is read back and cleared by the advance.
+	must(t, "LinkAppendBegin", s.LinkAppendBegin(t.Context(), l.ID, 7))
+	if rec, _ := s.LinkGet(t.Context(), l.ID); rec.AppendThrough != 7 {
+		t.Fatalf("AppendThrough = %d after LinkAppendBegin(7)", rec.AppendThrough)
+	}
+	must(t, "LinkAdvance", s.LinkAdvance(t.Context(), l.ID, 7))
+	if rec, _ := s.LinkGet(t.Context(), l.ID); rec.AppendThrough != 0 || rec.Cursor != 7 {
+		t.Fatalf("after LinkAdvance: cursor %d, AppendThrough %d; want 7, 0", rec.Cursor, rec.AppendThrough)
+	}
 	got, err = s.LinkLease(t.Context(), "no-such-link", time.Now().Add(time.Minute))
 	must(t, "LinkLease of an unknown link", err)
 	if got {
