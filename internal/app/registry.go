@@ -10,6 +10,7 @@ import (
 	genericsink "github.com/ticketbridge/ticketbridge/internal/sink/generic"
 	"github.com/ticketbridge/ticketbridge/internal/sink/jira"
 	"github.com/ticketbridge/ticketbridge/internal/sink/local"
+	"github.com/ticketbridge/ticketbridge/internal/sink/redmine"
 	"github.com/ticketbridge/ticketbridge/internal/sink/servicenow"
 	"github.com/ticketbridge/ticketbridge/internal/sink/zendesk"
 	"github.com/ticketbridge/ticketbridge/internal/source"
@@ -45,6 +46,7 @@ func Sinks(st store.Store) *sink.Registry {
 	r.Add("jira", jira.Factory)
 	r.Add("servicenow", servicenow.Factory)
 	r.Add("zendesk", zendesk.Factory)
+	r.Add(redmine.Type, redmine.Factory)
 	r.Add("local", func(c config.Connector, d sink.Deps) (sink.Sink, error) {
 		if err := c.Decode(&struct{}{}); err != nil {
 			return nil, err

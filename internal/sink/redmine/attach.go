@@ -7,6 +7,7 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"os"
 	"strings"
 	"sync/atomic"
 
@@ -36,15 +37,31 @@ func (s *Sink) Attach(ctx context.Context, ref core.TicketRef, f core.File, body
 		name = "attachment"
 	}
 	var over atomic.Bool
-	lr := &limitedReader{r: body, left: limit, over: &over}
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, s.s.URL+"/uploads.json?filename="+url.QueryEscape(name), lr)
+	var rd io.Reader = &limitedReader{r: body, left: limit, over: &over}
+	size := f.Size
+	if size <= 0 {
+		// Redmine behind Rack stores a chunked upload as an empty file and
+		// says nothing, so a body of unknown size is spooled to disk first
+		// to learn its length.
+		spooled, n, err := spool(rd)
+		if over.Load() {
+			return fmt.Errorf("%s %q: more than %d bytes: %w", op, f.Name, limit, sink.ErrTooLarge)
+		}
+		if err != nil {
+			return &core.CallError{Op: op, Err: err}
+		}
+		defer spooled.Close()
+		rd, size = spooled, n
+	}
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, s.s.URL+"/uploads.json?filename="+url.QueryEscape(name), rd)
 	if err != nil {
 		return &core.CallError{Op: op, Permanent: true, Err: err}
 	}
 	// Redmine takes the file as the raw body, never multipart.
 	req.Header.Set("Content-Type", "application/octet-stream")
-	if f.Size > 0 {
-		req.ContentLength = f.Size
+	req.ContentLength = size
+	if size == 0 {
+		req.Body = http.NoBody
 	}
 	var up UploadAnswer
 	err = s.c.send(op, req, &up)
@@ -97,4 +114,23 @@ func (l *limitedReader) Read(p []byte) (int, error) {
 		return 0, errOverLimit
 	}
 	return n, err
+}
+
+// spool copies r into an unlinked temporary file and returns it rewound,
+// with its length; closing it frees the space.
+func spool(r io.Reader) (*os.File, int64, error) {
+	f, err := os.CreateTemp("", "ticketbridge-redmine-upload-*")
+	if err != nil {
+		return nil, 0, fmt.Errorf("spool attachment: %w", err)
+	}
+	_ = os.Remove(f.Name())
+	n, err := io.Copy(f, r)
+	if err == nil {
+		_, err = f.Seek(0, io.SeekStart)
+	}
+	if err != nil {
+		f.Close()
+		return nil, 0, fmt.Errorf("spool attachment: %w", err)
+	}
+	return f, n, nil
 }
