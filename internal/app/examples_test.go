@@ -45,6 +45,7 @@ func TestExamplesAreValid(t *testing.T) {
 		"MATTERMOST_BOT_TOKEN":      "example-bot-token",
 		"MATTERMOST_COMMAND_TOKEN":  "example-command-token",
 		"MATTERMOST_OUTGOING_TOKEN": "example-outgoing-token",
+		"REDMINE_API_KEY":           "example-redmine-api-key",
 	}
 	for k, v := range env {
 		t.Setenv(k, v)
