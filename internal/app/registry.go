@@ -8,6 +8,7 @@ import (
 	"github.com/ticketbridge/ticketbridge/internal/jobs"
 	"github.com/ticketbridge/ticketbridge/internal/sink"
 	genericsink "github.com/ticketbridge/ticketbridge/internal/sink/generic"
+	"github.com/ticketbridge/ticketbridge/internal/sink/github"
 	"github.com/ticketbridge/ticketbridge/internal/sink/jira"
 	"github.com/ticketbridge/ticketbridge/internal/sink/local"
 	"github.com/ticketbridge/ticketbridge/internal/sink/redmine"
@@ -47,6 +48,8 @@ func Sinks(st store.Store) *sink.Registry {
 	r.Add("servicenow", servicenow.Factory)
 	r.Add("zendesk", zendesk.Factory)
 	r.Add(redmine.Type, redmine.Factory)
+	r.Add(github.TypeGitHub, github.FactoryGitHub)
+	r.Add(github.TypeGitea, github.FactoryGitea)
 	r.Add("local", func(c config.Connector, d sink.Deps) (sink.Sink, error) {
 		if err := c.Decode(&struct{}{}); err != nil {
 			return nil, err
