@@ -46,6 +46,8 @@ func TestExamplesAreValid(t *testing.T) {
 		"MATTERMOST_COMMAND_TOKEN":  "example-command-token",
 		"MATTERMOST_OUTGOING_TOKEN": "example-outgoing-token",
 		"REDMINE_API_KEY":           "example-redmine-api-key",
+		"GITHUB_TOKEN":              "example-github-token",
+		"GITHUB_WEBHOOK_SECRET":     "example-github-webhook-secret",
 	}
 	for k, v := range env {
 		t.Setenv(k, v)
