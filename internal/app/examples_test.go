@@ -48,6 +48,8 @@ func TestExamplesAreValid(t *testing.T) {
 		"REDMINE_API_KEY":           "example-redmine-api-key",
 		"GITHUB_TOKEN":              "example-github-token",
 		"GITHUB_WEBHOOK_SECRET":     "example-github-webhook-secret",
+		"GITLAB_TOKEN":              "example-gitlab-token",
+		"GITLAB_WEBHOOK_TOKEN":      "example-gitlab-webhook-token",
 	}
 	for k, v := range env {
 		t.Setenv(k, v)

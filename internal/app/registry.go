@@ -9,6 +9,7 @@ import (
 	"github.com/ticketbridge/ticketbridge/internal/sink"
 	genericsink "github.com/ticketbridge/ticketbridge/internal/sink/generic"
 	"github.com/ticketbridge/ticketbridge/internal/sink/github"
+	"github.com/ticketbridge/ticketbridge/internal/sink/gitlab"
 	"github.com/ticketbridge/ticketbridge/internal/sink/jira"
 	"github.com/ticketbridge/ticketbridge/internal/sink/local"
 	"github.com/ticketbridge/ticketbridge/internal/sink/redmine"
@@ -50,6 +51,7 @@ func Sinks(st store.Store) *sink.Registry {
 	r.Add(redmine.Type, redmine.Factory)
 	r.Add(github.TypeGitHub, github.FactoryGitHub)
 	r.Add(github.TypeGitea, github.FactoryGitea)
+	r.Add(gitlab.Type, gitlab.Factory)
 	r.Add("local", func(c config.Connector, d sink.Deps) (sink.Sink, error) {
 		if err := c.Decode(&struct{}{}); err != nil {
 			return nil, err
