@@ -50,6 +50,8 @@ func TestExamplesAreValid(t *testing.T) {
 		"GITHUB_WEBHOOK_SECRET":     "example-github-webhook-secret",
 		"GITLAB_TOKEN":              "example-gitlab-token",
 		"GITLAB_WEBHOOK_TOKEN":      "example-gitlab-webhook-token",
+		"LINEAR_API_KEY":            "lin_api_example",
+		"LINEAR_WEBHOOK_SECRET":     "lin_wh_example",
 	}
 	for k, v := range env {
 		t.Setenv(k, v)

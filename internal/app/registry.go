@@ -11,6 +11,7 @@ import (
 	"github.com/ticketbridge/ticketbridge/internal/sink/github"
 	"github.com/ticketbridge/ticketbridge/internal/sink/gitlab"
 	"github.com/ticketbridge/ticketbridge/internal/sink/jira"
+	"github.com/ticketbridge/ticketbridge/internal/sink/linear"
 	"github.com/ticketbridge/ticketbridge/internal/sink/local"
 	"github.com/ticketbridge/ticketbridge/internal/sink/redmine"
 	"github.com/ticketbridge/ticketbridge/internal/sink/servicenow"
@@ -52,6 +53,7 @@ func Sinks(st store.Store) *sink.Registry {
 	r.Add(github.TypeGitHub, github.FactoryGitHub)
 	r.Add(github.TypeGitea, github.FactoryGitea)
 	r.Add(gitlab.Type, gitlab.Factory)
+	r.Add(linear.Type, linear.Factory)
 	r.Add("local", func(c config.Connector, d sink.Deps) (sink.Sink, error) {
 		if err := c.Decode(&struct{}{}); err != nil {
 			return nil, err
