@@ -52,6 +52,8 @@ func TestExamplesAreValid(t *testing.T) {
 		"GITLAB_WEBHOOK_TOKEN":      "example-gitlab-webhook-token",
 		"LINEAR_API_KEY":            "lin_api_example",
 		"LINEAR_WEBHOOK_SECRET":     "lin_wh_example",
+		"ZAMMAD_TOKEN":              "example-zammad-token",
+		"ZAMMAD_WEBHOOK_SECRET":     "example-zammad-secret",
 	}
 	for k, v := range env {
 		t.Setenv(k, v)

@@ -15,6 +15,7 @@ import (
 	"github.com/ticketbridge/ticketbridge/internal/sink/local"
 	"github.com/ticketbridge/ticketbridge/internal/sink/redmine"
 	"github.com/ticketbridge/ticketbridge/internal/sink/servicenow"
+	"github.com/ticketbridge/ticketbridge/internal/sink/zammad"
 	"github.com/ticketbridge/ticketbridge/internal/sink/zendesk"
 	"github.com/ticketbridge/ticketbridge/internal/source"
 	"github.com/ticketbridge/ticketbridge/internal/source/agora"
@@ -54,6 +55,7 @@ func Sinks(st store.Store) *sink.Registry {
 	r.Add(github.TypeGitea, github.FactoryGitea)
 	r.Add(gitlab.Type, gitlab.Factory)
 	r.Add(linear.Type, linear.Factory)
+	r.Add(zammad.Type, zammad.Factory)
 	r.Add("local", func(c config.Connector, d sink.Deps) (sink.Sink, error) {
 		if err := c.Decode(&struct{}{}); err != nil {
 			return nil, err
