@@ -54,6 +54,8 @@ func TestExamplesAreValid(t *testing.T) {
 		"LINEAR_WEBHOOK_SECRET":     "lin_wh_example",
 		"ZAMMAD_TOKEN":              "example-zammad-token",
 		"ZAMMAD_WEBHOOK_SECRET":     "example-zammad-secret",
+		"FRESHDESK_API_KEY":         "example-freshdesk-key",
+		"FRESHDESK_WEBHOOK_TOKEN":   "example-freshdesk-webhook-token",
 	}
 	for k, v := range env {
 		t.Setenv(k, v)
