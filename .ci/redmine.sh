@@ -47,6 +47,14 @@ install() {
   if ! grep -qs "gem 'webrick'" "$HOME_DIR/Gemfile.local"; then
     echo "gem 'webrick'" >>"$HOME_DIR/Gemfile.local"
   fi
+  # Tests write from several requests at once; without a busy timeout
+  # SQLite answers the second writer "database is locked" and Redmine 500.
+  local db=/etc/redmine/default/database.yml
+  if ! grep -qs '^  timeout: 60000' "$db"; then
+    sed -i '/^  timeout:/d' "$db"
+    sed -i 's/^\(  adapter: sqlite3\)$/\1\n  timeout: 60000/' "$db"
+    stop # a running server read the old settings
+  fi
 }
 
 # setup is idempotent: settings, users, keys; it prints KEY lines.

@@ -1,7 +1,6 @@
 package freshdesk
 
 import (
-	"encoding/base64"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -13,6 +12,7 @@ import (
 	"github.com/ticketbridge/ticketbridge/internal/config"
 	"github.com/ticketbridge/ticketbridge/internal/core"
 	"github.com/ticketbridge/ticketbridge/internal/sink"
+	"github.com/ticketbridge/ticketbridge/internal/sink/sinkhttp"
 )
 
 // Type is the connector type name in the configuration.
@@ -69,7 +69,7 @@ type Settings struct {
 type Sink struct {
 	id  string
 	s   Settings
-	c   *client
+	c   *sinkhttp.Client
 	now func() time.Time
 	log *slog.Logger
 }
@@ -120,9 +120,8 @@ func New(id string, s Settings, d sink.Deps) (*Sink, error) {
 	if d.Log == nil {
 		d.Log = slog.New(slog.DiscardHandler)
 	}
-	auth := "Basic " + base64.StdEncoding.EncodeToString([]byte(s.APIKey+":X"))
 	return &Sink{id: id, s: s, now: d.Now, log: d.Log,
-		c: &client{http: d.HTTP, base: strings.TrimRight(s.URL, "/") + "/api/v2", auth: auth, now: d.Now}}, nil
+		c: newClient(d.HTTP, strings.TrimRight(s.URL, "/")+"/api/v2", s.APIKey, d.Now)}, nil
 }
 
 func (s Settings) validate() error {

@@ -8,9 +8,9 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"unicode/utf8"
 
 	"github.com/ticketbridge/ticketbridge/internal/core"
+	"github.com/ticketbridge/ticketbridge/internal/sink/sinkhttp"
 )
 
 // Ticket is the part of a ticket the sink reads.
@@ -40,7 +40,7 @@ func (s *Sink) Create(ctx context.Context, t core.TicketDraft) (core.TicketRef, 
 		return core.TicketRef{}, &core.CallError{Op: op, Permanent: true, Message: "the requester has no e-mail and fallback_email is not set"}
 	}
 	body := map[string]any{
-		"subject": subject(t), "description": descriptionHTML(t), "email": email,
+		"subject": sinkhttp.Title(t, maxSubject), "description": descriptionHTML(t), "email": email,
 		"status": StatusOpen, "priority": priority(t.Priority), "source": sourceChat, "tags": s.tags(t),
 	}
 	if t.Requester.Name != "" {
@@ -53,7 +53,7 @@ func (s *Sink) Create(ctx context.Context, t core.TicketDraft) (core.TicketRef, 
 		body["custom_fields"] = cf
 	}
 	var got Ticket
-	if err := s.c.call(ctx, op, "POST", "/tickets", body, &got); err != nil {
+	if err := s.c.JSON(ctx, op, "POST", "/tickets", body, &got); err != nil {
 		return core.TicketRef{}, err
 	}
 	if got.ID == 0 {
@@ -73,26 +73,11 @@ func (s *Sink) requester(t core.TicketDraft) string {
 	return s.s.FallbackEmail
 }
 
-func subject(t core.TicketDraft) string {
-	tt := strings.Join(strings.Fields(t.Title), " ")
-	if tt == "" {
-		first, _, _ := strings.Cut(strings.TrimSpace(t.Description), "\n")
-		tt = strings.Join(strings.Fields(first), " ")
-	}
-	if tt == "" {
-		tt = "Ticket from chat"
-	}
-	if utf8.RuneCountInString(tt) > maxSubject {
-		tt = string([]rune(tt)[:maxSubject-1]) + "…"
-	}
-	return tt
-}
-
 // descriptionHTML: Freshdesk's description is HTML.
 func descriptionHTML(t core.TicketDraft) string {
 	d := strings.TrimSpace(t.Description)
 	if d == "" {
-		d = subject(t)
+		d = sinkhttp.Title(t, maxSubject)
 	}
 	return "<div>" + strings.ReplaceAll(html.EscapeString(d), "\n", "<br>") + "</div>"
 }
@@ -136,7 +121,7 @@ func (s *Sink) FindByExternalID(ctx context.Context, externalID string) (core.Ti
 	q := url.Values{"order_by": {"created_at"}, "order_type": {"desc"}, "per_page": {"50"}}
 	q.Set("updated_since", s.now().Add(-24*60*60*1e9).UTC().Format("2006-01-02T15:04:05Z"))
 	var list []Ticket
-	if err := s.c.call(ctx, "list tickets", "GET", "/tickets?"+q.Encode(), nil, &list); err != nil {
+	if err := s.c.JSON(ctx, "list tickets", "GET", "/tickets?"+q.Encode(), nil, &list); err != nil {
 		return core.TicketRef{}, false, err
 	}
 	for _, tk := range list {
@@ -161,9 +146,9 @@ func (s *Sink) Comment(ctx context.Context, ref core.TicketRef, c core.Comment) 
 	}
 	text := "<div>" + strings.ReplaceAll(html.EscapeString(c.Body), "\n", "<br>") + "</div>"
 	if c.Public && s.s.PublicComments == "reply" {
-		return s.c.call(ctx, "add reply", "POST", "/tickets/"+id+"/reply", map[string]any{"body": text}, nil)
+		return s.c.JSON(ctx, "add reply", "POST", "/tickets/"+id+"/reply", map[string]any{"body": text}, nil)
 	}
-	return s.c.call(ctx, op, "POST", "/tickets/"+id+"/notes", map[string]any{"body": text, "private": !c.Public}, nil)
+	return s.c.JSON(ctx, op, "POST", "/tickets/"+id+"/notes", map[string]any{"body": text, "private": !c.Public}, nil)
 }
 
 func ticketID(op string, ref core.TicketRef) (string, error) {
@@ -180,7 +165,7 @@ func (s *Sink) Status(ctx context.Context, ref core.TicketRef) (string, error) {
 		return "", err
 	}
 	var tk Ticket
-	if err := s.c.call(ctx, "read ticket", "GET", "/tickets/"+id, nil, &tk); err != nil {
+	if err := s.c.JSON(ctx, "read ticket", "GET", "/tickets/"+id, nil, &tk); err != nil {
 		return "", err
 	}
 	return StatusName(tk.Status), nil
@@ -200,7 +185,7 @@ func (s *Sink) Transition(ctx context.Context, ref core.TicketRef, state string)
 		return &core.CallError{Op: op, Permanent: true, Message: fmt.Sprintf("unknown chat state %q", state)}
 	}
 	var tk Ticket
-	if err := s.c.call(ctx, op, "PUT", "/tickets/"+id, map[string]any{"status": want}, &tk); err != nil {
+	if err := s.c.JSON(ctx, op, "PUT", "/tickets/"+id, map[string]any{"status": want}, &tk); err != nil {
 		return err
 	}
 	if tk.Status != want {

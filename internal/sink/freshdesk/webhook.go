@@ -75,7 +75,7 @@ func (s *Sink) Check(ctx context.Context) error {
 	var me struct {
 		ID int64 `json:"id"`
 	}
-	if err := s.c.call(ctx, "read agent", "GET", "/agents/me", nil, &me); err != nil {
+	if err := s.c.JSON(ctx, "read agent", "GET", "/agents/me", nil, &me); err != nil {
 		return fmt.Errorf("freshdesk: api_key: %w", err)
 	}
 	ps, err := s.ValidateMapping(ctx, sink.MappingSpec{})
@@ -103,7 +103,7 @@ func (s *Sink) ValidateMapping(ctx context.Context, m sink.MappingSpec) ([]strin
 	var fields []struct {
 		Name string `json:"name"`
 	}
-	if err := s.c.call(ctx, "list ticket fields", "GET", "/ticket_fields", nil, &fields); err != nil {
+	if err := s.c.JSON(ctx, "list ticket fields", "GET", "/ticket_fields", nil, &fields); err != nil {
 		return nil, err
 	}
 	for k, name := range s.s.CustomFields {

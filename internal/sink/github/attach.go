@@ -5,18 +5,14 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"mime/multipart"
 	"net/http"
-	"net/textproto"
 	"net/url"
 	"strings"
-	"sync/atomic"
 
 	"github.com/ticketbridge/ticketbridge/internal/core"
 	"github.com/ticketbridge/ticketbridge/internal/sink"
+	"github.com/ticketbridge/ticketbridge/internal/sink/sinkhttp"
 )
-
-var errOverLimit = errors.New("attachment over the limit")
 
 // Attach uploads the file as a Gitea issue asset (multipart field
 // "attachment"), streamed through a pipe. Over max_attachment_bytes, or
@@ -35,49 +31,22 @@ func (g GiteaSink) Attach(ctx context.Context, ref core.TicketRef, f core.File, 
 	if strings.TrimSpace(name) == "" {
 		name = "attachment"
 	}
-	pr, pw := io.Pipe()
-	mw := multipart.NewWriter(pw)
-	var over atomic.Bool
-	go func() { pw.CloseWithError(writePart(mw, name, f.ContentType, body, limit, &over)) }()
-	defer pr.Close()
+	up := sinkhttp.Stream(sinkhttp.Part{Field: "attachment", Name: name, ContentType: f.ContentType, Body: body, Limit: limit})
+	defer up.Body.Close()
 	path := fmt.Sprintf("%s/issues/%s/assets?name=%s", g.repoPath(), n, url.QueryEscape(name))
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, g.c.base+path, pr)
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, g.c.Base+path, up.Body)
 	if err != nil {
 		return &core.CallError{Op: op, Permanent: true, Err: err}
 	}
-	req.Header.Set("Content-Type", mw.FormDataContentType())
+	req.Header.Set("Content-Type", up.ContentType)
 	var a Asset
-	err = g.c.send(op, req, &a)
+	err = g.c.Send(op, req, &a)
 	var ce *core.CallError
 	switch {
-	case over.Load():
+	case up.Over():
 		return fmt.Errorf("%s %q: more than %d bytes: %w", op, f.Name, limit, sink.ErrTooLarge)
 	case errors.As(err, &ce) && (ce.Status == http.StatusRequestEntityTooLarge || strings.Contains(strings.ToLower(ce.Message), "too large")):
 		return fmt.Errorf("%s %q: %w: %w", op, f.Name, sink.ErrTooLarge, err)
 	}
 	return err
-}
-
-var quoteEscaper = strings.NewReplacer(`\`, `\\`, `"`, `\"`, "\r", "", "\n", "")
-
-func writePart(mw *multipart.Writer, name, ct string, body io.Reader, limit int64, over *atomic.Bool) error {
-	h := textproto.MIMEHeader{}
-	h.Set("Content-Disposition", `form-data; name="attachment"; filename="`+quoteEscaper.Replace(name)+`"`)
-	if ct == "" {
-		ct = "application/octet-stream"
-	}
-	h.Set("Content-Type", ct)
-	part, err := mw.CreatePart(h)
-	if err != nil {
-		return err
-	}
-	n, err := io.Copy(part, io.LimitReader(body, limit+1))
-	if err != nil {
-		return fmt.Errorf("read attachment: %w", err)
-	}
-	if n > limit {
-		over.Store(true)
-		return errOverLimit
-	}
-	return mw.Close()
 }

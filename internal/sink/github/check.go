@@ -16,7 +16,7 @@ func (s *Sink) Check(ctx context.Context) error {
 		return fmt.Errorf("%s: token: %w", s.dialect, err)
 	}
 	var r Repository
-	if err := s.c.call(ctx, "read repository", "GET", s.repoPath(), nil, &r); err != nil {
+	if err := s.c.JSON(ctx, "read repository", "GET", s.repoPath(), nil, &r); err != nil {
 		return fmt.Errorf("%s: repository %s (as %s): %w", s.dialect, s.s.Repository, login, err)
 	}
 	if !r.HasIssues {

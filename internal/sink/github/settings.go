@@ -14,6 +14,7 @@ import (
 	"github.com/ticketbridge/ticketbridge/internal/config"
 	"github.com/ticketbridge/ticketbridge/internal/core"
 	"github.com/ticketbridge/ticketbridge/internal/sink"
+	"github.com/ticketbridge/ticketbridge/internal/sink/sinkhttp"
 )
 
 // Connector type names, one per dialect.
@@ -67,7 +68,7 @@ type Sink struct {
 	id      string
 	dialect string
 	s       Settings
-	c       *client
+	c       *sinkhttp.Client
 	now     func() time.Time
 	log     *slog.Logger
 	owner   string
@@ -129,10 +130,8 @@ func New(id, dialect string, s Settings, d sink.Deps) (*Sink, error) {
 		return nil, err
 	}
 	base := strings.TrimRight(s.URL, "/")
-	auth := "Bearer " + s.Token
 	if dialect == TypeGitea {
 		base = strings.TrimSuffix(base, "/api/v1") + "/api/v1"
-		auth = "token " + s.Token
 	}
 	if s.InternalComments == "" {
 		s.InternalComments = "skip"
@@ -155,7 +154,7 @@ func New(id, dialect string, s Settings, d sink.Deps) (*Sink, error) {
 	owner, repo, _ := strings.Cut(s.Repository, "/")
 	return &Sink{
 		id: id, dialect: dialect, s: s, now: d.Now, log: d.Log, owner: owner, repo: repo,
-		c: &client{http: d.HTTP, base: base, auth: auth, github: dialect == TypeGitHub, now: d.Now},
+		c: newClient(d.HTTP, base, s.Token, dialect == TypeGitHub, d.Now),
 	}, nil
 }
 

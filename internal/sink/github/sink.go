@@ -6,9 +6,9 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
-	"unicode/utf8"
 
 	"github.com/ticketbridge/ticketbridge/internal/core"
+	"github.com/ticketbridge/ticketbridge/internal/sink/sinkhttp"
 )
 
 // maxTitle is GitHub's limit on an issue title (Gitea's is the same).
@@ -21,7 +21,7 @@ func (s *Sink) Create(ctx context.Context, t core.TicketDraft) (core.TicketRef, 
 	if t.ExternalID == "" {
 		return core.TicketRef{}, &core.CallError{Op: op, Permanent: true, Message: "draft has no external id"}
 	}
-	body := map[string]any{"title": title(t), "body": issueBody(t)}
+	body := map[string]any{"title": sinkhttp.Title(t, maxTitle), "body": issueBody(t)}
 	names := s.labelNames(t)
 	if s.dialect == TypeGitea {
 		ids, err := s.labelIDs(ctx, names)
@@ -37,7 +37,7 @@ func (s *Sink) Create(ctx context.Context, t core.TicketDraft) (core.TicketRef, 
 		body["labels"] = names
 	}
 	var is Issue
-	if err := s.c.call(ctx, op, "POST", s.repoPath()+"/issues", body, &is); err != nil {
+	if err := s.c.JSON(ctx, op, "POST", s.repoPath()+"/issues", body, &is); err != nil {
 		return core.TicketRef{}, err
 	}
 	if is.Number == 0 {
@@ -51,21 +51,6 @@ func (s *Sink) Create(ctx context.Context, t core.TicketDraft) (core.TicketRef, 
 
 func (s *Sink) ref(is Issue) core.TicketRef {
 	return core.TicketRef{Sink: s.id, Key: strconv.Itoa(is.Number), URL: is.HTMLURL, Status: is.State}
-}
-
-func title(t core.TicketDraft) string {
-	tt := strings.Join(strings.Fields(t.Title), " ")
-	if tt == "" {
-		first, _, _ := strings.Cut(strings.TrimSpace(t.Description), "\n")
-		tt = strings.Join(strings.Fields(first), " ")
-	}
-	if tt == "" {
-		tt = "Ticket from chat"
-	}
-	if utf8.RuneCountInString(tt) > maxTitle {
-		tt = string([]rune(tt)[:maxTitle-1]) + "…"
-	}
-	return tt
 }
 
 // issueBody is the description, who asked, and the hidden marker. The
@@ -150,7 +135,7 @@ func (s *Sink) repoLabels(ctx context.Context) (map[string]int64, error) {
 		return s.labels, nil
 	}
 	var ls []Label
-	if err := s.c.call(ctx, "list labels", "GET", s.repoPath()+"/labels?limit=100", nil, &ls); err != nil {
+	if err := s.c.JSON(ctx, "list labels", "GET", s.repoPath()+"/labels?limit=100", nil, &ls); err != nil {
 		return nil, err
 	}
 	s.labels = map[string]int64{}
@@ -181,7 +166,7 @@ func (s *Sink) FindByExternalID(ctx context.Context, externalID string) (core.Ti
 		q.Set("limit", "50")
 	}
 	var list []Issue
-	if err := s.c.call(ctx, "find issue", "GET", s.repoPath()+"/issues?"+q.Encode(), nil, &list); err != nil {
+	if err := s.c.JSON(ctx, "find issue", "GET", s.repoPath()+"/issues?"+q.Encode(), nil, &list); err != nil {
 		return core.TicketRef{}, false, err
 	}
 	for _, is := range list {
@@ -212,7 +197,7 @@ func (s *Sink) Comment(ctx context.Context, ref core.TicketRef, c core.Comment) 
 		}
 		text = "Internal: " + text
 	}
-	return s.c.call(ctx, op, "POST", fmt.Sprintf("%s/issues/%s/comments", s.repoPath(), n), map[string]string{"body": text + "\n\n" + CommentMarker}, nil)
+	return s.c.JSON(ctx, op, "POST", fmt.Sprintf("%s/issues/%s/comments", s.repoPath(), n), map[string]string{"body": text + "\n\n" + CommentMarker}, nil)
 }
 
 func number(op string, ref core.TicketRef) (string, error) {
@@ -231,7 +216,7 @@ func (s *Sink) self(ctx context.Context) (string, error) {
 		return login, nil
 	}
 	var u User
-	if err := s.c.call(ctx, "read user", "GET", "/user", nil, &u); err != nil {
+	if err := s.c.JSON(ctx, "read user", "GET", "/user", nil, &u); err != nil {
 		return "", err
 	}
 	s.setLogin(u.Login)

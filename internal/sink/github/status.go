@@ -14,7 +14,7 @@ func (s *Sink) Status(ctx context.Context, ref core.TicketRef) (string, error) {
 		return "", err
 	}
 	var is Issue
-	if err := s.c.call(ctx, "read issue", "GET", s.repoPath()+"/issues/"+n, nil, &is); err != nil {
+	if err := s.c.JSON(ctx, "read issue", "GET", s.repoPath()+"/issues/"+n, nil, &is); err != nil {
 		return "", err
 	}
 	return is.State, nil
@@ -42,7 +42,7 @@ func (s *Sink) Transition(ctx context.Context, ref core.TicketRef, state string)
 		return &core.CallError{Op: op, Permanent: true, Message: fmt.Sprintf("%s issues are only open or closed, not %s", s.dialect, state)}
 	}
 	var is Issue
-	if err := s.c.call(ctx, op, "PATCH", s.repoPath()+"/issues/"+n, body, &is); err != nil {
+	if err := s.c.JSON(ctx, op, "PATCH", s.repoPath()+"/issues/"+n, body, &is); err != nil {
 		return err
 	}
 	if is.State != "" && is.State != body["state"] {

@@ -5,17 +5,13 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"mime/multipart"
 	"net/http"
-	"net/textproto"
 	"strings"
-	"sync/atomic"
 
 	"github.com/ticketbridge/ticketbridge/internal/core"
 	"github.com/ticketbridge/ticketbridge/internal/sink"
+	"github.com/ticketbridge/ticketbridge/internal/sink/sinkhttp"
 )
-
-var errOverLimit = errors.New("attachment over the limit")
 
 // Attach uploads the file to the project (multipart field "file",
 // streamed) and posts an internal note with the markdown GitLab answers,
@@ -34,21 +30,18 @@ func (s *Sink) Attach(ctx context.Context, ref core.TicketRef, f core.File, body
 	if strings.TrimSpace(name) == "" {
 		name = "attachment"
 	}
-	pr, pw := io.Pipe()
-	mw := multipart.NewWriter(pw)
-	var over atomic.Bool
-	go func() { pw.CloseWithError(writePart(mw, name, f.ContentType, body, limit, &over)) }()
-	defer pr.Close()
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, s.c.base+s.projectPath()+"/uploads", pr)
+	stream := sinkhttp.Stream(sinkhttp.Part{Field: "file", Name: name, ContentType: f.ContentType, Body: body, Limit: limit})
+	defer stream.Body.Close()
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, s.c.Base+s.projectPath()+"/uploads", stream.Body)
 	if err != nil {
 		return &core.CallError{Op: op, Permanent: true, Err: err}
 	}
-	req.Header.Set("Content-Type", mw.FormDataContentType())
+	req.Header.Set("Content-Type", stream.ContentType)
 	var up Upload
-	err = s.c.send(op, req, &up)
+	err = s.c.Send(op, req, &up)
 	var ce *core.CallError
 	switch {
-	case over.Load():
+	case stream.Over():
 		return fmt.Errorf("%s %q: more than %d bytes: %w", op, f.Name, limit, sink.ErrTooLarge)
 	case errors.As(err, &ce) && ce.Status == http.StatusRequestEntityTooLarge:
 		return fmt.Errorf("%s %q: %w: %w", op, f.Name, sink.ErrTooLarge, err)
@@ -60,28 +53,4 @@ func (s *Sink) Attach(ctx context.Context, ref core.TicketRef, f core.File, body
 	// The note is internal: the file came from the chat, whose people
 	// may not all be meant to see each other's files in a public project.
 	return s.note(ctx, "attach file", ref, "Attachment from the chat: "+up.Markdown, true)
-}
-
-var quoteEscaper = strings.NewReplacer(`\`, `\\`, `"`, `\"`, "\r", "", "\n", "")
-
-func writePart(mw *multipart.Writer, name, ct string, body io.Reader, limit int64, over *atomic.Bool) error {
-	h := textproto.MIMEHeader{}
-	h.Set("Content-Disposition", `form-data; name="file"; filename="`+quoteEscaper.Replace(name)+`"`)
-	if ct == "" {
-		ct = "application/octet-stream"
-	}
-	h.Set("Content-Type", ct)
-	part, err := mw.CreatePart(h)
-	if err != nil {
-		return err
-	}
-	n, err := io.Copy(part, io.LimitReader(body, limit+1))
-	if err != nil {
-		return fmt.Errorf("read attachment: %w", err)
-	}
-	if n > limit {
-		over.Store(true)
-		return errOverLimit
-	}
-	return mw.Close()
 }

@@ -13,6 +13,7 @@ import (
 	"github.com/ticketbridge/ticketbridge/internal/config"
 	"github.com/ticketbridge/ticketbridge/internal/core"
 	"github.com/ticketbridge/ticketbridge/internal/sink"
+	"github.com/ticketbridge/ticketbridge/internal/sink/sinkhttp"
 )
 
 // Type is the connector type name in the configuration.
@@ -56,7 +57,7 @@ type Settings struct {
 type Sink struct {
 	id  string
 	s   Settings
-	c   *client
+	c   *sinkhttp.Client
 	now func() time.Time
 	log *slog.Logger
 
@@ -108,7 +109,7 @@ func New(id string, s Settings, d sink.Deps) (*Sink, error) {
 		d.Log = slog.New(slog.DiscardHandler)
 	}
 	base := strings.TrimSuffix(strings.TrimRight(s.URL, "/"), "/api/v4") + "/api/v4"
-	return &Sink{id: id, s: s, now: d.Now, log: d.Log, c: &client{http: d.HTTP, base: base, token: s.Token, now: d.Now}}, nil
+	return &Sink{id: id, s: s, now: d.Now, log: d.Log, c: newClient(d.HTTP, base, s.Token, d.Now)}, nil
 }
 
 func (s Settings) validate() error {

@@ -6,9 +6,9 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
-	"unicode/utf8"
 
 	"github.com/ticketbridge/ticketbridge/internal/core"
+	"github.com/ticketbridge/ticketbridge/internal/sink/sinkhttp"
 )
 
 // maxTitle is GitLab's limit on an issue title.
@@ -21,7 +21,7 @@ func (s *Sink) Create(ctx context.Context, t core.TicketDraft) (core.TicketRef, 
 	if t.ExternalID == "" {
 		return core.TicketRef{}, &core.CallError{Op: op, Permanent: true, Message: "draft has no external id"}
 	}
-	body := map[string]any{"title": title(t), "description": description(t)}
+	body := map[string]any{"title": sinkhttp.Title(t, maxTitle), "description": description(t)}
 	if ls := s.labels(t); len(ls) > 0 {
 		body["labels"] = strings.Join(ls, ",")
 	}
@@ -29,7 +29,7 @@ func (s *Sink) Create(ctx context.Context, t core.TicketDraft) (core.TicketRef, 
 		body["confidential"] = true
 	}
 	var is Issue
-	if err := s.c.call(ctx, op, "POST", s.projectPath()+"/issues", body, &is); err != nil {
+	if err := s.c.JSON(ctx, op, "POST", s.projectPath()+"/issues", body, &is); err != nil {
 		return core.TicketRef{}, err
 	}
 	if is.IID == 0 {
@@ -40,21 +40,6 @@ func (s *Sink) Create(ctx context.Context, t core.TicketDraft) (core.TicketRef, 
 
 func (s *Sink) ref(is Issue) core.TicketRef {
 	return core.TicketRef{Sink: s.id, Key: strconv.Itoa(is.IID), URL: is.WebURL, Status: is.State}
-}
-
-func title(t core.TicketDraft) string {
-	tt := strings.Join(strings.Fields(t.Title), " ")
-	if tt == "" {
-		first, _, _ := strings.Cut(strings.TrimSpace(t.Description), "\n")
-		tt = strings.Join(strings.Fields(first), " ")
-	}
-	if tt == "" {
-		tt = "Ticket from chat"
-	}
-	if utf8.RuneCountInString(tt) > maxTitle {
-		tt = string([]rune(tt)[:maxTitle-1]) + "…"
-	}
-	return tt
 }
 
 func description(t core.TicketDraft) string {
@@ -119,7 +104,7 @@ func (s *Sink) FindByExternalID(ctx context.Context, externalID string) (core.Ti
 	}
 	q := url.Values{"author_username": {me}, "order_by": {"created_at"}, "sort": {"desc"}, "per_page": {"50"}, "scope": {"all"}}
 	var list []Issue
-	if err := s.c.call(ctx, "find issue", "GET", s.projectPath()+"/issues?"+q.Encode(), nil, &list); err != nil {
+	if err := s.c.JSON(ctx, "find issue", "GET", s.projectPath()+"/issues?"+q.Encode(), nil, &list); err != nil {
 		return core.TicketRef{}, false, err
 	}
 	for _, is := range list {
@@ -149,7 +134,7 @@ func (s *Sink) note(ctx context.Context, op string, ref core.TicketRef, text str
 	if internal {
 		body["internal"] = true
 	}
-	return s.c.call(ctx, op, "POST", s.projectPath()+"/issues/"+iid+"/notes", body, nil)
+	return s.c.JSON(ctx, op, "POST", s.projectPath()+"/issues/"+iid+"/notes", body, nil)
 }
 
 func issueIID(op string, ref core.TicketRef) (string, error) {
@@ -166,7 +151,7 @@ func (s *Sink) Status(ctx context.Context, ref core.TicketRef) (string, error) {
 		return "", err
 	}
 	var is Issue
-	err = s.c.call(ctx, "read issue", "GET", s.projectPath()+"/issues/"+iid, nil, &is)
+	err = s.c.JSON(ctx, "read issue", "GET", s.projectPath()+"/issues/"+iid, nil, &is)
 	return is.State, err
 }
 
@@ -188,7 +173,7 @@ func (s *Sink) Transition(ctx context.Context, ref core.TicketRef, state string)
 		return &core.CallError{Op: op, Permanent: true, Message: fmt.Sprintf("GitLab issues are only opened or closed, not %s", state)}
 	}
 	var is Issue
-	if err := s.c.call(ctx, op, "PUT", s.projectPath()+"/issues/"+iid, map[string]string{"state_event": event}, &is); err != nil {
+	if err := s.c.JSON(ctx, op, "PUT", s.projectPath()+"/issues/"+iid, map[string]string{"state_event": event}, &is); err != nil {
 		return err
 	}
 	if is.State != want {
@@ -206,7 +191,7 @@ func (s *Sink) self(ctx context.Context) (string, error) {
 		return name, nil
 	}
 	var u User
-	if err := s.c.call(ctx, "read user", "GET", "/user", nil, &u); err != nil {
+	if err := s.c.JSON(ctx, "read user", "GET", "/user", nil, &u); err != nil {
 		return "", err
 	}
 	s.mu.Lock()

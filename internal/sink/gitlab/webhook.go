@@ -85,7 +85,7 @@ func (s *Sink) Check(ctx context.Context) error {
 		return fmt.Errorf("gitlab: token: %w", err)
 	}
 	var p Project
-	if err := s.c.call(ctx, "read project", "GET", s.projectPath(), nil, &p); err != nil {
+	if err := s.c.JSON(ctx, "read project", "GET", s.projectPath(), nil, &p); err != nil {
 		return fmt.Errorf("gitlab: project %s (as %s): %w", s.s.Project, me, err)
 	}
 	if !p.IssuesEnabled {

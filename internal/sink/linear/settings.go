@@ -15,6 +15,7 @@ import (
 	"github.com/ticketbridge/ticketbridge/internal/config"
 	"github.com/ticketbridge/ticketbridge/internal/core"
 	"github.com/ticketbridge/ticketbridge/internal/sink"
+	"github.com/ticketbridge/ticketbridge/internal/sink/sinkhttp"
 )
 
 // Type is the connector type name in the configuration.
@@ -147,7 +148,7 @@ func (s Settings) validate() error {
 		}
 	}
 	for st, name := range s.StateNames {
-		if !isChatState(st) {
+		if !sinkhttp.IsChatState(st) {
 			return fmt.Errorf("state_names.%s: not a chat state (want one of %s)", st, strings.Join(core.ChatStates, ", "))
 		}
 		if strings.TrimSpace(name) == "" {
@@ -155,15 +156,6 @@ func (s Settings) validate() error {
 		}
 	}
 	return nil
-}
-
-func isChatState(s string) bool {
-	for _, st := range core.ChatStates {
-		if s == st {
-			return true
-		}
-	}
-	return false
 }
 
 // ID is the configured sink id.

@@ -5,9 +5,9 @@ import (
 	"errors"
 	"fmt"
 	"strings"
-	"unicode/utf8"
 
 	"github.com/ticketbridge/ticketbridge/internal/core"
+	"github.com/ticketbridge/ticketbridge/internal/sink/sinkhttp"
 )
 
 // GraphQL operations; the fake dispatches on their names.
@@ -33,7 +33,7 @@ func (s *Sink) Create(ctx context.Context, t core.TicketDraft) (core.TicketRef, 
 		return core.TicketRef{}, &core.CallError{Op: op, Permanent: true, Message: "draft has no external id"}
 	}
 	input := map[string]any{
-		"id": IssueID(t.ExternalID), "teamId": s.s.TeamID, "title": title(t), "description": description(t),
+		"id": IssueID(t.ExternalID), "teamId": s.s.TeamID, "title": sinkhttp.Title(t, maxTitle), "description": description(t),
 	}
 	if p := priority(t.Priority); p != 0 {
 		input["priority"] = p
@@ -65,21 +65,6 @@ func (s *Sink) Create(ctx context.Context, t core.TicketDraft) (core.TicketRef, 
 
 func (s *Sink) ref(is Issue) core.TicketRef {
 	return core.TicketRef{Sink: s.id, Key: is.ID, URL: is.URL, Status: is.State.Name}
-}
-
-func title(t core.TicketDraft) string {
-	tt := strings.Join(strings.Fields(t.Title), " ")
-	if tt == "" {
-		first, _, _ := strings.Cut(strings.TrimSpace(t.Description), "\n")
-		tt = strings.Join(strings.Fields(first), " ")
-	}
-	if tt == "" {
-		tt = "Ticket from chat"
-	}
-	if utf8.RuneCountInString(tt) > maxTitle {
-		tt = string([]rune(tt)[:maxTitle-1]) + "…"
-	}
-	return tt
 }
 
 func description(t core.TicketDraft) string {

@@ -64,7 +64,7 @@ func (s *Sink) Attach(ctx context.Context, ref core.TicketRef, f core.File, body
 		req.Body = http.NoBody
 	}
 	var up UploadAnswer
-	err = s.c.send(op, req, &up)
+	err = s.c.Send(op, req, &up)
 	var ce *core.CallError
 	switch {
 	case over.Load():
@@ -81,7 +81,7 @@ func (s *Sink) Attach(ctx context.Context, ref core.TicketRef, f core.File, body
 		ct = "application/octet-stream"
 	}
 	put := IssueWrite{Issue: IssueFields{Uploads: []Upload{{Token: up.Upload.Token, Filename: name, ContentType: ct}}}}
-	return s.c.call(ctx, "attach file", "PUT", "/issues/"+id+".json", put, nil)
+	return s.c.JSON(ctx, "attach file", "PUT", "/issues/"+id+".json", put, nil)
 }
 
 // tooLarge says whether Redmine refused an upload for its size: 413 from

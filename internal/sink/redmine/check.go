@@ -24,11 +24,11 @@ func (s *Sink) ParseWebhook(_ *http.Request, _ []byte) ([]core.TicketEvent, erro
 // status_names exists.
 func (s *Sink) Check(ctx context.Context) error {
 	var u CurrentUser
-	if err := s.c.call(ctx, "read current user", "GET", "/users/current.json", nil, &u); err != nil {
+	if err := s.c.JSON(ctx, "read current user", "GET", "/users/current.json", nil, &u); err != nil {
 		return fmt.Errorf("redmine %s: api_key: %w", s.s.URL, err)
 	}
 	var p ProjectAnswer
-	if err := s.c.call(ctx, "read project", "GET", "/projects/"+url.PathEscape(s.s.Project)+".json?include=trackers", nil, &p); err != nil {
+	if err := s.c.JSON(ctx, "read project", "GET", "/projects/"+url.PathEscape(s.s.Project)+".json?include=trackers", nil, &p); err != nil {
 		return fmt.Errorf("redmine: project %q (as %s): %w", s.s.Project, u.User.Login, err)
 	}
 	if _, err := s.trackerID(ctx); err != nil {

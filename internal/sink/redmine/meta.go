@@ -29,7 +29,7 @@ func (s *Sink) statusList(ctx context.Context, refresh bool) ([]Status, error) {
 		return s.meta.statuses, nil
 	}
 	var l StatusList
-	if err := s.c.call(ctx, "list statuses", "GET", "/issue_statuses.json", nil, &l); err != nil {
+	if err := s.c.JSON(ctx, "list statuses", "GET", "/issue_statuses.json", nil, &l); err != nil {
 		return nil, err
 	}
 	s.meta.statuses = l.IssueStatuses
@@ -72,7 +72,7 @@ func (s *Sink) priorityID(ctx context.Context, name string) (int, error) {
 	defer s.meta.mu.Unlock()
 	if s.meta.priorities == nil {
 		var l PriorityList
-		if err := s.c.call(ctx, "list priorities", "GET", "/enumerations/issue_priorities.json", nil, &l); err != nil {
+		if err := s.c.JSON(ctx, "list priorities", "GET", "/enumerations/issue_priorities.json", nil, &l); err != nil {
 			return 0, err
 		}
 		s.meta.priorities = map[string]int{}
@@ -92,7 +92,7 @@ func (s *Sink) trackerID(ctx context.Context) (int, error) {
 	defer s.meta.mu.Unlock()
 	if s.meta.trackers == nil {
 		var p ProjectAnswer
-		if err := s.c.call(ctx, "read project", "GET", "/projects/"+url.PathEscape(s.s.Project)+".json?include=trackers", nil, &p); err != nil {
+		if err := s.c.JSON(ctx, "read project", "GET", "/projects/"+url.PathEscape(s.s.Project)+".json?include=trackers", nil, &p); err != nil {
 			return 0, err
 		}
 		s.meta.trackers = map[string]int{}
@@ -115,7 +115,7 @@ func (s *Sink) selfID(ctx context.Context) (int, error) {
 		return s.meta.userID, nil
 	}
 	var u CurrentUser
-	if err := s.c.call(ctx, "read current user", "GET", "/users/current.json", nil, &u); err != nil {
+	if err := s.c.JSON(ctx, "read current user", "GET", "/users/current.json", nil, &u); err != nil {
 		return 0, err
 	}
 	s.meta.userID = u.User.ID

@@ -80,7 +80,7 @@ func (s *Sink) changed(ctx context.Context, since time.Time, offset int) (IssueL
 		"offset":     {strconv.Itoa(offset)},
 	}
 	var l IssueList
-	err := s.c.call(ctx, "poll", "GET", "/issues.json?"+q.Encode(), nil, &l)
+	err := s.c.JSON(ctx, "poll", "GET", "/issues.json?"+q.Encode(), nil, &l)
 	return l, err
 }
 

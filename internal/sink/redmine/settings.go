@@ -13,6 +13,7 @@ import (
 	"github.com/ticketbridge/ticketbridge/internal/config"
 	"github.com/ticketbridge/ticketbridge/internal/core"
 	"github.com/ticketbridge/ticketbridge/internal/sink"
+	"github.com/ticketbridge/ticketbridge/internal/sink/sinkhttp"
 )
 
 // Type is the connector type name in the configuration.
@@ -77,7 +78,7 @@ type Settings struct {
 type Sink struct {
 	id   string
 	s    Settings
-	c    *client
+	c    *sinkhttp.Client
 	now  func() time.Time
 	log  *slog.Logger
 	meta metaCache
@@ -142,7 +143,7 @@ func New(id string, s Settings, d sink.Deps) (*Sink, error) {
 	return &Sink{
 		id:     id,
 		s:      s,
-		c:      &client{http: d.HTTP, base: s.URL, key: s.APIKey, now: d.Now},
+		c:      newClient(d.HTTP, s.URL, s.APIKey, d.Now),
 		now:    d.Now,
 		log:    d.Log,
 		states: states,
@@ -189,7 +190,7 @@ func (s Settings) validate() error {
 		}
 	}
 	for state, name := range s.StatusNames {
-		if !isChatState(state) {
+		if !sinkhttp.IsChatState(state) {
 			return fmt.Errorf("status_names.%s: not a chat state (want one of %s)", state, strings.Join(core.ChatStates, ", "))
 		}
 		if strings.TrimSpace(name) == "" {
@@ -202,15 +203,6 @@ func (s Settings) validate() error {
 		}
 	}
 	return nil
-}
-
-func isChatState(s string) bool {
-	for _, st := range core.ChatStates {
-		if s == st {
-			return true
-		}
-	}
-	return false
 }
 
 // fold compares status and priority names the way people write them.

@@ -6,9 +6,9 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
-	"unicode/utf8"
 
 	"github.com/ticketbridge/ticketbridge/internal/core"
+	"github.com/ticketbridge/ticketbridge/internal/sink/sinkhttp"
 )
 
 // maxSubject is Redmine's limit on an issue subject, in characters.
@@ -23,7 +23,7 @@ func (s *Sink) Create(ctx context.Context, t core.TicketDraft) (core.TicketRef, 
 	}
 	f := IssueFields{
 		ProjectID:   s.s.Project,
-		Subject:     subject(t),
+		Subject:     sinkhttp.Title(t, maxSubject),
 		Description: description(t),
 	}
 	var err error
@@ -37,7 +37,7 @@ func (s *Sink) Create(ctx context.Context, t core.TicketDraft) (core.TicketRef, 
 	}
 	f.CustomFields = s.customFields(t)
 	var got IssueAnswer
-	if err := s.c.call(ctx, op, "POST", "/issues.json", IssueWrite{Issue: f}, &got); err != nil {
+	if err := s.c.JSON(ctx, op, "POST", "/issues.json", IssueWrite{Issue: f}, &got); err != nil {
 		return core.TicketRef{}, err
 	}
 	if got.Issue.ID == 0 {
@@ -50,22 +50,6 @@ func (s *Sink) Create(ctx context.Context, t core.TicketDraft) (core.TicketRef, 
 
 func (s *Sink) ref(is Issue) core.TicketRef {
 	return core.TicketRef{Sink: s.id, Key: strconv.Itoa(is.ID), URL: s.IssueURL(is.ID), Status: is.Status.Name}
-}
-
-// subject is the draft's title on one line, cut to Redmine's limit.
-func subject(t core.TicketDraft) string {
-	title := strings.Join(strings.Fields(t.Title), " ")
-	if title == "" {
-		first, _, _ := strings.Cut(strings.TrimSpace(t.Description), "\n")
-		title = strings.Join(strings.Fields(first), " ")
-	}
-	if title == "" {
-		title = "Ticket from chat"
-	}
-	if utf8.RuneCountInString(title) <= maxSubject {
-		return title
-	}
-	return string([]rune(title)[:maxSubject-1]) + "…"
 }
 
 // description is the draft's text, who asked, and the marker line.
@@ -132,7 +116,7 @@ func (s *Sink) FindByExternalID(ctx context.Context, externalID string) (core.Ti
 		"limit":       {"25"},
 	}
 	var l IssueList
-	if err := s.c.call(ctx, "find issue", "GET", "/issues.json?"+q.Encode(), nil, &l); err != nil {
+	if err := s.c.JSON(ctx, "find issue", "GET", "/issues.json?"+q.Encode(), nil, &l); err != nil {
 		return core.TicketRef{}, false, err
 	}
 	for _, is := range l.Issues {
@@ -154,7 +138,7 @@ func (s *Sink) Comment(ctx context.Context, ref core.TicketRef, c core.Comment) 
 		return &core.CallError{Op: op, Permanent: true, Message: "comment is empty"}
 	}
 	body := IssueWrite{Issue: IssueFields{Notes: c.Body, PrivateNotes: !c.Public}}
-	return s.c.call(ctx, op, "PUT", "/issues/"+id+".json", body, nil)
+	return s.c.JSON(ctx, op, "PUT", "/issues/"+id+".json", body, nil)
 }
 
 // issueID checks that a ref carries a numeric issue id.

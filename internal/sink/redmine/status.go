@@ -28,7 +28,7 @@ func (s *Sink) issue(ctx context.Context, ref core.TicketRef, include string) (I
 		path += "?include=" + include
 	}
 	var a IssueAnswer
-	err = s.c.call(ctx, op, "GET", path, nil, &a)
+	err = s.c.JSON(ctx, op, "GET", path, nil, &a)
 	return a.Issue, err
 }
 
@@ -58,7 +58,7 @@ func (s *Sink) Transition(ctx context.Context, ref core.TicketRef, state string)
 	if s.fits(ctx, before.Status, want, state) {
 		return nil
 	}
-	if err := s.c.call(ctx, op, "PUT", "/issues/"+ref.Key+".json", IssueWrite{Issue: IssueFields{StatusID: want.ID}}, nil); err != nil {
+	if err := s.c.JSON(ctx, op, "PUT", "/issues/"+ref.Key+".json", IssueWrite{Issue: IssueFields{StatusID: want.ID}}, nil); err != nil {
 		return err
 	}
 	after, err := s.issue(ctx, ref, "")

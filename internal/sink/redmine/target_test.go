@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"os"
 	"strconv"
+	"sync"
 	"testing"
 
 	"github.com/ticketbridge/ticketbridge/internal/sink/redmine"
@@ -64,12 +65,20 @@ func (f fakeTarget) AgentStatus(_ *testing.T, issue int, status string) {
 
 // realTarget is a project of the real Redmine made for one test, with
 // the agent as a Developer and the reporter as a Reporter in it.
+//
+// The real Redmine writes to one SQLite file, which takes one writer at
+// a time; on a loaded machine parallel tests outwait its busy timeout
+// and get 500s. So the tests against it take turns (realTurn).
 type realTarget struct {
 	url, admin, agent, reporter, project string
 }
 
+var realTurn sync.Mutex
+
 func newRealTarget(t *testing.T) *realTarget {
 	t.Helper()
+	realTurn.Lock()
+	t.Cleanup(realTurn.Unlock)
 	b := make([]byte, 4)
 	_, _ = rand.Read(b)
 	r := &realTarget{

@@ -42,12 +42,12 @@ func (s *Sink) Attach(ctx context.Context, ref core.TicketRef, f core.File, body
 	var over atomic.Bool
 	go func() { pw.CloseWithError(writeArticle(pw, id, name, ct, body, limit, &over)) }()
 	defer pr.Close()
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, s.c.base+"/api/v1/ticket_articles", pr)
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, s.c.Base+"/api/v1/ticket_articles", pr)
 	if err != nil {
 		return &core.CallError{Op: op, Permanent: true, Err: err}
 	}
 	req.Header.Set("Content-Type", "application/json")
-	err = s.c.send(op, req, nil)
+	err = s.c.Send(op, req, nil)
 	var ce *core.CallError
 	switch {
 	case over.Load():

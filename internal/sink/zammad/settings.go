@@ -13,6 +13,7 @@ import (
 	"github.com/ticketbridge/ticketbridge/internal/config"
 	"github.com/ticketbridge/ticketbridge/internal/core"
 	"github.com/ticketbridge/ticketbridge/internal/sink"
+	"github.com/ticketbridge/ticketbridge/internal/sink/sinkhttp"
 )
 
 // Type is the connector type name in the configuration.
@@ -71,7 +72,7 @@ type Settings struct {
 type Sink struct {
 	id  string
 	s   Settings
-	c   *client
+	c   *sinkhttp.Client
 	now func() time.Time
 	log *slog.Logger
 	// states is StateNames inverted; a name several states share maps to
@@ -139,7 +140,7 @@ func New(id string, s Settings, d sink.Deps) (*Sink, error) {
 	}
 	base := strings.TrimRight(s.URL, "/")
 	return &Sink{id: id, s: s, now: d.Now, log: d.Log, states: states,
-		c: &client{http: d.HTTP, base: base, token: s.Token, now: d.Now}}, nil
+		c: newClient(d.HTTP, base, s.Token, d.Now)}, nil
 }
 
 func (s Settings) validate() error {
@@ -162,7 +163,7 @@ func (s Settings) validate() error {
 		return errors.New("requests_per_minute: must not be negative")
 	}
 	for st, name := range s.StateNames {
-		if !isChatState(st) || strings.TrimSpace(name) == "" {
+		if !sinkhttp.IsChatState(st) || strings.TrimSpace(name) == "" {
 			return fmt.Errorf("state_names.%s: want a chat state (%s) and a state name", st, strings.Join(core.ChatStates, ", "))
 		}
 	}
@@ -172,15 +173,6 @@ func (s Settings) validate() error {
 		}
 	}
 	return nil
-}
-
-func isChatState(s string) bool {
-	for _, st := range core.ChatStates {
-		if s == st {
-			return true
-		}
-	}
-	return false
 }
 
 // ID is the configured sink id.
@@ -196,7 +188,7 @@ func (s *Sink) StateOf(ev core.TicketEvent) (string, bool) {
 }
 
 // TicketURL is the ticket's page in the agent interface.
-func (s *Sink) TicketURL(id int) string { return fmt.Sprintf("%s/#ticket/zoom/%d", s.c.base, id) }
+func (s *Sink) TicketURL(id int) string { return fmt.Sprintf("%s/#ticket/zoom/%d", s.c.Base, id) }
 
 // Tag is the tag that carries an external id.
 func Tag(externalID string) string { return externalID }

@@ -7,9 +7,9 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"unicode/utf8"
 
 	"github.com/ticketbridge/ticketbridge/internal/core"
+	"github.com/ticketbridge/ticketbridge/internal/sink/sinkhttp"
 )
 
 const maxTitle = 250
@@ -26,7 +26,7 @@ func (s *Sink) Create(ctx context.Context, t core.TicketDraft) (core.TicketRef, 
 	if customer == "" {
 		customer = s.s.FallbackCustomer
 	}
-	ti := title(t)
+	ti := sinkhttp.Title(t, maxTitle)
 	body := strings.TrimSpace(t.Description)
 	if body == "" {
 		body = ti
@@ -40,28 +40,13 @@ func (s *Sink) Create(ctx context.Context, t core.TicketDraft) (core.TicketRef, 
 		req["priority_id"] = p
 	}
 	var got Ticket
-	if err := s.c.call(ctx, op, "POST", "/api/v1/tickets", req, &got); err != nil {
+	if err := s.c.JSON(ctx, op, "POST", "/api/v1/tickets", req, &got); err != nil {
 		return core.TicketRef{}, err
 	}
 	if got.ID == 0 {
 		return core.TicketRef{}, &core.CallError{Op: op, Status: 201, Message: "answer has no ticket id"}
 	}
 	return core.TicketRef{Sink: s.id, Key: strconv.Itoa(got.ID), URL: s.TicketURL(got.ID), Status: got.State}, nil
-}
-
-func title(t core.TicketDraft) string {
-	tt := strings.Join(strings.Fields(t.Title), " ")
-	if tt == "" {
-		first, _, _ := strings.Cut(strings.TrimSpace(t.Description), "\n")
-		tt = strings.Join(strings.Fields(first), " ")
-	}
-	if tt == "" {
-		tt = "Ticket from chat"
-	}
-	if utf8.RuneCountInString(tt) > maxTitle {
-		tt = string([]rune(tt)[:maxTitle-1]) + "…"
-	}
-	return tt
 }
 
 // tags are the configured and the draft's tags and the external id; a
@@ -85,7 +70,7 @@ func (s *Sink) FindByExternalID(ctx context.Context, externalID string) (core.Ti
 	tag := Tag(externalID)
 	var found []Ticket
 	q := url.Values{"query": {`tags:"` + tag + `"`}, "limit": {"10"}, "expand": {"true"}}
-	if err := s.c.call(ctx, "search tickets", "GET", "/api/v1/tickets/search?"+q.Encode(), nil, &found); err != nil && core.IsPermanent(err) {
+	if err := s.c.JSON(ctx, "search tickets", "GET", "/api/v1/tickets/search?"+q.Encode(), nil, &found); err != nil && core.IsPermanent(err) {
 		return core.TicketRef{}, false, err
 	}
 	self, err := s.self(ctx)
@@ -94,7 +79,7 @@ func (s *Sink) FindByExternalID(ctx context.Context, externalID string) (core.Ti
 	}
 	var recent []Ticket
 	q = url.Values{"page": {"1"}, "per_page": {"20"}, "expand": {"true"}, "sort_by": {"id"}, "order_by": {"desc"}}
-	if err := s.c.call(ctx, "list tickets", "GET", "/api/v1/tickets?"+q.Encode(), nil, &recent); err != nil {
+	if err := s.c.JSON(ctx, "list tickets", "GET", "/api/v1/tickets?"+q.Encode(), nil, &recent); err != nil {
 		return core.TicketRef{}, false, err
 	}
 	for _, tk := range recent {
@@ -107,7 +92,7 @@ func (s *Sink) FindByExternalID(ctx context.Context, externalID string) (core.Ti
 			Tags []string `json:"tags"`
 		}
 		path := "/api/v1/tags?object=Ticket&o_id=" + strconv.Itoa(tk.ID)
-		if err := s.c.call(ctx, "read tags", "GET", path, nil, &tags); err != nil {
+		if err := s.c.JSON(ctx, "read tags", "GET", path, nil, &tags); err != nil {
 			return core.TicketRef{}, false, err
 		}
 		if slices.Contains(tags.Tags, tag) {
@@ -129,7 +114,7 @@ func (s *Sink) Comment(ctx context.Context, ref core.TicketRef, c core.Comment) 
 		return &core.CallError{Op: op, Permanent: true, Message: "comment is empty"}
 	}
 	body := map[string]any{"ticket_id": id, "body": c.Body, "type": "note", "internal": !c.Public, "content_type": "text/plain", "sender": "Agent"}
-	return s.c.call(ctx, op, "POST", "/api/v1/ticket_articles", body, nil)
+	return s.c.JSON(ctx, op, "POST", "/api/v1/ticket_articles", body, nil)
 }
 
 func ticketID(op string, ref core.TicketRef) (int, error) {
@@ -149,7 +134,7 @@ func (s *Sink) self(ctx context.Context) (int, error) {
 		return id, nil
 	}
 	var u User
-	if err := s.c.call(ctx, "read user", "GET", "/api/v1/users/me", nil, &u); err != nil {
+	if err := s.c.JSON(ctx, "read user", "GET", "/api/v1/users/me", nil, &u); err != nil {
 		return 0, err
 	}
 	s.mu.Lock()

@@ -21,7 +21,7 @@ func (s *Sink) ticket(ctx context.Context, ref core.TicketRef) (Ticket, error) {
 		return Ticket{}, err
 	}
 	var tk Ticket
-	err = s.c.call(ctx, "read ticket", "GET", "/api/v1/tickets/"+strconv.Itoa(id)+"?expand=true", nil, &tk)
+	err = s.c.JSON(ctx, "read ticket", "GET", "/api/v1/tickets/"+strconv.Itoa(id)+"?expand=true", nil, &tk)
 	return tk, err
 }
 
@@ -45,7 +45,7 @@ func (s *Sink) Transition(ctx context.Context, ref core.TicketRef, state string)
 	if strings.HasPrefix(strings.ToLower(name), "pending") {
 		body["pending_time"] = s.now().Add(24 * 60 * 60 * 1e9).UTC().Format("2006-01-02T15:04:05Z")
 	}
-	if err := s.c.call(ctx, op, "PUT", "/api/v1/tickets/"+ref.Key, body, nil); err != nil {
+	if err := s.c.JSON(ctx, op, "PUT", "/api/v1/tickets/"+ref.Key, body, nil); err != nil {
 		return err
 	}
 	after, err := s.ticket(ctx, ref)

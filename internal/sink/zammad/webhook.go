@@ -98,7 +98,7 @@ func (s *Sink) ValidateMapping(ctx context.Context, _ sink.MappingSpec) ([]strin
 	var groups []struct {
 		Name string `json:"name"`
 	}
-	if err := s.c.call(ctx, "list groups", "GET", "/api/v1/groups", nil, &groups); err != nil {
+	if err := s.c.JSON(ctx, "list groups", "GET", "/api/v1/groups", nil, &groups); err != nil {
 		return nil, err
 	}
 	var out []string
@@ -106,7 +106,7 @@ func (s *Sink) ValidateMapping(ctx context.Context, _ sink.MappingSpec) ([]strin
 		out = append(out, fmt.Sprintf("group: %q does not exist (or the token may not see it)", s.s.Group))
 	}
 	var states []State
-	if err := s.c.call(ctx, "list states", "GET", "/api/v1/ticket_states", nil, &states); err != nil {
+	if err := s.c.JSON(ctx, "list states", "GET", "/api/v1/ticket_states", nil, &states); err != nil {
 		return nil, err
 	}
 	for _, st := range core.ChatStates {
