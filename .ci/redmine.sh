@@ -94,9 +94,11 @@ start() {
   mkdir -p "$STATE"
   chown www-data:www-data "$STATE"
   log "starting Redmine on $URL (log: $STATE/server.log)"
-  (cd "$HOME_DIR" && runuser -u www-data -- env RAILS_ENV=production HOME=/tmp \
-    setsid bundle exec rackup -s webrick -o 127.0.0.1 -p "$PORT" -P "$STATE/server.pid" \
-    >"$STATE/server.log" 2>&1 </dev/null &)
+  # The whole background job's output goes to the log: a process still
+  # holding this script's stdout would keep "$(.ci/redmine.sh)" waiting.
+  (cd "$HOME_DIR" && exec runuser -u www-data -- env RAILS_ENV=production HOME=/tmp \
+    setsid bundle exec rackup -s webrick -o 127.0.0.1 -p "$PORT" -P "$STATE/server.pid") \
+    >"$STATE/server.log" 2>&1 </dev/null &
 }
 
 case "${1:-start}" in
