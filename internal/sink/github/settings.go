@@ -4,7 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"net/http"
 	"net/url"
 	"regexp"
 	"strings"
@@ -142,15 +141,7 @@ func New(id, dialect string, s Settings, d sink.Deps) (*Sink, error) {
 	if s.RequestsPerMinute == 0 {
 		s.RequestsPerMinute = DefaultRequestsPerMinute
 	}
-	if d.Now == nil {
-		d.Now = time.Now
-	}
-	if d.HTTP == nil {
-		d.HTTP = &http.Client{Timeout: defaultTimeout}
-	}
-	if d.Log == nil {
-		d.Log = slog.New(slog.DiscardHandler)
-	}
+	d = sinkhttp.Deps(d, defaultTimeout)
 	owner, repo, _ := strings.Cut(s.Repository, "/")
 	return &Sink{
 		id: id, dialect: dialect, s: s, now: d.Now, log: d.Log, owner: owner, repo: repo,

@@ -4,7 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"net/http"
 	"net/url"
 	"strings"
 	"sync"
@@ -99,15 +98,7 @@ func New(id string, s Settings, d sink.Deps) (*Sink, error) {
 	if s.RequestsPerMinute == 0 {
 		s.RequestsPerMinute = DefaultRequestsPerMinute
 	}
-	if d.Now == nil {
-		d.Now = time.Now
-	}
-	if d.HTTP == nil {
-		d.HTTP = &http.Client{Timeout: defaultTimeout}
-	}
-	if d.Log == nil {
-		d.Log = slog.New(slog.DiscardHandler)
-	}
+	d = sinkhttp.Deps(d, defaultTimeout)
 	base := strings.TrimSuffix(strings.TrimRight(s.URL, "/"), "/api/v4") + "/api/v4"
 	return &Sink{id: id, s: s, now: d.Now, log: d.Log, c: newClient(d.HTTP, base, s.Token, d.Now)}, nil
 }

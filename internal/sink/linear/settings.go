@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"net/http"
 	"net/url"
 	"regexp"
 	"strings"
@@ -111,15 +110,7 @@ func New(id string, s Settings, d sink.Deps) (*Sink, error) {
 	if s.RequestsPerMinute == 0 {
 		s.RequestsPerMinute = DefaultRequestsPerMinute
 	}
-	if d.Now == nil {
-		d.Now = time.Now
-	}
-	if d.HTTP == nil {
-		d.HTTP = &http.Client{Timeout: defaultTimeout}
-	}
-	if d.Log == nil {
-		d.Log = slog.New(slog.DiscardHandler)
-	}
+	d = sinkhttp.Deps(d, defaultTimeout)
 	return &Sink{id: id, s: s, now: d.Now, log: d.Log, c: &client{http: d.HTTP, url: s.URL, key: s.APIKey, now: d.Now}}, nil
 }
 

@@ -4,7 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"net/http"
 	"net/url"
 	"regexp"
 	"strings"
@@ -127,15 +126,7 @@ func New(id string, s Settings, d sink.Deps) (*Sink, error) {
 	if s.PollInterval == 0 {
 		s.PollInterval = DefaultPollInterval
 	}
-	if d.Now == nil {
-		d.Now = time.Now
-	}
-	if d.HTTP == nil {
-		d.HTTP = &http.Client{Timeout: defaultTimeout}
-	}
-	if d.Log == nil {
-		d.Log = slog.New(slog.DiscardHandler)
-	}
+	d = sinkhttp.Deps(d, defaultTimeout)
 	states := map[string]string{}
 	for state, name := range s.StatusNames {
 		states[fold(name)] = state

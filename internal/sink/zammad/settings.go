@@ -4,7 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"net/http"
 	"net/url"
 	"strings"
 	"sync"
@@ -124,15 +123,7 @@ func New(id string, s Settings, d sink.Deps) (*Sink, error) {
 	if s.RequestsPerMinute == 0 {
 		s.RequestsPerMinute = DefaultRequestsPerMinute
 	}
-	if d.Now == nil {
-		d.Now = time.Now
-	}
-	if d.HTTP == nil {
-		d.HTTP = &http.Client{Timeout: defaultTimeout}
-	}
-	if d.Log == nil {
-		d.Log = slog.New(slog.DiscardHandler)
-	}
+	d = sinkhttp.Deps(d, defaultTimeout)
 	states := map[string]string{}
 	for i := len(core.ChatStates) - 1; i >= 0; i-- {
 		st := core.ChatStates[i]
