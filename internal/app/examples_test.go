@@ -45,6 +45,17 @@ func TestExamplesAreValid(t *testing.T) {
 		"MATTERMOST_BOT_TOKEN":      "example-bot-token",
 		"MATTERMOST_COMMAND_TOKEN":  "example-command-token",
 		"MATTERMOST_OUTGOING_TOKEN": "example-outgoing-token",
+		"REDMINE_API_KEY":           "example-redmine-api-key",
+		"GITHUB_TOKEN":              "example-github-token",
+		"GITHUB_WEBHOOK_SECRET":     "example-github-webhook-secret",
+		"GITLAB_TOKEN":              "example-gitlab-token",
+		"GITLAB_WEBHOOK_TOKEN":      "example-gitlab-webhook-token",
+		"LINEAR_API_KEY":            "lin_api_example",
+		"LINEAR_WEBHOOK_SECRET":     "lin_wh_example",
+		"ZAMMAD_TOKEN":              "example-zammad-token",
+		"ZAMMAD_WEBHOOK_SECRET":     "example-zammad-secret",
+		"FRESHDESK_API_KEY":         "example-freshdesk-key",
+		"FRESHDESK_WEBHOOK_TOKEN":   "example-freshdesk-webhook-token",
 	}
 	for k, v := range env {
 		t.Setenv(k, v)

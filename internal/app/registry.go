@@ -7,10 +7,16 @@ import (
 	"github.com/ticketbridge/ticketbridge/internal/core"
 	"github.com/ticketbridge/ticketbridge/internal/jobs"
 	"github.com/ticketbridge/ticketbridge/internal/sink"
+	"github.com/ticketbridge/ticketbridge/internal/sink/freshdesk"
 	genericsink "github.com/ticketbridge/ticketbridge/internal/sink/generic"
+	"github.com/ticketbridge/ticketbridge/internal/sink/github"
+	"github.com/ticketbridge/ticketbridge/internal/sink/gitlab"
 	"github.com/ticketbridge/ticketbridge/internal/sink/jira"
+	"github.com/ticketbridge/ticketbridge/internal/sink/linear"
 	"github.com/ticketbridge/ticketbridge/internal/sink/local"
+	"github.com/ticketbridge/ticketbridge/internal/sink/redmine"
 	"github.com/ticketbridge/ticketbridge/internal/sink/servicenow"
+	"github.com/ticketbridge/ticketbridge/internal/sink/zammad"
 	"github.com/ticketbridge/ticketbridge/internal/sink/zendesk"
 	"github.com/ticketbridge/ticketbridge/internal/source"
 	"github.com/ticketbridge/ticketbridge/internal/source/agora"
@@ -48,6 +54,13 @@ func Sinks(st store.Store) *sink.Registry {
 	r.Add("jira", jira.Factory)
 	r.Add("servicenow", servicenow.Factory)
 	r.Add("zendesk", zendesk.Factory)
+	r.Add(redmine.Type, redmine.Factory)
+	r.Add(github.TypeGitHub, github.FactoryGitHub)
+	r.Add(github.TypeGitea, github.FactoryGitea)
+	r.Add(gitlab.Type, gitlab.Factory)
+	r.Add(linear.Type, linear.Factory)
+	r.Add(zammad.Type, zammad.Factory)
+	r.Add(freshdesk.Type, freshdesk.Factory)
 	r.Add("local", func(c config.Connector, d sink.Deps) (sink.Sink, error) {
 		if err := c.Decode(&struct{}{}); err != nil {
 			return nil, err
