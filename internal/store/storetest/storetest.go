@@ -34,6 +34,7 @@ func Run(t *testing.T, newStore func(t *testing.T) store.Store) {
 	cases = append(cases, deskCases()...)
 	cases = append(cases, leaseCases()...)
 	cases = append(cases, privacyCases()...)
+	cases = append(cases, consoleCases()...)
 	run(t, cases, newStore)
 }
 
