@@ -95,7 +95,8 @@ func build(cfg *config.Config, st store.Store, opts Options) (*rules.Engine, map
 			problems = append(problems, c.Problem("type", fmt.Sprintf("unknown sink type %q (known: %s)", c.Type, strings.Join(sreg.Types(), ", "))))
 			continue
 		}
-		s, err := sreg.Build(c, sink.Deps{HTTP: opts.HTTP, Now: opts.Now, Log: opts.Log.With("sink", c.ID)})
+		s, err := sreg.Build(c, sink.Deps{HTTP: opts.HTTP, Now: opts.Now, Log: opts.Log.With("sink", c.ID),
+			PublicURL: cfg.Server.PublicURL})
 		if err != nil {
 			problems = append(problems, connectorProblems(cfg, c, err)...)
 			continue
@@ -243,10 +244,12 @@ func (a *App) routes(sources map[string]source.Source, sinks map[string]sink.Sin
 	for id := range sources {
 		known[id] = true
 	}
+	tokens := api.NewTokens(a.Config.Admin.Tokens, trusted)
 	(&api.API{
-		Tokens: api.NewTokens(a.Config.Admin.Tokens, trusted), Store: a.Store, Queue: a.Queue, Writer: a.Writer,
+		Tokens: tokens, Store: a.Store, Queue: a.Queue, Writer: a.Writer,
 		Routes: a.Config.Routes, Desk: a.Desk, Sources: known, Now: opts.Now, Log: opts.Log,
 	}).Register(mux)
+	a.registerConsole(mux, tokens, opts)
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
 		w.Write([]byte("ok\n"))
 	})
