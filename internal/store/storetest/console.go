@@ -15,6 +15,7 @@ func consoleCases() []testCase {
 		{"ConsoleSessions", testConsoleSessions},
 		{"DeskSearch", testDeskSearch},
 		{"DeskSetFields", testDeskSetFields},
+		{"Health", testHealth},
 	}
 }
 
