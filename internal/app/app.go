@@ -57,6 +57,8 @@ type App struct {
 	log     *slog.Logger
 	// ownStore is false when the caller passed the store in.
 	ownStore bool
+	// stopHealth ends the health sampler (nil when none runs).
+	stopHealth context.CancelFunc
 }
 
 // Check builds everything a config describes that can be built without
@@ -289,6 +291,7 @@ func (a *App) Start(ctx context.Context) error {
 	if err := a.Queue.Start(ctx); err != nil {
 		return fmt.Errorf("start job queue: %w", err)
 	}
+	a.startHealth()
 	return nil
 }
 
@@ -320,6 +323,9 @@ func (a *App) Serve(ctx context.Context, ln net.Listener) error {
 func (a *App) Close(ctx context.Context) error {
 	stop, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
 	defer cancel()
+	if a.stopHealth != nil {
+		a.stopHealth()
+	}
 	qerr := a.Queue.Stop(stop)
 	a.Writer.Close()
 	if !a.ownStore {

@@ -92,6 +92,7 @@ func (c *Console) routes() []route {
 		{"POST /console/desk/{key}/comment", deskEdit, c.deskComment},
 		{"POST /console/desk/{key}/status", deskEdit, c.deskStatus},
 		{"POST /console/desk/{key}/fields", deskEdit, c.deskFields},
+		{"GET /console/ops/health", opsView, c.healthPage},
 		{"GET /console/ops/conversations", opsView, c.conversations},
 		{"GET /console/ops/dead-letters", opsView, c.deadLetters},
 		{"POST /console/ops/dead-letters/replay", opsEdit, c.replay},

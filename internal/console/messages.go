@@ -35,6 +35,10 @@ var catalogs = map[string]catalog{
 		"err.invalid": "The request was refused:", "err.page": "That page of the list does not exist.",
 		"err.reason": "Give a reason (at most 1000 characters) to discard.", "err.norules": "No routes are configured.",
 		"err.toolarge": "The input is larger than 1 MiB.",
+		"nav.health":   "Health", "health.title": "Health", "health.create": "Ticket creation success",
+		"health.latency": "Sync latency (mean)", "health.e2t": "chat → ticket", "health.t2c": "ticket → chat",
+		"health.sinkerr": "Ticket system API errors", "health.depth": "Jobs waiting",
+		"health.nodata": "No data in this range yet.", "err.nohealth": "This store keeps no health figures.",
 	},
 	"zh": {
 		"app.name": "ticketbridge", "nav.desk": "工单台", "nav.conversations": "会话",
@@ -68,5 +72,9 @@ var catalogs = map[string]catalog{
 		"err.invalid": "请求被拒绝：", "err.page": "列表的这一页不存在。",
 		"err.reason": "丢弃前请填写原因（不超过 1000 字符）。", "err.norules": "未配置任何路由。",
 		"err.toolarge": "输入超过 1 MiB。",
+		"nav.health":   "运行状况", "health.title": "运行状况", "health.create": "工单创建成功率",
+		"health.latency": "同步延迟（平均）", "health.e2t": "聊天 → 工单", "health.t2c": "工单 → 聊天",
+		"health.sinkerr": "工单系统接口错误率", "health.depth": "排队任务数",
+		"health.nodata": "此时间段暂无数据。", "err.nohealth": "该存储不保存运行状况数据。",
 	},
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -78,10 +79,10 @@ func (s *Store) DeskSearch(ctx context.Context, f store.DeskFilter) ([]store.Des
 		WHERE num < $1
 		AND ($2::text = '' OR status = $2::text) AND ($3::text = '' OR priority = $3::text)
 		AND ($4::text = '' OR assignee = $4::text)
-		AND ($5::text = '' OR strpos(lower(title), lower($5::text)) > 0)
+		AND ($5::text = '' OR title ILIKE '%' || $5::text || '%')
 		AND ($6::text = '' OR EXISTS (SELECT 1 FROM tb_links l WHERE l.ticket_key = 'LOCAL-' || t.num
 			AND left(l.conv_key, length($6::text) + 1) = $6::text || '/'))
-		ORDER BY num DESC LIMIT $7`, before, f.Status, f.Priority, f.Assignee, f.Text, f.Source, f.Limit)
+		ORDER BY num DESC LIMIT $7`, before, f.Status, f.Priority, f.Assignee, likeEscape(f.Text), f.Source, f.Limit)
 	if err != nil {
 		return nil, fmt.Errorf("search desk: %w", err)
 	}
@@ -135,4 +136,9 @@ func (s *Store) DeskSetFields(ctx context.Context, key, priority, assignee strin
 		return fmt.Errorf("update %q: %w", key, store.ErrNotFound)
 	}
 	return nil
+}
+
+// likeEscape makes s match itself in an ILIKE pattern (backslash escapes).
+func likeEscape(s string) string {
+	return strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`).Replace(s)
 }

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/ticketbridge/ticketbridge/internal/store"
@@ -79,10 +80,10 @@ func (s *Store) DeskSearch(ctx context.Context, f store.DeskFilter) ([]store.Des
 	rows, err := s.db.QueryContext(ctx, `SELECT `+deskCols+`, assignee FROM tb_desk_tickets t
 		WHERE num < ?1
 		AND (?2 = '' OR status = ?2) AND (?3 = '' OR priority = ?3) AND (?4 = '' OR assignee = ?4)
-		AND (?5 = '' OR instr(lower(title), lower(?5)) > 0)
+		AND (?5 = '' OR title LIKE '%' || ?5 || '%' ESCAPE '\')
 		AND (?6 = '' OR EXISTS (SELECT 1 FROM tb_links l WHERE l.ticket_key = 'LOCAL-' || t.num
 			AND substr(l.conv_key, 1, length(?6) + 1) = ?6 || '/'))
-		ORDER BY num DESC LIMIT ?7`, before, f.Status, f.Priority, f.Assignee, f.Text, f.Source, f.Limit)
+		ORDER BY num DESC LIMIT ?7`, before, f.Status, f.Priority, f.Assignee, likeEscape(f.Text), f.Source, f.Limit)
 	if err != nil {
 		return nil, fmt.Errorf("search desk: %w", err)
 	}
@@ -136,4 +137,9 @@ func (s *Store) DeskSetFields(ctx context.Context, key, priority, assignee strin
 		return fmt.Errorf("update %q: %w", key, store.ErrNotFound)
 	}
 	return nil
+}
+
+// likeEscape makes s match itself in a LIKE pattern with ESCAPE '\'.
+func likeEscape(s string) string {
+	return strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`).Replace(s)
 }

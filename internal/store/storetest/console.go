@@ -73,6 +73,7 @@ func testDeskSearch(t *testing.T, s store.Store) {
 	}{
 		"all, newest first": {store.DeskFilter{}, []string{keys[3], keys[2], keys[1], keys[0]}},
 		"text, any case":    {store.DeskFilter{Text: "PRINTER"}, []string{keys[2], keys[0]}},
+		"text, no wildcard": {store.DeskFilter{Text: "p%r"}, nil},
 		"priority":          {store.DeskFilter{Priority: "low"}, []string{keys[3], keys[1]}},
 		"assignee":          {store.DeskFilter{Assignee: "bob"}, []string{keys[2]}},
 		"source":            {store.DeskFilter{Source: "slack1"}, []string{keys[1]}},
