@@ -15,7 +15,9 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"github.com/ticketbridge/ticketbridge/internal/app/apptest"
+	"github.com/ticketbridge/ticketbridge/internal/health"
 	"github.com/ticketbridge/ticketbridge/internal/jobs"
+	"github.com/ticketbridge/ticketbridge/internal/store"
 )
 
 // screenshots is where the browser tests leave a PNG of every page they
@@ -182,6 +184,20 @@ func browse(t *testing.T, lang string) {
 		t.Fatalf("bench decision %q, want create", got)
 	}
 	shot(t, ctx, short, "rules")
+	hs := br.App.Store.(store.Health)
+	for i := range 120 {
+		at := time.Now().Add(-time.Duration(i) * time.Minute)
+		rows := []store.HealthRow{{Series: health.SeriesCreate, Sum: float64(95 + i%6), Count: 100},
+			{Series: health.SeriesEventToTicket, Sum: 0.2 + float64(i%7)/20, Count: 1},
+			{Series: health.SeriesTicketToChat, Sum: 0.1 + float64(i%5)/30, Count: 1},
+			{Series: health.SeriesSinkErrors, Sum: float64(i % 4), Count: 50},
+			{Series: health.SeriesQueueDepth, Sum: float64(i % 30), Count: 1}}
+		if err := hs.HealthAdd(t.Context(), at, rows); err != nil {
+			t.Fatal(err)
+		}
+	}
+	run(t, ctx, "health", chromedp.Navigate(br.Srv.URL+"/console/ops/health"), chromedp.WaitVisible(chromedp.CSS("svg polyline")))
+	shot(t, ctx, short, "health")
 	run(t, ctx, "conversations", chromedp.Navigate(br.Srv.URL+"/console/ops/conversations?q=LOCAL-1"),
 		chromedp.WaitVisible(chromedp.CSS("ol.timeline")))
 	shot(t, ctx, short, "conversations")

@@ -17,6 +17,7 @@ import (
 
 	"github.com/ticketbridge/ticketbridge/internal/app/apptest"
 	"github.com/ticketbridge/ticketbridge/internal/config"
+	"github.com/ticketbridge/ticketbridge/internal/health"
 	"github.com/ticketbridge/ticketbridge/internal/jobs"
 	"github.com/ticketbridge/ticketbridge/internal/store"
 )
@@ -262,6 +263,19 @@ func TestOperations(t *testing.T) {
 	code, _, page = lead.post("/console/ops/rules", url.Values{"csrf": {csrf}, "input": {"/ticket my invoice is wrong\nhello there"}})
 	if code != http.StatusOK || !strings.Contains(page, `<td class="decision">create`) || !strings.Contains(page, `<td class="decision">append`) {
 		t.Fatalf("rule bench: %d %s", code, page[strings.Index(page, "<main>"):])
+	}
+
+	// Health charts from the per-minute rollup.
+	hs, ok := br.App.Store.(store.Health)
+	if !ok {
+		t.Fatalf("%T keeps no health figures", br.App.Store)
+	}
+	if err := hs.HealthAdd(t.Context(), time.Now(), []store.HealthRow{{Series: health.SeriesCreate, Sum: 9, Count: 10}}); err != nil {
+		t.Fatal(err)
+	}
+	code, _, page = lead.get("/console/ops/health")
+	if code != http.StatusOK || !strings.Contains(page, `<polyline points="`) || !strings.Contains(page, `<span class="last">90%</span>`) {
+		t.Fatalf("health page: %d %s", code, page[strings.Index(page, "<main>"):])
 	}
 
 	// Conversations by ticket key.
