@@ -98,8 +98,9 @@ func (c *Console) guard(need right, h func(http.ResponseWriter, *http.Request, *
 	return func(w http.ResponseWriter, r *http.Request) {
 		secureHeaders(w)
 		s, err := c.session(r)
+		reading := r.Method == http.MethodGet || r.Method == http.MethodHead
 		switch {
-		case errors.Is(err, errNoSession) && r.Method == http.MethodGet:
+		case errors.Is(err, errNoSession) && reading:
 			http.Redirect(w, r, "/console/signin?next="+url.QueryEscape(r.URL.RequestURI()), http.StatusSeeOther)
 			return
 		case errors.Is(err, errNoSession):
@@ -113,7 +114,7 @@ func (c *Console) guard(need right, h func(http.ResponseWriter, *http.Request, *
 			c.fail(w, r, s, http.StatusForbidden, "err.scope")
 			return
 		}
-		if r.Method != http.MethodGet && !sameToken(r.PostFormValue("csrf"), s.CSRF) {
+		if !reading && !sameToken(r.PostFormValue("csrf"), s.CSRF) {
 			c.fail(w, r, s, http.StatusForbidden, "err.csrf")
 			return
 		}
