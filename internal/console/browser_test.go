@@ -146,6 +146,15 @@ func browse(t *testing.T, lang string) {
 	run(t, ctx, "desk list", chromedp.Navigate(br.Srv.URL+"/console/desk"), chromedp.WaitVisible(chromedp.CSS("table.list")))
 	shot(t, ctx, short, "desk")
 
+	// On a phone the ticket page fits the screen's width.
+	run(t, ctx, "phone", chromedp.EmulateViewport(390, 844, chromedp.EmulateMobile, chromedp.EmulateScale(2)),
+		chromedp.Navigate(br.Srv.URL+"/console/desk/LOCAL-1"), chromedp.WaitVisible(chromedp.CSS("#reply")))
+	if w := value(t, ctx, "page width", chromedp.Evaluate[int]("document.documentElement.scrollWidth")); w > 390 {
+		t.Errorf("on a 390 px phone the ticket page is %d px wide", w)
+	}
+	shot(t, ctx, short, "ticket-phone")
+	run(t, ctx, "laptop", chromedp.ResetViewport())
+
 	// A page on another site posts a form at the console: refused.
 	evil := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "text/html; charset=utf-8")
