@@ -67,6 +67,8 @@ type App struct {
 	log     *slog.Logger
 	// ownStore is false when the caller passed the store in.
 	ownStore bool
+	// stopHealth ends the health sampler (nil when none runs).
+	stopHealth context.CancelFunc
 }
 
 // Check builds everything a config describes that can be built without
@@ -105,7 +107,8 @@ func build(cfg *config.Config, st store.Store, opts Options) (*rules.Engine, map
 			problems = append(problems, c.Problem("type", fmt.Sprintf("unknown sink type %q (known: %s)", c.Type, strings.Join(sreg.Types(), ", "))))
 			continue
 		}
-		s, err := sreg.Build(c, sink.Deps{HTTP: opts.HTTP, Now: opts.Now, Log: opts.Log.With("sink", c.ID)})
+		s, err := sreg.Build(c, sink.Deps{HTTP: opts.HTTP, Now: opts.Now, Log: opts.Log.With("sink", c.ID),
+			PublicURL: cfg.Server.PublicURL})
 		if err != nil {
 			problems = append(problems, connectorProblems(cfg, c, err)...)
 			continue
@@ -274,10 +277,12 @@ func (a *App) routes(sources map[string]source.Source, sinks map[string]sink.Sin
 	for id := range sources {
 		known[id] = true
 	}
+	tokens := api.NewTokens(a.Config.Admin.Tokens, trusted)
 	(&api.API{
-		Tokens: api.NewTokens(a.Config.Admin.Tokens, trusted), Store: a.Store, Queue: a.Queue, Writer: a.Writer,
+		Tokens: tokens, Store: a.Store, Queue: a.Queue, Writer: a.Writer,
 		Routes: a.Config.Routes, Rules: a.Deps.Rules, Desk: a.Desk, Sources: known, Now: opts.Now, Log: opts.Log,
 	}).Register(mux)
+	a.registerConsole(mux, tokens, opts)
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
 		w.Write([]byte("ok\n"))
 	})
@@ -332,6 +337,7 @@ func (a *App) Start(ctx context.Context) error {
 			return a.Store.QueueLag(ctx, queues)
 		}, func(lag time.Duration) { a.Metrics.ProcessingLag.Set(lag.Seconds()) })
 	})
+	a.startHealth()
 	return nil
 }
 
@@ -366,6 +372,9 @@ func (a *App) Close(ctx context.Context) error {
 	if a.stopWatch != nil {
 		a.stopWatch()
 		a.watching.Wait()
+	}
+	if a.stopHealth != nil {
+		a.stopHealth()
 	}
 	qerr := a.Queue.Stop(stop)
 	a.Writer.Close()

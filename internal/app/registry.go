@@ -65,7 +65,7 @@ func Sinks(st store.Store) *sink.Registry {
 		if err := c.Decode(&struct{}{}); err != nil {
 			return nil, err
 		}
-		return local.New(c.ID, st, emitTicketEvent, d.Now), nil
+		return local.New(c.ID, st, emitTicketEvent, d.Now).WithPublicURL(d.PublicURL), nil
 	})
 	return r
 }

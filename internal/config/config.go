@@ -68,7 +68,7 @@ type Token struct {
 	// TokenSHA256 is the hex SHA-256 of the token, for configs that should
 	// not hold the token itself; give it or Token.
 	TokenSHA256 string   `yaml:"token_sha256"`
-	Scopes      []string `yaml:"scopes"` // read, operate, admin
+	Scopes      []string `yaml:"scopes"` // read, operate, admin; agent (web console desk only)
 }
 
 // Security gathers the settings that protect what ticketbridge takes in,

@@ -15,7 +15,7 @@ import (
 var (
 	modes      = []string{"live", "dry_run"}
 	drivers    = []string{"sqlite", "postgres"}
-	scopes     = []string{"read", "operate", "admin"}
+	scopes     = []string{"read", "operate", "admin", "agent"}
 	logLevels  = []string{"debug", "info", "warn", "error"}
 	logFormats = []string{"json", "text"}
 	roles      = []string{string(core.RoleCustomer), string(core.RoleAgent), string(core.RoleBot)}

@@ -33,6 +33,8 @@ type Deps struct {
 	HTTP *http.Client
 	Now  func() time.Time
 	Log  *slog.Logger
+	// PublicURL is server.public_url, for links to our own pages.
+	PublicURL string
 }
 
 // Factory builds a sink from its configuration entry.

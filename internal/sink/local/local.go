@@ -36,11 +36,22 @@ type Desk struct {
 	store store.Desk
 	emit  Emit
 	now   func() time.Time
+	// base is the server's public URL: the link in the chat's "ticket
+	// opened" notice must work from inside Slack, so it is absolute.
+	base string
 }
 
 // New returns the desk configured as sink id.
 func New(id string, s store.Desk, emit Emit, now func() time.Time) *Desk {
 	return &Desk{id: id, store: s, emit: emit, now: now}
+}
+
+// WithPublicURL returns the desk with its tickets' links made absolute
+// on base (server.public_url).
+func (d *Desk) WithPublicURL(base string) *Desk {
+	c := *d
+	c.base = strings.TrimRight(base, "/")
+	return &c
 }
 
 func (d *Desk) ID() string { return d.id }
@@ -53,7 +64,7 @@ func (d *Desk) Unchecked() string {
 // ref has no URL: a desk ticket has no page until the web console serves
 // one, and a chat message must not carry a link that answers 404.
 func (d *Desk) ref(t store.DeskTicket) core.TicketRef {
-	return core.TicketRef{Sink: d.id, Key: t.Key, Status: t.Status}
+	return core.TicketRef{Sink: d.id, Key: t.Key, URL: d.base + "/console/desk/" + t.Key, Status: t.Status}
 }
 
 // Create makes the ticket unless one with the same external id exists.

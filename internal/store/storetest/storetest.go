@@ -36,6 +36,7 @@ func Run(t *testing.T, newStore func(t *testing.T) store.Store) {
 	cases = append(cases, privacyCases()...)
 	cases = append(cases, changeCases()...)
 	cases = append(cases, inboxCases()...)
+	cases = append(cases, consoleCases()...)
 	run(t, cases, newStore)
 }
 

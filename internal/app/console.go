@@ -1,0 +1,27 @@
+package app
+
+import (
+	"net/http"
+	"strings"
+
+	"github.com/ticketbridge/ticketbridge/internal/api"
+	"github.com/ticketbridge/ticketbridge/internal/console"
+)
+
+// registerConsole mounts the web console when the store has what it needs
+// (both backends do; a test's partial store may not).
+func (a *App) registerConsole(mux *http.ServeMux, tokens *api.Tokens, opts Options) {
+	st, ok := a.Store.(console.Store)
+	if !ok {
+		return
+	}
+	c := &console.Console{
+		Tokens: tokens, Store: st, Desk: a.Desk, Queue: a.Queue, Rules: a.Deps.Rules, Now: opts.Now, Log: opts.Log,
+		SecureCookies: strings.HasPrefix(a.Config.Server.PublicURL, "https://"),
+	}
+	if err := c.Register(mux); err != nil {
+		// The templates are embedded and parsed by the console's tests, so
+		// this is a build defect; the rest of the server still runs.
+		opts.Log.Error("web console not mounted", "error", err.Error())
+	}
+}

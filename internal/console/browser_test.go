@@ -1,0 +1,215 @@
+package console_test
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+
+	"github.com/ticketbridge/ticketbridge/internal/app/apptest"
+	"github.com/ticketbridge/ticketbridge/internal/health"
+	"github.com/ticketbridge/ticketbridge/internal/jobs"
+	"github.com/ticketbridge/ticketbridge/internal/store"
+)
+
+// screenshots is where the browser tests leave a PNG of every page they
+// visit, per language (git-ignored).
+const screenshots = "testdata/screenshots"
+
+// newChrome starts a headless chromium for the test. A machine without it
+// fails: `bash .ci/chromium.sh` installs it.
+func newChrome(t *testing.T, lang string) context.Context {
+	t.Helper()
+	path, err := exec.LookPath("chromium")
+	if err != nil {
+		t.Fatal("chromium is not installed; run `bash .ci/chromium.sh`")
+	}
+	opts := append(chromedp.DefaultExecAllocatorOptions[:],
+		chromedp.ExecPath(path), chromedp.NoSandbox, chromedp.DisableGPU,
+		chromedp.WindowSize(1100, 760), chromedp.Flag("lang", lang),
+		chromedp.Flag("accept-lang", lang), chromedp.UserDataDir(t.TempDir()))
+	actx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
+	ctx, cancel := chromedp.NewContext(actx)
+	ctx, cancelTimeout := context.WithTimeout(ctx, 90*time.Second)
+	t.Cleanup(func() { cancelTimeout(); cancel(); cancelAlloc() })
+	if err := chromedp.Do(ctx); err != nil {
+		t.Fatalf("start chromium: %v", err)
+	}
+	return ctx
+}
+
+func run(t *testing.T, ctx context.Context, what string, steps ...chromedp.Action[chromedp.Void]) {
+	t.Helper()
+	if err := chromedp.Do(ctx, steps...); err != nil {
+		t.Fatalf("%s: %v", what, err)
+	}
+}
+
+// value runs one action that answers something.
+func value[T any](t *testing.T, ctx context.Context, what string, a chromedp.Action[T]) T {
+	t.Helper()
+	v, err := chromedp.Run(ctx, a)
+	if err != nil {
+		t.Fatalf("%s: %v", what, err)
+	}
+	return v
+}
+
+func shot(t *testing.T, ctx context.Context, lang, name string) {
+	t.Helper()
+	png := value(t, ctx, "screenshot "+name, chromedp.CaptureScreenshot())
+	dir := filepath.Join(screenshots, lang)
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, name+".png"), png, 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func text(t *testing.T, ctx context.Context, sel string) string {
+	t.Helper()
+	return value(t, ctx, "read "+sel, chromedp.Text(chromedp.CSS(sel)))
+}
+
+// textNow reads sel once, "" while the page is (re)loading.
+func textNow(ctx context.Context, sel string) string {
+	ctx, cancel := context.WithTimeout(ctx, 2*time.Second)
+	defer cancel()
+	s, _ := chromedp.Run(ctx, chromedp.Text(chromedp.CSS(sel)))
+	return s
+}
+
+// TestBrowser drives the console in chromium, in English and Chinese: sign
+// in from the chat's link, reply and note, a CSRF attempt from another
+// site, a dead letter replayed, a rule tested.
+func TestBrowser(t *testing.T) {
+	for _, lang := range []string{"en", "zh-CN"} {
+		t.Run(lang, func(t *testing.T) { browse(t, lang) })
+	}
+}
+
+func browse(t *testing.T, lang string) {
+	short := lang[:2]
+	br := startBridge(t)
+	br.Say("c1", "/ticket the printer is on fire")
+	notice := br.Replies(1)[0]
+	link := publicURL + "/console/desk/LOCAL-1"
+	if !strings.Contains(notice, link) {
+		t.Fatalf("chat notice %q lacks %s", notice, link)
+	}
+	ctx := newChrome(t, lang)
+
+	// The chat's link, opened signed out, shows the sign-in page only.
+	run(t, ctx, "open the chat link", chromedp.Navigate(br.Srv.URL+strings.TrimPrefix(link, publicURL)),
+		chromedp.WaitVisible(chromedp.CSS("#token")))
+	html := value(t, ctx, "read sign-in", chromedp.OuterHTML(chromedp.CSS("html")))
+	if strings.Contains(html, "printer") {
+		t.Fatal("the sign-in page shows ticket data")
+	}
+	wantSignIn := map[string]string{"en": "Sign in", "zh": "登录"}[short]
+	if h := text(t, ctx, "h1"); h != wantSignIn {
+		t.Fatalf("sign-in title %q, want %q", h, wantSignIn)
+	}
+	shot(t, ctx, short, "signin")
+	run(t, ctx, "sign in", chromedp.SendKeys(chromedp.CSS("#token"), agentToken), chromedp.Click(chromedp.CSS("#signin")),
+		chromedp.WaitVisible(chromedp.CSS("#timeline")))
+	if !strings.Contains(text(t, ctx, "#timeline"), "the printer is on fire") {
+		t.Fatal("the ticket page lacks the customer's message")
+	}
+
+	// Reply publicly: it reaches the chat. Then an internal note: it does not.
+	run(t, ctx, "reply", chromedp.SendKeys(chromedp.CSS("#body"), "A technician is on the way."),
+		chromedp.Click(chromedp.CSS("#reply")), chromedp.WaitVisible(chromedp.CSS("#timeline")))
+	if got := br.Replies(2)[1]; !strings.Contains(got, "A technician is on the way.") {
+		t.Fatalf("chat got %q", got)
+	}
+	run(t, ctx, "note", chromedp.SendKeys(chromedp.CSS("#body"), "VIP customer."),
+		chromedp.Click(chromedp.CSS("#note")), chromedp.WaitVisible(chromedp.CSS("#timeline")))
+	waitFor(t, "the note on the page", func() bool { return strings.Contains(textNow(ctx, "#timeline"), "VIP customer.") })
+	br.Quiet(2)
+
+	// The customer writes again; the open page shows it without a click.
+	br.Say("c1", "smoke everywhere now")
+	waitFor(t, "the page to show the new message", func() bool {
+		return strings.Contains(textNow(ctx, "#timeline"), "smoke everywhere now")
+	})
+	shot(t, ctx, short, "ticket")
+	run(t, ctx, "desk list", chromedp.Navigate(br.Srv.URL+"/console/desk"), chromedp.WaitVisible(chromedp.CSS("table.list")))
+	shot(t, ctx, short, "desk")
+
+	// On a phone the ticket page fits the screen's width.
+	run(t, ctx, "phone", chromedp.EmulateViewport(390, 844, chromedp.EmulateMobile, chromedp.EmulateScale(2)),
+		chromedp.Navigate(br.Srv.URL+"/console/desk/LOCAL-1"), chromedp.WaitVisible(chromedp.CSS("#reply")))
+	if w := value(t, ctx, "page width", chromedp.Evaluate[int]("document.documentElement.scrollWidth")); w > 390 {
+		t.Errorf("on a 390 px phone the ticket page is %d px wide", w)
+	}
+	shot(t, ctx, short, "ticket-phone")
+	run(t, ctx, "laptop", chromedp.ResetViewport())
+
+	// A page on another site posts a form at the console: refused.
+	evil := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/html; charset=utf-8")
+		fmt.Fprintf(w, `<form id="f" method="post" action="%s/console/desk/LOCAL-1/status">
+			<input name="status" value="closed"></form><script>document.getElementById("f").submit()</script>`, br.Srv.URL)
+	}))
+	defer evil.Close()
+	run(t, ctx, "CSRF attempt", chromedp.Navigate(evil.URL))
+	waitFor(t, "the refusal", func() bool { return textNow(ctx, "p.error") != "" })
+	if tk, err := br.App.Store.DeskGet(t.Context(), "LOCAL-1"); err != nil || tk.Status == "closed" {
+		t.Fatalf("the cross-site form changed the ticket: %+v %v", tk.Status, err)
+	}
+	shot(t, ctx, short, "csrf-refused")
+
+	// A lead: sign out, sign in again, replay a dead letter, test a rule.
+	run(t, ctx, "back", chromedp.Navigate(br.Srv.URL+"/console/desk"), chromedp.WaitVisible(chromedp.CSS("#signout")),
+		chromedp.Click(chromedp.CSS("#signout")), chromedp.WaitVisible(chromedp.CSS("#token")),
+		chromedp.SendKeys(chromedp.CSS("#token"), leadToken), chromedp.Click(chromedp.CSS("#signin")),
+		chromedp.WaitVisible(chromedp.CSS("table.list")))
+	ids := deadLetters(t, br, 1)
+	run(t, ctx, "dead letters", chromedp.Navigate(br.Srv.URL+"/console/ops/dead-letters"),
+		chromedp.WaitVisible(chromedp.CSS(`input[name="id"]`)))
+	shot(t, ctx, short, "dead-letters")
+	run(t, ctx, "replay", chromedp.Click(chromedp.CSS(`input[value="`+ids[0]+`"]`)),
+		chromedp.Click(chromedp.CSS("#replay")), chromedp.WaitVisible(chromedp.CSS("#result")))
+	if got := text(t, ctx, "#result"); !strings.Contains(got, "replayed 1 of 1") {
+		t.Fatalf("replay result %q", got)
+	}
+	if left, err := jobs.DeadLetters(t.Context(), br.App.Queue, 10); err != nil || len(left) != 0 {
+		t.Fatalf("dead letters left after replay: %d %v", len(left), err)
+	}
+	run(t, ctx, "rule bench", chromedp.Navigate(br.Srv.URL+"/console/ops/rules"), chromedp.WaitVisible(chromedp.CSS("#bench-input")),
+		chromedp.SendKeys(chromedp.CSS("#bench-input"), "/ticket I was charged twice"),
+		chromedp.Click(chromedp.CSS("#evaluate")), chromedp.WaitVisible(chromedp.CSS("#bench-results")))
+	if got := text(t, ctx, "#bench-results td.decision"); got != "create" {
+		t.Fatalf("bench decision %q, want create", got)
+	}
+	shot(t, ctx, short, "rules")
+	hs := br.App.Store.(store.Health)
+	for i := range 120 {
+		at := time.Now().Add(-time.Duration(i) * time.Minute)
+		rows := []store.HealthRow{{Series: health.SeriesCreate, Sum: float64(95 + i%6), Count: 100},
+			{Series: health.SeriesEventToTicket, Sum: 0.2 + float64(i%7)/20, Count: 1},
+			{Series: health.SeriesTicketToChat, Sum: 0.1 + float64(i%5)/30, Count: 1},
+			{Series: health.SeriesSinkErrors, Sum: float64(i % 4), Count: 50},
+			{Series: health.SeriesQueueDepth, Sum: float64(i % 30), Count: 1}}
+		if err := hs.HealthAdd(t.Context(), at, rows); err != nil {
+			t.Fatal(err)
+		}
+	}
+	run(t, ctx, "health", chromedp.Navigate(br.Srv.URL+"/console/ops/health"), chromedp.WaitVisible(chromedp.CSS("svg polyline")))
+	shot(t, ctx, short, "health")
+	run(t, ctx, "conversations", chromedp.Navigate(br.Srv.URL+"/console/ops/conversations?q=LOCAL-1"),
+		chromedp.WaitVisible(chromedp.CSS("ol.timeline")))
+	shot(t, ctx, short, "conversations")
+}
+
+var _ = apptest.Start // the bridge comes from flow_test.go's startBridge

@@ -1,0 +1,113 @@
+package storetest
+
+import (
+	"errors"
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/ticketbridge/ticketbridge/internal/core"
+	"github.com/ticketbridge/ticketbridge/internal/store"
+)
+
+func consoleCases() []testCase {
+	return []testCase{
+		{"ConsoleSessions", testConsoleSessions},
+		{"DeskSearch", testDeskSearch},
+		{"DeskSetFields", testDeskSetFields},
+		{"Health", testHealth},
+	}
+}
+
+func consoleStore(t *testing.T, s store.Store) store.Console {
+	t.Helper()
+	c, ok := s.(store.Console)
+	if !ok {
+		t.Fatalf("%T does not implement store.Console", s)
+	}
+	return c
+}
+
+func testConsoleSessions(t *testing.T, s store.Store) {
+	c := consoleStore(t, s)
+	ctx := t.Context()
+	at := time.Now().UTC().Truncate(time.Millisecond)
+	live := store.ConsoleSession{IDHash: "aa", Actor: "ann", CSRF: "x1", ExpiresAt: at.Add(time.Hour), CreatedAt: at}
+	must(t, "create", c.ConsoleSessionCreate(ctx, live))
+	got, err := c.ConsoleSessionGet(ctx, "aa", at)
+	must(t, "get", err)
+	if got.Actor != "ann" || got.CSRF != "x1" || !got.ExpiresAt.Equal(live.ExpiresAt) {
+		t.Fatalf("session = %+v, want %+v", got, live)
+	}
+	if _, err := c.ConsoleSessionGet(ctx, "aa", at.Add(2*time.Hour)); !errors.Is(err, store.ErrNotFound) {
+		t.Fatalf("expired session: err = %v, want ErrNotFound", err)
+	}
+	if _, err := c.ConsoleSessionGet(ctx, "bb", at); !errors.Is(err, store.ErrNotFound) {
+		t.Fatalf("unknown session: err = %v, want ErrNotFound", err)
+	}
+	must(t, "delete", c.ConsoleSessionDelete(ctx, "aa"))
+	if _, err := c.ConsoleSessionGet(ctx, "aa", at); !errors.Is(err, store.ErrNotFound) {
+		t.Fatalf("signed-out session: err = %v, want ErrNotFound", err)
+	}
+}
+
+func testDeskSearch(t *testing.T, s store.Store) {
+	c := consoleStore(t, s)
+	ctx := t.Context()
+	var keys []string
+	for i, title := range []string{"Printer on fire", "VPN down", "printer jams", "Refund"} {
+		d := draft("", title)
+		d.Priority = []string{"high", "low"}[i%2]
+		tk, _, err := s.DeskCreate(ctx, d)
+		must(t, "DeskCreate", err)
+		keys = append(keys, tk.Key)
+	}
+	must(t, "assign", c.DeskSetFields(ctx, keys[2], "high", "bob"))
+	conv := core.ConversationRef{Source: "slack1", Conversation: "C9"}
+	l, _, err := s.LinkOpen(ctx, store.Link{ID: "l1", Route: "r", ConvKey: conv.Key(), Conversation: conv, Sink: "desk"}, nil)
+	must(t, "LinkOpen", err)
+	must(t, "LinkSetTicket", s.LinkSetTicket(ctx, l.ID, core.TicketRef{Sink: "desk", Key: keys[1]}, 0, nil))
+	for name, tc := range map[string]struct {
+		f    store.DeskFilter
+		want []string
+	}{
+		"all, newest first": {store.DeskFilter{}, []string{keys[3], keys[2], keys[1], keys[0]}},
+		"text, any case":    {store.DeskFilter{Text: "PRINTER"}, []string{keys[2], keys[0]}},
+		"text, no wildcard": {store.DeskFilter{Text: "p%r"}, nil},
+		"priority":          {store.DeskFilter{Priority: "low"}, []string{keys[3], keys[1]}},
+		"assignee":          {store.DeskFilter{Assignee: "bob"}, []string{keys[2]}},
+		"source":            {store.DeskFilter{Source: "slack1"}, []string{keys[1]}},
+		"source prefix":     {store.DeskFilter{Source: "slack"}, nil},
+		"status":            {store.DeskFilter{Status: "solved"}, nil},
+		"page":              {store.DeskFilter{Before: keys[2], Limit: 1}, []string{keys[1]}},
+	} {
+		got, err := c.DeskSearch(ctx, tc.f)
+		must(t, name, err)
+		var gotKeys []string
+		for _, g := range got {
+			gotKeys = append(gotKeys, g.Key)
+		}
+		if !slices.Equal(gotKeys, tc.want) {
+			t.Errorf("%s: keys = %v, want %v", name, gotKeys, tc.want)
+		}
+	}
+}
+
+func testDeskSetFields(t *testing.T, s store.Store) {
+	c := consoleStore(t, s)
+	ctx := t.Context()
+	tk, _, err := s.DeskCreate(ctx, draft("tb-9", "Printer"))
+	must(t, "DeskCreate", err)
+	must(t, "set", c.DeskSetFields(ctx, tk.Key, "urgent", "carol"))
+	got, err := c.DeskListingGet(ctx, tk.Key)
+	must(t, "get", err)
+	if got.Priority != "urgent" || got.Assignee != "carol" || got.Title != "Printer" || got.Description != "from chat" {
+		t.Fatalf("listing = %+v", got)
+	}
+	if err := c.DeskSetFields(ctx, "LOCAL-999", "", ""); !errors.Is(err, store.ErrNotFound) {
+		t.Fatalf("unknown ticket: err = %v, want ErrNotFound", err)
+	}
+	if _, err := c.DeskListingGet(ctx, "nope"); !errors.Is(err, store.ErrNotFound) {
+		t.Fatalf("bad key: err = %v, want ErrNotFound", err)
+	}
+}
