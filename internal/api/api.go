@@ -106,6 +106,10 @@ func (a *API) createTicket(w http.ResponseWriter, r *http.Request) {
 	ev.Raw, _ = json.Marshal(req)
 	accepted, err := a.Writer.Submit(r.Context(), []core.Event{ev})
 	if err != nil {
+		if store.Unstorable(err) {
+			writeError(w, http.StatusBadRequest, err.Error())
+			return
+		}
 		writeError(w, http.StatusServiceUnavailable, "could not store the request; retry")
 		return
 	}

@@ -91,11 +91,15 @@ func (h *Handler) chat(w http.ResponseWriter, r *http.Request) {
 		writeError(w, status, err.Error())
 		return
 	}
+	for i := range in.Events {
+		in.Events[i].EventID = chatEventID(in.Events[i].EventID)
+	}
 	accepted, err := h.Writer.Submit(r.Context(), in.Events)
 	if err != nil {
-		h.Metrics.Events.WithLabelValues(id, "", metrics.ResultError).Inc()
+		status, msg := storeFailure(err, "events")
+		h.Metrics.Events.WithLabelValues(id, "", storeResult(status)).Inc()
 		h.logger(r).ErrorContext(r.Context(), "store chat events", "source", id, "error", err)
-		writeError(w, http.StatusServiceUnavailable, "could not store the events; retry")
+		writeError(w, status, msg)
 		return
 	}
 	fresh := 0
@@ -146,11 +150,18 @@ func (h *Handler) tickets(w http.ResponseWriter, r *http.Request) {
 	for i := range events {
 		events[i].Sink = id
 	}
+	if err := checkTicketEvents(events); err != nil {
+		h.Metrics.TicketEvents.WithLabelValues(id, "", metrics.ResultMalformed).Inc()
+		h.logger(r).InfoContext(r.Context(), "ticket webhook refused", "sink", id, "error", err)
+		writeError(w, http.StatusBadRequest, err.Error())
+		return
+	}
 	accepted, err := h.Store.TicketEventsIngest(r.Context(), events, h.TicketJobs)
 	if err != nil {
-		h.Metrics.TicketEvents.WithLabelValues(id, "", metrics.ResultError).Inc()
+		status, msg := storeFailure(err, "events")
+		h.Metrics.TicketEvents.WithLabelValues(id, "", storeResult(status)).Inc()
 		h.logger(r).ErrorContext(r.Context(), "store ticket events", "sink", id, "error", err)
-		writeError(w, http.StatusServiceUnavailable, "could not store the events; retry")
+		writeError(w, status, msg)
 		return
 	}
 	fresh := 0

@@ -58,8 +58,9 @@ func (h *Handler) transcript(w http.ResponseWriter, r *http.Request) {
 	}
 	accepted, err := h.Writer.Submit(r.Context(), []core.Event{ev})
 	if err != nil {
-		h.Metrics.Events.WithLabelValues(id, string(core.KindTranscript), metrics.ResultError).Inc()
-		writeError(w, http.StatusServiceUnavailable, "could not store the transcript; retry")
+		status, msg := storeFailure(err, "transcript")
+		h.Metrics.Events.WithLabelValues(id, string(core.KindTranscript), storeResult(status)).Inc()
+		writeError(w, status, msg)
 		return
 	}
 	result = metrics.ResultDuplicate

@@ -57,6 +57,9 @@ func (w *Writer) Submit(ctx context.Context, events []core.Event) ([]bool, error
 	if len(events) == 0 {
 		return nil, nil
 	}
+	if err := checkEvents(events); err != nil {
+		return nil, err
+	}
 	s := &submission{events: events, ready: make(chan struct{})}
 	w.mu.RLock()
 	if w.closed {
@@ -115,6 +118,10 @@ func (w *Writer) commit(batch []*submission, n int) {
 		events = append(events, s.events...)
 	}
 	accepted, err := w.store.IngestBatch(context.Background(), events, w.jobsFor)
+	if err != nil && len(batch) > 1 {
+		w.commitEach(batch)
+		return
+	}
 	if err == nil && len(accepted) != len(events) {
 		err = fmt.Errorf("store accepted %d of %d events", len(accepted), len(events))
 	}
