@@ -238,6 +238,7 @@ func (a *App) routes(sources map[string]source.Source, sinks map[string]sink.Sin
 		Sources: sources, Sinks: sinks, Writer: a.Writer, Store: a.Store,
 		TicketJobs: jobs.TicketEventJobs,
 		MaxBody:    a.Config.Server.MaxBodyBytes, Metrics: a.Metrics, Log: opts.Log,
+		Bodies: ingress.NewBodyLimiter(a.Config.Server.MaxConcurrentBodies),
 	}).Register(mux)
 	known := map[string]bool{}
 	for id := range sources {

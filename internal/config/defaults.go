@@ -9,6 +9,8 @@ import (
 const (
 	DefaultListen       = "127.0.0.1:8080"
 	DefaultMaxBodyBytes = 1 << 20
+	// DefaultMaxConcurrentBodies bounds body memory near 64 MiB.
+	DefaultMaxConcurrentBodies = 64
 	DefaultSQLiteDSN    = "./data/ticketbridge.db"
 )
 
@@ -18,6 +20,7 @@ const (
 func (c *Config) WithDefaults() {
 	setDefault(&c.Server.Listen, DefaultListen)
 	setDefault(&c.Server.MaxBodyBytes, DefaultMaxBodyBytes)
+	setDefault(&c.Server.MaxConcurrentBodies, DefaultMaxConcurrentBodies)
 	setDefault(&c.Storage.Driver, "sqlite")
 	if c.Storage.Driver == "sqlite" {
 		setDefault(&c.Storage.DSN, DefaultSQLiteDSN)

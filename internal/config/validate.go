@@ -67,6 +67,9 @@ func (v *validator) server() {
 	if s.MaxBodyBytes <= 0 {
 		v.add("server.max_body_bytes", "must be positive")
 	}
+	if s.MaxConcurrentBodies <= 0 {
+		v.add("server.max_concurrent_bodies", "must be positive")
+	}
 }
 
 func (v *validator) storage() {

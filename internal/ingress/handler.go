@@ -33,6 +33,8 @@ type Handler struct {
 	// X-Forwarded-For is believed.
 	Allow   map[string][]netip.Prefix
 	Trusted []netip.Prefix
+	// Bodies bounds the bodies read at once; nil means no bound.
+	Bodies *BodyLimiter
 }
 
 // admitted reports whether the client may call the hook path; a refusal
@@ -68,6 +70,13 @@ func (h *Handler) chat(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		h.Metrics.Events.WithLabelValues("", "", metrics.ResultUnknown).Inc()
 		writeError(w, http.StatusNotFound, "unknown source "+quote(id))
+		return
+	}
+	if err := checkHeaders(src, r); err != nil {
+		status, result := rejection(err)
+		h.Metrics.Events.WithLabelValues(id, "", result).Inc()
+		h.logger(r).InfoContext(r.Context(), "chat webhook rejected before its body", "source", id, "error", err)
+		writeError(w, status, err.Error())
 		return
 	}
 	body, status, result := h.readBody(w, r)
@@ -194,6 +203,11 @@ func (h *Handler) readBody(w http.ResponseWriter, r *http.Request) ([]byte, int,
 			return nil, http.StatusUnsupportedMediaType, metrics.ResultMalformed
 		}
 	}
+	if !h.Bodies.acquire() {
+		w.Header().Set("Retry-After", "1")
+		return nil, http.StatusServiceUnavailable, metrics.ResultBusy
+	}
+	defer h.Bodies.release()
 	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, h.MaxBody))
 	var tooBig *http.MaxBytesError
 	if errors.As(err, &tooBig) {
@@ -206,8 +220,11 @@ func (h *Handler) readBody(w http.ResponseWriter, r *http.Request) ([]byte, int,
 }
 
 func bodyRefusal(status int) string {
-	if status == http.StatusUnsupportedMediaType {
+	switch status {
+	case http.StatusUnsupportedMediaType:
 		return "unsupported content type: webhooks are JSON, forms or XML"
+	case http.StatusServiceUnavailable:
+		return "too many requests being read at once; retry"
 	}
 	return "request body over the limit"
 }

@@ -24,6 +24,8 @@ const (
 	ResultUnknown      = "unknown_source"
 	ResultForbidden    = "forbidden"
 	ResultError        = "error"
+	// ResultBusy: refused before its body was read, too many bodies in flight.
+	ResultBusy = "busy"
 )
 
 // Sync directions, the "direction" label of SyncLatency.
