@@ -11,7 +11,7 @@ const (
 	DefaultMaxBodyBytes = 1 << 20
 	// DefaultMaxConcurrentBodies bounds body memory near 64 MiB.
 	DefaultMaxConcurrentBodies = 64
-	DefaultSQLiteDSN    = "./data/ticketbridge.db"
+	DefaultSQLiteDSN           = "./data/ticketbridge.db"
 )
 
 // WithDefaults fills every unset option with its default. It is idempotent
