@@ -124,7 +124,8 @@ func New(ctx context.Context, cfg *config.Config, opts Options) (*App, error) {
 	if opts.Now == nil {
 		opts.Now = time.Now
 	}
-	if opts.HTTP == nil {
+	guarded := opts.HTTP == nil
+	if guarded {
 		allow, err := netguard.ParsePrefixes(cfg.Security.AllowOutbound)
 		if err != nil {
 			return nil, fmt.Errorf("security.allow_outbound: %w", err)
@@ -134,7 +135,11 @@ func New(ctx context.Context, cfg *config.Config, opts Options) (*App, error) {
 	if opts.Log == nil {
 		opts.Log = slog.New(slog.DiscardHandler)
 	}
-	if ps := Check(cfg); len(ps) > 0 {
+	ps := Check(cfg)
+	if guarded {
+		ps = ps.Merge(outboundProblems(cfg))
+	}
+	if len(ps) > 0 {
 		return nil, ps
 	}
 	st, own := opts.Store, false

@@ -209,6 +209,10 @@ func (v *validator) jobs() {
 			v.add(n.field, "must be positive")
 		}
 	}
+	// River refuses to start otherwise: it would rescue jobs still running.
+	if j.JobTimeout > 0 && j.RescueAfter > 0 && j.RescueAfter < j.JobTimeout {
+		v.add("jobs.rescue_after", "%s is shorter than jobs.job_timeout (%s); a job still running would be started again", j.RescueAfter, j.JobTimeout)
+	}
 }
 
 // connectors checks ids and types and returns the ids that are usable.
