@@ -17,7 +17,7 @@ func TestOutboundGuardedURLsRefusedByServeAndCheck(t *testing.T) {
 		allow []string
 		want  string
 	}{
-		"internal address":  {nil, "sources[0].reply_url: 10.1.2.3 is an internal address"},
+		"internal address":   {nil, "sources[0].reply_url: 10.1.2.3 is an internal address"},
 		"allowed explicitly": {[]string{"10.0.0.0/8"}, ""},
 	} {
 		t.Run(name, func(t *testing.T) {
