@@ -26,6 +26,8 @@ func TestConfigCheck(t *testing.T) {
 		{name: "route names an unknown sink", file: "unknown_sink.yaml"},
 		{name: "template syntax error", file: "template.yaml"},
 		{name: "loader and build problems together", file: "mixed.yaml"},
+		// Problems serve refuses to start with.
+		{name: "what serve checks", file: "serve_parity.yaml"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

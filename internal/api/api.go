@@ -109,6 +109,12 @@ func (a *API) createTicket(w http.ResponseWriter, r *http.Request) {
 		Meta: map[string]any{"via": "api"},
 	}
 	ev.Raw, _ = json.Marshal(req)
+	// Refused before the look-ups too: no store can even search for an
+	// unstorable conversation id.
+	if err := store.CheckEvent(ev); err != nil {
+		writeError(w, http.StatusBadRequest, err.Error())
+		return
+	}
 	dec, links, err := a.decide(r.Context(), ev)
 	if err != nil {
 		writeStoreError(w, err)
@@ -116,6 +122,10 @@ func (a *API) createTicket(w http.ResponseWriter, r *http.Request) {
 	}
 	accepted, err := a.Writer.Submit(r.Context(), []core.Event{ev})
 	if err != nil {
+		if store.Unstorable(err) {
+			writeError(w, http.StatusBadRequest, err.Error())
+			return
+		}
 		writeError(w, http.StatusServiceUnavailable, "could not store the request; retry")
 		return
 	}

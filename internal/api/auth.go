@@ -29,8 +29,9 @@ const (
 // Tokens checks bearer tokens. Only their SHA-256 digests are kept in
 // memory (the config may hold only the digest), every digest is compared
 // in constant time, and a client that keeps presenting bad tokens is
-// slowed down: after failureBurst failures it gets 429s, refilled at
-// failureRate.
+// slowed down: after failureBurst failures its bad tokens get 429s,
+// refilled at failureRate. A valid token is never throttled; guessing is
+// made hopeless by the tokens' length, not by the throttle.
 type Tokens struct {
 	entries []tokenEntry
 	trusted []netip.Prefix
@@ -119,27 +120,29 @@ func grants(have []string, want string) bool {
 func (t *Tokens) require(scope string, h http.HandlerFunc) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		ip := netguard.ClientIP(r, t.trusted)
+		auth := r.Header.Get("Authorization")
+		token, ok := strings.CutPrefix(auth, "Bearer ")
+		// A valid token is served even from an address that sent bad
+		// ones (a shared proxy or NAT): the throttle only answers the bad.
+		if name, known, allowed := t.allows(token, scope); known {
+			if !allowed {
+				writeError(w, http.StatusForbidden, "the token lacks the "+scope+" scope")
+				return
+			}
+			h(w, r.WithContext(context.WithValue(r.Context(), tokenNameKey{}, name)))
+			return
+		}
 		if t.throttled(ip) {
 			w.Header().Set("Retry-After", "60")
 			writeError(w, http.StatusTooManyRequests, "too many bad tokens from this address; wait a minute")
 			return
 		}
-		auth := r.Header.Get("Authorization")
-		token, ok := strings.CutPrefix(auth, "Bearer ")
 		if !ok || token == "" {
 			w.Header().Set("WWW-Authenticate", `Bearer realm="ticketbridge"`)
 			writeError(w, http.StatusUnauthorized, "a bearer token is required")
 			return
 		}
-		name, known, allowed := t.allows(token, scope)
-		switch {
-		case !known:
-			t.failed(ip)
-			writeError(w, http.StatusUnauthorized, "unknown token")
-		case !allowed:
-			writeError(w, http.StatusForbidden, "the token lacks the "+scope+" scope")
-		default:
-			h(w, r.WithContext(context.WithValue(r.Context(), tokenNameKey{}, name)))
-		}
+		t.failed(ip)
+		writeError(w, http.StatusUnauthorized, "unknown token")
 	}
 }

@@ -146,7 +146,8 @@ func New(ctx context.Context, cfg *config.Config, opts Options) (*App, error) {
 	if opts.Now == nil {
 		opts.Now = time.Now
 	}
-	if opts.HTTP == nil {
+	guarded := opts.HTTP == nil
+	if guarded {
 		allow, err := netguard.ParsePrefixes(cfg.Security.AllowOutbound)
 		if err != nil {
 			return nil, fmt.Errorf("security.allow_outbound: %w", err)
@@ -156,7 +157,11 @@ func New(ctx context.Context, cfg *config.Config, opts Options) (*App, error) {
 	if opts.Log == nil {
 		opts.Log = slog.New(slog.DiscardHandler)
 	}
-	if ps := Check(cfg); len(ps) > 0 {
+	ps := Check(cfg)
+	if guarded {
+		ps = ps.Merge(outboundProblems(cfg))
+	}
+	if len(ps) > 0 {
 		return nil, ps
 	}
 	st, own := opts.Store, false
@@ -272,6 +277,7 @@ func (a *App) routes(sources map[string]source.Source, sinks map[string]sink.Sin
 		TicketJobs: jobs.TicketEventJobs,
 		MaxBody:    a.Config.Server.MaxBodyBytes, Metrics: a.Metrics, Log: opts.Log,
 		Backpressure: a.Backpressure,
+		Bodies:       ingress.NewBodyLimiter(a.Config.Server.MaxConcurrentBodies),
 	}).Register(mux)
 	known := map[string]bool{}
 	for id := range sources {

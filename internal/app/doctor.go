@@ -153,7 +153,10 @@ func CheckMappings(ctx context.Context, cfg *config.Config, sinks map[string]sin
 func CheckRemote(ctx context.Context, cfg *config.Config) (config.Problems, []string) {
 	allow, _ := netguard.ParsePrefixes(cfg.Security.AllowOutbound)
 	opts := Options{Now: time.Now, HTTP: netguard.Client(allow, 15*time.Second), Log: slog.New(slog.DiscardHandler)}
+	// Every check New runs (serve), then the ticket systems' own.
 	_, _, sinks, problems := build(cfg, nil, opts)
+	_, fb := fallbacks(cfg, opts)
+	problems = problems.Merge(fb).Merge(outboundProblems(cfg))
 	more, warnings := CheckMappings(ctx, cfg, sinks)
 	return problems.Merge(more), warnings
 }

@@ -56,7 +56,8 @@ func sendVia(h *harness, xff string) (*http.Response, error) {
 }
 
 // Tokens may be configured by their SHA-256 only; a client that keeps
-// sending bad tokens is throttled.
+// sending bad tokens is throttled, but a valid token from the same address
+// (a shared proxy or NAT) is still served.
 func TestAdminTokensHashedAndThrottled(t *testing.T) {
 	const token = "a-token-only-its-hash-is-configured"
 	sum := sha256.Sum256([]byte(token))
@@ -74,7 +75,7 @@ func TestAdminTokensHashedAndThrottled(t *testing.T) {
 	if status, _ := h.api("GET", "/api/v1/dry-runs", "wrong-token-000000000", nil); status != 429 {
 		t.Fatalf("after 10 bad tokens: %d, want 429", status)
 	}
-	if status, _ := h.api("GET", "/api/v1/dry-runs", token, nil); status != 429 {
-		t.Fatalf("a throttled address stays throttled for a while, even with a good token: %d", status)
+	if status, _ := h.api("GET", "/api/v1/dry-runs", token, nil); status != 200 {
+		t.Fatalf("a valid token from a throttled address: %d, want 200", status)
 	}
 }

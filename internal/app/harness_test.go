@@ -149,6 +149,11 @@ func (h *harness) tickets() []store.DeskTicket {
 // api calls the admin API with a bearer token and decodes the answer.
 func (h *harness) api(method, path, token string, body any) (int, map[string]any) {
 	h.t.Helper()
+	return h.apiHeader(method, path, token, body, nil)
+}
+
+func (h *harness) apiHeader(method, path, token string, body any, header http.Header) (int, map[string]any) {
+	h.t.Helper()
 	var rd io.Reader
 	if body != nil {
 		b, _ := json.Marshal(body)
@@ -157,6 +162,9 @@ func (h *harness) api(method, path, token string, body any) (int, map[string]any
 	req, _ := http.NewRequestWithContext(h.t.Context(), method, h.srv.URL+path, rd)
 	if token != "" {
 		req.Header.Set("Authorization", "Bearer "+token)
+	}
+	for k, v := range header {
+		req.Header[k] = v
 	}
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {

@@ -35,6 +35,10 @@ type Server struct {
 	// PublicURL is how platforms reach us; used in links we hand out.
 	PublicURL    string `yaml:"public_url"`
 	MaxBodyBytes int64  `yaml:"max_body_bytes"` // default 1 MiB
+	// MaxConcurrentBodies bounds the webhook bodies read at once (default
+	// 64); a request over it gets 503 with Retry-After before its body is
+	// read, so memory stays under this times max_body_bytes.
+	MaxConcurrentBodies int `yaml:"max_concurrent_bodies"`
 	// TLS serves HTTPS with this certificate and key (PEM files), reloaded
 	// when the files change.
 	TLS TLS `yaml:"tls"`

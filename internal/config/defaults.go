@@ -9,7 +9,9 @@ import (
 const (
 	DefaultListen       = "127.0.0.1:8080"
 	DefaultMaxBodyBytes = 1 << 20
-	DefaultSQLiteDSN    = "./data/ticketbridge.db"
+	// DefaultMaxConcurrentBodies bounds body memory near 64 MiB.
+	DefaultMaxConcurrentBodies = 64
+	DefaultSQLiteDSN           = "./data/ticketbridge.db"
 )
 
 // WithDefaults fills every unset option with its default. It is idempotent
@@ -18,6 +20,7 @@ const (
 func (c *Config) WithDefaults() {
 	setDefault(&c.Server.Listen, DefaultListen)
 	setDefault(&c.Server.MaxBodyBytes, DefaultMaxBodyBytes)
+	setDefault(&c.Server.MaxConcurrentBodies, DefaultMaxConcurrentBodies)
 	setDefault(&c.Storage.Driver, "sqlite")
 	if c.Storage.Driver == "sqlite" {
 		setDefault(&c.Storage.DSN, DefaultSQLiteDSN)

@@ -52,7 +52,7 @@ func TestWithDefaults(t *testing.T) {
 	c.WithDefaults()
 	hundred := 100
 	want := &Config{
-		Server:  Server{Listen: "127.0.0.1:8080", PublicURL: "http://127.0.0.1:8080", MaxBodyBytes: 1 << 20},
+		Server:  Server{Listen: "127.0.0.1:8080", PublicURL: "http://127.0.0.1:8080", MaxBodyBytes: 1 << 20, MaxConcurrentBodies: 64},
 		Storage: Storage{Driver: "sqlite", DSN: "./data/ticketbridge.db"},
 		Log:     Log{Level: "info", Format: "json"},
 		Jobs:    Jobs{Workers: 20, MaxAttempts: 10, JobTimeout: time.Minute, RescueAfter: 5 * time.Minute, Partitions: 4, MaxLag: 30 * time.Second, PauseAfter: c.Jobs.PauseAfter, ProbeEvery: 30 * time.Second},

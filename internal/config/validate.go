@@ -67,6 +67,9 @@ func (v *validator) server() {
 	if s.MaxBodyBytes <= 0 {
 		v.add("server.max_body_bytes", "must be positive")
 	}
+	if s.MaxConcurrentBodies <= 0 {
+		v.add("server.max_concurrent_bodies", "must be positive")
+	}
 }
 
 func (v *validator) storage() {
@@ -210,6 +213,10 @@ func (v *validator) jobs() {
 	}
 	if j.Partitions > 64 {
 		v.add("jobs.partitions", "must be at most 64")
+	}
+	// River refuses to start otherwise: it would rescue jobs still running.
+	if j.JobTimeout > 0 && j.RescueAfter > 0 && j.RescueAfter < j.JobTimeout {
+		v.add("jobs.rescue_after", "%s is shorter than jobs.job_timeout (%s); a job still running would be started again", j.RescueAfter, j.JobTimeout)
 	}
 }
 

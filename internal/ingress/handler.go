@@ -35,6 +35,8 @@ type Handler struct {
 	Trusted []netip.Prefix
 	// Backpressure, when set, refuses events while processing lags.
 	Backpressure *Backpressure
+	// Bodies bounds the bodies read at once; nil means no bound.
+	Bodies *BodyLimiter
 }
 
 // admitted reports whether the client may call the hook path; a refusal
@@ -72,6 +74,13 @@ func (h *Handler) chat(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusNotFound, "unknown source "+quote(id))
 		return
 	}
+	if err := checkHeaders(src, r); err != nil {
+		status, result := rejection(err)
+		h.Metrics.Events.WithLabelValues(id, "", result).Inc()
+		h.logger(r).InfoContext(r.Context(), "chat webhook rejected before its body", "source", id, "error", err)
+		writeError(w, status, err.Error())
+		return
+	}
 	body, status, result := h.readBody(w, r)
 	if status != 0 {
 		h.Metrics.Events.WithLabelValues(id, "", result).Inc()
@@ -93,15 +102,19 @@ func (h *Handler) chat(w http.ResponseWriter, r *http.Request) {
 		writeError(w, status, err.Error())
 		return
 	}
+	for i := range in.Events {
+		in.Events[i].EventID = chatEventID(in.Events[i].EventID)
+	}
 	if len(in.Events) > 0 && h.Backpressure.refuse(w) {
 		h.Metrics.Events.WithLabelValues(id, "", metrics.ResultBusy).Inc()
 		return
 	}
 	accepted, err := h.Writer.Submit(r.Context(), in.Events)
 	if err != nil {
-		h.Metrics.Events.WithLabelValues(id, "", metrics.ResultError).Inc()
+		status, msg := storeFailure(err, "events")
+		h.Metrics.Events.WithLabelValues(id, "", storeResult(status)).Inc()
 		h.logger(r).ErrorContext(r.Context(), "store chat events", "source", id, "error", err)
-		writeError(w, http.StatusServiceUnavailable, "could not store the events; retry")
+		writeError(w, status, msg)
 		return
 	}
 	fresh := 0
@@ -152,11 +165,18 @@ func (h *Handler) tickets(w http.ResponseWriter, r *http.Request) {
 	for i := range events {
 		events[i].Sink = id
 	}
+	if err := checkTicketEvents(events); err != nil {
+		h.Metrics.TicketEvents.WithLabelValues(id, "", metrics.ResultMalformed).Inc()
+		h.logger(r).InfoContext(r.Context(), "ticket webhook refused", "sink", id, "error", err)
+		writeError(w, http.StatusBadRequest, err.Error())
+		return
+	}
 	accepted, err := h.Store.TicketEventsIngest(r.Context(), events, h.TicketJobs)
 	if err != nil {
-		h.Metrics.TicketEvents.WithLabelValues(id, "", metrics.ResultError).Inc()
+		status, msg := storeFailure(err, "events")
+		h.Metrics.TicketEvents.WithLabelValues(id, "", storeResult(status)).Inc()
 		h.logger(r).ErrorContext(r.Context(), "store ticket events", "sink", id, "error", err)
-		writeError(w, http.StatusServiceUnavailable, "could not store the events; retry")
+		writeError(w, status, msg)
 		return
 	}
 	fresh := 0
@@ -189,6 +209,11 @@ func (h *Handler) readBody(w http.ResponseWriter, r *http.Request) ([]byte, int,
 			return nil, http.StatusUnsupportedMediaType, metrics.ResultMalformed
 		}
 	}
+	if !h.Bodies.acquire() {
+		w.Header().Set("Retry-After", "1")
+		return nil, http.StatusServiceUnavailable, metrics.ResultBusy
+	}
+	defer h.Bodies.release()
 	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, h.MaxBody))
 	var tooBig *http.MaxBytesError
 	if errors.As(err, &tooBig) {
@@ -201,8 +226,11 @@ func (h *Handler) readBody(w http.ResponseWriter, r *http.Request) ([]byte, int,
 }
 
 func bodyRefusal(status int) string {
-	if status == http.StatusUnsupportedMediaType {
+	switch status {
+	case http.StatusUnsupportedMediaType:
 		return "unsupported content type: webhooks are JSON, forms or XML"
+	case http.StatusServiceUnavailable:
+		return "too many requests being read at once; retry"
 	}
 	return "request body over the limit"
 }

@@ -38,6 +38,12 @@ func (h *Handler) transcript(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusNotFound, "unknown source "+quote(id))
 		return
 	}
+	if err := checkHeaders(src, r); err != nil {
+		status, result := rejection(err)
+		h.Metrics.Events.WithLabelValues(id, string(core.KindTranscript), result).Inc()
+		writeError(w, status, err.Error())
+		return
+	}
 	body, status, result := h.readBody(w, r)
 	if status != 0 {
 		h.Metrics.Events.WithLabelValues(id, string(core.KindTranscript), result).Inc()
@@ -58,8 +64,9 @@ func (h *Handler) transcript(w http.ResponseWriter, r *http.Request) {
 	}
 	accepted, err := h.Writer.Submit(r.Context(), []core.Event{ev})
 	if err != nil {
-		h.Metrics.Events.WithLabelValues(id, string(core.KindTranscript), metrics.ResultError).Inc()
-		writeError(w, http.StatusServiceUnavailable, "could not store the transcript; retry")
+		status, msg := storeFailure(err, "transcript")
+		h.Metrics.Events.WithLabelValues(id, string(core.KindTranscript), storeResult(status)).Inc()
+		writeError(w, status, msg)
 		return
 	}
 	result = metrics.ResultDuplicate

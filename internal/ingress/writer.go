@@ -77,6 +77,9 @@ func (w *Writer) Submit(ctx context.Context, events []core.Event) ([]bool, error
 	if len(events) == 0 {
 		return nil, nil
 	}
+	if err := checkEvents(events); err != nil {
+		return nil, err
+	}
 	s := &submission{events: events, ready: make(chan struct{}), urgent: make([]bool, len(events))}
 	if w.opts.Urgent != nil {
 		for i, e := range events {
@@ -141,9 +144,17 @@ func (w *Writer) commit(batch []*submission, n int) {
 		events = append(events, s.events...)
 		urgent = append(urgent, s.urgent...)
 	}
-	accepted, err := w.store.IngestBatch(context.Background(), events, func(ids []int64, index []int) store.Jobs {
-		return w.jobsFor(Stored{Events: events, Urgent: urgent, IDs: ids, Index: index})
-	})
+	var jobsFor func(ids []int64, index []int) store.Jobs
+	if w.jobsFor != nil {
+		jobsFor = func(ids []int64, index []int) store.Jobs {
+			return w.jobsFor(Stored{Events: events, Urgent: urgent, IDs: ids, Index: index})
+		}
+	}
+	accepted, err := w.store.IngestBatch(context.Background(), events, jobsFor)
+	if err != nil && len(batch) > 1 {
+		w.commitEach(batch)
+		return
+	}
 	if err == nil && len(accepted) != len(events) {
 		err = fmt.Errorf("store accepted %d of %d events", len(accepted), len(events))
 	}

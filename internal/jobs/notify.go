@@ -33,6 +33,11 @@ func (w *notifyWorker) Work(ctx context.Context, job *river.Job[NotifyArgs]) err
 	}
 	if pc, ok := src.(source.PostChecker); ok && !pc.CanPost(job.Args.To) {
 		d.Metrics.Notifications.WithLabelValues(src.ID(), "not_postable").Inc()
+		// A call or a live stream takes no messages: its notices go to the
+		// route's fallback channels, where it has any.
+		if len(d.Fallback[job.Args.Route]) > 0 {
+			return w.fallback(ctx, job.Args, errConversationTakesNoMessages)
+		}
 		return nil
 	}
 	if job.Attempt > 1 {
@@ -63,6 +68,8 @@ func (w *notifyWorker) Work(ctx context.Context, job *river.Job[NotifyArgs]) err
 	}
 	return nil
 }
+
+var errConversationTakesNoMessages = errors.New("the conversation (a call or a live stream) takes no messages")
 
 // foundEarlier is the look-up a retried notice makes before posting
 // again: an earlier attempt may have posted it and lost the answer. Where

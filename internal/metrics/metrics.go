@@ -27,7 +27,8 @@ const (
 	ResultUnknownSink  = "unknown_sink"
 	ResultForbidden    = "forbidden"
 	ResultError        = "error"
-	// ResultBusy: refused with 429 while processing lags behind.
+	// ResultBusy: refused while the server is busy: 429 while processing
+	// lags behind, 503 before the body is read while too many are in flight.
 	ResultBusy = "busy"
 )
 

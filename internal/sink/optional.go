@@ -76,11 +76,16 @@ type Checker interface {
 }
 
 // As finds capability T on s or on the sink a wrapper (metrics, rate
-// limit) wraps. Calls made through a capability bypass the wrappers.
+// limit, pause-and-probe) wraps. The calls of a capability found under
+// wrappers go through them too, as Create and Comment do.
 func As[T any](s Sink) (T, bool) {
+	var gs guards
 	for {
 		if t, ok := s.(T); ok {
-			return t, true
+			return guarded(t, gs), true
+		}
+		if g, ok := s.(guard); ok {
+			gs = append(gs, g)
 		}
 		w, ok := s.(interface{ Unwrap() Sink })
 		if !ok {

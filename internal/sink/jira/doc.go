@@ -8,7 +8,8 @@
 // and descriptions are ADF; internal comments are JSM internal notes (the
 // sd.public.comment property) or, in plain Jira, restricted to
 // internal_visibility_role. Webhooks are admin webhooks signed with
-// X-Hub-Signature (sha256 HMAC of the raw body) and deduplicated on
-// X-Atlassian-Webhook-Identifier. See docs/sinks/jira.md for set-up and
+// X-Hub-Signature (sha256 HMAC of the raw body) and deduplicated on a hash
+// of that signed body (the identifier header is unsigned). See
+// docs/sinks/jira.md for set-up and
 // jirafake for a test site speaking the same wire format.
 package jira

@@ -26,8 +26,15 @@ func Sign(secret string, body []byte) string {
 // ParseWebhook verifies an admin webhook delivery (X-Hub-Signature, an
 // HMAC-SHA256 of the raw body) and turns it into ticket events: status
 // and assignee changes of jira:issue_updated, and comment_created. Other
-// events give none. The event id is X-Atlassian-Webhook-Identifier, which
-// Jira keeps across retries; without it, a hash of the body.
+// events give none.
+//
+// Replays are judged on what the signature covers only. The window is
+// checked against the delivery's timestamp or, when a delivery has none,
+// the comment's or the issue's own time in the body; a delivery with no
+// signed time at all is refused. The event id is a hash of the signed
+// body, which Jira's retries repeat; X-Atlassian-Webhook-Identifier is not
+// signed, so a captured delivery resent with a fresh one is still a
+// duplicate.
 func (s *Sink) ParseWebhook(r *http.Request, body []byte) ([]core.TicketEvent, error) {
 	if err := s.verify(r.Header.Get(HeaderSignature), body); err != nil {
 		return nil, err
@@ -39,18 +46,12 @@ func (s *Sink) ParseWebhook(r *http.Request, body []byte) ([]core.TicketEvent, e
 	if w.WebhookEvent == "" {
 		return nil, fmt.Errorf("%w: webhookEvent missing", core.ErrMalformed)
 	}
-	at := s.now().UTC()
-	if w.Timestamp != 0 {
-		at = time.UnixMilli(w.Timestamp).UTC()
-		if age := s.now().Sub(at); s.s.WebhookMaxAge > 0 && (age > s.s.WebhookMaxAge || age < -futureSkew) {
-			return nil, fmt.Errorf("%w: delivery timestamp %s", core.ErrStale, at.Format(time.RFC3339))
-		}
+	at, err := s.signedTime(w)
+	if err != nil {
+		return nil, err
 	}
-	id := r.Header.Get(HeaderIdentifier)
-	if id == "" {
-		sum := sha256.Sum256(body)
-		id = "body-" + hex.EncodeToString(sum[:16])
-	}
+	sum := sha256.Sum256(body)
+	id := "body-" + hex.EncodeToString(sum[:16])
 	switch w.WebhookEvent {
 	case EventIssueUpdated:
 		return s.issueUpdated(w, id, at)
@@ -58,6 +59,36 @@ func (s *Sink) ParseWebhook(r *http.Request, body []byte) ([]core.TicketEvent, e
 		return s.commentCreated(w, id, at)
 	}
 	return nil, nil
+}
+
+// jiraTime is how Jira writes times in issue and comment fields.
+const jiraTime = "2006-01-02T15:04:05.000-0700"
+
+// signedTime is the delivery's time from the signed body, checked against
+// the replay window (webhook_max_age; 0 turns the window off).
+func (s *Sink) signedTime(w Webhook) (time.Time, error) {
+	var at time.Time
+	switch {
+	case w.Timestamp != 0:
+		at = time.UnixMilli(w.Timestamp)
+	case w.Comment != nil && w.Comment.Created != "":
+		at, _ = time.Parse(jiraTime, w.Comment.Created)
+	case w.Issue != nil && w.Issue.Fields.Updated != "":
+		at, _ = time.Parse(jiraTime, w.Issue.Fields.Updated)
+	}
+	if s.s.WebhookMaxAge <= 0 {
+		if at.IsZero() {
+			return s.now().UTC(), nil
+		}
+		return at.UTC(), nil
+	}
+	if at.IsZero() {
+		return time.Time{}, fmt.Errorf("%w: no signed time (timestamp, comment.created, issue.fields.updated) to check the replay window against", core.ErrStale)
+	}
+	if age := s.now().Sub(at); age > s.s.WebhookMaxAge || age < -futureSkew {
+		return time.Time{}, fmt.Errorf("%w: delivery time %s", core.ErrStale, at.UTC().Format(time.RFC3339))
+	}
+	return at.UTC(), nil
 }
 
 func (s *Sink) verify(header string, body []byte) error {
