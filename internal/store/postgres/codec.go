@@ -1,8 +1,6 @@
 package postgres
 
 import (
-	"crypto/rand"
-	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"time"
@@ -51,8 +49,3 @@ func fromJSON(b []byte, v any) error {
 }
 
 // newID is a random 16-byte hex id for links and proposals.
-func newID() string {
-	var b [16]byte
-	_, _ = rand.Read(b[:]) // crypto/rand.Read never fails
-	return hex.EncodeToString(b[:])
-}

@@ -1,8 +1,6 @@
 package sqlite
 
 import (
-	"crypto/rand"
-	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"time"
@@ -50,11 +48,6 @@ func fromJSON(s *string, v any) error {
 }
 
 // newID is a random 16-byte hex id for links and proposals.
-func newID() string {
-	var b [16]byte
-	_, _ = rand.Read(b[:]) // crypto/rand.Read never fails
-	return hex.EncodeToString(b[:])
-}
 
 func boolInt(b bool) int {
 	if b {
