@@ -50,6 +50,19 @@ func TestInitEveryPair(t *testing.T) {
 				if got := strings.Count(strings.TrimSpace(r.stdout), "\n") + 1; got != len(names) {
 					t.Errorf("check without variables: %d problems for %d variables:\n%s", got, len(names), r.stdout)
 				}
+				// The example addresses are on loopback (nothing is reached),
+				// which the outbound guard refuses unless allowed.
+				f, err := os.OpenFile(path, os.O_APPEND|os.O_WRONLY, 0)
+				if err != nil {
+					t.Fatal(err)
+				}
+				_, err = f.WriteString("security:\n  allow_outbound: [127.0.0.1/32]\n")
+				if cerr := f.Close(); err == nil {
+					err = cerr
+				}
+				if err != nil {
+					t.Fatal(err)
+				}
 				for _, n := range names {
 					v, ok := examples[n]
 					if !ok {
