@@ -86,6 +86,14 @@ func (w *appendWorker) Work(ctx context.Context, job *river.Job[AppendArgs]) err
 		all := len(evs)
 		evs = coveredThrough(evs, link.AppendThrough)
 		more = more || len(evs) < all
+		if len(evs) == 0 {
+			// The recorded range is gone (purged by retention): nothing of
+			// it is left to send.
+			if err := d.Store.LinkAdvance(ctx, link.ID, link.AppendThrough); err != nil {
+				return fmt.Errorf("advance link cursor: %w", err)
+			}
+			return d.insert(ctx, []river.InsertManyParams{Insert(AppendArgs{LinkID: link.ID, EventID: link.AppendThrough})})
+		}
 		done, err := w.earlierComment(ctx, link, evs)
 		if err != nil {
 			return err
