@@ -1,8 +1,6 @@
 package rules
 
 import (
-	"time"
-
 	"github.com/ticketbridge/ticketbridge/internal/core"
 )
 
@@ -20,21 +18,14 @@ func (e *Engine) Urgent(ev core.Event) bool {
 	case core.KindCommand, core.KindReaction, core.KindCallEnded, core.KindConversationEnded:
 		return true
 	}
-	// Once as a conversation with nothing pending (a complaint), once
-	// as one awaiting an answer (a yes or no) on routes that confirm.
-	fresh := State{}
-	awaiting := State{Proposals: map[string]ProposalState{}}
-	future := time.Unix(1<<40, 0)
-	for _, r := range e.routes {
-		if r.Config.Trigger.Confirm {
-			awaiting.Proposals[r.Config.Name] = ProposalState{ExpiresAt: future}
-		}
-	}
+	// A yes or no acts where a proposal may be pending (routes that
+	// confirm); anything else acts when it would on a fresh conversation.
+	answers := ev.Kind == core.KindMessage && answerOf(ev.Text) != answerOther
 	for _, r := range e.routes {
 		if !r.Serves(ev.Source) {
 			continue
 		}
-		if acts(r.evaluate(ev, fresh)) || r.Config.Trigger.Confirm && acts(r.evaluate(ev, awaiting)) {
+		if answers && r.Config.Trigger.Confirm || acts(r.evaluate(ev, State{})) {
 			return true
 		}
 	}
