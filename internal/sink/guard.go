@@ -61,6 +61,7 @@ const (
 	OpStatus          = "status"
 	OpPoll            = "poll"
 	OpValidateMapping = "validate_mapping"
+	OpFindComment     = "find_comment"
 )
 
 // guarded returns t with its calls to the ticket system run under gs. It
@@ -84,6 +85,8 @@ func guarded[T any](t T, gs guards) T {
 		w = guardedPoller{any(t).(Poller), gs}
 	case *MappingValidator:
 		w = guardedValidator{any(t).(MappingValidator), gs}
+	case *CommentFinder:
+		w = guardedFinder{any(t).(CommentFinder), gs}
 	}
 	if out, ok := w.(T); ok {
 		return out
@@ -154,4 +157,21 @@ func (g guardedValidator) ValidateMapping(ctx context.Context, m MappingSpec) ([
 		return err
 	})
 	return problems, err
+}
+
+type guardedFinder struct {
+	c  CommentFinder
+	gs guards
+}
+
+func (g guardedFinder) FindComment(ctx context.Context, ref core.TicketRef, prefix string) (string, bool, error) {
+	var (
+		key   string
+		found bool
+	)
+	err := g.gs.run(OpFindComment, func() (err error) {
+		key, found, err = g.c.FindComment(ctx, ref, prefix)
+		return err
+	})
+	return key, found, err
 }

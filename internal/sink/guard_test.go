@@ -38,6 +38,10 @@ func (c *capableSink) ValidateMapping(context.Context, sink.MappingSpec) ([]stri
 	c.calls++
 	return nil, c.err
 }
+func (c *capableSink) FindComment(context.Context, core.TicketRef, string) (string, bool, error) {
+	c.calls++
+	return "", false, c.err
+}
 
 // calls makes one call through each capability found with As.
 func capabilityCalls(s sink.Sink) map[string]func() error {
@@ -64,6 +68,11 @@ func capabilityCalls(s sink.Sink) map[string]func() error {
 		sink.OpValidateMapping: func() error {
 			v, _ := sink.As[sink.MappingValidator](s)
 			_, err := v.ValidateMapping(ctx, sink.MappingSpec{})
+			return err
+		},
+		sink.OpFindComment: func() error {
+			f, _ := sink.As[sink.CommentFinder](s)
+			_, _, err := f.FindComment(ctx, ref, "tb-append-")
 			return err
 		},
 	}
