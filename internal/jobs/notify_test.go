@@ -19,14 +19,8 @@ import (
 	"github.com/ticketbridge/ticketbridge/internal/fallback"
 	"github.com/ticketbridge/ticketbridge/internal/metrics"
 	"github.com/ticketbridge/ticketbridge/internal/source"
+	"github.com/ticketbridge/ticketbridge/internal/source/agora"
 )
-
-// callSource is a source whose conversations are calls: they take no
-// messages (as Agora's RTC channels).
-type callSource struct{ source.Source }
-
-func (callSource) ID() string                        { return "ag" }
-func (callSource) CanPost(core.ConversationRef) bool { return false }
 
 // A notice for a call or live stream goes to the route's fallback robot
 // instead of being dropped (issue #10, 5).
@@ -54,15 +48,23 @@ func TestNoticeForACallGoesToTheFallbackChannel(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// The real Agora source: an RTC channel (a call) takes no messages.
+	ag, err := agora.New("ag", agora.Settings{NCSSecret: "ncs-secret"}, source.Deps{})
+	if err != nil {
+		t.Fatal(err)
+	}
 	d := &Deps{
-		Sources:  map[string]source.Source{"ag": callSource{}},
+		Sources:  map[string]source.Source{"ag": ag},
 		Fallback: map[string][]fallback.Channel{"calls": {ch}},
 		Metrics:  metrics.New(nil),
 		Log:      slog.New(slog.DiscardHandler),
 		Now:      time.Now,
 	}
 	w := &notifyWorker{d: d}
-	to := core.ConversationRef{Source: "ag", Conversation: "rtc:support-42"}
+	to := core.ConversationRef{Source: "ag", Conversation: "support-42"}
+	if ag.CanPost(to) {
+		t.Fatalf("%s takes messages; the test needs a call channel", to.Conversation)
+	}
 	for route, want := range map[string]int{"calls": 1, "no-fallback": 0} {
 		mu.Lock()
 		got = nil
