@@ -70,11 +70,11 @@ func (w *createWorker) Work(ctx context.Context, job *river.Job[CreateArgs]) err
 	}
 	follow := store.Jobs{
 		Insert(NotifyArgs{Route: link.Route, To: link.Conversation, Message: core.OutboundMessage{Text: text, Key: "created-" + link.ID}}),
-		// Anything said while the ticket was being created.
-		Insert(AppendArgs{LinkID: link.ID, EventID: job.Args.ThroughID}),
 	}
 	follow = append(follow, attachJobs(link.ID, recent)...)
-	if err := d.Store.LinkSetTicket(ctx, link.ID, ref, job.Args.ThroughID, follow); err != nil {
+	// Anything said while the ticket was being created, if anything was.
+	said := store.Jobs{Insert(AppendArgs{LinkID: link.ID, EventID: job.Args.ThroughID})}
+	if err := d.Store.LinkSetTicket(ctx, link.ID, ref, job.Args.ThroughID, follow, said); err != nil {
 		return fmt.Errorf("record ticket %s: %w", ref.Key, err)
 	}
 	d.Metrics.ObserveSince("event_to_ticket", job.Args.Received, d.Now())

@@ -66,8 +66,12 @@ type Store interface {
 	LinksForConversation(ctx context.Context, convKey string) ([]Link, error)
 	LinkByTicket(ctx context.Context, sink, ticketKey string) (Link, error)
 	// LinkSetTicket records the created ticket and the last event its
-	// description covered.
-	LinkSetTicket(ctx context.Context, id string, ref core.TicketRef, cursor int64, jobs Jobs) error
+	// description covered, with jobs; ifFollowUps are inserted too, but
+	// only when the conversation already has events after the link's
+	// cursor (on PostgreSQL under the conversation's lock, which
+	// IngestDecide also takes: an event stored later sees the ticket and
+	// queues its own append).
+	LinkSetTicket(ctx context.Context, id string, ref core.TicketRef, cursor int64, jobs, ifFollowUps Jobs) error
 	// LinkAppendBegin records, before a comment goes out, the last event
 	// it carries; LinkAdvance clears it.
 	LinkAppendBegin(ctx context.Context, id string, through int64) error

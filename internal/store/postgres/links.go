@@ -124,6 +124,12 @@ func (s *Store) LinksForConversation(ctx context.Context, convKey string) ([]sto
 // updateLink runs one UPDATE of a link by id (the first argument) plus
 // jobs; no row is ErrNotFound.
 func (s *Store) updateLink(ctx context.Context, what string, jobs store.Jobs, set string, args ...any) error {
+	return s.updateLinkThen(ctx, what, jobs, nil, set, args...)
+}
+
+// updateLinkThen is updateLink that also runs then (when not nil) inside
+// the transaction, after the update; args[0] is the link id.
+func (s *Store) updateLinkThen(ctx context.Context, what string, jobs store.Jobs, then func(pgx.Tx) error, set string, args ...any) error {
 	if err := s.checkJobs(jobs); err != nil {
 		return fmt.Errorf("%s: %w", what, err)
 	}
@@ -135,7 +141,13 @@ func (s *Store) updateLink(ctx context.Context, what string, jobs store.Jobs, se
 		if tag.RowsAffected() == 0 {
 			return store.ErrNotFound
 		}
-		return s.insertJobs(ctx, tx, jobs)
+		if err := s.insertJobs(ctx, tx, jobs); err != nil {
+			return err
+		}
+		if then != nil {
+			return then(tx)
+		}
+		return nil
 	})
 	if err != nil {
 		return fmt.Errorf("%s: %w", what, err)
@@ -145,8 +157,30 @@ func (s *Store) updateLink(ctx context.Context, what string, jobs store.Jobs, se
 
 // LinkSetTicket records the created ticket; a link still "creating" becomes
 // "open".
-func (s *Store) LinkSetTicket(ctx context.Context, id string, ref core.TicketRef, cursor int64, jobs store.Jobs) error {
-	return s.updateLink(ctx, "set link ticket", jobs, `sink = COALESCE(NULLIF($2, ''), sink),
+func (s *Store) LinkSetTicket(ctx context.Context, id string, ref core.TicketRef, cursor int64, jobs, ifFollowUps store.Jobs) error {
+	var then func(pgx.Tx) error
+	if len(ifFollowUps) > 0 {
+		then = func(tx pgx.Tx) error {
+			var convKey string
+			if err := tx.QueryRow(ctx, `SELECT conv_key FROM tb_links WHERE id = $1`, id).Scan(&convKey); err != nil {
+				return err
+			}
+			// An event stored before this lock is seen below; one
+			// stored after it sees the ticket key and queues its own
+			// append.
+			if err := lockConversations(ctx, tx, []string{convKey}); err != nil {
+				return err
+			}
+			var more bool
+			err := tx.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM tb_events e, tb_links l
+				WHERE l.id = $1 AND e.conv_key = l.conv_key AND e.id > l.cursor)`, id).Scan(&more)
+			if err != nil || !more {
+				return err
+			}
+			return s.insertJobs(ctx, tx, ifFollowUps)
+		}
+	}
+	return s.updateLinkThen(ctx, "set link ticket", jobs, then, `sink = COALESCE(NULLIF($2, ''), sink),
 		ticket_key = $3, ticket_url = $4, sink_status = $5, cursor = GREATEST(cursor, $6),
 		updated_at = $7, state = CASE state WHEN $8 THEN $9 ELSE state END`,
 		id, ref.Sink, ref.Key, ref.URL, ref.Status, cursor, now(), store.LinkCreating, core.StateOpen)

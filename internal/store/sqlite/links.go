@@ -123,6 +123,12 @@ func (s *Store) LinksForConversation(ctx context.Context, convKey string) ([]sto
 // updateLink runs one UPDATE of a link by id plus jobs; no row is
 // ErrNotFound.
 func (s *Store) updateLink(ctx context.Context, what string, jobs store.Jobs, set string, args ...any) error {
+	return s.updateLinkThen(ctx, what, jobs, nil, set, args...)
+}
+
+// updateLinkThen is updateLink that also runs then (when not nil) inside
+// the transaction, after the update; the last of args is the link id.
+func (s *Store) updateLinkThen(ctx context.Context, what string, jobs store.Jobs, then func(*sql.Tx) error, set string, args ...any) error {
 	if err := s.checkJobs(jobs); err != nil {
 		return fmt.Errorf("%s: %w", what, err)
 	}
@@ -136,7 +142,13 @@ func (s *Store) updateLink(ctx context.Context, what string, jobs store.Jobs, se
 		} else if n == 0 {
 			return store.ErrNotFound
 		}
-		return s.insertJobs(ctx, tx, jobs)
+		if err := s.insertJobs(ctx, tx, jobs); err != nil {
+			return err
+		}
+		if then != nil {
+			return then(tx)
+		}
+		return nil
 	})
 	if err != nil {
 		return fmt.Errorf("%s: %w", what, err)
@@ -146,8 +158,20 @@ func (s *Store) updateLink(ctx context.Context, what string, jobs store.Jobs, se
 
 // LinkSetTicket records the created ticket; a link still "creating" becomes
 // "open".
-func (s *Store) LinkSetTicket(ctx context.Context, id string, ref core.TicketRef, cursor int64, jobs store.Jobs) error {
-	return s.updateLink(ctx, "set link ticket", jobs, `sink = COALESCE(NULLIF(?, ''), sink), ticket_key = ?, ticket_url = ?,
+func (s *Store) LinkSetTicket(ctx context.Context, id string, ref core.TicketRef, cursor int64, jobs, ifFollowUps store.Jobs) error {
+	var then func(*sql.Tx) error
+	if len(ifFollowUps) > 0 {
+		then = func(tx *sql.Tx) error {
+			var n int
+			err := tx.QueryRowContext(ctx, `SELECT count(*) FROM tb_links l
+				WHERE l.id = ? AND EXISTS (SELECT 1 FROM tb_events e WHERE e.conv_key = l.conv_key AND e.id > l.cursor)`, id).Scan(&n)
+			if err != nil || n == 0 {
+				return err
+			}
+			return s.insertJobs(ctx, tx, ifFollowUps)
+		}
+	}
+	return s.updateLinkThen(ctx, "set link ticket", jobs, then, `sink = COALESCE(NULLIF(?, ''), sink), ticket_key = ?, ticket_url = ?,
 		sink_status = ?, cursor = max(cursor, ?), updated_at = ?,
 		state = CASE state WHEN ? THEN ? ELSE state END`,
 		ref.Sink, ref.Key, ref.URL, ref.Status, cursor, nanos(now()), store.LinkCreating, core.StateOpen, id)

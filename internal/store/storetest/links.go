@@ -16,7 +16,33 @@ func linkCases() []testCase {
 		{"LinkOpenConcurrent", testLinkOpenConcurrent},
 		{"LinkLifecycle", testLinkLifecycle},
 		{"LinkNotFound", testLinkNotFound},
+		{"LinkSetTicketFollowUpsOnlyWhenSaid", testLinkSetTicketFollowUps},
 	}
+}
+
+// The append queued with a ticket's creation is inserted only when the
+// conversation said something after the description's last event.
+func testLinkSetTicketFollowUps(t *testing.T, s store.Store) {
+	q := queue(t, s)
+	ctx := t.Context()
+	quiet, chatty := conv("slack", "Q"), conv("slack", "T")
+	var through [2]int64
+	for i, c := range []core.ConversationRef{quiet, chatty} {
+		_, err := s.IngestBatch(ctx, []core.Event{ev(c, "a"+c.Conversation, "/ticket it broke")}, nil)
+		must(t, "IngestBatch", err)
+		evs, err := s.ConversationEvents(ctx, c.Key(), 0, 0, 10)
+		must(t, "ConversationEvents", err)
+		through[i] = evs[0].ID
+	}
+	_, err := s.IngestBatch(ctx, []core.Event{ev(chatty, "b", "also this")}, nil)
+	must(t, "IngestBatch follow-up", err)
+	for i, c := range []core.ConversationRef{quiet, chatty} {
+		l, _, err := s.LinkOpen(ctx, newLink("r1", c), nil)
+		must(t, "LinkOpen", err)
+		must(t, "LinkSetTicket", s.LinkSetTicket(ctx, l.ID, core.TicketRef{Key: "K-" + c.Conversation}, through[i],
+			job("notice-"+c.Conversation), job("append-"+c.Conversation)))
+	}
+	wantJobTags(t, q, "notice-Q", "notice-T", "append-T")
 }
 
 func newLink(route string, c core.ConversationRef) store.Link {
@@ -104,7 +130,7 @@ func testLinkLifecycle(t *testing.T, s store.Store) {
 	must(t, "LinkOpen", err)
 
 	ref := core.TicketRef{Sink: "jira", Key: "SUP-7", URL: "https://jira.example/SUP-7", Status: "To Do"}
-	must(t, "LinkSetTicket", s.LinkSetTicket(t.Context(), l.ID, ref, 5, job("set-ticket")))
+	must(t, "LinkSetTicket", s.LinkSetTicket(t.Context(), l.ID, ref, 5, job("set-ticket"), nil))
 	got, err := s.LinkByTicket(t.Context(), "jira", "SUP-7")
 	must(t, "LinkByTicket", err)
 	if got.ID != l.ID || got.TicketKey != "SUP-7" || got.TicketURL != ref.URL || got.SinkStatus != "To Do" ||
@@ -162,7 +188,7 @@ func testLinkNotFound(t *testing.T, s store.Store) {
 	_, err = s.LinkByTicket(t.Context(), "jira", "NOPE-1")
 	wantNotFound(t, "LinkByTicket", err)
 	wantNotFound(t, "LinkAdvance", s.LinkAdvance(t.Context(), "nope", 3))
-	wantNotFound(t, "LinkSetTicket", s.LinkSetTicket(t.Context(), "nope", core.TicketRef{Key: "X-1"}, 1, job("x")))
+	wantNotFound(t, "LinkSetTicket", s.LinkSetTicket(t.Context(), "nope", core.TicketRef{Key: "X-1"}, 1, job("x"), nil))
 	wantNotFound(t, "LinkSetStatus", s.LinkSetStatus(t.Context(), "nope", "Done", core.StateClosed, nil))
 	links, err := s.LinksForConversation(t.Context(), "slack/none")
 	must(t, "LinksForConversation", err)
