@@ -103,6 +103,7 @@ type Instance struct {
 	failStatus int
 	failRetry  string
 	lose       Loss
+	loseNote   Loss
 	seq        int
 }
 
@@ -170,6 +171,14 @@ func (in *Instance) LoseNextCreate(l Loss) {
 	in.mu.Lock()
 	defer in.mu.Unlock()
 	in.lose = l
+}
+
+// LoseNextComment makes the next comment or work note go into the
+// journal and its answer be lost the way l says.
+func (in *Instance) LoseNextComment(l Loss) {
+	in.mu.Lock()
+	defer in.mu.Unlock()
+	in.loseNote = l
 }
 
 // Incidents returns copies of all incidents in creation order.

@@ -198,6 +198,15 @@ func (in *Instance) patch(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	in.update(i, fields, user)
+	if lose := in.loseNote; lose != 0 && (fields["comments"] != "" || fields["work_notes"] != "") {
+		in.loseNote = 0
+		if lose == LoseHangUp {
+			hangUp(w)
+			return
+		}
+		writeError(w, http.StatusBadGateway, "Bad Gateway", "upstream timed out")
+		return
+	}
 	writeJSON(w, http.StatusOK, map[string]any{"result": pick(in.record(i), fieldsOf(r))})
 }
 
@@ -340,11 +349,12 @@ func (in *Instance) attach(w http.ResponseWriter, r *http.Request) {
 type query struct {
 	terms   []term
 	orderBy string
+	desc    bool
 }
 
 type term struct{ field, op, value string }
 
-var termPattern = regexp.MustCompile(`^([a-z_][a-z0-9_.]*)(>=|<=|=|!=|IN|STARTSWITH|ISNOTEMPTY|ISEMPTY)(.*)$`)
+var termPattern = regexp.MustCompile(`^([a-z_][a-z0-9_.]*)(>=|<=|=|!=|IN|STARTSWITH|LIKE|ISNOTEMPTY|ISEMPTY)(.*)$`)
 
 func parseQuery(s string) (query, error) {
 	var q query
@@ -352,6 +362,10 @@ func parseQuery(s string) (query, error) {
 		return q, nil
 	}
 	for _, part := range strings.Split(s, "^") {
+		if f, ok := strings.CutPrefix(part, "ORDERBYDESC"); ok {
+			q.orderBy, q.desc = f, true
+			continue
+		}
 		if f, ok := strings.CutPrefix(part, "ORDERBY"); ok {
 			q.orderBy = f
 			continue
@@ -384,6 +398,8 @@ func (q query) match(rec map[string]string) bool {
 			}
 		case "STARTSWITH":
 			ok = strings.HasPrefix(v, t.value)
+		case "LIKE":
+			ok = strings.Contains(strings.ToLower(v), strings.ToLower(t.value))
 		case "ISNOTEMPTY":
 			ok = v != ""
 		case "ISEMPTY":
@@ -398,7 +414,12 @@ func (q query) match(rec map[string]string) bool {
 
 func (q query) sort(rows []map[string]string) []map[string]string {
 	if q.orderBy != "" {
-		sort.SliceStable(rows, func(a, b int) bool { return rows[a][q.orderBy] < rows[b][q.orderBy] })
+		sort.SliceStable(rows, func(a, b int) bool {
+			if q.desc {
+				return rows[a][q.orderBy] > rows[b][q.orderBy]
+			}
+			return rows[a][q.orderBy] < rows[b][q.orderBy]
+		})
 	}
 	return rows
 }
