@@ -197,7 +197,46 @@ func (s *Sink) Comment(ctx context.Context, ref core.TicketRef, c core.Comment) 
 		}
 		text = "Internal: " + text
 	}
+	text = sinkhttp.Marked(text, c.Key, sinkhttp.Hidden)
 	return s.c.JSON(ctx, op, "POST", fmt.Sprintf("%s/issues/%s/comments", s.repoPath(), n), map[string]string{"body": text + "\n\n" + CommentMarker}, nil)
+}
+
+// commentPage is how many comments FindComment asks for a page, the most
+// GitHub gives.
+const commentPage = 100
+
+// FindComment looks among the issue's newest comments for one whose
+// hidden marker (<!-- ticketbridge:KEY -->, which Comment adds) starts
+// with prefix. Issue comments list oldest first with no other order, so
+// it reads the issue's comment count and then the last page and the one
+// before it: the newest 100 to 200 comments. Gitea lists every comment of
+// an issue in one answer and ignores the paging.
+func (s *Sink) FindComment(ctx context.Context, ref core.TicketRef, prefix string) (string, bool, error) {
+	const op = "find comment"
+	n, err := number(op, ref)
+	if err != nil {
+		return "", false, err
+	}
+	var is Issue
+	if err := s.c.JSON(ctx, op, "GET", s.repoPath()+"/issues/"+n, nil, &is); err != nil {
+		return "", false, err
+	}
+	last := max(1, (is.Comments+commentPage-1)/commentPage)
+	for page := last; page >= max(1, last-1); page-- {
+		q := url.Values{"per_page": {strconv.Itoa(commentPage)}, "page": {strconv.Itoa(page)}}
+		var cs []Comment
+		if err := s.c.JSON(ctx, op, "GET", s.repoPath()+"/issues/"+n+"/comments?"+q.Encode(), nil, &cs); err != nil {
+			return "", false, err
+		}
+		bodies := make([]string, len(cs))
+		for i, c := range cs {
+			bodies[len(cs)-1-i] = c.Body // newest first
+		}
+		if key, found := sinkhttp.FindMarked(bodies, prefix); found {
+			return key, true, nil
+		}
+	}
+	return "", false, nil
 }
 
 func number(op string, ref core.TicketRef) (string, error) {

@@ -29,6 +29,8 @@ type Issue struct {
 	PullRequest *struct{} `json:"pull_request,omitempty"`
 	Assets      []Asset   `json:"assets,omitempty"`
 	UpdatedAt   string    `json:"updated_at,omitempty"`
+	// Comments is how many comments the issue has.
+	Comments int `json:"comments"`
 }
 
 // Asset is a file attached to a Gitea issue.

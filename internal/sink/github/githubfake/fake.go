@@ -67,7 +67,9 @@ type Server struct {
 	requests []Request
 	faults   []fault
 	loseNext bool
-	nextID   int64
+	// loseComment stores the next comment and answers 502.
+	loseComment bool
+	nextID      int64
 }
 
 // New starts a server, closed when the test ends.
@@ -133,6 +135,14 @@ func (s *Server) FailNextOn(method, path string, status int, h http.Header, body
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.faults = append(s.faults, fault{method, path, status, h, body})
+}
+
+// LoseNextComment stores the next comment and answers 502, as GitHub's
+// front end does when the answer is lost behind it.
+func (s *Server) LoseNextComment() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.loseComment = true
 }
 
 // LoseNextCreate creates the next issue and drops the connection.
