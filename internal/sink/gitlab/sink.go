@@ -122,19 +122,47 @@ func (s *Sink) Comment(ctx context.Context, ref core.TicketRef, c core.Comment) 
 	if strings.TrimSpace(c.Body) == "" {
 		return &core.CallError{Op: op, Permanent: true, Message: "comment is empty"}
 	}
-	return s.note(ctx, op, ref, c.Body, !c.Public)
+	return s.note(ctx, op, ref, c.Body, c.Key, !c.Public)
 }
 
-func (s *Sink) note(ctx context.Context, op string, ref core.TicketRef, text string, internal bool) error {
+// note posts text ending with the hidden marker of key (when set) and
+// NoteMarker.
+func (s *Sink) note(ctx context.Context, op string, ref core.TicketRef, text, key string, internal bool) error {
 	iid, err := issueIID(op, ref)
 	if err != nil {
 		return err
 	}
-	body := map[string]any{"body": text + "\n\n" + NoteMarker}
+	body := map[string]any{"body": sinkhttp.Marked(text, key, sinkhttp.Hidden) + "\n\n" + NoteMarker}
 	if internal {
 		body["internal"] = true
 	}
 	return s.c.JSON(ctx, op, "POST", s.projectPath()+"/issues/"+iid+"/notes", body, nil)
+}
+
+// findNoteLimit bounds the notes FindComment reads: one page of the
+// newest, where a retried append's earlier note is.
+const findNoteLimit = 100
+
+// FindComment looks among the issue's newest notes (sort=desc by
+// created_at, system notes included) for one whose hidden marker
+// (<!-- ticketbridge:KEY -->) starts with prefix.
+func (s *Sink) FindComment(ctx context.Context, ref core.TicketRef, prefix string) (string, bool, error) {
+	const op = "find note"
+	iid, err := issueIID(op, ref)
+	if err != nil {
+		return "", false, err
+	}
+	q := url.Values{"sort": {"desc"}, "order_by": {"created_at"}, "per_page": {strconv.Itoa(findNoteLimit)}}
+	var notes []Note
+	if err := s.c.JSON(ctx, op, "GET", s.projectPath()+"/issues/"+iid+"/notes?"+q.Encode(), nil, &notes); err != nil {
+		return "", false, err
+	}
+	bodies := make([]string, len(notes))
+	for i, n := range notes {
+		bodies[i] = n.Body
+	}
+	key, found := sinkhttp.FindMarked(bodies, prefix)
+	return key, found, nil
 }
 
 func issueIID(op string, ref core.TicketRef) (string, error) {

@@ -67,6 +67,8 @@ type Server struct {
 	uploads  []Uploaded
 	faults   []fault
 	loseNext bool
+	// loseNote stores the next note and answers 502.
+	loseNote bool
 	noteID   int64
 }
 
@@ -125,6 +127,14 @@ func (s *Server) FailNextOn(method, path string, status int, h http.Header, body
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.faults = append(s.faults, fault{method, path, status, h, body})
+}
+
+// LoseNextNote stores the next note and answers 502, as GitLab's proxy
+// does when the answer is lost behind it.
+func (s *Server) LoseNextNote() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.loseNote = true
 }
 
 // LoseNextCreate creates the next issue and drops the connection.
@@ -341,7 +351,14 @@ func (s *Server) issue(w http.ResponseWriter, r *http.Request, parts []string) {
 		s.noteID++
 		n := gitlab.Note{ID: s.noteID, Body: in.Body, Internal: in.Internal, Author: gitlab.User{Username: s.opts.Username}}
 		is.Notes = append(is.Notes, n)
+		if s.loseNote {
+			s.loseNote = false
+			writeJSON(w, http.StatusBadGateway, map[string]string{"message": "502 Bad Gateway"})
+			return
+		}
 		writeJSON(w, http.StatusCreated, n)
+	case len(parts) == 2 && parts[1] == "notes" && r.Method == "GET":
+		writeJSON(w, 200, notePage(is.Notes, r.URL.Query()))
 	default:
 		writeJSON(w, http.StatusNotFound, map[string]string{"message": "404 Not found"})
 	}
@@ -378,4 +395,24 @@ func (s *Server) upload(w http.ResponseWriter, r *http.Request) {
 			Markdown: fmt.Sprintf("[%s](%s)", name, u)})
 		return
 	}
+}
+
+// notePage lists notes as GitLab does: sort desc (the default) or asc by
+// created_at, per_page up to 100 (default 20), page from 1.
+func notePage(all []gitlab.Note, q url.Values) []gitlab.Note {
+	out := slices.Clone(all)
+	if q.Get("sort") != "asc" {
+		slices.Reverse(out)
+	}
+	per, err := strconv.Atoi(q.Get("per_page"))
+	if err != nil || per <= 0 {
+		per = 20
+	}
+	per = min(per, 100)
+	page, err := strconv.Atoi(q.Get("page"))
+	if err != nil || page <= 0 {
+		page = 1
+	}
+	from := min((page-1)*per, len(out))
+	return append([]gitlab.Note{}, out[from:min(from+per, len(out))]...)
 }
