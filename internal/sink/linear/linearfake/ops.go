@@ -45,8 +45,27 @@ func (s *Server) operation(w http.ResponseWriter, req linear.Request) {
 			graphQLError(w, 400, "INVALID_INPUT", "Argument Validation Error", nil)
 			return
 		}
+		id := str(input, "id")
+		if id == "" {
+			id = fmt.Sprintf("c-%d", len(s.comments)+1)
+		} else if _, ok := s.comments[id]; ok {
+			graphQLError(w, 400, "INVALID_INPUT", "Entity already exists: Comment", nil)
+			return
+		}
+		s.comments[id] = is.ID
 		is.Comments = append(is.Comments, str(input, "body"))
-		data(w, map[string]any{"commentCreate": map[string]any{"success": true, "comment": map[string]string{"id": "c"}}})
+		if s.loseComment {
+			s.loseComment = false
+			panic(http.ErrAbortHandler)
+		}
+		data(w, map[string]any{"commentCreate": map[string]any{"success": true, "comment": map[string]string{"id": id}}})
+	case "Comment":
+		issue, ok := s.comments[str(v, "id")]
+		if !ok {
+			graphQLError(w, 400, "INVALID_INPUT", "Entity not found: Comment", nil)
+			return
+		}
+		data(w, map[string]any{"comment": map[string]any{"id": str(v, "id"), "issue": map[string]string{"id": issue}}})
 	case "IssueUpdate":
 		is := s.find(str(v, "id"))
 		i := slices.IndexFunc(States, func(st linear.State) bool { return st.ID == str(input, "stateId") })
