@@ -79,6 +79,8 @@ type Server struct {
 	articleID int
 	faults    []fault
 	loseNext  bool
+	// loseArticle stores the next article and answers 502.
+	loseArticle bool
 }
 
 // New starts a server, closed when the test ends.
@@ -126,6 +128,14 @@ func (s *Server) FailNextOn(method, path string, status int, h http.Header) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.faults = append(s.faults, fault{method, path, status, h})
+}
+
+// LoseNextArticle stores the next article and answers 502, as the proxy
+// in front of Zammad does when its answer is lost.
+func (s *Server) LoseNextArticle() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.loseArticle = true
 }
 
 // LoseNextCreate makes the next ticket and drops the connection.
@@ -275,6 +285,18 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, 200, map[string]any{"tags": tk.Tags})
 	case r.Method == "POST" && p == "/api/v1/ticket_articles":
 		s.addArticle(w, body)
+	case r.Method == "GET" && strings.HasPrefix(p, "/api/v1/ticket_articles/by_ticket/"):
+		id, _ := strconv.Atoi(strings.TrimPrefix(p, "/api/v1/ticket_articles/by_ticket/"))
+		tk := s.find(id)
+		if tk == nil {
+			zerror(w, http.StatusNotFound, "Not found")
+			return
+		}
+		out := make([]zammad.Article, len(tk.Articles))
+		for i, a := range tk.Articles {
+			out[i] = a.Article
+		}
+		writeJSON(w, 200, out)
 	case strings.HasPrefix(p, "/api/v1/tickets/"):
 		id, _ := strconv.Atoi(strings.TrimPrefix(p, "/api/v1/tickets/"))
 		tk := s.find(id)
@@ -393,6 +415,13 @@ func (s *Server) addArticle(w http.ResponseWriter, body []byte) {
 			return
 		}
 		files[f.Filename] = len(data)
+		a.Attachments = append(a.Attachments, zammad.ArticleAttachment{ID: s.articleID*100 + len(a.Attachments) + 1, Filename: f.Filename, Size: strconv.Itoa(len(data))})
+	}
+	tk.Articles[len(tk.Articles)-1].Article = a
+	if s.loseArticle {
+		s.loseArticle = false
+		zerror(w, http.StatusBadGateway, "Bad Gateway")
+		return
 	}
 	writeJSON(w, http.StatusCreated, a)
 }
