@@ -230,6 +230,11 @@ func (s *Server) one(w http.ResponseWriter, r *http.Request, user redmine.IDName
 			unprocessable(w, msg)
 			return
 		}
+		if s.loseNote && in.Issue.Notes != "" {
+			s.loseNote = false
+			w.WriteHeader(http.StatusBadGateway)
+			return
+		}
 		// Redmine 5.0 answers an update with 204 and no body.
 		w.WriteHeader(http.StatusNoContent)
 	default:
