@@ -44,3 +44,20 @@ func TestFindCommentReadsEveryPage(t *testing.T) {
 	}
 	sinktest.ManyComments(t, sk, ref, 230)
 }
+
+// A file note whose answer is lost is found by the key in its body, and
+// not attached twice.
+func TestLostUploadIsFoundByItsNote(t *testing.T) {
+	t.Parallel()
+	srv := freshdeskfake.New(t, freshdeskfake.Options{})
+	sk := newSink(t, srv)
+	ref, err := sk.Create(t.Context(), draft("tb-lu", "ann@example.com"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	count := func() int { return len(srv.Tickets()[0].Notes) }
+	sinktest.LostUpload(t, sk, ref, sinktest.ByComment(sk, ref), srv.LoseNextNote, count)
+	if ns := srv.Tickets()[0].Notes; len(ns[len(ns)-1].Files) != 1 {
+		t.Fatalf("the note carries files %v", ns[len(ns)-1].Files)
+	}
+}

@@ -40,3 +40,17 @@ func TestFindCommentReadsTheNewestNotes(t *testing.T) {
 	}
 	sinktest.ManyComments(t, sk, ref, 130)
 }
+
+// The note that links an uploaded file, its answer lost, is found by the
+// file's key, and the file is not attached twice.
+func TestLostUploadIsFoundByItsNote(t *testing.T) {
+	t.Parallel()
+	srv := gitlabfake.New(t, gitlabfake.Options{})
+	sk := newSink(t, srv)
+	ref, err := sk.Create(t.Context(), core.TicketDraft{ExternalID: "tb-lu", Title: "lost upload", Description: "d"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	count := func() int { return len(srv.Issues()[0].Notes) }
+	sinktest.LostUpload(t, sk, ref, sinktest.ByComment(sk, ref), srv.LoseNextNote, count)
+}

@@ -5,7 +5,9 @@ package sinktest
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"strings"
 	"testing"
 
 	"github.com/ticketbridge/ticketbridge/internal/core"
@@ -74,5 +76,62 @@ func ManyComments(t *testing.T, s Commenter, ref core.TicketRef, n int) {
 	got, found, err := s.FindComment(ctx, ref, prefix)
 	if err != nil || !found || got != fmt.Sprintf("tb-append-feed0001-%d-%d", n, n) {
 		t.Fatalf("FindComment(%q) among %d comments = %q, %v, %v", prefix, n, got, found, err)
+	}
+}
+
+// Finder is how a connector looks for a file an earlier attempt put on a
+// ticket: FindAttachment, or FindComment by the file's key for systems
+// that upload a file with a comment.
+type Finder func(ctx context.Context, f core.File) (bool, error)
+
+// ByComment is the Finder of a connector whose uploads travel in a
+// comment carrying the file's key.
+func ByComment(s sink.CommentFinder, ref core.TicketRef) Finder {
+	return func(ctx context.Context, f core.File) (bool, error) {
+		_, found, err := s.FindComment(ctx, ref, f.Key)
+		return found, err
+	}
+}
+
+// ByAttachment is the Finder of a connector with FindAttachment.
+func ByAttachment(s sink.AttachmentFinder, ref core.TicketRef) Finder {
+	return func(ctx context.Context, f core.File) (bool, error) { return s.FindAttachment(ctx, ref, f) }
+}
+
+// LostUpload drives what the attach worker does after an upload's answer
+// is lost: lose makes the fake keep the next upload and answer with an
+// error; count reads how many files (or file-carrying comments) the fake
+// holds on ref's ticket. The file must be stored once and found by find
+// afterwards, and another file must not be taken for it.
+func LostUpload(t *testing.T, s sink.Attacher, ref core.TicketRef, find Finder, lose func(), count func() int) {
+	t.Helper()
+	ctx := t.Context()
+	data := "\x89PNG\r\n\x1a\npx" // small: the tests set tiny limits
+	f := core.File{Name: "photo.png", ContentType: "image/png", Size: int64(len(data)), Key: "tb-attach-0123abcd-5-9f86d081884c"}
+	if found, err := find(ctx, f); err != nil || found {
+		t.Fatalf("find before any upload = %v, %v; want not found", found, err)
+	}
+	before := count()
+	lose()
+	err := s.Attach(ctx, ref, f, strings.NewReader(data))
+	if err == nil {
+		t.Fatal("Attach with a lost answer returned no error")
+	}
+	if core.IsPermanent(err) || errors.Is(err, sink.ErrTooLarge) {
+		t.Fatalf("a lost answer must be retried, got %v", err)
+	}
+	if n := count(); n != before+1 {
+		t.Fatalf("the fake holds %d files, want %d (the lost one stored)", n, before+1)
+	}
+	if found, err := find(ctx, f); err != nil || !found {
+		t.Fatalf("find after the lost answer = %v, %v; want found", found, err)
+	}
+	other := f
+	other.Name, other.Size, other.Key = "other.pdf", 99, "tb-attach-0123abcd-6-000000000000"
+	if found, err := find(ctx, other); err != nil || found {
+		t.Errorf("find(another file) = %v, %v; want not found", found, err)
+	}
+	if n := count(); n != before+1 {
+		t.Fatalf("the fake holds %d files after the look-up, want %d", n, before+1)
 	}
 }

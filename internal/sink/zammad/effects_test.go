@@ -36,3 +36,17 @@ func TestFindCommentAmongManyArticles(t *testing.T) {
 	}
 	sinktest.ManyComments(t, sk, ref, 120)
 }
+
+// An article carrying a file whose answer is lost is found by the key in
+// its body, and not attached twice.
+func TestLostUploadIsFoundByItsArticle(t *testing.T) {
+	t.Parallel()
+	srv := zammadfake.New(t, zammadfake.Options{})
+	sk := newSink(t, srv)
+	ref, err := sk.Create(t.Context(), draft("tb-lu", "ann@example.com"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	count := func() int { return len(srv.Tickets()[0].Articles) }
+	sinktest.LostUpload(t, sk, ref, sinktest.ByComment(sk, ref), srv.LoseNextArticle, count)
+}

@@ -41,3 +41,16 @@ func TestFindCommentReadsTheNewestPage(t *testing.T) {
 		t.Fatalf("comments read without sort_order=desc: %q", r.RawQuery)
 	}
 }
+
+// An upload whose ticket update lost its answer is found by the key in
+// the comment that carries the file, and not attached twice.
+func TestLostUploadIsFoundByItsComment(t *testing.T) {
+	t.Parallel()
+	f, sk := setup(t, zendeskfake.Options{})
+	ref, err := sk.Create(t.Context(), draft("tb-lostu"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	count := func() int { tk, _ := f.Ticket(1); return len(tk.Comments) }
+	sinktest.LostUpload(t, sk, ref, sinktest.ByComment(sk, ref), f.LoseNextComment, count)
+}
