@@ -45,3 +45,22 @@ func TestFindCommentAmongManyEntries(t *testing.T) {
 	}
 	sinktest.ManyComments(t, sn, ref, 60)
 }
+
+// An upload whose answer is lost is found among the incident's
+// attachments by name and size, and not sent twice.
+func TestLostUploadIsFoundByNameAndSize(t *testing.T) {
+	t.Parallel()
+	for name, loss := range map[string]servicenowfake.Loss{"502": servicenowfake.LoseWith502, "hang-up": servicenowfake.LoseHangUp} {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			in := servicenowfake.New(t, servicenowfake.Options{})
+			sn := newSink(t, in, nil)
+			ref, err := sn.Create(t.Context(), core.TicketDraft{ExternalID: "tb-lu", Title: "lost upload"})
+			if err != nil {
+				t.Fatal(err)
+			}
+			count := func() int { inc, _ := in.Incident(ref.Key); return len(inc.Attachments) }
+			sinktest.LostUpload(t, sn, ref, sinktest.ByAttachment(sn, ref), func() { in.LoseNextUpload(loss) }, count)
+		})
+	}
+}

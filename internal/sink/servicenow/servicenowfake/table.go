@@ -337,12 +337,45 @@ func (in *Instance) attach(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusNotFound, "No Record found", "Invalid table_sys_id")
 		return
 	}
-	a := Attachment{FileName: qs.Get("file_name"), ContentType: r.Header.Get("Content-Type"), Size: n, SHA256: hex.EncodeToString(h.Sum(nil))}
-	i.Attachments = append(i.Attachments, a)
 	in.seq++
-	writeJSON(w, http.StatusCreated, map[string]any{"result": map[string]string{
-		"sys_id": sysID("attachment", in.seq), "file_name": a.FileName, "size_bytes": strconv.FormatInt(n, 10),
-		"table_name": "incident", "table_sys_id": i.SysID, "content_type": a.ContentType}})
+	a := Attachment{SysID: sysID("attachment", in.seq), FileName: qs.Get("file_name"), ContentType: r.Header.Get("Content-Type"), Size: n, SHA256: hex.EncodeToString(h.Sum(nil))}
+	i.Attachments = append(i.Attachments, a)
+	if lose := in.loseUpload; lose != 0 {
+		in.loseUpload = 0
+		if lose == LoseHangUp {
+			hangUp(w)
+			return
+		}
+		writeError(w, http.StatusBadGateway, "Bad Gateway", "upstream timed out")
+		return
+	}
+	writeJSON(w, http.StatusCreated, map[string]any{"result": attachmentRecord(i, a)})
+}
+
+func attachmentRecord(i *Incident, a Attachment) map[string]string {
+	return map[string]string{"sys_id": a.SysID, "file_name": a.FileName, "size_bytes": strconv.FormatInt(a.Size, 10),
+		"table_name": "incident", "table_sys_id": i.SysID, "content_type": a.ContentType}
+}
+
+// attachments lists attachment metadata (GET /api/now/attachment) that
+// matches sysparm_query, as the Attachment API does.
+func (in *Instance) attachments(w http.ResponseWriter, r *http.Request) {
+	q, err := parseQuery(r.URL.Query().Get("sysparm_query"))
+	if err != nil {
+		writeError(w, http.StatusBadRequest, "Invalid query", err.Error())
+		return
+	}
+	in.mu.Lock()
+	var rows []map[string]string
+	for _, i := range in.incidents {
+		for _, a := range i.Attachments {
+			if rec := attachmentRecord(i, a); q.match(rec) {
+				rows = append(rows, rec)
+			}
+		}
+	}
+	in.mu.Unlock()
+	writeJSON(w, http.StatusOK, map[string]any{"result": page(q.sort(rows), r, fieldsOf(r))})
 }
 
 // query is a parsed encoded query: terms ANDed, an optional order.
