@@ -36,3 +36,20 @@ func TestFindCommentAmongManyJournals(t *testing.T) {
 	}
 	sinktest.ManyComments(t, sk, ref, 120)
 }
+
+// An upload whose attaching PUT lost its answer is found by the key in the
+// attachment's description, and not attached twice.
+func TestLostUploadIsFoundByItsDescription(t *testing.T) {
+	t.Parallel()
+	srv := redminefake.New(t, redminefake.Options{})
+	sk := newSink(t, srv, redminefake.Admin)
+	ref, err := sk.Create(t.Context(), draft("tb-lu"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	count := func() int { return len(srv.Issues()[0].Attachments) }
+	sinktest.LostUpload(t, sk, ref, sinktest.ByAttachment(sk, ref), srv.LoseNextNote, count)
+	if d := srv.Issues()[0].Attachments[0].Description; d != "tb-attach-0123abcd-5-9f86d081884c" {
+		t.Fatalf("attachment description = %q, want the effect's key", d)
+	}
+}

@@ -150,8 +150,8 @@ func (s *Server) LoseNextCreate() {
 	s.loseNext = true
 }
 
-// LoseNextNote stores the next note and answers 502, as the proxy in
-// front of Redmine does when its answer is lost.
+// LoseNextNote stores the next note (or attached upload) and answers 502,
+// as the proxy in front of Redmine does when its answer is lost.
 func (s *Server) LoseNextNote() {
 	s.mu.Lock()
 	defer s.mu.Unlock()
