@@ -51,3 +51,17 @@ func TestFindCommentReadsTheLastPages(t *testing.T) {
 		})
 	}
 }
+
+// A Gitea asset whose answer is lost is found among the issue's assets by
+// name and size, and not uploaded twice.
+func TestLostGiteaUploadIsFoundByNameAndSize(t *testing.T) {
+	t.Parallel()
+	srv := githubfake.New(t, githubfake.Options{Dialect: github.TypeGitea})
+	gs := github.GiteaSink{Sink: newSink(t, srv)}
+	ref, err := gs.Create(t.Context(), core.TicketDraft{ExternalID: "tb-lu", Title: "lost upload", Description: "d"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	count := func() int { return len(srv.Issues()[0].Assets) }
+	sinktest.LostUpload(t, gs, ref, sinktest.ByAttachment(gs, ref), srv.LoseNextComment, count)
+}

@@ -245,6 +245,8 @@ func (s *Server) issue(w http.ResponseWriter, r *http.Request, parts []string, b
 		writeJSON(w, http.StatusCreated, c)
 	case len(parts) == 2 && parts[1] == "assets" && r.Method == "POST" && s.opts.Dialect == github.TypeGitea:
 		s.asset(w, r, is)
+	case len(parts) == 2 && parts[1] == "assets" && r.Method == "GET" && s.opts.Dialect == github.TypeGitea:
+		writeJSON(w, 200, append([]github.Asset{}, is.Assets...))
 	default:
 		message(w, http.StatusNotFound, "Not Found")
 	}
@@ -282,6 +284,11 @@ func (s *Server) asset(w http.ResponseWriter, r *http.Request, is *Issue) {
 		}
 		a := github.Asset{ID: s.id(), Name: name, Size: n}
 		is.Assets = append(is.Assets, a)
+		if s.loseComment {
+			s.loseComment = false
+			message(w, http.StatusBadGateway, "Server Error")
+			return
+		}
 		writeJSON(w, http.StatusCreated, a)
 		return
 	}

@@ -137,8 +137,8 @@ func (s *Server) FailNextOn(method, path string, status int, h http.Header, body
 	s.faults = append(s.faults, fault{method, path, status, h, body})
 }
 
-// LoseNextComment stores the next comment and answers 502, as GitHub's
-// front end does when the answer is lost behind it.
+// LoseNextComment stores the next comment (or Gitea asset) and answers
+// 502, as the front end does when the answer is lost behind it.
 func (s *Server) LoseNextComment() {
 	s.mu.Lock()
 	defer s.mu.Unlock()
