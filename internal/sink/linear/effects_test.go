@@ -1,6 +1,7 @@
 package linear_test
 
 import (
+	"strings"
 	"testing"
 
 	"github.com/ticketbridge/ticketbridge/internal/core"
@@ -67,5 +68,42 @@ func TestCommentIDBelongsToItsIssue(t *testing.T) {
 	}
 	if linear.CommentID("k") == linear.IssueID("k") {
 		t.Fatal("comment and issue ids of one name must differ")
+	}
+}
+
+// A keyed file is attached under the id AttachmentID(key): after a lost
+// answer the sink reads it back and reports it attached, FindAttachment
+// finds it, and a repeat is refused by Linear and read back: the issue has
+// the file once.
+func TestLostAttachmentIsAttachedOnce(t *testing.T) {
+	t.Parallel()
+	srv := linearfake.New(t, linearfake.Options{})
+	sk := newSink(t, srv)
+	ctx := t.Context()
+	ref, err := sk.Create(ctx, core.TicketDraft{ExternalID: "tb-la", Title: "lost attachment", Description: "d"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	f := core.File{Name: "shot.png", ContentType: "image/png", Size: 5, Key: "tb-attach-0123abcd-5-9f86d081884c"}
+	if found, err := sk.FindAttachment(ctx, ref, f); err != nil || found {
+		t.Fatalf("FindAttachment before = %v, %v", found, err)
+	}
+	srv.LoseNextAttachment()
+	if err := sk.Attach(ctx, ref, f, strings.NewReader("12345")); err != nil {
+		t.Fatalf("Attach with a lost answer = %v, want it read back", err)
+	}
+	if found, err := sk.FindAttachment(ctx, ref, f); err != nil || !found {
+		t.Fatalf("FindAttachment after = %v, %v", found, err)
+	}
+	if err := sk.Attach(ctx, ref, f, strings.NewReader("12345")); err != nil {
+		t.Fatalf("a repeat = %v, want the earlier attachment found", err)
+	}
+	if n := len(srv.Issues()[0].Attachments); n != 1 {
+		t.Fatalf("%d attachments, want 1", n)
+	}
+	other := f
+	other.Key = "tb-attach-0123abcd-6-000000000000"
+	if found, err := sk.FindAttachment(ctx, ref, other); err != nil || found {
+		t.Fatalf("FindAttachment(another file) = %v, %v", found, err)
 	}
 }

@@ -177,6 +177,11 @@ func CommentID(key string) string {
 	return uuidOf("ticketbridge/linear/comment/" + key)
 }
 
+// AttachmentID is the id a keyed file (core.File.Key) is attached under.
+func AttachmentID(key string) string {
+	return uuidOf("ticketbridge/linear/attachment/" + key)
+}
+
 // StateOf maps a state change by state_names, else by the state's type.
 func (s *Sink) StateOf(ev core.TicketEvent) (string, bool) {
 	for st, name := range s.s.StateNames {

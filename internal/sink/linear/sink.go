@@ -12,15 +12,16 @@ import (
 
 // GraphQL operations; the fake dispatches on their names.
 const (
-	qIssueCreate = `mutation IssueCreate($input: IssueCreateInput!) { issueCreate(input: $input) { success issue { id identifier title url state { id name type } } } }`
-	qIssue       = `query Issue($id: String!) { issue(id: $id) { id identifier title url description state { id name type } } }`
-	qComment     = `mutation CommentCreate($input: CommentCreateInput!) { commentCreate(input: $input) { success comment { id } } }`
-	qCommentRead = `query Comment($id: String!) { comment(id: $id) { id issue { id } } }`
-	qTeam        = `query Team($id: String!) { team(id: $id) { id key name states { nodes { id name type position } } } }`
-	qIssueUpdate = `mutation IssueUpdate($id: String!, $input: IssueUpdateInput!) { issueUpdate(id: $id, input: $input) { success issue { id state { id name type } } } }`
-	qFileUpload  = `mutation FileUpload($contentType: String!, $filename: String!, $size: Int!) { fileUpload(contentType: $contentType, filename: $filename, size: $size) { success uploadFile { uploadUrl assetUrl headers { key value } } } }`
-	qAttachment  = `mutation AttachmentCreate($input: AttachmentCreateInput!) { attachmentCreate(input: $input) { success attachment { id } } }`
-	qViewer      = `query Viewer { viewer { id name } }`
+	qIssueCreate    = `mutation IssueCreate($input: IssueCreateInput!) { issueCreate(input: $input) { success issue { id identifier title url state { id name type } } } }`
+	qIssue          = `query Issue($id: String!) { issue(id: $id) { id identifier title url description state { id name type } } }`
+	qComment        = `mutation CommentCreate($input: CommentCreateInput!) { commentCreate(input: $input) { success comment { id } } }`
+	qCommentRead    = `query Comment($id: String!) { comment(id: $id) { id issue { id } } }`
+	qTeam           = `query Team($id: String!) { team(id: $id) { id key name states { nodes { id name type position } } } }`
+	qIssueUpdate    = `mutation IssueUpdate($id: String!, $input: IssueUpdateInput!) { issueUpdate(id: $id, input: $input) { success issue { id state { id name type } } } }`
+	qFileUpload     = `mutation FileUpload($contentType: String!, $filename: String!, $size: Int!) { fileUpload(contentType: $contentType, filename: $filename, size: $size) { success uploadFile { uploadUrl assetUrl headers { key value } } } }`
+	qAttachment     = `mutation AttachmentCreate($input: AttachmentCreateInput!) { attachmentCreate(input: $input) { success attachment { id } } }`
+	qAttachmentRead = `query Attachment($id: String!) { attachment(id: $id) { id issue { id } } }`
+	qViewer         = `query Viewer { viewer { id name } }`
 )
 
 const maxTitle = 255

@@ -83,7 +83,10 @@ type Server struct {
 	// loseComment stores the next comment and drops the connection.
 	loseComment bool
 	comments    map[string]string // comment id → issue id
-	ops         []string
+	// loseAttachment stores the next attachment and drops the connection.
+	loseAttachment bool
+	attachments    map[string]string // attachment id → issue id
+	ops            []string
 }
 
 // New starts a server, closed when the test ends.
@@ -101,7 +104,7 @@ func New(t *testing.T, o Options) *Server {
 	if o.Now == nil {
 		o.Now = time.Now
 	}
-	s := &Server{t: t, opts: o, files: map[string]int64{}, comments: map[string]string{}}
+	s := &Server{t: t, opts: o, files: map[string]int64{}, comments: map[string]string{}, attachments: map[string]string{}}
 	s.srv = httptest.NewServer(http.HandlerFunc(s.serve))
 	t.Cleanup(s.srv.Close)
 	return s
@@ -139,6 +142,13 @@ func (s *Server) FailNextOp(op, code string, status int, h http.Header) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.faults = append(s.faults, fault{op, code, status, h})
+}
+
+// LoseNextAttachment stores the next attachment and drops the connection.
+func (s *Server) LoseNextAttachment() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.loseAttachment = true
 }
 
 // LoseNextComment stores the next comment and drops the connection.
