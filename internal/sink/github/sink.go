@@ -21,7 +21,7 @@ func (s *Sink) Create(ctx context.Context, t core.TicketDraft) (core.TicketRef, 
 	if t.ExternalID == "" {
 		return core.TicketRef{}, &core.CallError{Op: op, Permanent: true, Message: "draft has no external id"}
 	}
-	body := map[string]any{"title": sinkhttp.Title(t, maxTitle), "body": issueBody(t)}
+	body := map[string]any{"title": sinkhttp.Title(t, maxTitle), "body": sinkhttp.IssueText(t)}
 	names := s.labelNames(t)
 	if s.dialect == TypeGitea {
 		ids, err := s.labelIDs(ctx, names)
@@ -51,36 +51,6 @@ func (s *Sink) Create(ctx context.Context, t core.TicketDraft) (core.TicketRef, 
 
 func (s *Sink) ref(is Issue) core.TicketRef {
 	return core.TicketRef{Sink: s.id, Key: strconv.Itoa(is.Number), URL: is.HTMLURL, Status: is.State}
-}
-
-// issueBody is the description, who asked, and the hidden marker. The
-// requester's e-mail is left out: issues are often public.
-func issueBody(t core.TicketDraft) string {
-	var b strings.Builder
-	if d := strings.TrimSpace(t.Description); d != "" {
-		b.WriteString(d + "\n\n")
-	}
-	if t.Requester.Name != "" {
-		b.WriteString("Requested by " + t.Requester.Name + " in chat.\n\n")
-	}
-	b.WriteString(Marker(t.ExternalID))
-	return b.String()
-}
-
-// Marker is the hidden body line that carries an external id.
-func Marker(externalID string) string { return markerPrefix + externalID + markerSuffix }
-
-// ExternalIDOf reads the external id from an issue body.
-func ExternalIDOf(body string) string {
-	_, rest, ok := strings.Cut(body, markerPrefix)
-	if !ok {
-		return ""
-	}
-	id, _, ok := strings.Cut(rest, markerSuffix)
-	if !ok {
-		return ""
-	}
-	return strings.TrimSpace(id)
 }
 
 // labelNames are the configured, the draft's and the priority's labels,
@@ -170,7 +140,7 @@ func (s *Sink) FindByExternalID(ctx context.Context, externalID string) (core.Ti
 		return core.TicketRef{}, false, err
 	}
 	for _, is := range list {
-		if is.PullRequest == nil && ExternalIDOf(is.Body) == externalID {
+		if is.PullRequest == nil && sinkhttp.ExternalIDOf(is.Body) == externalID {
 			return s.ref(is), true, nil
 		}
 	}

@@ -79,9 +79,6 @@ const (
 	HeaderGiteaDelivery   = "X-Gitea-Delivery"
 )
 
-// Markers in bodies; HTML comments are not shown on either site.
-const (
-	markerPrefix  = "<!-- ticketbridge-id: "
-	markerSuffix  = " -->"
-	CommentMarker = "<!-- ticketbridge -->"
-)
+// CommentMarker ends every comment we post (HTML comments are not shown
+// on either site), so its hook is known as ours.
+const CommentMarker = "<!-- ticketbridge -->"

@@ -21,7 +21,7 @@ func (s *Sink) Create(ctx context.Context, t core.TicketDraft) (core.TicketRef, 
 	if t.ExternalID == "" {
 		return core.TicketRef{}, &core.CallError{Op: op, Permanent: true, Message: "draft has no external id"}
 	}
-	body := map[string]any{"title": sinkhttp.Title(t, maxTitle), "description": description(t)}
+	body := map[string]any{"title": sinkhttp.Title(t, maxTitle), "description": sinkhttp.IssueText(t)}
 	if ls := s.labels(t); len(ls) > 0 {
 		body["labels"] = strings.Join(ls, ",")
 	}
@@ -40,34 +40,6 @@ func (s *Sink) Create(ctx context.Context, t core.TicketDraft) (core.TicketRef, 
 
 func (s *Sink) ref(is Issue) core.TicketRef {
 	return core.TicketRef{Sink: s.id, Key: strconv.Itoa(is.IID), URL: is.WebURL, Status: is.State}
-}
-
-func description(t core.TicketDraft) string {
-	var b strings.Builder
-	if d := strings.TrimSpace(t.Description); d != "" {
-		b.WriteString(d + "\n\n")
-	}
-	if t.Requester.Name != "" {
-		b.WriteString("Requested by " + t.Requester.Name + " in chat.\n\n")
-	}
-	b.WriteString(Marker(t.ExternalID))
-	return b.String()
-}
-
-// Marker is the hidden description line that carries an external id.
-func Marker(externalID string) string { return markerPrefix + externalID + markerSuffix }
-
-// ExternalIDOf reads the external id from a description.
-func ExternalIDOf(desc string) string {
-	_, rest, ok := strings.Cut(desc, markerPrefix)
-	if !ok {
-		return ""
-	}
-	id, _, ok := strings.Cut(rest, markerSuffix)
-	if !ok {
-		return ""
-	}
-	return strings.TrimSpace(id)
 }
 
 // labels are the configured, the draft's and the priority's labels;
@@ -108,7 +80,7 @@ func (s *Sink) FindByExternalID(ctx context.Context, externalID string) (core.Ti
 		return core.TicketRef{}, false, err
 	}
 	for _, is := range list {
-		if ExternalIDOf(is.Description) == externalID {
+		if sinkhttp.ExternalIDOf(is.Description) == externalID {
 			return s.ref(is), true, nil
 		}
 	}

@@ -3,6 +3,8 @@ package sinkhttp
 import (
 	"regexp"
 	"strings"
+
+	"github.com/ticketbridge/ticketbridge/internal/core"
 )
 
 // A marker carries an effect's key (core.Comment.Key) inside the text of
@@ -81,4 +83,42 @@ func FindMarked(texts []string, prefix string) (string, bool) {
 		}
 	}
 	return "", false
+}
+
+// The hidden line that carries a ticket's external id in an issue body of
+// a Markdown tracker (GitHub, Gitea, GitLab).
+const (
+	idMarkerPrefix = "<!-- ticketbridge-id: "
+	idMarkerSuffix = " -->"
+)
+
+// IssueText is an issue body for a Markdown tracker: the description, who
+// asked (by name only: such issues are often public) and the hidden line
+// with the external id, which a retried creation searches for.
+func IssueText(t core.TicketDraft) string {
+	var b strings.Builder
+	if d := strings.TrimSpace(t.Description); d != "" {
+		b.WriteString(d + "\n\n")
+	}
+	if t.Requester.Name != "" {
+		b.WriteString("Requested by " + t.Requester.Name + " in chat.\n\n")
+	}
+	b.WriteString(IDMarker(t.ExternalID))
+	return b.String()
+}
+
+// IDMarker is the hidden line that carries an external id.
+func IDMarker(externalID string) string { return idMarkerPrefix + externalID + idMarkerSuffix }
+
+// ExternalIDOf reads the external id from the IDMarker in text.
+func ExternalIDOf(text string) string {
+	_, rest, ok := strings.Cut(text, idMarkerPrefix)
+	if !ok {
+		return ""
+	}
+	id, _, ok := strings.Cut(rest, idMarkerSuffix)
+	if !ok {
+		return ""
+	}
+	return strings.TrimSpace(id)
 }
