@@ -27,6 +27,7 @@ import (
 	"time"
 
 	"github.com/ticketbridge/ticketbridge/internal/sink/freshdesk"
+	"github.com/ticketbridge/ticketbridge/internal/sink/sinktest"
 )
 
 // Options configures a Server; zero values pick the defaults shown.
@@ -60,12 +61,6 @@ type Note struct {
 	Files   map[string]int64
 }
 
-type fault struct {
-	method, path string
-	status       int
-	header       http.Header
-}
-
 // Server is a running fake Freshdesk.
 type Server struct {
 	t    *testing.T
@@ -74,7 +69,7 @@ type Server struct {
 
 	mu       sync.Mutex
 	tickets  []*Ticket
-	faults   []fault
+	faults   sinktest.Faults
 	loseNext bool
 	// loseNote stores the next note or reply and answers 502.
 	loseNote bool
@@ -119,9 +114,7 @@ func (s *Server) Tickets() []Ticket {
 // FailNextOn answers the next request with method and path (after
 // /api/v2) with status and header.
 func (s *Server) FailNextOn(method, path string, status int, h http.Header) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.faults = append(s.faults, fault{method, path, status, h})
+	s.faults.Add(sinktest.Fault{Method: method, Path: path, Status: status, Header: h})
 }
 
 // LoseNextNote stores the next note or reply and answers 502, as the
@@ -208,19 +201,9 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 		http.NotFound(w, r)
 		return
 	}
-	s.mu.Lock()
-	for i, f := range s.faults {
-		if f.method == r.Method && f.path == path {
-			s.faults = slices.Delete(s.faults, i, i+1)
-			s.mu.Unlock()
-			for k, v := range f.header {
-				w.Header()[k] = v
-			}
-			w.WriteHeader(f.status)
-			return
-		}
+	if s.faults.Serve(w, r.Method, path) {
+		return
 	}
-	s.mu.Unlock()
 	if r.Header.Get("Authorization") != "Basic "+base64.StdEncoding.EncodeToString([]byte(s.opts.APIKey+":X")) {
 		writeJSON(w, http.StatusUnauthorized, map[string]string{"code": "invalid_credentials", "message": "You have to be logged in to perform this action."})
 		return

@@ -32,20 +32,10 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 	}
 	s.mu.Lock()
 	s.requests = append(s.requests, Request{Method: r.Method, Path: path, Query: r.URL.RawQuery, Body: body, Time: time.Now()})
-	for i, f := range s.faults {
-		if f.method == r.Method && f.path == path {
-			s.faults = slices.Delete(s.faults, i, i+1)
-			s.mu.Unlock()
-			for k, v := range f.header {
-				w.Header()[k] = v
-			}
-			w.Header().Set("Content-Type", "application/json")
-			w.WriteHeader(f.status)
-			_, _ = io.WriteString(w, f.body)
-			return
-		}
-	}
 	s.mu.Unlock()
+	if s.faults.Serve(w, r.Method, path) {
+		return
+	}
 	want := "Bearer " + s.opts.Token
 	if s.opts.Dialect == github.TypeGitea {
 		want = "token " + s.opts.Token

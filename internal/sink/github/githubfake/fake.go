@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"github.com/ticketbridge/ticketbridge/internal/sink/github"
+	"github.com/ticketbridge/ticketbridge/internal/sink/sinktest"
 )
 
 // Options configures a Server; zero values pick the defaults shown.
@@ -48,13 +49,6 @@ type Request struct {
 	Time                time.Time
 }
 
-type fault struct {
-	method, path string
-	status       int
-	header       http.Header
-	body         string
-}
-
 // Server is a running fake.
 type Server struct {
 	t    *testing.T
@@ -65,7 +59,7 @@ type Server struct {
 	issues   []*Issue
 	labels   []github.Label
 	requests []Request
-	faults   []fault
+	faults   sinktest.Faults
 	loseNext bool
 	// loseComment stores the next comment and answers 502.
 	loseComment bool
@@ -132,9 +126,7 @@ func (s *Server) Requests() []Request {
 // FailNextOn answers the next request with method and path (without the
 // /api/v1 prefix) with status, header and body.
 func (s *Server) FailNextOn(method, path string, status int, h http.Header, body string) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.faults = append(s.faults, fault{method, path, status, h, body})
+	s.faults.Add(sinktest.Fault{Method: method, Path: path, Status: status, Header: h, Body: body})
 }
 
 // LoseNextComment stores the next comment (or Gitea asset) and answers

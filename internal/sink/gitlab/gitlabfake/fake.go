@@ -25,6 +25,7 @@ import (
 	"testing"
 
 	"github.com/ticketbridge/ticketbridge/internal/sink/gitlab"
+	"github.com/ticketbridge/ticketbridge/internal/sink/sinktest"
 )
 
 // Options configures a Server; zero values pick the defaults shown.
@@ -43,13 +44,6 @@ type Issue struct {
 	Notes []gitlab.Note
 }
 
-type fault struct {
-	method, path string
-	status       int
-	header       http.Header
-	body         string
-}
-
 // Uploaded is a file uploaded to the project.
 type Uploaded struct {
 	Name string
@@ -65,7 +59,7 @@ type Server struct {
 	mu       sync.Mutex
 	issues   []*Issue
 	uploads  []Uploaded
-	faults   []fault
+	faults   sinktest.Faults
 	loseNext bool
 	// loseNote stores the next note and answers 502.
 	loseNote bool
@@ -124,9 +118,7 @@ func (s *Server) Uploads() []Uploaded {
 // FailNextOn answers the next request with method and path (after
 // /api/v4) with status, header and body.
 func (s *Server) FailNextOn(method, path string, status int, h http.Header, body string) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.faults = append(s.faults, fault{method, path, status, h, body})
+	s.faults.Add(sinktest.Fault{Method: method, Path: path, Status: status, Header: h, Body: body})
 }
 
 // LoseNextNote stores the next note and answers 502, as GitLab's proxy
@@ -221,20 +213,9 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 		http.NotFound(w, r)
 		return
 	}
-	s.mu.Lock()
-	for i, f := range s.faults {
-		if f.method == r.Method && f.path == path {
-			s.faults = slices.Delete(s.faults, i, i+1)
-			s.mu.Unlock()
-			for k, v := range f.header {
-				w.Header()[k] = v
-			}
-			w.WriteHeader(f.status)
-			_, _ = io.WriteString(w, f.body)
-			return
-		}
+	if s.faults.Serve(w, r.Method, path) {
+		return
 	}
-	s.mu.Unlock()
 	if r.Header.Get("PRIVATE-TOKEN") != s.opts.Token {
 		writeJSON(w, http.StatusUnauthorized, map[string]string{"message": "401 Unauthorized"})
 		return

@@ -23,6 +23,7 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/ticketbridge/ticketbridge/internal/sink/sinktest"
 	"github.com/ticketbridge/ticketbridge/internal/sink/zammad"
 )
 
@@ -62,12 +63,6 @@ type Article struct {
 	Files map[string]int
 }
 
-type fault struct {
-	method, path string
-	status       int
-	header       http.Header
-}
-
 // Server is a running fake Zammad.
 type Server struct {
 	t    *testing.T
@@ -77,7 +72,7 @@ type Server struct {
 	mu        sync.Mutex
 	tickets   []*Ticket
 	articleID int
-	faults    []fault
+	faults    sinktest.Faults
 	loseNext  bool
 	// loseArticle stores the next article and answers 502.
 	loseArticle bool
@@ -125,9 +120,7 @@ func (s *Server) Tickets() []Ticket {
 
 // FailNextOn answers the next request with method and path with status.
 func (s *Server) FailNextOn(method, path string, status int, h http.Header) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.faults = append(s.faults, fault{method, path, status, h})
+	s.faults.Add(sinktest.Fault{Method: method, Path: path, Status: status, Header: h})
 }
 
 // LoseNextArticle stores the next article and answers 502, as the proxy
@@ -224,19 +217,9 @@ func zerror(w http.ResponseWriter, status int, msg string) {
 }
 
 func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
-	s.mu.Lock()
-	for i, f := range s.faults {
-		if f.method == r.Method && f.path == r.URL.Path {
-			s.faults = slices.Delete(s.faults, i, i+1)
-			s.mu.Unlock()
-			for k, v := range f.header {
-				w.Header()[k] = v
-			}
-			w.WriteHeader(f.status)
-			return
-		}
+	if s.faults.Serve(w, r.Method, r.URL.Path) {
+		return
 	}
-	s.mu.Unlock()
 	if r.Header.Get("Authorization") != "Token token="+s.opts.Token {
 		zerror(w, http.StatusUnauthorized, "Authentication failed")
 		return
