@@ -130,20 +130,12 @@ func (in *Instance) record(i *Incident) map[string]string {
 }
 
 func (in *Instance) list(w http.ResponseWriter, r *http.Request) {
-	q, err := parseQuery(r.URL.Query().Get("sysparm_query"))
-	if err != nil {
-		writeError(w, http.StatusBadRequest, "Invalid query", err.Error())
-		return
-	}
-	in.mu.Lock()
-	var rows []map[string]string
-	for _, i := range in.incidents {
-		if rec := in.record(i); q.match(rec) {
-			rows = append(rows, rec)
+	in.listRows(w, r, func() (out []map[string]string) {
+		for _, i := range in.incidents {
+			out = append(out, in.record(i))
 		}
-	}
-	in.mu.Unlock()
-	writeJSON(w, http.StatusOK, map[string]any{"result": page(q.sort(rows), r, fieldsOf(r))})
+		return out
+	})
 }
 
 func (in *Instance) find(id string) *Incident {
@@ -228,36 +220,21 @@ func (in *Instance) update(i *Incident, fields map[string]string, user string) {
 }
 
 func (in *Instance) listUsers(w http.ResponseWriter, r *http.Request) {
-	q, err := parseQuery(r.URL.Query().Get("sysparm_query"))
-	if err != nil {
-		writeError(w, http.StatusBadRequest, "Invalid query", err.Error())
-		return
-	}
-	in.mu.Lock()
-	var rows []map[string]string
-	for _, u := range in.users {
-		rec := map[string]string{"sys_id": u.SysID, "user_name": u.UserName, "email": u.Email, "active": "true"}
-		if q.match(rec) {
-			rows = append(rows, rec)
+	in.listRows(w, r, func() (out []map[string]string) {
+		for _, u := range in.users {
+			out = append(out, map[string]string{"sys_id": u.SysID, "user_name": u.UserName, "email": u.Email, "active": "true"})
 		}
-	}
-	in.mu.Unlock()
-	writeJSON(w, http.StatusOK, map[string]any{"result": page(rows, r, fieldsOf(r))})
+		return out
+	})
 }
 
 func (in *Instance) listGroups(w http.ResponseWriter, r *http.Request) {
-	q, err := parseQuery(r.URL.Query().Get("sysparm_query"))
-	if err != nil {
-		writeError(w, http.StatusBadRequest, "Invalid query", err.Error())
-		return
-	}
-	var rows []map[string]string
-	for name, id := range in.groups {
-		if rec := map[string]string{"sys_id": id, "name": name}; q.match(rec) {
-			rows = append(rows, rec)
+	in.listRows(w, r, func() (out []map[string]string) {
+		for name, id := range in.groups {
+			out = append(out, map[string]string{"sys_id": id, "name": name})
 		}
-	}
-	writeJSON(w, http.StatusOK, map[string]any{"result": page(rows, r, fieldsOf(r))})
+		return out
+	})
 }
 
 func (in *Instance) dictionary(w http.ResponseWriter, r *http.Request) {
@@ -294,6 +271,20 @@ func (in *Instance) dictionary(w http.ResponseWriter, r *http.Request) {
 }
 
 func (in *Instance) journal(w http.ResponseWriter, r *http.Request) {
+	in.listRows(w, r, func() (out []map[string]string) {
+		for _, i := range in.incidents {
+			for _, j := range i.Journal {
+				out = append(out, map[string]string{"sys_id": j.SysID, "name": "incident", "element_id": i.SysID, "element": j.Element,
+					"value": j.Value, "sys_created_by": j.CreatedBy, "sys_created_on": j.CreatedOn})
+			}
+		}
+		return out
+	})
+}
+
+// listRows answers a list request with the rows of a table (all, called
+// under mu) that match sysparm_query, ordered and paged as asked.
+func (in *Instance) listRows(w http.ResponseWriter, r *http.Request, all func() []map[string]string) {
 	q, err := parseQuery(r.URL.Query().Get("sysparm_query"))
 	if err != nil {
 		writeError(w, http.StatusBadRequest, "Invalid query", err.Error())
@@ -301,13 +292,9 @@ func (in *Instance) journal(w http.ResponseWriter, r *http.Request) {
 	}
 	in.mu.Lock()
 	var rows []map[string]string
-	for _, i := range in.incidents {
-		for _, j := range i.Journal {
-			rec := map[string]string{"sys_id": j.SysID, "name": "incident", "element_id": i.SysID, "element": j.Element,
-				"value": j.Value, "sys_created_by": j.CreatedBy, "sys_created_on": j.CreatedOn}
-			if q.match(rec) {
-				rows = append(rows, rec)
-			}
+	for _, rec := range all() {
+		if q.match(rec) {
+			rows = append(rows, rec)
 		}
 	}
 	in.mu.Unlock()
@@ -360,22 +347,14 @@ func attachmentRecord(i *Incident, a Attachment) map[string]string {
 // attachments lists attachment metadata (GET /api/now/attachment) that
 // matches sysparm_query, as the Attachment API does.
 func (in *Instance) attachments(w http.ResponseWriter, r *http.Request) {
-	q, err := parseQuery(r.URL.Query().Get("sysparm_query"))
-	if err != nil {
-		writeError(w, http.StatusBadRequest, "Invalid query", err.Error())
-		return
-	}
-	in.mu.Lock()
-	var rows []map[string]string
-	for _, i := range in.incidents {
-		for _, a := range i.Attachments {
-			if rec := attachmentRecord(i, a); q.match(rec) {
-				rows = append(rows, rec)
+	in.listRows(w, r, func() (out []map[string]string) {
+		for _, i := range in.incidents {
+			for _, a := range i.Attachments {
+				out = append(out, attachmentRecord(i, a))
 			}
 		}
-	}
-	in.mu.Unlock()
-	writeJSON(w, http.StatusOK, map[string]any{"result": page(q.sort(rows), r, fieldsOf(r))})
+		return out
+	})
 }
 
 // query is a parsed encoded query: terms ANDed, an optional order.
