@@ -129,11 +129,12 @@ setup() {
     "$BIN" --config "$INI" admin user create --username "$ADMIN" --password "ticketbridge-test-1" \
       --email "$ADMIN@ticketbridge.test" --admin --must-change-password=false >&2
   fi
-  if [ ! -s "$STATE/token" ]; then
+  if ! grep -Eqx '[0-9a-f]{40}' "$STATE/token" 2>/dev/null; then
+    # Run as root, Gitea warns about it on stdout before the token.
     "$BIN" --config "$INI" admin user generate-access-token --username "$ADMIN" \
-      --token-name "ticketbridge-$(date +%s)" --scopes all --raw >"$STATE/token"
+      --token-name "ticketbridge-$(date +%s)" --scopes all --raw | grep -Eo '^[0-9a-f]{40}$' | tail -n 1 >"$STATE/token"
   fi
-  cat "$STATE/token"
+  grep -Eo '^[0-9a-f]{40}$' "$STATE/token" | tail -n 1
 }
 
 running() {
