@@ -49,6 +49,11 @@ type File struct {
 	Size        int64  `json:"size"`
 	// URL is a link to the file for sinks that cannot take uploads.
 	URL string `json:"url,omitempty"`
+	// Key identifies the effect that puts the file on the ticket
+	// (tb-attach-<link>-<event>-<attachment>). Sinks that keep a
+	// description or a note beside a file put it there, so that a retry
+	// finds the file (sink.AttachmentFinder, sink.CommentFinder).
+	Key string `json:"key,omitempty"`
 }
 
 // TicketEventKind names what happened to a ticket. The values are persisted.

@@ -2,6 +2,8 @@ package jobs
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"strconv"
@@ -72,6 +74,11 @@ func (w *attachWorker) Work(ctx context.Context, job *river.Job[AttachArgs]) err
 	ref := core.TicketRef{Sink: link.Sink, Key: link.TicketKey, URL: link.TicketURL}
 	snk := d.Sinks[link.Sink]
 	key := strings.Join([]string{link.ID, strconv.FormatInt(evs[0].ID, 10), safeSegment(att.ID)}, "/")
+	effect := attachKey(link.ID, evs[0].ID, att.ID)
+	// An attempt after the first may follow one that put the file (or the
+	// note that stands for it) on the ticket and lost the answer: it looks
+	// before doing it again.
+	retry := job.Attempt > 1
 
 	limits := d.BlobLimits
 	if m := d.Routes[link.Route].MaxAttachmentBytes; m > 0 && (limits.MaxBytes == 0 || m < limits.MaxBytes) {
@@ -80,18 +87,29 @@ func (w *attachWorker) Work(ctx context.Context, job *river.Job[AttachArgs]) err
 	info, err := w.copyIn(ctx, evs[0], att, key, limits)
 	var refused *refusal
 	if errors.As(err, &refused) {
+		if retry {
+			if done, err := w.earlier(ctx, link, ref, core.File{Name: att.Name, Key: effect}, false); err != nil || done {
+				return err
+			}
+		}
 		note := fmt.Sprintf("Attachment %q was not copied to the ticket: %s. It stays in the chat.", att.Name, refused.why)
-		return retryable(snk.Comment(ctx, ref, core.Comment{Body: note, Author: "ticketbridge"}))
+		return retryable(snk.Comment(ctx, ref, core.Comment{Body: note, Author: "ticketbridge", Key: effect}))
 	}
 	if err != nil {
 		return retryable(err)
+	}
+	file := core.File{Name: info.Name, ContentType: info.ContentType, Size: info.Size, Key: effect}
+	if retry {
+		if done, err := w.earlier(ctx, link, ref, file, true); err != nil || done {
+			return err
+		}
 	}
 	if at, ok := sink.As[sink.Attacher](snk); ok {
 		body, _, err := d.Blob.Open(ctx, key)
 		if err != nil {
 			return fmt.Errorf("open stored attachment: %w", err)
 		}
-		err = at.Attach(ctx, ref, core.File{Name: info.Name, ContentType: info.ContentType, Size: info.Size}, body)
+		err = at.Attach(ctx, ref, file, body)
 		body.Close()
 		if err == nil {
 			return nil
@@ -103,7 +121,64 @@ func (w *attachWorker) Work(ctx context.Context, job *river.Job[AttachArgs]) err
 	link2 := d.Links.URL(key)
 	note := fmt.Sprintf("Attachment %q (%s, %d bytes, sha256 %s) is too large for %s or cannot be uploaded there; download it until %s: %s",
 		info.Name, info.ContentType, info.Size, info.SHA256[:12], link.Sink, d.Now().Add(d.Links.TTL).UTC().Format(time.RFC3339), link2)
-	return retryable(snk.Comment(ctx, ref, core.Comment{Body: note, Author: "ticketbridge"}))
+	return retryable(snk.Comment(ctx, ref, core.Comment{Body: note, Author: "ticketbridge", Key: effect}))
+}
+
+// attachKey is the key of the effect that puts one attachment of a chat
+// event on the link's ticket. The platform's attachment id is hashed: it
+// may hold any character, and a key travels in markers and ids.
+func attachKey(linkID string, eventID int64, attachmentID string) string {
+	sum := sha256.Sum256([]byte(attachmentID))
+	return fmt.Sprintf("tb-attach-%s-%d-%s", linkID, eventID, hex.EncodeToString(sum[:6]))
+}
+
+// earlier looks for what an earlier attempt may have put on the ticket:
+// the file itself (sink.AttachmentFinder, when upload is true) or a
+// comment carrying the effect's key — the note that stands for a file, or
+// the comment some systems upload a file with (sink.CommentFinder). Each
+// retry is counted in ticketbridge_effect_retries_total{effect="attachment"}.
+func (w *attachWorker) earlier(ctx context.Context, link store.Link, ref core.TicketRef, f core.File, upload bool) (bool, error) {
+	snk := w.d.Sinks[link.Sink]
+	count := func(result string) { w.d.Metrics.Effects.WithLabelValues(link.Sink, "attachment", result).Inc() }
+	looked := false
+	if af, ok := sink.As[sink.AttachmentFinder](snk); ok && upload {
+		looked = true
+		found, err := af.FindAttachment(ctx, ref, f)
+		if err != nil {
+			return false, retryable(fmt.Errorf("look for an earlier upload of %s: %w", f.Name, err))
+		}
+		if found {
+			count("found")
+			return true, nil
+		}
+	}
+	if cf, ok := sink.As[sink.CommentFinder](snk); ok {
+		looked = true
+		_, found, err := cf.FindComment(ctx, ref, f.Key)
+		if err != nil {
+			return false, retryable(fmt.Errorf("look for an earlier note %s: %w", f.Key, err))
+		}
+		if found {
+			count("found")
+			return true, nil
+		}
+	}
+	switch {
+	case looked:
+		count("repeated")
+	case !upload && idempotentComments(snk):
+		count("idempotent")
+	default:
+		count("unverifiable")
+	}
+	return false, nil
+}
+
+// idempotentComments reports whether the sink's system drops a repeated
+// keyed comment itself.
+func idempotentComments(snk sink.Sink) bool {
+	ic, ok := sink.As[sink.IdempotentCommenter](snk)
+	return ok && ic.CommentsIdempotently()
 }
 
 // refusal is a file the blob store will not keep (too large, wrong type).

@@ -19,3 +19,11 @@ type CommentFinder interface {
 type IdempotentCommenter interface {
 	CommentsIdempotently() bool
 }
+
+// AttachmentFinder finds a file an earlier attempt put on the ticket and
+// lost the answer of: by f.Key where the system keeps a description
+// beside a file, else by f.Name and f.Size. Sinks that upload a file as
+// part of a comment carrying the key are found by CommentFinder instead.
+type AttachmentFinder interface {
+	FindAttachment(ctx context.Context, ref core.TicketRef, f core.File) (found bool, err error)
+}

@@ -62,6 +62,7 @@ const (
 	OpPoll            = "poll"
 	OpValidateMapping = "validate_mapping"
 	OpFindComment     = "find_comment"
+	OpFindAttachment  = "find_attachment"
 )
 
 // guarded returns t with its calls to the ticket system run under gs. It
@@ -87,6 +88,8 @@ func guarded[T any](t T, gs guards) T {
 		w = guardedValidator{any(t).(MappingValidator), gs}
 	case *CommentFinder:
 		w = guardedFinder{any(t).(CommentFinder), gs}
+	case *AttachmentFinder:
+		w = guardedAttachmentFinder{any(t).(AttachmentFinder), gs}
 	}
 	if out, ok := w.(T); ok {
 		return out
@@ -174,4 +177,18 @@ func (g guardedFinder) FindComment(ctx context.Context, ref core.TicketRef, pref
 		return err
 	})
 	return key, found, err
+}
+
+type guardedAttachmentFinder struct {
+	c  AttachmentFinder
+	gs guards
+}
+
+func (g guardedAttachmentFinder) FindAttachment(ctx context.Context, ref core.TicketRef, f core.File) (bool, error) {
+	var found bool
+	err := g.gs.run(OpFindAttachment, func() (err error) {
+		found, err = g.c.FindAttachment(ctx, ref, f)
+		return err
+	})
+	return found, err
 }

@@ -42,6 +42,10 @@ func (c *capableSink) FindComment(context.Context, core.TicketRef, string) (stri
 	c.calls++
 	return "", false, c.err
 }
+func (c *capableSink) FindAttachment(context.Context, core.TicketRef, core.File) (bool, error) {
+	c.calls++
+	return false, c.err
+}
 
 // calls makes one call through each capability found with As.
 func capabilityCalls(s sink.Sink) map[string]func() error {
@@ -73,6 +77,11 @@ func capabilityCalls(s sink.Sink) map[string]func() error {
 		sink.OpFindComment: func() error {
 			f, _ := sink.As[sink.CommentFinder](s)
 			_, _, err := f.FindComment(ctx, ref, "tb-append-")
+			return err
+		},
+		sink.OpFindAttachment: func() error {
+			f, _ := sink.As[sink.AttachmentFinder](s)
+			_, err := f.FindAttachment(ctx, ref, core.File{Name: "f", Size: 1, Key: "tb-attach-"})
 			return err
 		},
 	}

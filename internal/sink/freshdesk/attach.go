@@ -31,7 +31,7 @@ func (s *Sink) Attach(ctx context.Context, ref core.TicketRef, f core.File, body
 		name = "attachment"
 	}
 	up := sinkhttp.Stream(sinkhttp.Part{Field: "attachments[]", Name: name, ContentType: f.ContentType, Body: body, Limit: limit,
-		Fields: map[string]string{"body": "Attachment from the chat: " + name, "private": "true"}})
+		Fields: map[string]string{"body": sinkhttp.Marked("Attachment from the chat: "+name, f.Key, sinkhttp.Visible), "private": "true"}})
 	defer up.Body.Close()
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, s.c.Base+"/tickets/"+id+"/notes", up.Body)
 	if err != nil {

@@ -13,6 +13,25 @@ import (
 	"github.com/ticketbridge/ticketbridge/internal/sink/sinkhttp"
 )
 
+// Conversation is a note or reply as GET /tickets/{id}/conversations
+// lists it; body is HTML, body_text its plain text.
+type Conversation struct {
+	ID       int64  `json:"id"`
+	Body     string `json:"body"`
+	BodyText string `json:"body_text"`
+	Private  bool   `json:"private"`
+	Incoming bool   `json:"incoming"`
+	TicketID int64  `json:"ticket_id"`
+	// Attachments are the files on the note (name and size).
+	Attachments []ConversationFile `json:"attachments,omitempty"`
+}
+
+// ConversationFile is a file on a note.
+type ConversationFile struct {
+	Name string `json:"name"`
+	Size int64  `json:"size"`
+}
+
 // Ticket is the part of a ticket the sink reads.
 type Ticket struct {
 	ID        int64    `json:"id"`
@@ -144,11 +163,48 @@ func (s *Sink) Comment(ctx context.Context, ref core.TicketRef, c core.Comment) 
 	if strings.TrimSpace(c.Body) == "" {
 		return &core.CallError{Op: op, Permanent: true, Message: "comment is empty"}
 	}
-	text := "<div>" + strings.ReplaceAll(html.EscapeString(c.Body), "\n", "<br>") + "</div>"
+	text := "<div>" + strings.ReplaceAll(html.EscapeString(sinkhttp.Marked(c.Body, c.Key, sinkhttp.Visible)), "\n", "<br>") + "</div>"
 	if c.Public && s.s.PublicComments == "reply" {
 		return s.c.JSON(ctx, "add reply", "POST", "/tickets/"+id+"/reply", map[string]any{"body": text}, nil)
 	}
 	return s.c.JSON(ctx, op, "POST", "/tickets/"+id+"/notes", map[string]any{"body": text, "private": !c.Public}, nil)
+}
+
+// conversationPage is the page size FindComment asks for (Freshdesk's
+// most); maxConversationPages bounds how many pages it reads.
+const (
+	conversationPage     = 100
+	maxConversationPages = 10
+)
+
+// FindComment reads the ticket's conversations (notes and replies) and
+// looks, newest first, for one whose marker (the "ref:" line Comment and
+// Attach add) starts with prefix. Freshdesk lists conversations oldest
+// first with no other order, so the pages are read to the end: at most
+// 1,000 conversations.
+func (s *Sink) FindComment(ctx context.Context, ref core.TicketRef, prefix string) (string, bool, error) {
+	const op = "find note"
+	id, err := ticketID(op, ref)
+	if err != nil {
+		return "", false, err
+	}
+	var texts []string
+	for page := 1; page <= maxConversationPages; page++ {
+		var cs []Conversation
+		q := url.Values{"page": {strconv.Itoa(page)}, "per_page": {strconv.Itoa(conversationPage)}}
+		if err := s.c.JSON(ctx, op, "GET", "/tickets/"+id+"/conversations?"+q.Encode(), nil, &cs); err != nil {
+			return "", false, err
+		}
+		for _, c := range cs {
+			texts = append(texts, c.BodyText)
+		}
+		if len(cs) < conversationPage {
+			break
+		}
+	}
+	slices.Reverse(texts)
+	key, found := sinkhttp.FindMarked(texts, prefix)
+	return key, found, nil
 }
 
 func ticketID(op string, ref core.TicketRef) (string, error) {

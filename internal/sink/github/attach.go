@@ -50,3 +50,28 @@ func (g GiteaSink) Attach(ctx context.Context, ref core.TicketRef, f core.File, 
 	}
 	return err
 }
+
+// FindAttachment looks for a file an earlier attempt uploaded, by name and
+// size among the issue's assets (GET …/issues/{n}/assets): an asset keeps
+// no description of ours.
+func (g GiteaSink) FindAttachment(ctx context.Context, ref core.TicketRef, f core.File) (bool, error) {
+	const op = "find attachment"
+	n, err := number(op, ref)
+	if err != nil {
+		return false, err
+	}
+	name := f.Name
+	if strings.TrimSpace(name) == "" {
+		name = "attachment"
+	}
+	var assets []Asset
+	if err := g.c.JSON(ctx, op, "GET", fmt.Sprintf("%s/issues/%s/assets", g.repoPath(), n), nil, &assets); err != nil {
+		return false, err
+	}
+	for _, a := range assets {
+		if a.Name == name && a.Size == f.Size {
+			return true, nil
+		}
+	}
+	return false, nil
+}

@@ -90,6 +90,7 @@ var (
 	_ sink.MappingValidator = (*Sink)(nil)
 	_ sink.StateMapper      = (*Sink)(nil)
 	_ sink.Attacher         = GiteaSink{}
+	_ sink.AttachmentFinder = GiteaSink{}
 )
 
 // FactoryGitHub builds a "github" sink.

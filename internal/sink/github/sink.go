@@ -21,7 +21,7 @@ func (s *Sink) Create(ctx context.Context, t core.TicketDraft) (core.TicketRef, 
 	if t.ExternalID == "" {
 		return core.TicketRef{}, &core.CallError{Op: op, Permanent: true, Message: "draft has no external id"}
 	}
-	body := map[string]any{"title": sinkhttp.Title(t, maxTitle), "body": issueBody(t)}
+	body := map[string]any{"title": sinkhttp.Title(t, maxTitle), "body": sinkhttp.IssueText(t)}
 	names := s.labelNames(t)
 	if s.dialect == TypeGitea {
 		ids, err := s.labelIDs(ctx, names)
@@ -51,36 +51,6 @@ func (s *Sink) Create(ctx context.Context, t core.TicketDraft) (core.TicketRef, 
 
 func (s *Sink) ref(is Issue) core.TicketRef {
 	return core.TicketRef{Sink: s.id, Key: strconv.Itoa(is.Number), URL: is.HTMLURL, Status: is.State}
-}
-
-// issueBody is the description, who asked, and the hidden marker. The
-// requester's e-mail is left out: issues are often public.
-func issueBody(t core.TicketDraft) string {
-	var b strings.Builder
-	if d := strings.TrimSpace(t.Description); d != "" {
-		b.WriteString(d + "\n\n")
-	}
-	if t.Requester.Name != "" {
-		b.WriteString("Requested by " + t.Requester.Name + " in chat.\n\n")
-	}
-	b.WriteString(Marker(t.ExternalID))
-	return b.String()
-}
-
-// Marker is the hidden body line that carries an external id.
-func Marker(externalID string) string { return markerPrefix + externalID + markerSuffix }
-
-// ExternalIDOf reads the external id from an issue body.
-func ExternalIDOf(body string) string {
-	_, rest, ok := strings.Cut(body, markerPrefix)
-	if !ok {
-		return ""
-	}
-	id, _, ok := strings.Cut(rest, markerSuffix)
-	if !ok {
-		return ""
-	}
-	return strings.TrimSpace(id)
 }
 
 // labelNames are the configured, the draft's and the priority's labels,
@@ -170,7 +140,7 @@ func (s *Sink) FindByExternalID(ctx context.Context, externalID string) (core.Ti
 		return core.TicketRef{}, false, err
 	}
 	for _, is := range list {
-		if is.PullRequest == nil && ExternalIDOf(is.Body) == externalID {
+		if is.PullRequest == nil && sinkhttp.ExternalIDOf(is.Body) == externalID {
 			return s.ref(is), true, nil
 		}
 	}
@@ -197,7 +167,46 @@ func (s *Sink) Comment(ctx context.Context, ref core.TicketRef, c core.Comment) 
 		}
 		text = "Internal: " + text
 	}
+	text = sinkhttp.Marked(text, c.Key, sinkhttp.Hidden)
 	return s.c.JSON(ctx, op, "POST", fmt.Sprintf("%s/issues/%s/comments", s.repoPath(), n), map[string]string{"body": text + "\n\n" + CommentMarker}, nil)
+}
+
+// commentPage is how many comments FindComment asks for a page, the most
+// GitHub gives.
+const commentPage = 100
+
+// FindComment looks among the issue's newest comments for one whose
+// hidden marker (<!-- ticketbridge:KEY -->, which Comment adds) starts
+// with prefix. Issue comments list oldest first with no other order, so
+// it reads the issue's comment count and then the last page and the one
+// before it: the newest 100 to 200 comments. Gitea lists every comment of
+// an issue in one answer and ignores the paging.
+func (s *Sink) FindComment(ctx context.Context, ref core.TicketRef, prefix string) (string, bool, error) {
+	const op = "find comment"
+	n, err := number(op, ref)
+	if err != nil {
+		return "", false, err
+	}
+	var is Issue
+	if err := s.c.JSON(ctx, op, "GET", s.repoPath()+"/issues/"+n, nil, &is); err != nil {
+		return "", false, err
+	}
+	last := max(1, (is.Comments+commentPage-1)/commentPage)
+	for page := last; page >= max(1, last-1); page-- {
+		q := url.Values{"per_page": {strconv.Itoa(commentPage)}, "page": {strconv.Itoa(page)}}
+		var cs []Comment
+		if err := s.c.JSON(ctx, op, "GET", s.repoPath()+"/issues/"+n+"/comments?"+q.Encode(), nil, &cs); err != nil {
+			return "", false, err
+		}
+		bodies := make([]string, len(cs))
+		for i, c := range cs {
+			bodies[len(cs)-1-i] = c.Body // newest first
+		}
+		if key, found := sinkhttp.FindMarked(bodies, prefix); found {
+			return key, true, nil
+		}
+	}
+	return "", false, nil
 }
 
 func number(op string, ref core.TicketRef) (string, error) {

@@ -15,6 +15,7 @@ import (
 	"github.com/ticketbridge/ticketbridge/internal/sink"
 	"github.com/ticketbridge/ticketbridge/internal/sink/github"
 	"github.com/ticketbridge/ticketbridge/internal/sink/github/githubfake"
+	"github.com/ticketbridge/ticketbridge/internal/sink/sinkhttp"
 )
 
 var dialects = []string{github.TypeGitHub, github.TypeGitea}
@@ -60,7 +61,7 @@ func TestCreateAndFind(t *testing.T) {
 			if ref.Key != "1" || ref.Status != "open" || strings.Join(labels, ",") != want {
 				t.Fatalf("ref %+v labels %v", ref, labels)
 			}
-			if strings.Contains(is.Body, "ann@example.com") || github.ExternalIDOf(is.Body) != "tb-1" {
+			if strings.Contains(is.Body, "ann@example.com") || sinkhttp.ExternalIDOf(is.Body) != "tb-1" {
 				t.Fatalf("body = %q", is.Body)
 			}
 			srv.LoseNextCreate()

@@ -11,6 +11,7 @@ import (
 	"strings"
 
 	"github.com/ticketbridge/ticketbridge/internal/core"
+	"github.com/ticketbridge/ticketbridge/internal/sink/sinkhttp"
 )
 
 // Sign is the signature of body under secret as the dialect's header
@@ -63,7 +64,7 @@ func (s *Sink) ParseWebhook(r *http.Request, body []byte) ([]core.TicketEvent, e
 	}
 	ev := core.TicketEvent{
 		Sink: s.id, EventID: id, Ticket: s.ref(*w.Issue),
-		ExternalID: ExternalIDOf(w.Issue.Body), Time: s.now().UTC(),
+		ExternalID: sinkhttp.ExternalIDOf(w.Issue.Body), Time: s.now().UTC(),
 		Ours: w.Sender.Login != "" && w.Sender.Login == s.knownLogin(),
 	}
 	switch {

@@ -29,6 +29,8 @@ type Issue struct {
 	PullRequest *struct{} `json:"pull_request,omitempty"`
 	Assets      []Asset   `json:"assets,omitempty"`
 	UpdatedAt   string    `json:"updated_at,omitempty"`
+	// Comments is how many comments the issue has.
+	Comments int `json:"comments"`
 }
 
 // Asset is a file attached to a Gitea issue.
@@ -77,9 +79,6 @@ const (
 	HeaderGiteaDelivery   = "X-Gitea-Delivery"
 )
 
-// Markers in bodies; HTML comments are not shown on either site.
-const (
-	markerPrefix  = "<!-- ticketbridge-id: "
-	markerSuffix  = " -->"
-	CommentMarker = "<!-- ticketbridge -->"
-)
+// CommentMarker ends every comment we post (HTML comments are not shown
+// on either site), so its hook is known as ours.
+const CommentMarker = "<!-- ticketbridge -->"

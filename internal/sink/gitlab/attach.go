@@ -52,5 +52,5 @@ func (s *Sink) Attach(ctx context.Context, ref core.TicketRef, f core.File, body
 	}
 	// The note is internal: the file came from the chat, whose people
 	// may not all be meant to see each other's files in a public project.
-	return s.note(ctx, "attach file", ref, "Attachment from the chat: "+up.Markdown, true)
+	return s.note(ctx, "attach file", ref, "Attachment from the chat: "+up.Markdown, f.Key, true)
 }

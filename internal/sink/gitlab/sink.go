@@ -21,7 +21,7 @@ func (s *Sink) Create(ctx context.Context, t core.TicketDraft) (core.TicketRef, 
 	if t.ExternalID == "" {
 		return core.TicketRef{}, &core.CallError{Op: op, Permanent: true, Message: "draft has no external id"}
 	}
-	body := map[string]any{"title": sinkhttp.Title(t, maxTitle), "description": description(t)}
+	body := map[string]any{"title": sinkhttp.Title(t, maxTitle), "description": sinkhttp.IssueText(t)}
 	if ls := s.labels(t); len(ls) > 0 {
 		body["labels"] = strings.Join(ls, ",")
 	}
@@ -40,34 +40,6 @@ func (s *Sink) Create(ctx context.Context, t core.TicketDraft) (core.TicketRef, 
 
 func (s *Sink) ref(is Issue) core.TicketRef {
 	return core.TicketRef{Sink: s.id, Key: strconv.Itoa(is.IID), URL: is.WebURL, Status: is.State}
-}
-
-func description(t core.TicketDraft) string {
-	var b strings.Builder
-	if d := strings.TrimSpace(t.Description); d != "" {
-		b.WriteString(d + "\n\n")
-	}
-	if t.Requester.Name != "" {
-		b.WriteString("Requested by " + t.Requester.Name + " in chat.\n\n")
-	}
-	b.WriteString(Marker(t.ExternalID))
-	return b.String()
-}
-
-// Marker is the hidden description line that carries an external id.
-func Marker(externalID string) string { return markerPrefix + externalID + markerSuffix }
-
-// ExternalIDOf reads the external id from a description.
-func ExternalIDOf(desc string) string {
-	_, rest, ok := strings.Cut(desc, markerPrefix)
-	if !ok {
-		return ""
-	}
-	id, _, ok := strings.Cut(rest, markerSuffix)
-	if !ok {
-		return ""
-	}
-	return strings.TrimSpace(id)
 }
 
 // labels are the configured, the draft's and the priority's labels;
@@ -108,7 +80,7 @@ func (s *Sink) FindByExternalID(ctx context.Context, externalID string) (core.Ti
 		return core.TicketRef{}, false, err
 	}
 	for _, is := range list {
-		if ExternalIDOf(is.Description) == externalID {
+		if sinkhttp.ExternalIDOf(is.Description) == externalID {
 			return s.ref(is), true, nil
 		}
 	}
@@ -122,19 +94,47 @@ func (s *Sink) Comment(ctx context.Context, ref core.TicketRef, c core.Comment) 
 	if strings.TrimSpace(c.Body) == "" {
 		return &core.CallError{Op: op, Permanent: true, Message: "comment is empty"}
 	}
-	return s.note(ctx, op, ref, c.Body, !c.Public)
+	return s.note(ctx, op, ref, c.Body, c.Key, !c.Public)
 }
 
-func (s *Sink) note(ctx context.Context, op string, ref core.TicketRef, text string, internal bool) error {
+// note posts text ending with the hidden marker of key (when set) and
+// NoteMarker.
+func (s *Sink) note(ctx context.Context, op string, ref core.TicketRef, text, key string, internal bool) error {
 	iid, err := issueIID(op, ref)
 	if err != nil {
 		return err
 	}
-	body := map[string]any{"body": text + "\n\n" + NoteMarker}
+	body := map[string]any{"body": sinkhttp.Marked(text, key, sinkhttp.Hidden) + "\n\n" + NoteMarker}
 	if internal {
 		body["internal"] = true
 	}
 	return s.c.JSON(ctx, op, "POST", s.projectPath()+"/issues/"+iid+"/notes", body, nil)
+}
+
+// findNoteLimit bounds the notes FindComment reads: one page of the
+// newest, where a retried append's earlier note is.
+const findNoteLimit = 100
+
+// FindComment looks among the issue's newest notes (sort=desc by
+// created_at, system notes included) for one whose hidden marker
+// (<!-- ticketbridge:KEY -->) starts with prefix.
+func (s *Sink) FindComment(ctx context.Context, ref core.TicketRef, prefix string) (string, bool, error) {
+	const op = "find note"
+	iid, err := issueIID(op, ref)
+	if err != nil {
+		return "", false, err
+	}
+	q := url.Values{"sort": {"desc"}, "order_by": {"created_at"}, "per_page": {strconv.Itoa(findNoteLimit)}}
+	var notes []Note
+	if err := s.c.JSON(ctx, op, "GET", s.projectPath()+"/issues/"+iid+"/notes?"+q.Encode(), nil, &notes); err != nil {
+		return "", false, err
+	}
+	bodies := make([]string, len(notes))
+	for i, n := range notes {
+		bodies[i] = n.Body
+	}
+	key, found := sinkhttp.FindMarked(bodies, prefix)
+	return key, found, nil
 }
 
 func issueIID(op string, ref core.TicketRef) (string, error) {

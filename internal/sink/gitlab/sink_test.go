@@ -15,6 +15,7 @@ import (
 	"github.com/ticketbridge/ticketbridge/internal/sink"
 	"github.com/ticketbridge/ticketbridge/internal/sink/gitlab"
 	"github.com/ticketbridge/ticketbridge/internal/sink/gitlab/gitlabfake"
+	"github.com/ticketbridge/ticketbridge/internal/sink/sinkhttp"
 )
 
 func newSink(t *testing.T, srv *gitlabfake.Server, mutate ...func(*gitlab.Settings)) *gitlab.Sink {
@@ -48,7 +49,7 @@ func TestIssueLifecycle(t *testing.T) {
 	}
 	is := srv.Issues()[0]
 	if ref.Key != "1" || ref.Status != "opened" || strings.Join(is.Labels, "|") != "from-chat|vpn wifi|P1" ||
-		gitlab.ExternalIDOf(is.Description) != "tb-1" || strings.Contains(is.Description, "ann@") {
+		sinkhttp.ExternalIDOf(is.Description) != "tb-1" || strings.Contains(is.Description, "ann@") {
 		t.Fatalf("ref %+v issue %+v", ref, is.Issue)
 	}
 	srv.LoseNextCreate()

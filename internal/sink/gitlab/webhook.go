@@ -13,6 +13,7 @@ import (
 
 	"github.com/ticketbridge/ticketbridge/internal/core"
 	"github.com/ticketbridge/ticketbridge/internal/sink"
+	"github.com/ticketbridge/ticketbridge/internal/sink/sinkhttp"
 )
 
 // ParseWebhook checks X-Gitlab-Token (GitLab sends the secret itself, so
@@ -48,7 +49,7 @@ func (s *Sink) ParseWebhook(r *http.Request, body []byte) ([]core.TicketEvent, e
 		return nil, nil
 	}
 	ev := core.TicketEvent{
-		Sink: s.id, EventID: id, ExternalID: ExternalIDOf(issue.Description), Time: s.now().UTC(),
+		Sink: s.id, EventID: id, ExternalID: sinkhttp.ExternalIDOf(issue.Description), Time: s.now().UTC(),
 		Ticket: core.TicketRef{Sink: s.id, Key: strconv.Itoa(issue.IID), URL: issue.URL, Status: issue.State},
 		Ours:   h.User.Username != "" && h.User.Username == s.knownUsername(),
 	}

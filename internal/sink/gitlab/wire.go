@@ -80,9 +80,5 @@ const (
 	HeaderEventUUID = "X-Gitlab-Event-UUID"
 )
 
-const (
-	markerPrefix = "<!-- ticketbridge-id: "
-	markerSuffix = " -->"
-	// NoteMarker ends every note we post, so its hook is known as ours.
-	NoteMarker = "<!-- ticketbridge -->"
-)
+// NoteMarker ends every note we post, so its hook is known as ours.
+const NoteMarker = "<!-- ticketbridge -->"

@@ -93,3 +93,23 @@ func writePart(mw *multipart.Writer, f core.File, body io.Reader, limit int64, o
 var quoteEscaper = strings.NewReplacer(`\`, `\\`, `"`, `\"`, "\r", "", "\n", "")
 
 func escapeQuotes(s string) string { return quoteEscaper.Replace(s) }
+
+// FindAttachment looks for a file an earlier attempt uploaded, by name and
+// size among the issue's attachments (GET issue?fields=attachment): Jira
+// keeps no description or property of ours beside a file.
+func (s *Sink) FindAttachment(ctx context.Context, ref core.TicketRef, f core.File) (bool, error) {
+	const op = "find attachment"
+	if ref.Key == "" {
+		return false, &core.CallError{Op: op, Permanent: true, Err: errNoKey}
+	}
+	var is Issue
+	if err := s.c.call(ctx, op, "GET", "/rest/api/3/issue/"+url.PathEscape(ref.Key)+"?fields=attachment", nil, &is); err != nil {
+		return false, err
+	}
+	for _, a := range is.Fields.Attachment {
+		if a.Filename == f.Name && a.Size == f.Size {
+			return true, nil
+		}
+	}
+	return false, nil
+}

@@ -73,9 +73,18 @@ type Fields struct {
 	Labels   []string `json:"labels,omitempty"`
 	Updated  string   `json:"updated,omitempty"`
 	Assignee *User    `json:"assignee,omitempty"`
-	Project  *struct {
+	// Attachment lists the issue's files (fields=attachment).
+	Attachment []AttachmentMeta `json:"attachment,omitempty"`
+	Project    *struct {
 		Key string `json:"key"`
 	} `json:"project,omitempty"`
+}
+
+// AttachmentMeta is a file on an issue.
+type AttachmentMeta struct {
+	ID       string `json:"id"`
+	Filename string `json:"filename"`
+	Size     int64  `json:"size"`
 }
 
 // Issue is an issue as search, get and webhooks show it.

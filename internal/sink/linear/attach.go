@@ -68,7 +68,49 @@ func (s *Sink) Attach(ctx context.Context, ref core.TicketRef, f core.File, body
 		} `json:"attachmentCreate"`
 	}
 	input := map[string]any{"issueId": ref.Key, "title": name, "url": u.AssetURL}
-	return s.c.do(ctx, "attach file", "AttachmentCreate", qAttachment, map[string]any{"input": input}, &out)
+	if f.Key != "" {
+		input["id"] = AttachmentID(f.Key)
+	}
+	err := s.c.do(ctx, "attach file", "AttachmentCreate", qAttachment, map[string]any{"input": input}, &out)
+	if err == nil && out.AttachmentCreate.Success {
+		return nil
+	}
+	// As with comments: a keyed attachment that failed may be there.
+	if _, limited := core.RetryAfterOf(err); f.Key != "" && !limited {
+		if ok, ferr := s.FindAttachment(ctx, ref, f); ferr == nil && ok {
+			return nil
+		}
+	}
+	if err == nil {
+		err = &core.CallError{Op: "attach file", Status: 200, Message: "attachmentCreate did not succeed"}
+	}
+	return err
+}
+
+// FindAttachment reads the attachment an earlier attempt created under
+// the id AttachmentID(f.Key) and reports whether it is on ref's issue. A
+// file without a key cannot be looked for.
+func (s *Sink) FindAttachment(ctx context.Context, ref core.TicketRef, f core.File) (bool, error) {
+	if f.Key == "" {
+		return false, nil
+	}
+	var out struct {
+		Attachment *struct {
+			ID    string `json:"id"`
+			Issue struct {
+				ID string `json:"id"`
+			} `json:"issue"`
+		} `json:"attachment"`
+	}
+	err := s.c.do(ctx, "find attachment", "Attachment", qAttachmentRead, map[string]any{"id": AttachmentID(f.Key)}, &out)
+	var ce *core.CallError
+	if errors.As(err, &ce) && strings.Contains(strings.ToLower(ce.Message), "not found") {
+		return false, nil
+	}
+	if err != nil {
+		return false, err
+	}
+	return out.Attachment != nil && out.Attachment.Issue.ID == ref.Key, nil
 }
 
 // put sends the bytes to the signed storage URL; the storage's 413 (or

@@ -159,11 +159,27 @@ func (s *Sink) RequestsPerMinute() int { return s.s.RequestsPerMinute }
 // UUID (version 5 layout, SHA-256 truncated) so every retry of one draft
 // names the same issue.
 func IssueID(externalID string) string {
-	sum := sha256.Sum256([]byte("ticketbridge/linear/" + externalID))
+	return uuidOf("ticketbridge/linear/" + externalID)
+}
+
+// uuidOf is a name-based UUID (its version and variant bits set) of name.
+func uuidOf(name string) string {
+	sum := sha256.Sum256([]byte(name))
 	b := sum[:16]
 	b[6] = b[6]&0x0f | 0x50
 	b[8] = b[8]&0x3f | 0x80
 	return fmt.Sprintf("%x-%x-%x-%x-%x", b[0:4], b[4:6], b[6:8], b[8:10], b[10:16])
+}
+
+// CommentID is the id a keyed comment (core.Comment.Key) is created
+// under, derived from the key as IssueID is from the external id.
+func CommentID(key string) string {
+	return uuidOf("ticketbridge/linear/comment/" + key)
+}
+
+// AttachmentID is the id a keyed file (core.File.Key) is attached under.
+func AttachmentID(key string) string {
+	return uuidOf("ticketbridge/linear/attachment/" + key)
 }
 
 // StateOf maps a state change by state_names, else by the state's type.

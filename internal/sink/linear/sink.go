@@ -12,14 +12,16 @@ import (
 
 // GraphQL operations; the fake dispatches on their names.
 const (
-	qIssueCreate = `mutation IssueCreate($input: IssueCreateInput!) { issueCreate(input: $input) { success issue { id identifier title url state { id name type } } } }`
-	qIssue       = `query Issue($id: String!) { issue(id: $id) { id identifier title url description state { id name type } } }`
-	qComment     = `mutation CommentCreate($input: CommentCreateInput!) { commentCreate(input: $input) { success comment { id } } }`
-	qTeam        = `query Team($id: String!) { team(id: $id) { id key name states { nodes { id name type position } } } }`
-	qIssueUpdate = `mutation IssueUpdate($id: String!, $input: IssueUpdateInput!) { issueUpdate(id: $id, input: $input) { success issue { id state { id name type } } } }`
-	qFileUpload  = `mutation FileUpload($contentType: String!, $filename: String!, $size: Int!) { fileUpload(contentType: $contentType, filename: $filename, size: $size) { success uploadFile { uploadUrl assetUrl headers { key value } } } }`
-	qAttachment  = `mutation AttachmentCreate($input: AttachmentCreateInput!) { attachmentCreate(input: $input) { success attachment { id } } }`
-	qViewer      = `query Viewer { viewer { id name } }`
+	qIssueCreate    = `mutation IssueCreate($input: IssueCreateInput!) { issueCreate(input: $input) { success issue { id identifier title url state { id name type } } } }`
+	qIssue          = `query Issue($id: String!) { issue(id: $id) { id identifier title url description state { id name type } } }`
+	qComment        = `mutation CommentCreate($input: CommentCreateInput!) { commentCreate(input: $input) { success comment { id } } }`
+	qCommentRead    = `query Comment($id: String!) { comment(id: $id) { id issue { id } } }`
+	qTeam           = `query Team($id: String!) { team(id: $id) { id key name states { nodes { id name type position } } } }`
+	qIssueUpdate    = `mutation IssueUpdate($id: String!, $input: IssueUpdateInput!) { issueUpdate(id: $id, input: $input) { success issue { id state { id name type } } } }`
+	qFileUpload     = `mutation FileUpload($contentType: String!, $filename: String!, $size: Int!) { fileUpload(contentType: $contentType, filename: $filename, size: $size) { success uploadFile { uploadUrl assetUrl headers { key value } } } }`
+	qAttachment     = `mutation AttachmentCreate($input: AttachmentCreateInput!) { attachmentCreate(input: $input) { success attachment { id } } }`
+	qAttachmentRead = `query Attachment($id: String!) { attachment(id: $id) { id issue { id } } }`
+	qViewer         = `query Viewer { viewer { id name } }`
 )
 
 const maxTitle = 255
@@ -143,13 +145,51 @@ func (s *Sink) Comment(ctx context.Context, ref core.TicketRef, c core.Comment) 
 		} `json:"commentCreate"`
 	}
 	input := map[string]any{"issueId": ref.Key, "body": c.Body}
-	if err := s.c.do(ctx, op, "CommentCreate", qComment, map[string]any{"input": input}, &out); err != nil {
-		return err
+	if c.Key != "" {
+		input["id"] = CommentID(c.Key)
 	}
-	if !out.CommentCreate.Success {
-		return &core.CallError{Op: op, Status: 200, Message: "commentCreate did not succeed"}
+	err := s.c.do(ctx, op, "CommentCreate", qComment, map[string]any{"input": input}, &out)
+	if err == nil && out.CommentCreate.Success {
+		return nil
 	}
-	return nil
+	// A keyed comment that failed (Linear refuses an id it already has; an
+	// answer was lost) may be there: read it back by its id. Under a rate
+	// limit the look-up would only spend the budget.
+	if _, limited := core.RetryAfterOf(err); c.Key != "" && !limited {
+		if ok, ferr := s.hasComment(ctx, ref, CommentID(c.Key)); ferr == nil && ok {
+			return nil
+		}
+	}
+	if err == nil {
+		err = &core.CallError{Op: op, Status: 200, Message: "commentCreate did not succeed"}
+	}
+	return err
+}
+
+// CommentsIdempotently: a keyed comment is created under the id
+// CommentID(key), which Linear keeps once; Comment reads a refused repeat
+// back by that id and reports it written.
+func (s *Sink) CommentsIdempotently() bool { return true }
+
+// hasComment reports whether the comment with id is on ref's issue.
+func (s *Sink) hasComment(ctx context.Context, ref core.TicketRef, id string) (bool, error) {
+	var out struct {
+		Comment *struct {
+			ID    string `json:"id"`
+			Issue struct {
+				ID string `json:"id"`
+			} `json:"issue"`
+		} `json:"comment"`
+	}
+	err := s.c.do(ctx, "read comment", "Comment", qCommentRead, map[string]any{"id": id}, &out)
+	var ce *core.CallError
+	if errors.As(err, &ce) && strings.Contains(strings.ToLower(ce.Message), "not found") {
+		return false, nil
+	}
+	if err != nil {
+		return false, err
+	}
+	return out.Comment != nil && out.Comment.Issue.ID == ref.Key, nil
 }
 
 // Status reads the issue's workflow state name.

@@ -80,8 +80,26 @@ func (s *Sink) Attach(ctx context.Context, ref core.TicketRef, f core.File, body
 	if ct == "" {
 		ct = "application/octet-stream"
 	}
-	put := IssueWrite{Issue: IssueFields{Uploads: []Upload{{Token: up.Upload.Token, Filename: name, ContentType: ct}}}}
+	put := IssueWrite{Issue: IssueFields{Uploads: []Upload{{Token: up.Upload.Token, Filename: name, ContentType: ct, Description: f.Key}}}}
 	return s.c.JSON(ctx, "attach file", "PUT", "/issues/"+id+".json", put, nil)
+}
+
+// FindAttachment looks for a file an earlier attempt attached, among the
+// issue's attachments (include=attachments): by its description, where
+// Attach puts the effect's key, or, for a file without a key, by name and
+// size. An upload whose token never reached the issue is not on it, and
+// is sent again.
+func (s *Sink) FindAttachment(ctx context.Context, ref core.TicketRef, f core.File) (bool, error) {
+	is, err := s.issue(ctx, ref, "attachments")
+	if err != nil {
+		return false, err
+	}
+	for _, a := range is.Attachments {
+		if f.Key != "" && a.Description == f.Key || f.Key == "" && a.Filename == f.Name && a.Filesize == f.Size {
+			return true, nil
+		}
+	}
+	return false, nil
 }
 
 // tooLarge says whether Redmine refused an upload for its size: 413 from

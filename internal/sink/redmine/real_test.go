@@ -71,6 +71,24 @@ func TestSinkAgainstTargets(t *testing.T) {
 			if err := s.Attach(ctx, ref, core.File{Name: "big.bin"}, strings.NewReader(strings.Repeat("x", 65<<10))); !errors.Is(err, sink.ErrTooLarge) {
 				t.Fatalf("attach over the limit: %v", err)
 			}
+			// Keyed effects are found again: a note by the marker in its
+			// text, a file by its description.
+			keyed := core.File{Name: "keyed.txt", ContentType: "text/plain", Size: 5, Key: "tb-attach-0123abcd-7-9f86d081884c"}
+			if found, err := s.FindAttachment(ctx, ref, keyed); err != nil || found {
+				t.Fatalf("find a file not yet attached = %v %v", found, err)
+			}
+			if err := s.Attach(ctx, ref, keyed, strings.NewReader("keyed")); err != nil {
+				t.Fatalf("attach keyed: %v", err)
+			}
+			if found, err := s.FindAttachment(ctx, ref, keyed); err != nil || !found {
+				t.Fatalf("find the keyed file = %v %v", found, err)
+			}
+			if err := s.Comment(ctx, ref, core.Comment{Body: "keyed note", Public: true, Key: "tb-append-0123abcd-3-4"}); err != nil {
+				t.Fatalf("keyed comment: %v", err)
+			}
+			if key, found, err := s.FindComment(ctx, ref, "tb-append-0123abcd-3-"); err != nil || !found || key != "tb-append-0123abcd-3-4" {
+				t.Fatalf("find the keyed note = %q %v %v", key, found, err)
+			}
 			// The Reporter's stock workflow only closes: Redmine says yes
 			// to "In Progress" and keeps the status.
 			err = newS(tg.ReporterKey()).Transition(ctx, ref, core.StateInProgress)
@@ -91,10 +109,10 @@ func TestSinkAgainstTargets(t *testing.T) {
 			for _, a := range is.Attachments {
 				names = append(names, a.Filename+":"+strconv.FormatInt(a.Filesize, 10))
 			}
-			if got := strings.Join(names, ","); got != "sized.txt:11,streamed_log.txt:5000" && got != "sized.txt:11,streamed log.txt:5000" {
+			if got := strings.Join(names, ","); got != "sized.txt:11,streamed_log.txt:5000,keyed.txt:5" && got != "sized.txt:11,streamed log.txt:5000,keyed.txt:5" {
 				t.Fatalf("attachments = %s", got)
 			}
-			evs := pollUntil(t, s, cursor, 5)
+			evs := pollUntil(t, s, cursor, 6)
 			var got []string
 			for _, e := range evs {
 				g := string(e.Kind) + " " + e.To
@@ -105,6 +123,7 @@ func TestSinkAgainstTargets(t *testing.T) {
 				got = append(got, strings.TrimSpace(g))
 			}
 			want := "comment_added public note public ours|comment_added private note private ours|" +
+				"comment_added keyed note\n\nref: tb-append-0123abcd-3-4 public ours|" +
 				"comment_added agent public public|comment_added agent private private|status_changed Resolved ours"
 			if strings.Join(got, "|") != want {
 				t.Fatalf("polled:\n%s\nwant:\n%s", strings.Join(got, "|"), want)

@@ -137,8 +137,26 @@ func (s *Sink) Comment(ctx context.Context, ref core.TicketRef, c core.Comment) 
 	if strings.TrimSpace(c.Body) == "" {
 		return &core.CallError{Op: op, Permanent: true, Message: "comment is empty"}
 	}
-	body := IssueWrite{Issue: IssueFields{Notes: c.Body, PrivateNotes: !c.Public}}
+	body := IssueWrite{Issue: IssueFields{Notes: sinkhttp.Marked(c.Body, c.Key, sinkhttp.Visible), PrivateNotes: !c.Public}}
 	return s.c.JSON(ctx, op, "PUT", "/issues/"+id+".json", body, nil)
+}
+
+// FindComment reads the issue with include=journals (every journal,
+// oldest first, private notes included for a user who may see them) and
+// looks, newest first, for notes whose marker (the "ref:" line Comment
+// adds) starts with prefix. A journal keeps no field of ours, so the key
+// travels in the text.
+func (s *Sink) FindComment(ctx context.Context, ref core.TicketRef, prefix string) (string, bool, error) {
+	is, err := s.issue(ctx, ref, "journals")
+	if err != nil {
+		return "", false, err
+	}
+	notes := make([]string, len(is.Journals))
+	for i, j := range is.Journals {
+		notes[len(is.Journals)-1-i] = j.Notes
+	}
+	key, found := sinkhttp.FindMarked(notes, prefix)
+	return key, found, nil
 }
 
 // issueID checks that a ref carries a numeric issue id.

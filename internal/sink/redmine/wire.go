@@ -57,6 +57,7 @@ type Attached struct {
 	Filename    string `json:"filename"`
 	Filesize    int64  `json:"filesize"`
 	ContentType string `json:"content_type"`
+	Description string `json:"description,omitempty"`
 }
 
 // IssueList is a page of GET /issues.json.
@@ -97,6 +98,8 @@ type Upload struct {
 	Token       string `json:"token"`
 	Filename    string `json:"filename"`
 	ContentType string `json:"content_type,omitempty"`
+	// Description is shown beside the file; ours is the effect's key.
+	Description string `json:"description,omitempty"`
 }
 
 // UploadAnswer is the answer of POST /uploads.json.

@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"net/url"
 	"sort"
+	"strconv"
 	"strings"
 
 	"github.com/ticketbridge/ticketbridge/internal/core"
@@ -47,6 +48,36 @@ func (s *Sink) Attach(ctx context.Context, ref core.TicketRef, f core.File, body
 		return fmt.Errorf("%w: %w", sink.ErrTooLarge, err)
 	}
 	return err
+}
+
+// FindAttachment looks for a file an earlier attempt uploaded, by name and
+// size among the incident's attachments (GET /api/now/attachment): an
+// attachment keeps no description of ours.
+func (s *Sink) FindAttachment(ctx context.Context, ref core.TicketRef, f core.File) (bool, error) {
+	const op = "find attachment"
+	id, err := s.sysID(ctx, ref)
+	if err != nil {
+		return false, err
+	}
+	name := f.Name
+	if name == "" {
+		name = "attachment"
+	}
+	var got resultList[struct {
+		FileName  string `json:"file_name"`
+		SizeBytes string `json:"size_bytes"`
+	}]
+	q := "table_name=incident^table_sys_id=" + id + "^file_name=" + queryValue(name)
+	if err := s.do(ctx, call{op: op, method: http.MethodGet, path: pathAttachmentMeta,
+		query: tableQuery(q, "sys_id,file_name,size_bytes", 50), out: &got}); err != nil {
+		return false, err
+	}
+	for _, a := range got.Result {
+		if a.FileName == name && a.SizeBytes == strconv.FormatInt(f.Size, 10) {
+			return true, nil
+		}
+	}
+	return false, nil
 }
 
 // errOverLimit aborts an upload whose body turned out too large.

@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/ticketbridge/ticketbridge/internal/core"
+	"github.com/ticketbridge/ticketbridge/internal/sink/sinkhttp"
 )
 
 // maxRemembered bounds the number → sys_id cache.
@@ -189,7 +190,37 @@ func (s *Sink) Comment(ctx context.Context, ref core.TicketRef, c core.Comment) 
 		field = KindComments
 	}
 	return s.do(ctx, call{op: op, method: http.MethodPatch, path: pathIncident + "/" + id,
-		query: url.Values{"sysparm_fields": {"sys_id"}}, body: map[string]string{field: c.Body}})
+		query: url.Values{"sysparm_fields": {"sys_id"}}, body: map[string]string{field: sinkhttp.Marked(c.Body, c.Key, sinkhttp.Visible)}})
+}
+
+// findCommentLimit bounds the journal entries FindComment reads; the
+// query already keeps only entries that carry the key's prefix.
+const findCommentLimit = 20
+
+// FindComment asks sys_journal_field for the incident's comments and
+// work notes whose text contains the marker (the "ref:" line Comment
+// adds) for prefix, newest first, and reads the key from the last marker
+// of each: a journal entry has no field of ours, so the key travels in
+// the text, and the Table API's LIKE finds it whatever the number of
+// entries on the incident.
+func (s *Sink) FindComment(ctx context.Context, ref core.TicketRef, prefix string) (string, bool, error) {
+	const op = "find comment"
+	id, err := s.sysID(ctx, ref)
+	if err != nil {
+		return "", false, err
+	}
+	q := "element_id=" + id + "^elementINcomments,work_notes^valueLIKE" + queryValue(sinkhttp.Marker(prefix, sinkhttp.Visible)) + "^ORDERBYDESCsys_created_on"
+	var got resultList[JournalEntry]
+	if err := s.do(ctx, call{op: op, method: http.MethodGet, path: pathJournal,
+		query: tableQuery(q, "sys_id,value,sys_created_on", findCommentLimit), out: &got}); err != nil {
+		return "", false, err
+	}
+	values := make([]string, len(got.Result))
+	for i, j := range got.Result {
+		values[i] = j.Value
+	}
+	key, found := sinkhttp.FindMarked(values, prefix)
+	return key, found, nil
 }
 
 // ref is the TicketRef of a record: Key is the incident number people

@@ -8,6 +8,8 @@ const (
 	pathDictionary = "/api/now/table/sys_dictionary"
 	pathJournal    = "/api/now/table/sys_journal_field"
 	pathAttachment = "/api/now/attachment/file"
+	// pathAttachmentMeta lists attachment metadata.
+	pathAttachmentMeta = "/api/now/attachment"
 )
 
 // Incident state codes of a stock instance.

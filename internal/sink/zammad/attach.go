@@ -13,6 +13,7 @@ import (
 
 	"github.com/ticketbridge/ticketbridge/internal/core"
 	"github.com/ticketbridge/ticketbridge/internal/sink"
+	"github.com/ticketbridge/ticketbridge/internal/sink/sinkhttp"
 )
 
 var errOverLimit = errors.New("attachment over the limit")
@@ -40,7 +41,8 @@ func (s *Sink) Attach(ctx context.Context, ref core.TicketRef, f core.File, body
 	}
 	pr, pw := io.Pipe()
 	var over atomic.Bool
-	go func() { pw.CloseWithError(writeArticle(pw, id, name, ct, body, limit, &over)) }()
+	text := sinkhttp.Marked("Attachment from the chat: "+name, f.Key, sinkhttp.Visible)
+	go func() { pw.CloseWithError(writeArticle(pw, id, text, name, ct, body, limit, &over)) }()
 	defer pr.Close()
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, s.c.Base+"/api/v1/ticket_articles", pr)
 	if err != nil {
@@ -58,10 +60,10 @@ func (s *Sink) Attach(ctx context.Context, ref core.TicketRef, f core.File, body
 	return err
 }
 
-func writeArticle(w io.Writer, ticket int, name, ct string, body io.Reader, limit int64, over *atomic.Bool) error {
+func writeArticle(w io.Writer, ticket int, text, name, ct string, body io.Reader, limit int64, over *atomic.Bool) error {
 	str := func(v string) string { b, _ := json.Marshal(v); return string(b) }
 	head := fmt.Sprintf(`{"ticket_id":%d,"body":%s,"type":"note","internal":true,"content_type":"text/plain","sender":"Agent","attachments":[{"filename":%s,"mime-type":%s,"data":"`,
-		ticket, str("Attachment from the chat: "+name), str(name), str(ct))
+		ticket, str(text), str(name), str(ct))
 	if _, err := io.WriteString(w, head); err != nil {
 		return err
 	}

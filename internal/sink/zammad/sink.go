@@ -113,8 +113,32 @@ func (s *Sink) Comment(ctx context.Context, ref core.TicketRef, c core.Comment) 
 	if strings.TrimSpace(c.Body) == "" {
 		return &core.CallError{Op: op, Permanent: true, Message: "comment is empty"}
 	}
-	body := map[string]any{"ticket_id": id, "body": c.Body, "type": "note", "internal": !c.Public, "content_type": "text/plain", "sender": "Agent"}
+	body := map[string]any{"ticket_id": id, "body": sinkhttp.Marked(c.Body, c.Key, sinkhttp.Visible), "type": "note", "internal": !c.Public, "content_type": "text/plain", "sender": "Agent"}
 	return s.c.JSON(ctx, op, "POST", "/api/v1/ticket_articles", body, nil)
+}
+
+// FindComment reads the ticket's articles (GET
+// /api/v1/ticket_articles/by_ticket/{id}, which answers with all of them,
+// oldest first) and looks, newest first, for one whose marker (the "ref:"
+// line Comment and Attach add) starts with prefix. A note article keeps
+// no field of ours that the API lets us set, so the key travels in the
+// text.
+func (s *Sink) FindComment(ctx context.Context, ref core.TicketRef, prefix string) (string, bool, error) {
+	const op = "find article"
+	id, err := ticketID(op, ref)
+	if err != nil {
+		return "", false, err
+	}
+	var arts []Article
+	if err := s.c.JSON(ctx, op, "GET", "/api/v1/ticket_articles/by_ticket/"+strconv.Itoa(id), nil, &arts); err != nil {
+		return "", false, err
+	}
+	bodies := make([]string, len(arts))
+	for i, a := range arts {
+		bodies[len(arts)-1-i] = a.Body
+	}
+	key, found := sinkhttp.FindMarked(bodies, prefix)
+	return key, found, nil
 }
 
 func ticketID(op string, ref core.TicketRef) (int, error) {

@@ -15,22 +15,26 @@ type Ticket struct {
 	Tags        []string `json:"tags,omitempty"`
 }
 
+// ArticleAttachment is a file on an article; Zammad gives its size as a
+// string.
+type ArticleAttachment struct {
+	ID       int    `json:"id"`
+	Filename string `json:"filename"`
+	Size     string `json:"size"`
+}
+
 // Article is a ticket article.
 type Article struct {
-	ID          int    `json:"id"`
-	TicketID    int    `json:"ticket_id"`
-	Body        string `json:"body"`
-	Internal    bool   `json:"internal"`
-	Type        string `json:"type,omitempty"`
-	Sender      string `json:"sender,omitempty"`
-	CreatedByID int    `json:"created_by_id,omitempty"`
-	CreatedBy   string `json:"created_by,omitempty"` // login, with expand=true
-	From        string `json:"from,omitempty"`
-	Attachments []struct {
-		ID       int    `json:"id"`
-		Filename string `json:"filename"`
-		Size     string `json:"size"`
-	} `json:"attachments,omitempty"`
+	ID          int                 `json:"id"`
+	TicketID    int                 `json:"ticket_id"`
+	Body        string              `json:"body"`
+	Internal    bool                `json:"internal"`
+	Type        string              `json:"type,omitempty"`
+	Sender      string              `json:"sender,omitempty"`
+	CreatedByID int                 `json:"created_by_id,omitempty"`
+	CreatedBy   string              `json:"created_by,omitempty"` // login, with expand=true
+	From        string              `json:"from,omitempty"`
+	Attachments []ArticleAttachment `json:"attachments,omitempty"`
 }
 
 // State is a ticket state.

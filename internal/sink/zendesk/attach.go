@@ -10,6 +10,7 @@ import (
 
 	"github.com/ticketbridge/ticketbridge/internal/core"
 	"github.com/ticketbridge/ticketbridge/internal/sink"
+	"github.com/ticketbridge/ticketbridge/internal/sink/sinkhttp"
 )
 
 // errOverLimit ends an upload body that grew past the limit.
@@ -58,7 +59,7 @@ func (s *Sink) Attach(ctx context.Context, ref core.TicketRef, f core.File, body
 		return &core.CallError{Op: op, Message: "answer has no upload token"}
 	}
 	return s.update(ctx, "attach file", ref, TicketUpdate{Comment: &NewComment{
-		Body:    "File from the chat: " + name,
+		Body:    sinkhttp.Marked("File from the chat: "+name, f.Key, sinkhttp.Visible),
 		Public:  true,
 		Uploads: []string{up.Upload.Token},
 	}})

@@ -12,6 +12,7 @@ import (
 	"unicode"
 
 	"github.com/ticketbridge/ticketbridge/internal/core"
+	"github.com/ticketbridge/ticketbridge/internal/sink/sinkhttp"
 )
 
 // Create posts the draft to /api/v2/tickets.json. The description is the
@@ -142,7 +143,35 @@ func (s *Sink) FindByExternalID(ctx context.Context, externalID string) (core.Ti
 // Comment adds a public comment or an internal note with PUT
 // /tickets/{id}.json; Zendesk has no endpoint that creates comments.
 func (s *Sink) Comment(ctx context.Context, ref core.TicketRef, c core.Comment) error {
-	return s.update(ctx, "add comment", ref, TicketUpdate{Comment: &NewComment{Body: c.Body, Public: c.Public}})
+	body := sinkhttp.Marked(c.Body, c.Key, sinkhttp.Visible)
+	return s.update(ctx, "add comment", ref, TicketUpdate{Comment: &NewComment{Body: body, Public: c.Public}})
+}
+
+// findCommentLimit bounds the comments FindComment reads: one page of the
+// newest, where a retried append's earlier comment is.
+const findCommentLimit = 100
+
+// FindComment looks among the ticket's newest comments for one whose
+// marker (the "ref:" line Comment adds) starts with prefix. Zendesk keeps
+// no field of ours beside a comment that the comments list returns, so
+// the key travels in the text.
+func (s *Sink) FindComment(ctx context.Context, ref core.TicketRef, prefix string) (string, bool, error) {
+	const op = "find comment"
+	id, err := ticketID(op, ref)
+	if err != nil {
+		return "", false, err
+	}
+	q := url.Values{"sort_order": {"desc"}, "page[size]": {strconv.Itoa(findCommentLimit)}}
+	var page CommentPage
+	if err := s.do(ctx, call{op: op, method: http.MethodGet, path: "/api/v2/tickets/" + id + "/comments.json?" + q.Encode()}, &page); err != nil {
+		return "", false, err
+	}
+	bodies := make([]string, len(page.Comments))
+	for i, c := range page.Comments {
+		bodies[i] = c.Body
+	}
+	key, found := sinkhttp.FindMarked(bodies, prefix)
+	return key, found, nil
 }
 
 // Status reads the ticket's current status (new, open, pending, hold,

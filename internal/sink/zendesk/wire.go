@@ -6,6 +6,7 @@ import (
 	"reflect"
 	"strconv"
 	"strings"
+	"time"
 )
 
 // Ticket is a ticket as the API returns it (the fields we read).
@@ -62,6 +63,26 @@ type NewComment struct {
 type TicketUpdate struct {
 	Comment *NewComment `json:"comment,omitempty"`
 	Status  string      `json:"status,omitempty"`
+}
+
+// TicketComment is one comment in GET /tickets/{id}/comments.json.
+type TicketComment struct {
+	ID        int64     `json:"id"`
+	Body      string    `json:"body"`
+	PlainBody string    `json:"plain_body,omitempty"`
+	Public    bool      `json:"public"`
+	AuthorID  int64     `json:"author_id"`
+	CreatedAt time.Time `json:"created_at"`
+}
+
+// CommentPage answers GET /tickets/{id}/comments.json with cursor
+// pagination (page[size], page[after]).
+type CommentPage struct {
+	Comments []TicketComment `json:"comments"`
+	Meta     struct {
+		HasMore     bool   `json:"has_more"`
+		AfterCursor string `json:"after_cursor,omitempty"`
+	} `json:"meta"`
 }
 
 // TicketEnvelope wraps a ticket in requests and answers.

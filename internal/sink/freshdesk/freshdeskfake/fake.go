@@ -12,17 +12,22 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
+	"html"
 	"io"
 	"mime"
 	"mime/multipart"
 	"net/http"
 	"net/http/httptest"
+	"regexp"
 	"slices"
 	"strconv"
 	"strings"
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/ticketbridge/ticketbridge/internal/sink/freshdesk"
+	"github.com/ticketbridge/ticketbridge/internal/sink/sinktest"
 )
 
 // Options configures a Server; zero values pick the defaults shown.
@@ -56,12 +61,6 @@ type Note struct {
 	Files   map[string]int64
 }
 
-type fault struct {
-	method, path string
-	status       int
-	header       http.Header
-}
-
 // Server is a running fake Freshdesk.
 type Server struct {
 	t    *testing.T
@@ -70,8 +69,10 @@ type Server struct {
 
 	mu       sync.Mutex
 	tickets  []*Ticket
-	faults   []fault
+	faults   sinktest.Faults
 	loseNext bool
+	// loseNote stores the next note or reply and answers 502.
+	loseNote bool
 }
 
 // New starts a server, closed when the test ends.
@@ -113,9 +114,15 @@ func (s *Server) Tickets() []Ticket {
 // FailNextOn answers the next request with method and path (after
 // /api/v2) with status and header.
 func (s *Server) FailNextOn(method, path string, status int, h http.Header) {
+	s.faults.Add(sinktest.Fault{Method: method, Path: path, Status: status, Header: h})
+}
+
+// LoseNextNote stores the next note or reply and answers 502, as the
+// proxy in front of Freshdesk does when its answer is lost.
+func (s *Server) LoseNextNote() {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.faults = append(s.faults, fault{method, path, status, h})
+	s.loseNote = true
 }
 
 // LoseNextCreate makes the next ticket and drops the connection.
@@ -194,19 +201,9 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 		http.NotFound(w, r)
 		return
 	}
-	s.mu.Lock()
-	for i, f := range s.faults {
-		if f.method == r.Method && f.path == path {
-			s.faults = slices.Delete(s.faults, i, i+1)
-			s.mu.Unlock()
-			for k, v := range f.header {
-				w.Header()[k] = v
-			}
-			w.WriteHeader(f.status)
-			return
-		}
+	if s.faults.Serve(w, r.Method, path) {
+		return
 	}
-	s.mu.Unlock()
 	if r.Header.Get("Authorization") != "Basic "+base64.StdEncoding.EncodeToString([]byte(s.opts.APIKey+":X")) {
 		writeJSON(w, http.StatusUnauthorized, map[string]string{"code": "invalid_credentials", "message": "You have to be logged in to perform this action."})
 		return
@@ -232,6 +229,8 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 		s.ticket(w, r, parts[1])
 	case len(parts) == 3 && parts[0] == "tickets" && r.Method == "POST" && (parts[2] == "notes" || parts[2] == "reply"):
 		s.note(w, r, parts[1], parts[2] == "reply")
+	case len(parts) == 3 && parts[0] == "tickets" && r.Method == "GET" && parts[2] == "conversations":
+		s.conversations(w, r, parts[1])
 	default:
 		writeJSON(w, http.StatusNotFound, map[string]string{"code": "not_found"})
 	}
@@ -371,5 +370,53 @@ func (s *Server) note(w http.ResponseWriter, r *http.Request, idText string, rep
 	}
 	tk.Notes = append(tk.Notes, n)
 	tk.UpdatedAt = time.Now()
+	if s.loseNote {
+		s.loseNote = false
+		writeJSON(w, http.StatusBadGateway, map[string]string{"code": "bad_gateway"})
+		return
+	}
 	writeJSON(w, http.StatusCreated, map[string]any{"id": len(tk.Notes), "body": n.Body, "private": n.Private, "ticket_id": fmt.Sprint(id)})
 }
+
+// conversations lists a ticket's notes and replies as Freshdesk does:
+// oldest first, page from 1, per_page up to 100 (default 30).
+func (s *Server) conversations(w http.ResponseWriter, r *http.Request, idText string) {
+	id, _ := strconv.ParseInt(idText, 10, 64)
+	tk := s.find(id)
+	if tk == nil {
+		writeJSON(w, http.StatusNotFound, map[string]string{"code": "not_found"})
+		return
+	}
+	q := r.URL.Query()
+	per, err := strconv.Atoi(q.Get("per_page"))
+	if err != nil || per <= 0 {
+		per = 30
+	}
+	if per > 100 {
+		invalid(w, "per_page", "It should be a Positive Number less than or equal to 100")
+		return
+	}
+	page, err := strconv.Atoi(q.Get("page"))
+	if err != nil || page <= 0 {
+		page = 1
+	}
+	out := []freshdesk.Conversation{}
+	for i := (page - 1) * per; i < len(tk.Notes) && i < page*per; i++ {
+		n := tk.Notes[i]
+		c := freshdesk.Conversation{ID: int64(i + 1), Body: n.Body, BodyText: textOf(n.Body), Private: n.Private, TicketID: id}
+		for name, size := range n.Files {
+			c.Attachments = append(c.Attachments, freshdesk.ConversationFile{Name: name, Size: size})
+		}
+		out = append(out, c)
+	}
+	writeJSON(w, 200, out)
+}
+
+// textOf is body_text: the HTML with its line breaks kept and its tags
+// and entities undone.
+func textOf(body string) string {
+	body = strings.NewReplacer("<br>", "\n", "</div>", "\n", "</p>", "\n").Replace(body)
+	return strings.TrimSpace(html.UnescapeString(tagRE.ReplaceAllString(body, "")))
+}
+
+var tagRE = regexp.MustCompile(`<[^>]*>`)

@@ -7,6 +7,7 @@ import (
 	"mime"
 	"mime/multipart"
 	"net/http"
+	"net/url"
 	"slices"
 	"strconv"
 	"strings"
@@ -31,20 +32,10 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 	}
 	s.mu.Lock()
 	s.requests = append(s.requests, Request{Method: r.Method, Path: path, Query: r.URL.RawQuery, Body: body, Time: time.Now()})
-	for i, f := range s.faults {
-		if f.method == r.Method && f.path == path {
-			s.faults = slices.Delete(s.faults, i, i+1)
-			s.mu.Unlock()
-			for k, v := range f.header {
-				w.Header()[k] = v
-			}
-			w.Header().Set("Content-Type", "application/json")
-			w.WriteHeader(f.status)
-			_, _ = io.WriteString(w, f.body)
-			return
-		}
-	}
 	s.mu.Unlock()
+	if s.faults.Serve(w, r.Method, path) {
+		return
+	}
 	want := "Bearer " + s.opts.Token
 	if s.opts.Dialect == github.TypeGitea {
 		want = "token " + s.opts.Token
@@ -208,7 +199,11 @@ func (s *Server) issue(w http.ResponseWriter, r *http.Request, parts []string, b
 	}
 	switch {
 	case len(parts) == 1 && r.Method == "GET":
-		writeJSON(w, 200, is.Issue)
+		out := is.Issue
+		out.Comments = len(is.Comments)
+		writeJSON(w, 200, out)
+	case len(parts) == 2 && parts[1] == "comments" && r.Method == "GET":
+		writeJSON(w, 200, s.commentPage(is, r.URL.Query()))
 	case len(parts) == 1 && r.Method == "PATCH":
 		var in struct {
 			State       string `json:"state"`
@@ -232,9 +227,16 @@ func (s *Server) issue(w http.ResponseWriter, r *http.Request, parts []string, b
 		}
 		c := github.Comment{ID: s.id(), Body: in.Body, User: github.User{ID: 7, Login: s.opts.Login}}
 		is.Comments = append(is.Comments, c)
+		if s.loseComment {
+			s.loseComment = false
+			message(w, http.StatusBadGateway, "Server Error")
+			return
+		}
 		writeJSON(w, http.StatusCreated, c)
 	case len(parts) == 2 && parts[1] == "assets" && r.Method == "POST" && s.opts.Dialect == github.TypeGitea:
 		s.asset(w, r, is)
+	case len(parts) == 2 && parts[1] == "assets" && r.Method == "GET" && s.opts.Dialect == github.TypeGitea:
+		writeJSON(w, 200, append([]github.Asset{}, is.Assets...))
 	default:
 		message(w, http.StatusNotFound, "Not Found")
 	}
@@ -272,7 +274,33 @@ func (s *Server) asset(w http.ResponseWriter, r *http.Request, is *Issue) {
 		}
 		a := github.Asset{ID: s.id(), Name: name, Size: n}
 		is.Assets = append(is.Assets, a)
+		if s.loseComment {
+			s.loseComment = false
+			message(w, http.StatusBadGateway, "Server Error")
+			return
+		}
 		writeJSON(w, http.StatusCreated, a)
 		return
 	}
+}
+
+// commentPage lists an issue's comments oldest first. GitHub pages them
+// (per_page up to 100, default 30; page from 1); Gitea's endpoint takes
+// no paging and answers with all of them.
+func (s *Server) commentPage(is *Issue, q url.Values) []github.Comment {
+	all := is.Comments
+	if s.opts.Dialect == github.TypeGitea {
+		return append([]github.Comment{}, all...)
+	}
+	per, err := strconv.Atoi(q.Get("per_page"))
+	if err != nil || per <= 0 {
+		per = 30
+	}
+	per = min(per, 100)
+	page, err := strconv.Atoi(q.Get("page"))
+	if err != nil || page <= 0 {
+		page = 1
+	}
+	from := min((page-1)*per, len(all))
+	return append([]github.Comment{}, all[from:min(from+per, len(all))]...)
 }

@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"github.com/ticketbridge/ticketbridge/internal/sink/github"
+	"github.com/ticketbridge/ticketbridge/internal/sink/sinktest"
 )
 
 // Options configures a Server; zero values pick the defaults shown.
@@ -48,13 +49,6 @@ type Request struct {
 	Time                time.Time
 }
 
-type fault struct {
-	method, path string
-	status       int
-	header       http.Header
-	body         string
-}
-
 // Server is a running fake.
 type Server struct {
 	t    *testing.T
@@ -65,9 +59,11 @@ type Server struct {
 	issues   []*Issue
 	labels   []github.Label
 	requests []Request
-	faults   []fault
+	faults   sinktest.Faults
 	loseNext bool
-	nextID   int64
+	// loseComment stores the next comment and answers 502.
+	loseComment bool
+	nextID      int64
 }
 
 // New starts a server, closed when the test ends.
@@ -130,9 +126,15 @@ func (s *Server) Requests() []Request {
 // FailNextOn answers the next request with method and path (without the
 // /api/v1 prefix) with status, header and body.
 func (s *Server) FailNextOn(method, path string, status int, h http.Header, body string) {
+	s.faults.Add(sinktest.Fault{Method: method, Path: path, Status: status, Header: h, Body: body})
+}
+
+// LoseNextComment stores the next comment (or Gitea asset) and answers
+// 502, as the front end does when the answer is lost behind it.
+func (s *Server) LoseNextComment() {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.faults = append(s.faults, fault{method, path, status, h, body})
+	s.loseComment = true
 }
 
 // LoseNextCreate creates the next issue and drops the connection.

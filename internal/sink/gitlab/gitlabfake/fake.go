@@ -25,6 +25,7 @@ import (
 	"testing"
 
 	"github.com/ticketbridge/ticketbridge/internal/sink/gitlab"
+	"github.com/ticketbridge/ticketbridge/internal/sink/sinktest"
 )
 
 // Options configures a Server; zero values pick the defaults shown.
@@ -43,13 +44,6 @@ type Issue struct {
 	Notes []gitlab.Note
 }
 
-type fault struct {
-	method, path string
-	status       int
-	header       http.Header
-	body         string
-}
-
 // Uploaded is a file uploaded to the project.
 type Uploaded struct {
 	Name string
@@ -65,8 +59,10 @@ type Server struct {
 	mu       sync.Mutex
 	issues   []*Issue
 	uploads  []Uploaded
-	faults   []fault
+	faults   sinktest.Faults
 	loseNext bool
+	// loseNote stores the next note and answers 502.
+	loseNote bool
 	noteID   int64
 }
 
@@ -122,9 +118,15 @@ func (s *Server) Uploads() []Uploaded {
 // FailNextOn answers the next request with method and path (after
 // /api/v4) with status, header and body.
 func (s *Server) FailNextOn(method, path string, status int, h http.Header, body string) {
+	s.faults.Add(sinktest.Fault{Method: method, Path: path, Status: status, Header: h, Body: body})
+}
+
+// LoseNextNote stores the next note and answers 502, as GitLab's proxy
+// does when the answer is lost behind it.
+func (s *Server) LoseNextNote() {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.faults = append(s.faults, fault{method, path, status, h, body})
+	s.loseNote = true
 }
 
 // LoseNextCreate creates the next issue and drops the connection.
@@ -211,20 +213,9 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 		http.NotFound(w, r)
 		return
 	}
-	s.mu.Lock()
-	for i, f := range s.faults {
-		if f.method == r.Method && f.path == path {
-			s.faults = slices.Delete(s.faults, i, i+1)
-			s.mu.Unlock()
-			for k, v := range f.header {
-				w.Header()[k] = v
-			}
-			w.WriteHeader(f.status)
-			_, _ = io.WriteString(w, f.body)
-			return
-		}
+	if s.faults.Serve(w, r.Method, path) {
+		return
 	}
-	s.mu.Unlock()
 	if r.Header.Get("PRIVATE-TOKEN") != s.opts.Token {
 		writeJSON(w, http.StatusUnauthorized, map[string]string{"message": "401 Unauthorized"})
 		return
@@ -341,7 +332,14 @@ func (s *Server) issue(w http.ResponseWriter, r *http.Request, parts []string) {
 		s.noteID++
 		n := gitlab.Note{ID: s.noteID, Body: in.Body, Internal: in.Internal, Author: gitlab.User{Username: s.opts.Username}}
 		is.Notes = append(is.Notes, n)
+		if s.loseNote {
+			s.loseNote = false
+			writeJSON(w, http.StatusBadGateway, map[string]string{"message": "502 Bad Gateway"})
+			return
+		}
 		writeJSON(w, http.StatusCreated, n)
+	case len(parts) == 2 && parts[1] == "notes" && r.Method == "GET":
+		writeJSON(w, 200, notePage(is.Notes, r.URL.Query()))
 	default:
 		writeJSON(w, http.StatusNotFound, map[string]string{"message": "404 Not found"})
 	}
@@ -378,4 +376,24 @@ func (s *Server) upload(w http.ResponseWriter, r *http.Request) {
 			Markdown: fmt.Sprintf("[%s](%s)", name, u)})
 		return
 	}
+}
+
+// notePage lists notes as GitLab does: sort desc (the default) or asc by
+// created_at, per_page up to 100 (default 20), page from 1.
+func notePage(all []gitlab.Note, q url.Values) []gitlab.Note {
+	out := slices.Clone(all)
+	if q.Get("sort") != "asc" {
+		slices.Reverse(out)
+	}
+	per, err := strconv.Atoi(q.Get("per_page"))
+	if err != nil || per <= 0 {
+		per = 20
+	}
+	per = min(per, 100)
+	page, err := strconv.Atoi(q.Get("page"))
+	if err != nil || page <= 0 {
+		page = 1
+	}
+	from := min((page-1)*per, len(out))
+	return append([]gitlab.Note{}, out[from:min(from+per, len(out))]...)
 }

@@ -254,6 +254,11 @@ func (s *Site) render(is Issue, changelog bool) map[string]any {
 			"comment": map[string]any{"comments": comments, "total": len(comments)},
 		},
 	}
+	files := []map[string]any{}
+	for i, a := range is.Attachments {
+		files = append(files, map[string]any{"id": strconv.Itoa(i + 1), "filename": a.Name, "size": a.Size, "mimeType": a.ContentType})
+	}
+	out["fields"].(map[string]any)["attachment"] = files
 	if changelog {
 		out["changelog"] = jira.Changelog{Histories: is.History, MaxResults: len(is.History), Total: len(is.History)}
 	}
@@ -294,6 +299,11 @@ func (s *Site) comment(w http.ResponseWriter, r *http.Request) {
 	c := Comment{ID: strconv.Itoa(s.nextID), Body: body.Body, Author: s.bot(), Created: s.o.Now().UTC(), Visibility: body.Visibility, Properties: body.Properties}
 	is.Comments = append(is.Comments, c)
 	is.Updated = c.Created
+	if s.loseComment {
+		s.loseComment = false
+		writeErr(w, http.StatusBadGateway, "Bad Gateway")
+		return
+	}
 	writeJSON(w, http.StatusCreated, map[string]any{"id": c.ID, "body": c.Body, "author": c.Author, "created": c.Created.Format(jira.TimeFormat)})
 }
 
@@ -384,7 +394,13 @@ func (s *Site) attach(w http.ResponseWriter, r *http.Request) {
 	s.mu.Lock()
 	is := s.find(r.PathValue("key"))
 	is.Attachments = append(is.Attachments, got...)
+	lose := s.loseUpload
+	s.loseUpload = false
 	s.mu.Unlock()
+	if lose {
+		writeErr(w, http.StatusBadGateway, "Bad Gateway")
+		return
+	}
 	out := []map[string]any{}
 	for i, a := range got {
 		out = append(out, map[string]any{"id": strconv.Itoa(i + 1), "filename": a.Name, "size": a.Size, "mimeType": a.ContentType})

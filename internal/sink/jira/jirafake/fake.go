@@ -108,7 +108,11 @@ type Site struct {
 	requests []Request
 	fails    []failure
 	lose     bool
-	nextID   int
+	// loseUpload stores the next upload and answers 502.
+	loseUpload bool
+	// loseComment stores the next comment and answers 502.
+	loseComment bool
+	nextID      int
 }
 
 type failure struct {
@@ -199,6 +203,20 @@ func (s *Site) LoseNextCreate() {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.lose = true
+}
+
+// LoseNextComment makes the next comment be stored and answered 502.
+func (s *Site) LoseNextComment() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.loseComment = true
+}
+
+// LoseNextUpload makes the next upload store its files and answer 502.
+func (s *Site) LoseNextUpload() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.loseUpload = true
 }
 
 // Requests returns the requests received so far.

@@ -80,7 +80,13 @@ type Server struct {
 	files    map[string]int64 // asset URL → size stored
 	faults   []fault
 	loseNext bool
-	ops      []string
+	// loseComment stores the next comment and drops the connection.
+	loseComment bool
+	comments    map[string]string // comment id → issue id
+	// loseAttachment stores the next attachment and drops the connection.
+	loseAttachment bool
+	attachments    map[string]string // attachment id → issue id
+	ops            []string
 }
 
 // New starts a server, closed when the test ends.
@@ -98,7 +104,7 @@ func New(t *testing.T, o Options) *Server {
 	if o.Now == nil {
 		o.Now = time.Now
 	}
-	s := &Server{t: t, opts: o, files: map[string]int64{}}
+	s := &Server{t: t, opts: o, files: map[string]int64{}, comments: map[string]string{}, attachments: map[string]string{}}
 	s.srv = httptest.NewServer(http.HandlerFunc(s.serve))
 	t.Cleanup(s.srv.Close)
 	return s
@@ -136,6 +142,20 @@ func (s *Server) FailNextOp(op, code string, status int, h http.Header) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.faults = append(s.faults, fault{op, code, status, h})
+}
+
+// LoseNextAttachment stores the next attachment and drops the connection.
+func (s *Server) LoseNextAttachment() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.loseAttachment = true
+}
+
+// LoseNextComment stores the next comment and drops the connection.
+func (s *Server) LoseNextComment() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.loseComment = true
 }
 
 // LoseNextCreate makes the next issue and drops the connection.

@@ -45,8 +45,27 @@ func (s *Server) operation(w http.ResponseWriter, req linear.Request) {
 			graphQLError(w, 400, "INVALID_INPUT", "Argument Validation Error", nil)
 			return
 		}
+		id := str(input, "id")
+		if id == "" {
+			id = fmt.Sprintf("c-%d", len(s.comments)+1)
+		} else if _, ok := s.comments[id]; ok {
+			graphQLError(w, 400, "INVALID_INPUT", "Entity already exists: Comment", nil)
+			return
+		}
+		s.comments[id] = is.ID
 		is.Comments = append(is.Comments, str(input, "body"))
-		data(w, map[string]any{"commentCreate": map[string]any{"success": true, "comment": map[string]string{"id": "c"}}})
+		if s.loseComment {
+			s.loseComment = false
+			panic(http.ErrAbortHandler)
+		}
+		data(w, map[string]any{"commentCreate": map[string]any{"success": true, "comment": map[string]string{"id": id}}})
+	case "Comment":
+		issue, ok := s.comments[str(v, "id")]
+		if !ok {
+			graphQLError(w, 400, "INVALID_INPUT", "Entity not found: Comment", nil)
+			return
+		}
+		data(w, map[string]any{"comment": map[string]any{"id": str(v, "id"), "issue": map[string]string{"id": issue}}})
 	case "IssueUpdate":
 		is := s.find(str(v, "id"))
 		i := slices.IndexFunc(States, func(st linear.State) bool { return st.ID == str(input, "stateId") })
@@ -72,8 +91,27 @@ func (s *Server) operation(w http.ResponseWriter, req linear.Request) {
 			graphQLError(w, 400, "INVALID_INPUT", "Argument Validation Error: url", nil)
 			return
 		}
+		id := str(input, "id")
+		if id == "" {
+			id = fmt.Sprintf("a-%d", len(s.attachments)+1)
+		} else if _, ok := s.attachments[id]; ok {
+			graphQLError(w, 400, "INVALID_INPUT", "Entity already exists: Attachment", nil)
+			return
+		}
+		s.attachments[id] = is.ID
 		is.Attachments = append(is.Attachments, Attachment{Title: str(input, "title"), URL: str(input, "url"), Size: size})
-		data(w, map[string]any{"attachmentCreate": map[string]any{"success": true, "attachment": map[string]string{"id": "a"}}})
+		if s.loseAttachment {
+			s.loseAttachment = false
+			panic(http.ErrAbortHandler)
+		}
+		data(w, map[string]any{"attachmentCreate": map[string]any{"success": true, "attachment": map[string]string{"id": id}}})
+	case "Attachment":
+		issue, ok := s.attachments[str(v, "id")]
+		if !ok {
+			graphQLError(w, 400, "INVALID_INPUT", "Entity not found: Attachment", nil)
+			return
+		}
+		data(w, map[string]any{"attachment": map[string]any{"id": str(v, "id"), "issue": map[string]string{"id": issue}}})
 	default:
 		graphQLError(w, 400, "GRAPHQL_VALIDATION_FAILED", "Unknown operation "+req.OperationName, nil)
 	}

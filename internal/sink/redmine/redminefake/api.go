@@ -214,6 +214,9 @@ func (s *Server) one(w http.ResponseWriter, r *http.Request, user redmine.IDName
 	switch r.Method {
 	case "GET":
 		out := is.Issue
+		if !strings.Contains(r.URL.Query().Get("include"), "attachments") {
+			out.Attachments = nil
+		}
 		if !strings.Contains(r.URL.Query().Get("include"), "journals") {
 			out.Journals = nil
 		} else if user.ID == Reporter.ID {
@@ -228,6 +231,11 @@ func (s *Server) one(w http.ResponseWriter, r *http.Request, user redmine.IDName
 		}
 		if msg := s.update(is, user, in.Issue); msg != "" {
 			unprocessable(w, msg)
+			return
+		}
+		if s.loseNote && (in.Issue.Notes != "" || len(in.Issue.Uploads) > 0) {
+			s.loseNote = false
+			w.WriteHeader(http.StatusBadGateway)
 			return
 		}
 		// Redmine 5.0 answers an update with 204 and no body.
@@ -257,7 +265,7 @@ func (s *Server) update(is *Issue, user redmine.IDName, f redmine.IssueFields) s
 			return "Attachments is invalid"
 		}
 		delete(s.uploads, u.Token)
-		a.Filename, a.ContentType = u.Filename, u.ContentType
+		a.Filename, a.ContentType, a.Description = u.Filename, u.ContentType, u.Description
 		is.Attachments = append(is.Attachments, a)
 		details = append(details, redmine.JournalDetail{Property: "attachment", Name: strconv.Itoa(a.ID), NewValue: a.Filename})
 	}

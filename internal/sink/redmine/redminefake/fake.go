@@ -79,6 +79,8 @@ type Server struct {
 	requests  []Request
 	faults    []fault
 	loseNext  bool
+	// loseNote stores the next note and answers 502.
+	loseNote bool
 }
 
 // New starts a server, closed when the test ends.
@@ -146,6 +148,14 @@ func (s *Server) LoseNextCreate() {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.loseNext = true
+}
+
+// LoseNextNote stores the next note (or attached upload) and answers 502,
+// as the proxy in front of Redmine does when its answer is lost.
+func (s *Server) LoseNextNote() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.loseNote = true
 }
 
 // AddNote adds a journal with notes by user, as someone working the

@@ -59,6 +59,7 @@ type Journal struct {
 
 // Attachment is a stored file (only its digest is kept).
 type Attachment struct {
+	SysID       string
 	FileName    string
 	ContentType string
 	Size        int64
@@ -103,6 +104,8 @@ type Instance struct {
 	failStatus int
 	failRetry  string
 	lose       Loss
+	loseNote   Loss
+	loseUpload Loss
 	seq        int
 }
 
@@ -135,6 +138,7 @@ func New(tb testing.TB, o Options) *Instance {
 	mux.HandleFunc("GET /api/now/table/sys_dictionary", in.dictionary)
 	mux.HandleFunc("GET /api/now/table/sys_journal_field", in.journal)
 	mux.HandleFunc("POST /api/now/attachment/file", in.attach)
+	mux.HandleFunc("GET /api/now/attachment", in.attachments)
 	in.srv = httptest.NewServer(in.guard(mux))
 	tb.Cleanup(in.srv.Close)
 	return in
@@ -170,6 +174,22 @@ func (in *Instance) LoseNextCreate(l Loss) {
 	in.mu.Lock()
 	defer in.mu.Unlock()
 	in.lose = l
+}
+
+// LoseNextComment makes the next comment or work note go into the
+// journal and its answer be lost the way l says.
+func (in *Instance) LoseNextComment(l Loss) {
+	in.mu.Lock()
+	defer in.mu.Unlock()
+	in.loseNote = l
+}
+
+// LoseNextUpload makes the next attachment be stored and its answer be
+// lost the way l says.
+func (in *Instance) LoseNextUpload(l Loss) {
+	in.mu.Lock()
+	defer in.mu.Unlock()
+	in.loseUpload = l
 }
 
 // Incidents returns copies of all incidents in creation order.

@@ -130,20 +130,12 @@ func (in *Instance) record(i *Incident) map[string]string {
 }
 
 func (in *Instance) list(w http.ResponseWriter, r *http.Request) {
-	q, err := parseQuery(r.URL.Query().Get("sysparm_query"))
-	if err != nil {
-		writeError(w, http.StatusBadRequest, "Invalid query", err.Error())
-		return
-	}
-	in.mu.Lock()
-	var rows []map[string]string
-	for _, i := range in.incidents {
-		if rec := in.record(i); q.match(rec) {
-			rows = append(rows, rec)
+	in.listRows(w, r, func() (out []map[string]string) {
+		for _, i := range in.incidents {
+			out = append(out, in.record(i))
 		}
-	}
-	in.mu.Unlock()
-	writeJSON(w, http.StatusOK, map[string]any{"result": page(q.sort(rows), r, fieldsOf(r))})
+		return out
+	})
 }
 
 func (in *Instance) find(id string) *Incident {
@@ -198,6 +190,15 @@ func (in *Instance) patch(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	in.update(i, fields, user)
+	if lose := in.loseNote; lose != 0 && (fields["comments"] != "" || fields["work_notes"] != "") {
+		in.loseNote = 0
+		if lose == LoseHangUp {
+			hangUp(w)
+			return
+		}
+		writeError(w, http.StatusBadGateway, "Bad Gateway", "upstream timed out")
+		return
+	}
 	writeJSON(w, http.StatusOK, map[string]any{"result": pick(in.record(i), fieldsOf(r))})
 }
 
@@ -219,36 +220,21 @@ func (in *Instance) update(i *Incident, fields map[string]string, user string) {
 }
 
 func (in *Instance) listUsers(w http.ResponseWriter, r *http.Request) {
-	q, err := parseQuery(r.URL.Query().Get("sysparm_query"))
-	if err != nil {
-		writeError(w, http.StatusBadRequest, "Invalid query", err.Error())
-		return
-	}
-	in.mu.Lock()
-	var rows []map[string]string
-	for _, u := range in.users {
-		rec := map[string]string{"sys_id": u.SysID, "user_name": u.UserName, "email": u.Email, "active": "true"}
-		if q.match(rec) {
-			rows = append(rows, rec)
+	in.listRows(w, r, func() (out []map[string]string) {
+		for _, u := range in.users {
+			out = append(out, map[string]string{"sys_id": u.SysID, "user_name": u.UserName, "email": u.Email, "active": "true"})
 		}
-	}
-	in.mu.Unlock()
-	writeJSON(w, http.StatusOK, map[string]any{"result": page(rows, r, fieldsOf(r))})
+		return out
+	})
 }
 
 func (in *Instance) listGroups(w http.ResponseWriter, r *http.Request) {
-	q, err := parseQuery(r.URL.Query().Get("sysparm_query"))
-	if err != nil {
-		writeError(w, http.StatusBadRequest, "Invalid query", err.Error())
-		return
-	}
-	var rows []map[string]string
-	for name, id := range in.groups {
-		if rec := map[string]string{"sys_id": id, "name": name}; q.match(rec) {
-			rows = append(rows, rec)
+	in.listRows(w, r, func() (out []map[string]string) {
+		for name, id := range in.groups {
+			out = append(out, map[string]string{"sys_id": id, "name": name})
 		}
-	}
-	writeJSON(w, http.StatusOK, map[string]any{"result": page(rows, r, fieldsOf(r))})
+		return out
+	})
 }
 
 func (in *Instance) dictionary(w http.ResponseWriter, r *http.Request) {
@@ -285,6 +271,20 @@ func (in *Instance) dictionary(w http.ResponseWriter, r *http.Request) {
 }
 
 func (in *Instance) journal(w http.ResponseWriter, r *http.Request) {
+	in.listRows(w, r, func() (out []map[string]string) {
+		for _, i := range in.incidents {
+			for _, j := range i.Journal {
+				out = append(out, map[string]string{"sys_id": j.SysID, "name": "incident", "element_id": i.SysID, "element": j.Element,
+					"value": j.Value, "sys_created_by": j.CreatedBy, "sys_created_on": j.CreatedOn})
+			}
+		}
+		return out
+	})
+}
+
+// listRows answers a list request with the rows of a table (all, called
+// under mu) that match sysparm_query, ordered and paged as asked.
+func (in *Instance) listRows(w http.ResponseWriter, r *http.Request, all func() []map[string]string) {
 	q, err := parseQuery(r.URL.Query().Get("sysparm_query"))
 	if err != nil {
 		writeError(w, http.StatusBadRequest, "Invalid query", err.Error())
@@ -292,13 +292,9 @@ func (in *Instance) journal(w http.ResponseWriter, r *http.Request) {
 	}
 	in.mu.Lock()
 	var rows []map[string]string
-	for _, i := range in.incidents {
-		for _, j := range i.Journal {
-			rec := map[string]string{"sys_id": j.SysID, "name": "incident", "element_id": i.SysID, "element": j.Element,
-				"value": j.Value, "sys_created_by": j.CreatedBy, "sys_created_on": j.CreatedOn}
-			if q.match(rec) {
-				rows = append(rows, rec)
-			}
+	for _, rec := range all() {
+		if q.match(rec) {
+			rows = append(rows, rec)
 		}
 	}
 	in.mu.Unlock()
@@ -328,23 +324,49 @@ func (in *Instance) attach(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusNotFound, "No Record found", "Invalid table_sys_id")
 		return
 	}
-	a := Attachment{FileName: qs.Get("file_name"), ContentType: r.Header.Get("Content-Type"), Size: n, SHA256: hex.EncodeToString(h.Sum(nil))}
-	i.Attachments = append(i.Attachments, a)
 	in.seq++
-	writeJSON(w, http.StatusCreated, map[string]any{"result": map[string]string{
-		"sys_id": sysID("attachment", in.seq), "file_name": a.FileName, "size_bytes": strconv.FormatInt(n, 10),
-		"table_name": "incident", "table_sys_id": i.SysID, "content_type": a.ContentType}})
+	a := Attachment{SysID: sysID("attachment", in.seq), FileName: qs.Get("file_name"), ContentType: r.Header.Get("Content-Type"), Size: n, SHA256: hex.EncodeToString(h.Sum(nil))}
+	i.Attachments = append(i.Attachments, a)
+	if lose := in.loseUpload; lose != 0 {
+		in.loseUpload = 0
+		if lose == LoseHangUp {
+			hangUp(w)
+			return
+		}
+		writeError(w, http.StatusBadGateway, "Bad Gateway", "upstream timed out")
+		return
+	}
+	writeJSON(w, http.StatusCreated, map[string]any{"result": attachmentRecord(i, a)})
+}
+
+func attachmentRecord(i *Incident, a Attachment) map[string]string {
+	return map[string]string{"sys_id": a.SysID, "file_name": a.FileName, "size_bytes": strconv.FormatInt(a.Size, 10),
+		"table_name": "incident", "table_sys_id": i.SysID, "content_type": a.ContentType}
+}
+
+// attachments lists attachment metadata (GET /api/now/attachment) that
+// matches sysparm_query, as the Attachment API does.
+func (in *Instance) attachments(w http.ResponseWriter, r *http.Request) {
+	in.listRows(w, r, func() (out []map[string]string) {
+		for _, i := range in.incidents {
+			for _, a := range i.Attachments {
+				out = append(out, attachmentRecord(i, a))
+			}
+		}
+		return out
+	})
 }
 
 // query is a parsed encoded query: terms ANDed, an optional order.
 type query struct {
 	terms   []term
 	orderBy string
+	desc    bool
 }
 
 type term struct{ field, op, value string }
 
-var termPattern = regexp.MustCompile(`^([a-z_][a-z0-9_.]*)(>=|<=|=|!=|IN|STARTSWITH|ISNOTEMPTY|ISEMPTY)(.*)$`)
+var termPattern = regexp.MustCompile(`^([a-z_][a-z0-9_.]*)(>=|<=|=|!=|IN|STARTSWITH|LIKE|ISNOTEMPTY|ISEMPTY)(.*)$`)
 
 func parseQuery(s string) (query, error) {
 	var q query
@@ -352,6 +374,10 @@ func parseQuery(s string) (query, error) {
 		return q, nil
 	}
 	for _, part := range strings.Split(s, "^") {
+		if f, ok := strings.CutPrefix(part, "ORDERBYDESC"); ok {
+			q.orderBy, q.desc = f, true
+			continue
+		}
 		if f, ok := strings.CutPrefix(part, "ORDERBY"); ok {
 			q.orderBy = f
 			continue
@@ -384,6 +410,8 @@ func (q query) match(rec map[string]string) bool {
 			}
 		case "STARTSWITH":
 			ok = strings.HasPrefix(v, t.value)
+		case "LIKE":
+			ok = strings.Contains(strings.ToLower(v), strings.ToLower(t.value))
 		case "ISNOTEMPTY":
 			ok = v != ""
 		case "ISEMPTY":
@@ -398,7 +426,12 @@ func (q query) match(rec map[string]string) bool {
 
 func (q query) sort(rows []map[string]string) []map[string]string {
 	if q.orderBy != "" {
-		sort.SliceStable(rows, func(a, b int) bool { return rows[a][q.orderBy] < rows[b][q.orderBy] })
+		sort.SliceStable(rows, func(a, b int) bool {
+			if q.desc {
+				return rows[a][q.orderBy] > rows[b][q.orderBy]
+			}
+			return rows[a][q.orderBy] < rows[b][q.orderBy]
+		})
 	}
 	return rows
 }

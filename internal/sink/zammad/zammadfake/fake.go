@@ -23,6 +23,7 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/ticketbridge/ticketbridge/internal/sink/sinktest"
 	"github.com/ticketbridge/ticketbridge/internal/sink/zammad"
 )
 
@@ -62,12 +63,6 @@ type Article struct {
 	Files map[string]int
 }
 
-type fault struct {
-	method, path string
-	status       int
-	header       http.Header
-}
-
 // Server is a running fake Zammad.
 type Server struct {
 	t    *testing.T
@@ -77,8 +72,10 @@ type Server struct {
 	mu        sync.Mutex
 	tickets   []*Ticket
 	articleID int
-	faults    []fault
+	faults    sinktest.Faults
 	loseNext  bool
+	// loseArticle stores the next article and answers 502.
+	loseArticle bool
 }
 
 // New starts a server, closed when the test ends.
@@ -123,9 +120,15 @@ func (s *Server) Tickets() []Ticket {
 
 // FailNextOn answers the next request with method and path with status.
 func (s *Server) FailNextOn(method, path string, status int, h http.Header) {
+	s.faults.Add(sinktest.Fault{Method: method, Path: path, Status: status, Header: h})
+}
+
+// LoseNextArticle stores the next article and answers 502, as the proxy
+// in front of Zammad does when its answer is lost.
+func (s *Server) LoseNextArticle() {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.faults = append(s.faults, fault{method, path, status, h})
+	s.loseArticle = true
 }
 
 // LoseNextCreate makes the next ticket and drops the connection.
@@ -214,19 +217,9 @@ func zerror(w http.ResponseWriter, status int, msg string) {
 }
 
 func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
-	s.mu.Lock()
-	for i, f := range s.faults {
-		if f.method == r.Method && f.path == r.URL.Path {
-			s.faults = slices.Delete(s.faults, i, i+1)
-			s.mu.Unlock()
-			for k, v := range f.header {
-				w.Header()[k] = v
-			}
-			w.WriteHeader(f.status)
-			return
-		}
+	if s.faults.Serve(w, r.Method, r.URL.Path) {
+		return
 	}
-	s.mu.Unlock()
 	if r.Header.Get("Authorization") != "Token token="+s.opts.Token {
 		zerror(w, http.StatusUnauthorized, "Authentication failed")
 		return
@@ -275,6 +268,18 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, 200, map[string]any{"tags": tk.Tags})
 	case r.Method == "POST" && p == "/api/v1/ticket_articles":
 		s.addArticle(w, body)
+	case r.Method == "GET" && strings.HasPrefix(p, "/api/v1/ticket_articles/by_ticket/"):
+		id, _ := strconv.Atoi(strings.TrimPrefix(p, "/api/v1/ticket_articles/by_ticket/"))
+		tk := s.find(id)
+		if tk == nil {
+			zerror(w, http.StatusNotFound, "Not found")
+			return
+		}
+		out := make([]zammad.Article, len(tk.Articles))
+		for i, a := range tk.Articles {
+			out[i] = a.Article
+		}
+		writeJSON(w, 200, out)
 	case strings.HasPrefix(p, "/api/v1/tickets/"):
 		id, _ := strconv.Atoi(strings.TrimPrefix(p, "/api/v1/tickets/"))
 		tk := s.find(id)
@@ -393,6 +398,13 @@ func (s *Server) addArticle(w http.ResponseWriter, body []byte) {
 			return
 		}
 		files[f.Filename] = len(data)
+		a.Attachments = append(a.Attachments, zammad.ArticleAttachment{ID: s.articleID*100 + len(a.Attachments) + 1, Filename: f.Filename, Size: strconv.Itoa(len(data))})
+	}
+	tk.Articles[len(tk.Articles)-1].Article = a
+	if s.loseArticle {
+		s.loseArticle = false
+		zerror(w, http.StatusBadGateway, "Bad Gateway")
+		return
 	}
 	writeJSON(w, http.StatusCreated, a)
 }

@@ -47,7 +47,7 @@ func (s *Server) create(w http.ResponseWriter, r *http.Request) {
 			Tags: nt.Tags, CustomFields: nt.CustomFields, RequesterID: s.o.Me.ID,
 		},
 		Create:   nt,
-		Comments: []Comment{{Body: nt.Comment.Body, Public: nt.Comment.Public, AuthorID: s.o.Me.ID, Uploads: nt.Comment.Uploads}},
+		Comments: []Comment{{ID: s.nextCommentID(), Body: nt.Comment.Body, Public: nt.Comment.Public, AuthorID: s.o.Me.ID, Uploads: nt.Comment.Uploads}},
 	}
 	t.URL = s.srv.URL + "/api/v2/tickets/" + strconv.FormatInt(t.ID, 10) + ".json"
 	s.touch(t)
@@ -155,7 +155,13 @@ func (s *Server) update(w http.ResponseWriter, r *http.Request) {
 				return
 			}
 		}
-		t.Comments = append(t.Comments, Comment{Body: u.Comment.Body, Public: u.Comment.Public, AuthorID: s.o.Me.ID, Uploads: u.Comment.Uploads})
+		s.addComment(t, Comment{Body: u.Comment.Body, Public: u.Comment.Public, AuthorID: s.o.Me.ID, Uploads: u.Comment.Uploads})
+	}
+	if s.loseComment && u.Comment != nil {
+		s.loseComment = false
+		s.touch(t)
+		writeError(w, http.StatusBadGateway, "")
+		return
 	}
 	if u.Status != "" {
 		t.Status = u.Status
@@ -254,5 +260,62 @@ func (s *Server) export(w http.ResponseWriter, r *http.Request) {
 	}
 	s.mu.Unlock()
 	page.AfterCursor = base64.StdEncoding.EncodeToString([]byte("seq:" + strconv.Itoa(last)))
+	writeJSON(w, http.StatusOK, page)
+}
+
+func (s *Server) nextCommentID() int64 {
+	s.commentSeq++
+	return s.commentSeq
+}
+
+// comments lists a ticket's comments the way Zendesk does: oldest first
+// unless sort_order=desc, in pages of page[size] (at most 100) with an
+// opaque after_cursor while has_more.
+func (s *Server) comments(w http.ResponseWriter, r *http.Request) {
+	id, ok := pathID(r)
+	q := r.URL.Query()
+	size := 100
+	if v := q.Get("page[size]"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 || n > 100 {
+			writeJSON(w, http.StatusBadRequest, map[string]any{"error": "InvalidPaginationParameter", "description": "page[size] must be between 1 and 100"})
+			return
+		}
+		size = n
+	}
+	from := 0
+	if v := q.Get("page[after]"); v != "" {
+		raw, err := base64.RawURLEncoding.DecodeString(v)
+		n, err2 := strconv.Atoi(string(raw))
+		if err != nil || err2 != nil || n < 0 {
+			writeJSON(w, http.StatusBadRequest, map[string]any{"error": "InvalidPaginationParameter", "description": "page[after] is not a cursor"})
+			return
+		}
+		from = n
+	}
+	s.mu.Lock()
+	var t *Ticket
+	if ok {
+		t = s.find(id)
+	}
+	if t == nil {
+		s.mu.Unlock()
+		writeError(w, http.StatusNotFound, "")
+		return
+	}
+	all := slices.Clone(t.Comments)
+	s.mu.Unlock()
+	if q.Get("sort_order") == "desc" {
+		slices.Reverse(all)
+	}
+	var page zendesk.CommentPage
+	for i := from; i < len(all) && i < from+size; i++ {
+		c := all[i]
+		page.Comments = append(page.Comments, zendesk.TicketComment{ID: c.ID, Body: c.Body, PlainBody: c.Body, Public: c.Public, AuthorID: c.AuthorID})
+	}
+	if from+size < len(all) {
+		page.Meta.HasMore = true
+		page.Meta.AfterCursor = base64.RawURLEncoding.EncodeToString([]byte(strconv.Itoa(from + size)))
+	}
 	writeJSON(w, http.StatusOK, page)
 }

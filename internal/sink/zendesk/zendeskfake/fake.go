@@ -50,6 +50,8 @@ type Options struct {
 
 // Comment is a comment on a fake ticket.
 type Comment struct {
+	// ID is given by the fake when the comment is stored.
+	ID       int64
 	Body     string
 	Public   bool
 	AuthorID int64
@@ -98,6 +100,9 @@ type Server struct {
 	failStatus int
 	failRetry  string
 	loseCreate bool
+	// loseComment stores the next comment and answers 502.
+	loseComment bool
+	commentSeq  int64
 }
 
 // DefaultFields is a small, valid ticket-field list: the system fields
@@ -153,6 +158,7 @@ func New(tb testing.TB, o Options) *Server {
 	mux.HandleFunc("GET /api/v2/tickets.json", s.list)
 	mux.HandleFunc("GET /api/v2/tickets/{id}", s.show)
 	mux.HandleFunc("PUT /api/v2/tickets/{id}", s.update)
+	mux.HandleFunc("GET /api/v2/tickets/{id}/comments.json", s.comments)
 	mux.HandleFunc("POST /api/v2/uploads.json", s.upload)
 	mux.HandleFunc("GET /api/v2/ticket_fields.json", s.fields)
 	mux.HandleFunc("GET /api/v2/users/me.json", s.me)
@@ -266,9 +272,24 @@ func (s *Server) AddComment(id int64, c Comment) bool {
 	if t == nil {
 		return false
 	}
-	t.Comments = append(t.Comments, c)
+	s.addComment(t, c)
 	s.touch(t)
 	return true
+}
+
+// addComment stores c on t with the next comment id.
+func (s *Server) addComment(t *Ticket, c Comment) {
+	s.commentSeq++
+	c.ID = s.commentSeq
+	t.Comments = append(t.Comments, c)
+}
+
+// LoseNextComment stores the next comment and then answers 502, as a
+// proxy does when the account's answer is lost on the way.
+func (s *Server) LoseNextComment() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.loseComment = true
 }
 
 func copyTicket(t *Ticket) Ticket {
