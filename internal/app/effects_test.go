@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"net/http/httptest"
 	"strings"
 	"sync"
 	"testing"
@@ -15,6 +16,7 @@ import (
 
 	"github.com/ticketbridge/ticketbridge/internal/app"
 	"github.com/ticketbridge/ticketbridge/internal/config"
+	"github.com/ticketbridge/ticketbridge/internal/core"
 	"github.com/ticketbridge/ticketbridge/internal/jobs"
 	"github.com/ticketbridge/ticketbridge/internal/sink/generic/generictest"
 	srcgenerictest "github.com/ticketbridge/ticketbridge/internal/source/generic/generictest"
@@ -199,6 +201,48 @@ func TestFollowUpCommentNotDoubledByARetry(t *testing.T) {
 		body := allComments(t, h, key)
 		if strings.Count(body, "every page") != 1 || strings.Count(body, "smoking") != 1 {
 			t.Fatalf("comments after a retried append:\n%s", body)
+		}
+	})
+}
+
+// An attachment note whose answer was lost is not written twice: the
+// note carries its attachment's key, so the retry goes out with the same
+// webhook-id and the ticket system drops it (found by the mixed fault
+// soak, internal/faults).
+func TestAttachmentNoteNotDoubledByALostAnswer(t *testing.T) {
+	shot := append([]byte("\x89PNG\r\n\x1a\n"), strings.Repeat("pixels", 100)...)
+	files := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { w.Write(shot) }))
+	defer files.Close()
+	teststore.Each(t, func(t *testing.T, st store.Store) {
+		desk := generictest.NewDesk(t, generictest.DeskOptions{})
+		h := start(t, st, withGenericSink(desk, 5), func(cfg *config.Config, _ *app.Options) { cfg.Blob.Dir = t.TempDir() })
+		desk.LoseNextComment(generictest.LoseWith502)
+		ev := customerEvent("att1", "/ticket the label is torn")
+		ev.Attachments = []core.Attachment{{ID: "a1", Name: "label.png", URL: files.URL + "/label.png"}}
+		h.send("att1", ev)
+		h.replies(1)
+		notes := func() int {
+			ts := desk.Tickets()
+			if len(ts) != 1 {
+				return 0
+			}
+			n := 0
+			for _, c := range ts[0].Comments {
+				n += strings.Count(c.Body, `Attachment "label.png"`)
+			}
+			return n
+		}
+		h.eventually("the attachment note on the ticket", func() bool { return notes() >= 1 })
+		h.eventually("the attach job to finish", func() bool {
+			res, err := h.app.Queue.JobList(t.Context(), river.NewJobListParams().Kinds(jobs.KindAttach).
+				States(rivertype.JobStateCompleted))
+			if err != nil {
+				t.Fatal(err)
+			}
+			return len(res.Jobs) == 1
+		})
+		if n := notes(); n != 1 {
+			t.Fatalf("%d notes for one attachment after a lost answer, want 1", n)
 		}
 	})
 }

@@ -72,6 +72,15 @@ func (w *attachWorker) Work(ctx context.Context, job *river.Job[AttachArgs]) err
 	ref := core.TicketRef{Sink: link.Sink, Key: link.TicketKey, URL: link.TicketURL}
 	snk := d.Sinks[link.Sink]
 	key := strings.Join([]string{link.ID, strconv.FormatInt(evs[0].ID, 10), safeSegment(att.ID)}, "/")
+	// The note's key makes a retry after a lost answer the same comment
+	// (the sink drops or finds it) rather than a second note.
+	noteKey := "tb-attach-" + strings.ReplaceAll(key, "/", "-")
+	if job.Attempt > 1 {
+		found, err := d.earlierComment(ctx, ref, noteKey)
+		if err != nil || found {
+			return err
+		}
+	}
 
 	limits := d.BlobLimits
 	if m := d.Routes[link.Route].MaxAttachmentBytes; m > 0 && (limits.MaxBytes == 0 || m < limits.MaxBytes) {
@@ -81,7 +90,7 @@ func (w *attachWorker) Work(ctx context.Context, job *river.Job[AttachArgs]) err
 	var refused *refusal
 	if errors.As(err, &refused) {
 		note := fmt.Sprintf("Attachment %q was not copied to the ticket: %s. It stays in the chat.", att.Name, refused.why)
-		return retryable(snk.Comment(ctx, ref, core.Comment{Body: note, Author: "ticketbridge"}))
+		return retryable(snk.Comment(ctx, ref, core.Comment{Body: note, Author: "ticketbridge", Key: noteKey}))
 	}
 	if err != nil {
 		return retryable(err)
@@ -103,7 +112,7 @@ func (w *attachWorker) Work(ctx context.Context, job *river.Job[AttachArgs]) err
 	link2 := d.Links.URL(key)
 	note := fmt.Sprintf("Attachment %q (%s, %d bytes, sha256 %s) is too large for %s or cannot be uploaded there; download it until %s: %s",
 		info.Name, info.ContentType, info.Size, info.SHA256[:12], link.Sink, d.Now().Add(d.Links.TTL).UTC().Format(time.RFC3339), link2)
-	return retryable(snk.Comment(ctx, ref, core.Comment{Body: note, Author: "ticketbridge"}))
+	return retryable(snk.Comment(ctx, ref, core.Comment{Body: note, Author: "ticketbridge", Key: noteKey}))
 }
 
 // refusal is a file the blob store will not keep (too large, wrong type).
