@@ -63,7 +63,7 @@ func newLoad(t *testing.T, convs, perConv int, targets ...func() string) *load {
 		targets: targets, key: key, run: strconv.FormatInt(time.Now().UnixNano()%1e9, 36),
 		convs: convs, perConv: perConv,
 		// Platforms give 3–5 s before they count a delivery as lost.
-		client: &http.Client{Transport: tr, Timeout: 3 * time.Second},
+		client:  &http.Client{Transport: tr, Timeout: 3 * time.Second},
 		acked:   map[string]bool{},
 		reacted: map[string]bool{},
 	}
