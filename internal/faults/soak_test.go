@@ -44,7 +44,7 @@ func soak(t *testing.T, pg bool, replicas, minKills int) {
 		srvs = append(srvs, s)
 		targets = append(targets, fixed(s.URL()))
 	}
-	ctx, cancel := context.WithTimeout(t.Context(), 6*time.Minute)
+	ctx, cancel := context.WithTimeout(t.Context(), 10*time.Minute)
 	defer cancel()
 	n := conversations(t, soakConversations)
 	ld := r.newMixedLoad(n, targets...)
