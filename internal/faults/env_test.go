@@ -18,7 +18,23 @@ const (
 	envPGRestart = "TICKETBRIDGE_FAULTS_PGRESTART"
 	envSeed      = "TICKETBRIDGE_FAULTS_SEED"
 	envDSN       = "TICKETBRIDGE_FAULTS_DSN"
+	envConvs     = "TICKETBRIDGE_FAULTS_CONVERSATIONS"
 )
+
+// conversations is n unless TICKETBRIDGE_FAULTS_CONVERSATIONS asks for
+// another number (a quicker try of a scenario; the documented figures use
+// the defaults).
+func conversations(t *testing.T, n int) int {
+	t.Helper()
+	if s := os.Getenv(envConvs); s != "" {
+		v, err := strconv.Atoi(s)
+		if err != nil || v < 2 {
+			t.Fatalf("%s: want a number of at least 2, got %q", envConvs, s)
+		}
+		return v
+	}
+	return n
+}
 
 // defaultDSN is the loopback PostgreSQL the tests use unless
 // TICKETBRIDGE_FAULTS_DSN names another.

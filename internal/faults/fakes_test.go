@@ -26,12 +26,25 @@ type world struct {
 	sinkURL,
 	chatURL string
 
+	// files serves the attachments' bytes, agent is the ticket system's
+	// agents answering and solving (mixed scenario only).
+	files *fileServer
+	agent *agent
+
 	mu     sync.Mutex
 	opened map[string]int // conversation → "is open" notices (deduped by webhook-id)
-	other  int            // any other reply
-	// followUps are the lines every conversation said after "/ticket":
-	// each must be on its ticket exactly once.
-	followUps []string
+	// proposals, agentReplies and statusNotices count the other replies
+	// per conversation: the yes/no question, an agent's comment passed
+	// on, the "is now resolved" notice.
+	proposals, agentReplies, statusNotices map[string]int
+	other                                  int // any other reply
+	// expect is what each conversation must end up with: the lines it
+	// said after its ticket was asked for, each on the ticket once, and
+	// the mixed scenario's other effects.
+	expect map[string]convExpect
+	// react, when set, is told of each reply (the platform's users
+	// answering what they see).
+	react func(loadgen.Reply)
 }
 
 func newWorld(t *testing.T) *world {
@@ -44,7 +57,8 @@ func newWorld(t *testing.T) *world {
 	if err != nil {
 		t.Fatal(err)
 	}
-	w := &world{opened: map[string]int{}}
+	w := &world{opened: map[string]int{}, proposals: map[string]int{}, agentReplies: map[string]int{}, statusNotices: map[string]int{}}
+	w.files = newFileServer(t)
 	w.faults = &faultSwitch{log: map[string][]hit{}, statuses: map[int]int{}}
 	// The sink needs its own URL for ticket links, so the server starts
 	// first and the handler is filled in before any request can come.
@@ -62,12 +76,23 @@ func newWorld(t *testing.T) *world {
 
 func (w *world) onReply(r loadgen.Reply) {
 	w.mu.Lock()
-	defer w.mu.Unlock()
-	if strings.Contains(r.Text, " is open") {
+	switch {
+	case r.Prompt != "":
+		w.proposals[r.Conversation]++
+	case strings.Contains(r.Text, " is open"):
 		w.opened[r.Conversation]++
-		return
+	case strings.Contains(r.Text, agentReplyText):
+		w.agentReplies[r.Conversation]++
+	case strings.Contains(r.Text, " is now resolved"):
+		w.statusNotices[r.Conversation]++
+	default:
+		w.other++
 	}
-	w.other++
+	react := w.react
+	w.mu.Unlock()
+	if react != nil {
+		react(r)
+	}
 }
 
 // progress counts the conversations that have their ticket and their
@@ -90,15 +115,16 @@ func (w *world) progress(convs []string) (tickets, notices int) {
 	return tickets, notices
 }
 
-// waitDrained polls until every conversation has a ticket and a notice,
-// and returns how long that took, or false at the limit.
+// waitDrained polls until every conversation has a ticket and a notice
+// and every other expected effect has arrived, and returns how long that
+// took, or false at the limit.
 func (w *world) waitDrained(t *testing.T, convs []string, limit time.Duration) (time.Duration, bool) {
 	t.Helper()
 	start := time.Now()
 	next := start.Add(10 * time.Second)
 	for time.Since(start) < limit {
 		tk, no := w.progress(convs)
-		if tk == len(convs) && no == len(convs) {
+		if tk == len(convs) && no == len(convs) && w.tally(nil).missing() == 0 {
 			return time.Since(start), true
 		}
 		if time.Now().After(next) {
@@ -139,11 +165,12 @@ func (w *world) exactlyOnce(convs []string) []string {
 		if n := w.opened[c]; n != 1 {
 			bad = append(bad, c+": "+strconv.Itoa(n)+" opened notices")
 		}
-		for _, line := range w.followUps {
+		for _, line := range w.expect[c].followUps {
 			if n := strings.Count(bodies[c], line); n != 1 {
 				bad = append(bad, fmt.Sprintf("%s: follow-up %q on the ticket %d times", c, line, n))
 			}
 		}
+		bad = append(bad, w.expect[c].check(c, bodies[c], w)...)
 	}
 	for c, n := range w.opened {
 		if !want[c] {
@@ -154,29 +181,6 @@ func (w *world) exactlyOnce(convs []string) []string {
 		bad = append(bad[:20], "… and "+strconv.Itoa(len(bad)-20)+" more")
 	}
 	return bad
-}
-
-// followUpCounts counts, over every conversation's ticket, the follow-up
-// lines expected, found once, missing and found more than once.
-func (w *world) followUpCounts() (expected, once, lost, doubled int) {
-	w.mu.Lock()
-	lines := w.followUps
-	w.mu.Unlock()
-	for _, tk := range w.sink.Tickets() {
-		body := strings.Join(tk.Bodies, "\n")
-		for _, line := range lines {
-			expected++
-			switch n := strings.Count(body, line); {
-			case n == 0:
-				lost++
-			case n == 1:
-				once++
-			default:
-				doubled++
-			}
-		}
-	}
-	return expected, once, lost, doubled
 }
 
 // hit is one request the ticket system saw.

@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/ticketbridge/ticketbridge/internal/core"
 	"github.com/ticketbridge/ticketbridge/internal/loadgen"
 	"github.com/ticketbridge/ticketbridge/internal/source/generic"
 	"github.com/ticketbridge/ticketbridge/internal/stdwebhook"
@@ -34,8 +35,16 @@ type load struct {
 	perConv int
 	client  *http.Client
 
+	// mixed is the mixed scenario (see mixed_test.go): plan holds its
+	// static events, extra the ones the chat's answers cause, sent by
+	// reactions (a "yes" to a proposal, a photo once the ticket is open).
+	mixed   *mixedPlan
+	dynamic sync.WaitGroup
+
 	mu      sync.Mutex
+	ctx     context.Context // send's, for the reactions' deliveries
 	acked   map[string]bool
+	reacted map[string]bool
 	tries   int
 	resends atomic.Int64
 	// lastAck is when the last event was acknowledged.
@@ -54,12 +63,27 @@ func newLoad(t *testing.T, convs, perConv int, targets ...func() string) *load {
 		targets: targets, key: key, run: strconv.FormatInt(time.Now().UnixNano()%1e9, 36),
 		convs: convs, perConv: perConv,
 		// Platforms give 3–5 s before they count a delivery as lost.
-		client: &http.Client{Transport: tr, Timeout: 3 * time.Second},
-		acked:  map[string]bool{},
+		client:  &http.Client{Transport: tr, Timeout: 3 * time.Second},
+		acked:   map[string]bool{},
+		reacted: map[string]bool{},
 	}
 }
 
-func (l *load) total() int { return l.convs * l.perConv }
+// total is the number of events the load will have sent when done.
+func (l *load) total() int {
+	if l.mixed != nil {
+		return len(l.mixed.static) + l.mixed.extra
+	}
+	return l.convs * l.perConv
+}
+
+// statics is the number of events sent at the paced rate.
+func (l *load) statics() int {
+	if l.mixed != nil {
+		return len(l.mixed.static)
+	}
+	return l.convs * l.perConv
+}
 
 func (l *load) conversation(c int) string { return "fz-" + l.run + "-" + strconv.Itoa(c) }
 
@@ -70,6 +94,18 @@ func (l *load) conversations() []string {
 	out := make([]string, l.convs)
 	for c := range out {
 		out[c] = l.conversation(c)
+	}
+	return out
+}
+
+// expectations says what each conversation must end up with.
+func (l *load) expectations() map[string]convExpect {
+	if l.mixed != nil {
+		return l.mixed.expect
+	}
+	out := make(map[string]convExpect, l.convs)
+	for _, c := range l.conversations() {
+		out[c] = convExpect{followUps: l.followUps()}
 	}
 	return out
 }
@@ -97,6 +133,9 @@ func (l *load) ackedIDs() []string {
 // send offers every event at rate per second from workers goroutines and
 // returns when all are acknowledged or ctx ends.
 func (l *load) send(ctx context.Context, rate float64, workers int) error {
+	l.mu.Lock()
+	l.ctx = ctx
+	l.mu.Unlock()
 	seqs := make(chan int)
 	var wg sync.WaitGroup
 	for range workers {
@@ -110,7 +149,7 @@ func (l *load) send(ctx context.Context, rate float64, workers int) error {
 	defer tick.Stop()
 	var err error
 feed:
-	for seq := range l.total() {
+	for seq := range l.statics() {
 		select {
 		case <-ctx.Done():
 			err = ctx.Err()
@@ -126,34 +165,79 @@ feed:
 	}
 	close(seqs)
 	wg.Wait()
+	// The events the chat's answers cause come later; wait for them (or
+	// for the end) before counting.
+	for err == nil && l.ackedCount() < l.total() {
+		select {
+		case <-ctx.Done():
+			err = ctx.Err()
+		case <-time.After(100 * time.Millisecond):
+		}
+	}
 	if err == nil {
 		err = ctx.Err()
 	}
-	l.mu.Lock()
-	n := len(l.acked)
-	l.mu.Unlock()
+	n := l.ackedCount()
 	if err == nil && n != l.total() {
 		err = fmt.Errorf("%d of %d events acknowledged", n, l.total())
 	}
 	return err
 }
 
-// deliver posts event seq until it is acknowledged, each try freshly
-// signed and sent to the next target (a load balancer moving on).
+func (l *load) ackedCount() int {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return len(l.acked)
+}
+
+// deliver posts static event seq until it is acknowledged.
 func (l *load) deliver(ctx context.Context, seq int) {
+	if l.mixed != nil {
+		p := l.mixed.static[seq]
+		l.deliverEvent(ctx, seq, p.id, l.event(p))
+		return
+	}
 	c, n := seq%l.convs, seq/l.convs
 	text := loadgen.TicketText
 	if n > 0 {
 		text = chatter[(n-1)%len(chatter)]
 	}
-	// A fixed struct of strings always encodes.
-	body, _ := json.Marshal(generic.Event{
+	l.deliverEvent(ctx, seq, l.eventID(seq), l.event(planned{conv: c, text: text}))
+}
+
+// event is the body of a planned event.
+func (l *load) event(p planned) []byte {
+	ev := generic.Event{
 		Type:         "message",
-		Conversation: generic.Conversation{ID: l.conversation(c)},
-		Sender:       generic.Sender{ID: l.conversation(c), Name: "Fault " + strconv.Itoa(c), Role: "customer"},
-		Text:         text,
-	})
-	id := l.eventID(seq)
+		Conversation: generic.Conversation{ID: l.conversation(p.conv)},
+		Sender:       generic.Sender{ID: l.conversation(p.conv), Name: "Fault " + strconv.Itoa(p.conv), Role: "customer"},
+		Text:         p.text,
+	}
+	if p.attachment != nil {
+		ev.Attachments = []core.Attachment{*p.attachment}
+	}
+	// A fixed struct of strings always encodes.
+	body, _ := json.Marshal(ev)
+	return body
+}
+
+// later delivers an event a reaction caused, once per id, in the
+// background; send waits for it.
+func (l *load) later(p planned) {
+	l.mu.Lock()
+	ctx := l.ctx
+	if ctx == nil || l.reacted[p.id] {
+		l.mu.Unlock()
+		return
+	}
+	l.reacted[p.id] = true
+	l.mu.Unlock()
+	l.dynamic.Go(func() { l.deliverEvent(ctx, p.conv, p.id, l.event(p)) })
+}
+
+// deliverEvent posts one event until it is acknowledged, each try
+// freshly signed and sent to the next target (a load balancer moving on).
+func (l *load) deliverEvent(ctx context.Context, seq int, id string, body []byte) {
 	for try := 0; ctx.Err() == nil; try++ {
 		if try > 0 {
 			l.resends.Add(1)

@@ -19,6 +19,8 @@ type rig struct {
 	schema string
 	dsn    string
 	dbPath string
+	// ld is the load settle waited for; report tallies its effects.
+	ld *load
 }
 
 func newRig(t *testing.T, pg bool) *rig {
@@ -66,8 +68,9 @@ func (r *rig) settle(ld *load, drainLimit time.Duration) time.Duration {
 	t := r.t
 	t.Helper()
 	convs := ld.conversations()
+	r.ld = ld
 	r.w.mu.Lock()
-	r.w.followUps = ld.followUps()
+	r.w.expect = ld.expectations()
 	r.w.mu.Unlock()
 	took, ok := r.w.waitDrained(t, convs, drainLimit)
 	if !ok {
@@ -104,8 +107,10 @@ func (r *rig) report(name string, kv ...any) {
 	sc, cc := r.w.sink.Counts(), r.w.chat.Counts()
 	fmt.Fprintf(&b, " sink_requests=%d creates=%d lookups=%d comments=%d duplicate_creates=%d chat_replies=%d chat_redelivered=%d",
 		sc.Requests, sc.Creates, sc.Lookups, sc.Comments, sc.Duplicates, cc.Replies, cc.Redelivered)
-	exp, once, lost, doubled := r.w.followUpCounts()
-	fmt.Fprintf(&b, " follow_ups_expected=%d follow_ups_once=%d follow_ups_lost=%d follow_ups_doubled=%d redelivered_comments=%d",
-		exp, once, lost, doubled, sc.RedeliveredComments)
+	fmt.Fprintf(&b, " redelivered_comments=%d", sc.RedeliveredComments)
+	if r.ld != nil {
+		// Per kind of effect: expected/delivered/lost/doubled.
+		b.WriteString(" " + r.effects(r.ld))
+	}
 	r.t.Log(b.String())
 }

@@ -49,6 +49,13 @@ func writeConfig(t *testing.T, c serverConfig) string {
 		}
 		s = strings.Replace(s, anchor, anchor+"  schema: "+strconv.Quote(c.Schema)+"\n", 1)
 	}
+	// The mixed scenario's confirm conversations: a keyword proposes and
+	// a yes opens the ticket; "/ticket" still opens one at once.
+	const trigger = "    trigger:\n      command: ticket\n"
+	if !strings.Contains(s, trigger) {
+		t.Fatal("config: no command trigger to add the keyword to")
+	}
+	s = strings.Replace(s, trigger, trigger+"      keywords: [refund]\n      confirm: true\n", 1)
 	if c.JobTimeout == 0 {
 		c.JobTimeout = 2 * time.Second
 	}

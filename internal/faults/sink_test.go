@@ -9,11 +9,12 @@ import (
 )
 
 // The ticket system answers 503 for a while (20 s; 60 s with
-// TICKETBRIDGE_FAULTS_LONG=1), then recovers. Every ticket must arrive
-// exactly once; the test measures how long the backlog takes to drain
-// after the recovery and how many requests hit the sink while it was down
-// (a paused and probed queue would send a handful; plain per-job backoff
-// sends one per job per retry).
+// TICKETBRIDGE_FAULTS_LONG=1), then recovers, under the mixed scenario
+// (mixed_test.go). Every kind of effect must arrive exactly once; the
+// test measures how long the backlog takes to drain after the recovery
+// and how many requests hit the sink while it was down (a paused and
+// probed queue would send a handful; plain per-job backoff sends one per
+// job per retry).
 func TestSinkOutage(t *testing.T) {
 	requireFaults(t)
 	outage := 20 * time.Second
@@ -29,7 +30,7 @@ func TestSinkOutage(t *testing.T) {
 	r.w.faults.set(win)
 	ctx, cancel := context.WithTimeout(t.Context(), 4*time.Minute)
 	defer cancel()
-	ld := newLoad(t, 300, 2, fixed(srv.URL()))
+	ld := r.newMixedLoad(conversations(t, 300), fixed(srv.URL()))
 	if err := ld.send(ctx, 100, 32); err != nil {
 		t.Fatalf("load: %v", err)
 	}
@@ -40,7 +41,6 @@ func TestSinkOutage(t *testing.T) {
 	drained := lastTicket(r.w).Sub(win.to)
 	_, statuses, during := r.w.faults.snapshot()
 	srv.stop()
-	checkStored(t, r.database(), ld.ackedIDs())
 	r.report("sink_outage", "outage_s", outage.Seconds(), "conversations", len(convs),
 		"requests_during_outage", during, "answered_503", statuses[http.StatusServiceUnavailable],
 		"drain_after_recovery_s", drained.Round(100*time.Millisecond).Seconds())
@@ -58,8 +58,9 @@ func lastTicket(w *world) time.Time {
 }
 
 // The ticket system answers every request with 429 and Retry-After: 2
-// for eight seconds. No request for a ticket may arrive sooner than two
-// seconds after that ticket's last 429 was answered.
+// for eight seconds, under the mixed scenario. No request for a ticket
+// may arrive sooner than two seconds after that ticket's last 429 was
+// answered, and every kind of effect must arrive exactly once.
 func TestRateLimitStorm(t *testing.T) {
 	requireFaults(t)
 	const retryAfter = 2 * time.Second
@@ -72,7 +73,7 @@ func TestRateLimitStorm(t *testing.T) {
 	r.w.faults.set(win)
 	ctx, cancel := context.WithTimeout(t.Context(), 3*time.Minute)
 	defer cancel()
-	ld := newLoad(t, 200, 2, fixed(srv.URL()))
+	ld := r.newMixedLoad(conversations(t, 200), fixed(srv.URL()))
 	if err := ld.send(ctx, 100, 32); err != nil {
 		t.Fatalf("load: %v", err)
 	}

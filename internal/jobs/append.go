@@ -146,8 +146,15 @@ func (w *appendWorker) advance(ctx context.Context, link store.Link, evs []core.
 // sink drops a repeat itself, or offers no way to look (the repeat may
 // double the comment), the retry is only counted.
 func (w *appendWorker) earlierComment(ctx context.Context, link store.Link, evs []core.StoredEvent) (bool, error) {
-	snk := w.d.Sinks[link.Sink]
-	count := func(result string) { w.d.Metrics.Effects.WithLabelValues(link.Sink, "comment", result).Inc() }
+	ref := core.TicketRef{Sink: link.Sink, Key: link.TicketKey, URL: link.TicketURL}
+	return w.d.earlierComment(ctx, ref, appendKey(link.ID, evs))
+}
+
+// earlierComment looks on ref's ticket for our comment keyed key and
+// counts the look-up in ticketbridge_effect_retries_total.
+func (d *Deps) earlierComment(ctx context.Context, ref core.TicketRef, key string) (bool, error) {
+	snk := d.Sinks[ref.Sink]
+	count := func(result string) { d.Metrics.Effects.WithLabelValues(ref.Sink, "comment", result).Inc() }
 	if ic, ok := sink.As[sink.IdempotentCommenter](snk); ok && ic.CommentsIdempotently() {
 		count("idempotent")
 		return false, nil
@@ -157,8 +164,6 @@ func (w *appendWorker) earlierComment(ctx context.Context, link store.Link, evs 
 		count("unverifiable")
 		return false, nil
 	}
-	key := appendKey(link.ID, evs)
-	ref := core.TicketRef{Sink: link.Sink, Key: link.TicketKey, URL: link.TicketURL}
 	_, found, err := cf.FindComment(ctx, ref, key)
 	if err != nil {
 		return false, retryable(fmt.Errorf("look for an earlier comment %s: %w", key, err))

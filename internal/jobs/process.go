@@ -38,6 +38,9 @@ func (w *processWorker) Work(ctx context.Context, job *river.Job[ProcessArgs]) e
 		}
 	}
 	if len(b.changes) > 0 {
+		// The job completes with its decisions: run again after a crash,
+		// it would decide them again against a later state.
+		b.add(store.Change{Complete: job.JobRow})
 		if _, err := w.d.Store.Apply(ctx, b.changes); err != nil {
 			return fmt.Errorf("commit decisions: %w", err)
 		}

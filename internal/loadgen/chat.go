@@ -22,7 +22,10 @@ const (
 type Reply struct {
 	Conversation string
 	Text         string
-	At           time.Time
+	// Prompt is the token of the yes/no question the reply asks, "" when
+	// it asks none.
+	Prompt string
+	At     time.Time
 }
 
 // ChatCounts are the fake chat's counters.
@@ -120,7 +123,11 @@ func (c *FakeChat) generic(w http.ResponseWriter, r *http.Request, body []byte, 
 	}
 	c.mu.Unlock()
 	if !dup && c.onReply != nil {
-		c.onReply(Reply{Conversation: rep.Conversation.ID, Text: rep.Text, At: at})
+		rp := Reply{Conversation: rep.Conversation.ID, Text: rep.Text, At: at}
+		if rep.Prompt != nil {
+			rp.Prompt = rep.Prompt.Token
+		}
+		c.onReply(rp)
 	}
 	writeJSON(w, http.StatusOK, generic.ReplyAnswer{ID: "m-" + id})
 }

@@ -6,6 +6,9 @@ import (
 	"encoding/hex"
 	"fmt"
 	"time"
+
+	"github.com/riverqueue/river"
+	"github.com/riverqueue/river/rivertype"
 )
 
 // Change is one state change of a conversation together with the jobs it
@@ -26,6 +29,13 @@ type Change struct {
 	// DryRun records what a dry-run route would have created.
 	DryRun *DryRun
 	Jobs   Jobs
+	// Complete, when set, is the running River job that decided the
+	// changes: it is marked completed in the same transaction, whatever
+	// the conditions above did. River runs again a job whose process died
+	// before it recorded the completion, possibly much later; without
+	// this the batch would be decided a second time against a later state
+	// (its ticket resolved meanwhile: a second ticket).
+	Complete *rivertype.JobRow
 }
 
 // Resolution is a proposal's final state.
@@ -41,7 +51,19 @@ type ChangeTx interface {
 	InsertLink(ctx context.Context, l Link) (bool, error)
 	InsertDryRun(ctx context.Context, d DryRun) error
 	InsertJobs(ctx context.Context, jobs Jobs) error
+	// CompleteJob marks a running River job completed (river.JobCompleteTx).
+	CompleteJob(ctx context.Context, job *rivertype.JobRow) error
 }
+
+// JobArgs stands for any job's arguments where only its row matters
+// (river.JobCompleteTx needs a typed job).
+type JobArgs struct{}
+
+// Kind is never used: the job exists already.
+func (JobArgs) Kind() string { return "" }
+
+// RowJob wraps a job row for river.JobCompleteTx.
+func RowJob(row *rivertype.JobRow) *river.Job[JobArgs] { return &river.Job[JobArgs]{JobRow: row} }
 
 // ApplyChanges applies changes in order inside tx and inserts the jobs of
 // those that took effect in one call at the end; made[i] tells whether
@@ -61,6 +83,13 @@ func ApplyChanges(ctx context.Context, tx ChangeTx, changes []Change) ([]bool, e
 	}
 	if err := tx.InsertJobs(ctx, jobs); err != nil {
 		return nil, err
+	}
+	for _, c := range changes {
+		if c.Complete != nil {
+			if err := tx.CompleteJob(ctx, c.Complete); err != nil {
+				return nil, fmt.Errorf("complete job %d: %w", c.Complete.ID, err)
+			}
+		}
 	}
 	return made, nil
 }

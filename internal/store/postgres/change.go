@@ -8,6 +8,10 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
+	"github.com/riverqueue/river"
+	"github.com/riverqueue/river/riverdriver/riverpgxv5"
+	"github.com/riverqueue/river/rivertype"
+
 	"github.com/ticketbridge/ticketbridge/internal/store"
 )
 
@@ -48,6 +52,11 @@ func changedConversations(changes []store.Change) []string {
 type changeTx struct {
 	s  *Store
 	tx pgx.Tx
+}
+
+func (c changeTx) CompleteJob(ctx context.Context, job *rivertype.JobRow) error {
+	_, err := river.JobCompleteTx[*riverpgxv5.Driver](ctx, c.tx, store.RowJob(job))
+	return err
 }
 
 func (c changeTx) InsertJobs(ctx context.Context, jobs store.Jobs) error {

@@ -7,6 +7,10 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/riverqueue/river"
+	"github.com/riverqueue/river/riverdriver/riversqlite"
+	"github.com/riverqueue/river/rivertype"
+
 	"github.com/ticketbridge/ticketbridge/internal/store"
 )
 
@@ -29,6 +33,11 @@ func (s *Store) Apply(ctx context.Context, changes []store.Change) ([]bool, erro
 type changeTx struct {
 	s  *Store
 	tx *sql.Tx
+}
+
+func (c changeTx) CompleteJob(ctx context.Context, job *rivertype.JobRow) error {
+	_, err := river.JobCompleteTx[*riversqlite.Driver](ctx, c.tx, store.RowJob(job))
+	return err
 }
 
 func (c changeTx) InsertJobs(ctx context.Context, jobs store.Jobs) error {

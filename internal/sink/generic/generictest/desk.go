@@ -65,6 +65,9 @@ type Desk struct {
 	failStatus int
 	failRetry  string
 	lose       Loss
+	// loseComment, like lose, loses the next comment's answer after the
+	// comment is stored.
+	loseComment Loss
 	// hold, when not nil, keeps creations waiting until it is closed;
 	// holding counts the creations waiting on it.
 	hold    chan struct{}
@@ -136,6 +139,14 @@ func (d *Desk) LoseNextCreate(l Loss) {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	d.lose = l
+}
+
+// LoseNextComment makes the next comment (one not dropped as a
+// redelivery) be stored and then lose its answer the way l says.
+func (d *Desk) LoseNextComment(l Loss) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	d.loseComment = l
 }
 
 // HoldCreates makes creations wait, as a slow ticket system would, until
@@ -355,7 +366,16 @@ func (d *Desk) comment(w http.ResponseWriter, r *http.Request) {
 	for _, t := range d.tickets {
 		if t.Key == key {
 			t.Comments = append(t.Comments, c)
-			writeJSON(w, http.StatusCreated, map[string]int{"id": len(t.Comments)})
+			switch l := d.loseComment; l {
+			case LoseWith502:
+				d.loseComment = 0
+				writeJSON(w, http.StatusBadGateway, generic.ErrorBody{Error: "gateway timeout"})
+			case LoseHangUp:
+				d.loseComment = 0
+				hangUp(w)
+			default:
+				writeJSON(w, http.StatusCreated, map[string]int{"id": len(t.Comments)})
+			}
 			return
 		}
 	}
