@@ -233,7 +233,7 @@ type scratch struct {
 	toks []tok
 	cons []concept
 	out  []uint32
-	// trouble: the text has a fault, missing, money or anger concept.
+	// trouble: the text has a concept that names trouble (Assessment).
 	trouble bool
 }
 

@@ -59,9 +59,10 @@ type Assessment struct {
 	// P is the probability (0–1) that the message reports a problem.
 	P float64
 	// Trouble says the message names trouble in its own words: a fault,
-	// something missing or wrong, money, or anger. Messages without any
-	// are mostly small talk, and a high P on one is more often the model
-	// over-reading a word ("keeps", "stream") than a problem.
+	// something missing, money, anger, a negation, a repetition ("still",
+	// "again") or a request. Messages without any are mostly small talk,
+	// and a high P on one is more often the model over-reading a word
+	// ("minutes", "stream") than a problem.
 	Trouble bool
 }
 

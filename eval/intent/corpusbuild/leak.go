@@ -87,12 +87,26 @@ func jaccard(a, b map[string]bool) float64 {
 
 // chatterSet reads the small-talk files of dir (en.txt, zh.txt), which
 // are measured only: no line is trained on or expanded. A line that is
-// also a base message of the corpus, or repeats an earlier line, is
-// dropped so that the set measures messages the model has not seen.
+// also a training base message, or within leakThreshold of one, or
+// repeats an earlier line, is dropped so that the set measures messages
+// the model has not seen.
 func chatterSet(dir string, bases []base) ([]Entry, int, error) {
 	known := map[string]bool{}
+	train := map[string][]map[string]bool{}
 	for _, b := range bases {
 		known[fold(b.text)] = true
+		if !heldOut(b) {
+			train[b.lang] = append(train[b.lang], shingles(b.text))
+		}
+	}
+	near := func(b base) bool {
+		sh := shingles(b.text)
+		for _, t := range train[b.lang] {
+			if jaccard(sh, t) >= leakThreshold {
+				return true
+			}
+		}
+		return false
 	}
 	var out []Entry
 	dropped := 0
@@ -103,7 +117,7 @@ func chatterSet(dir string, bases []base) ([]Entry, int, error) {
 		}
 		for _, b := range bs {
 			k := fold(b.text)
-			if known[k] {
+			if known[k] || near(b) {
 				dropped++
 				continue
 			}
