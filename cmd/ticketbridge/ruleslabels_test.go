@@ -36,7 +36,7 @@ func TestRulesEvalLabels(t *testing.T) {
 			`false alarm: "hello there" → propose`,
 		}},
 		"bare below threshold": {args: []string{"--detector", "model", "--threshold", "0.8", "--bare-threshold", "0.5"}, err: "--bare-threshold 0.5"},
-		"missing file":  {args: []string{"--labels", "nowhere.jsonl"}, err: "open labels"},
+		"missing file":         {args: []string{"--labels", "nowhere.jsonl"}, err: "open labels"},
 	}
 	for name, tc := range tests {
 		t.Run(name, func(t *testing.T) {
