@@ -64,6 +64,7 @@ func main() {
 		{"en_problem_10.txt", "en", "problem"}, {"en_not_10.txt", "en", "not"},
 		{"zh_problem_10.txt", "zh", "problem"}, {"zh_not_10.txt", "zh", "not"},
 		{"en_not_11.txt", "en", "not"}, {"zh_not_11.txt", "zh", "not"},
+		{"en_not_12.txt", "en", "not"}, {"zh_not_12.txt", "zh", "not"},
 	} {
 		bs, err := readSource(filepath.Join(*dir, "source", f.name), f.lang, f.label)
 		if err != nil {
