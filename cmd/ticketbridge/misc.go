@@ -120,6 +120,7 @@ per language, the false alarms per 1,000 messages, and every miss.`,
 	eval.Flags().String("labels", "", "a labelled JSONL corpus ({text, lang, label: problem|not}): print precision, recall, F1 and the misses")
 	eval.Flags().String("detector", "", "override every route's trigger.detector (keywords, model, both)")
 	eval.Flags().Float64("threshold", 0, "override every route's trigger.threshold")
+	eval.Flags().Float64("bare-threshold", 0, "override every route's trigger.bare_threshold")
 	cmd.AddCommand(eval)
 	return cmd
 }

@@ -11,12 +11,13 @@ import (
 	"github.com/ticketbridge/ticketbridge/internal/rules"
 )
 
-// overrideDetector applies `rules eval --detector/--threshold` to every
+// overrideDetector applies `rules eval --detector/--threshold/--bare-threshold` to every
 // route, so one corpus can be measured under each detector without
 // editing the configuration.
 func overrideDetector(cmd *cobra.Command, cfg *config.Config) error {
 	det, _ := cmd.Flags().GetString("detector")
 	th, _ := cmd.Flags().GetFloat64("threshold")
+	bare, _ := cmd.Flags().GetFloat64("bare-threshold")
 	switch det {
 	case "", rules.DetectorKeywords, rules.DetectorModel, rules.DetectorBoth:
 	default:
@@ -25,6 +26,9 @@ func overrideDetector(cmd *cobra.Command, cfg *config.Config) error {
 	if th < 0 || th >= 1 {
 		return fmt.Errorf("--threshold %g: want a probability between 0 and 1", th)
 	}
+	if bare < 0 || bare > 1 || bare != 0 && bare < th {
+		return fmt.Errorf("--bare-threshold %g: want a probability between --threshold and 1", bare)
+	}
 	for i := range cfg.Routes {
 		t := &cfg.Routes[i].Trigger
 		if det != "" {
@@ -32,6 +36,9 @@ func overrideDetector(cmd *cobra.Command, cfg *config.Config) error {
 		}
 		if th != 0 {
 			t.Threshold = th
+		}
+		if bare != 0 {
+			t.BareThreshold = bare
 		}
 	}
 	return nil

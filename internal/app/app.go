@@ -248,7 +248,8 @@ func assemble(ctx context.Context, cfg *config.Config, st store.Store, opts Opti
 		Blob: blobs, BlobLimits: blobLimits(cfg.Blob), Links: links, Scrub: scrubber(cfg, red),
 		Retention: jobs.RetentionPolicy(cfg.Security.Retention), Fallback: fb, JobTimeout: cfg.Jobs.JobTimeout,
 		Partitions: cfg.Jobs.Partitions,
-		Judges:     judge.NewSet(cfg.Routes, judge.Options{HTTP: opts.HTTP, Redactor: red, Policy: basePolicy(cfg), Now: opts.Now, Log: opts.Log})}
+		Judges: judge.NewSet(cfg.Routes, judge.Options{HTTP: opts.HTTP, Redactor: red, Policy: basePolicy(cfg), Now: opts.Now, Log: opts.Log,
+			Requests: a.Metrics.JudgeRequests, Duration: a.Metrics.JudgeDuration})}
 	q, err := st.Queue(jobs.RiverConfig(cfg.Jobs, a.Deps))
 	if err != nil {
 		return nil, fmt.Errorf("build job queue: %w", err)

@@ -19,10 +19,12 @@ func TestJudgeSettlesUnsureMessages(t *testing.T) {
 	fake := judgefake.New(t, "sk-judge", func(user string) (bool, string) {
 		return strings.Contains(user, "moon"), "the customer reports a moon"
 	})
+	var route string
 	h := start(t, teststore.SQLite(t), withRoute(func(r *config.Route) {
+		route = r.Name
 		r.Trigger.Confirm = false
 		r.Trigger.Detector = "model"
-		r.Trigger.Threshold = 0.5
+		r.Trigger.Threshold, r.Trigger.BareThreshold = 0.5, 0.5
 		// A band this wide makes every model decision unsure.
 		r.Trigger.Judge = &config.Judge{URL: fake.BaseURL(), Model: "qwen", APIKey: "sk-judge",
 			Timeout: 2 * time.Second, PerMinute: 100, Band: 0.49999}
@@ -48,6 +50,13 @@ func TestJudgeSettlesUnsureMessages(t *testing.T) {
 	for _, r := range fake.Requests() {
 		if strings.Contains(r.User, "13812345678") {
 			t.Errorf("the judge saw the phone number: %q", r.User)
+		}
+	}
+	// Two questions asked: the first failed, the second was answered.
+	for result, want := range map[string]float64{"asked": 2, "error": 1, "answered": 1} {
+		series := `ticketbridge_judge_requests_total{result="` + result + `",route="` + route + `"}`
+		if got := h.metric(series); got != want {
+			t.Errorf("%s = %v, want %v", series, got, want)
 		}
 	}
 }

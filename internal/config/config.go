@@ -306,6 +306,12 @@ type Trigger struct {
 	// Threshold is the model's probability (0–1) at or above which a
 	// message is a problem; default 0.7.
 	Threshold float64 `yaml:"threshold"`
+	// BareThreshold is the probability the model needs on a bare
+	// message, one that names no trouble (no fault, loss, money, anger,
+	// negation, repetition or request word and no rule-pack pattern):
+	// such messages are mostly small talk. Default 0.9; set it equal to
+	// Threshold to treat every message alike.
+	BareThreshold float64 `yaml:"bare_threshold"`
 	// Judge asks an LLM about the messages the model is unsure of.
 	Judge *Judge `yaml:"judge"`
 }

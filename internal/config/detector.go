@@ -26,6 +26,16 @@ func (v *validator) detector(f string, t Trigger) {
 	if t.Threshold != 0 && (t.Detector == "" || t.Detector == "keywords") {
 		v.add(f+".threshold", "applies to the model: set detector to model or both")
 	}
+	switch {
+	case t.BareThreshold < 0 || t.BareThreshold > 1:
+		v.add(f+".bare_threshold", "must be between 0 and 1 (a probability), got %g", t.BareThreshold)
+	case t.BareThreshold != 0 && (t.Detector == "" || t.Detector == "keywords"):
+		v.add(f+".bare_threshold", "applies to the model: set detector to model or both")
+	case t.BareThreshold != 0 && t.BareThreshold < max(t.Threshold, 0):
+		v.add(f+".bare_threshold", "must not be below threshold (%g), got %g", t.Threshold, t.BareThreshold)
+	case t.BareThreshold != 0 && t.Threshold == 0 && t.BareThreshold < 0.7:
+		v.add(f+".bare_threshold", "must not be below threshold (0.7 by default), got %g", t.BareThreshold)
+	}
 	j := t.Judge
 	if j == nil {
 		return

@@ -32,6 +32,7 @@ const (
 	cTime
 	cAgain
 	cAck
+	cHypo
 	numConcepts
 )
 
@@ -53,13 +54,21 @@ var conceptWords = map[concept][]string{
 	cNegator: {"not", "no", "didn", "didnt", "isn", "isnt", "wasn", "wasnt", "don", "dont", "doesn", "doesnt", "nothing", "none", "nor",
 		"不是", "没有", "没什么", "不用", "不想", "不需要", "别", "并没", "无需"},
 	cResolved: {"matches", "correct", "showed up", "went through", "crisp", "now", "after all", "fixed", "fine", "resolved", "solved", "sorted", "work", "working", "arrived", "found", "cleared", "unlocked", "matches", "smooth", "back", "came", "through", "gone",
-		"好了", "正常", "解决", "找到", "搞定", "可以了", "能用", "收到了", "到了", "到账了", "恢复", "没事", "成功", "对上", "流畅", "解锁", "登进去", "没再"},
+		"appeared", "showed", "landed", "anymore", "figured", "turns out", "turned out", "all good", "we're good", "back in", "loads now", "is there", "was in", "went away", "stopped happening", "sorted",
+		"fixed it", "sorted it", "unfroze", "added me back", "picked it up", "shows in", "turned up", "dropped off", "came back", "runs", "opened", "tucked", "settled", "cleared",
+		"works fine", "is fine", "are fine", "no longer",
+		"好了", "正常", "解决", "找到", "搞定", "可以了", "能用", "收到了", "到了", "到账了", "恢复", "没事", "成功", "对上", "流畅", "解锁", "登进去", "没再",
+		"回来了", "出来了", "不卡了", "有声音了", "又好了", "就好了", "能进了", "退回去了", "原来", "搞明白", "弄好了",
+		"就没了", "又能", "入账了", "显示在", "加入了", "解锁了", "难怪", "已经好", "不再", "没问题了", "结清", "放行"},
 	cThanks: {"thanks", "thank", "thx", "ty", "cheers", "appreciat", "great", "love", "brilliant", "perfect", "awesome", "rock", "helpful", "nice", "fan",
 		"谢", "感谢", "辛苦", "给力", "点赞", "棒", "喜欢", "好看", "铁粉"},
 	cQuestion: {"how", "what", "when", "where", "which", "can", "could", "does", "do", "is", "are", "any", "way",
 		"吗", "么", "怎么", "如何", "什么时候", "几", "多久", "多少", "哪", "能不能", "可以"},
 	cSelf: {"my bad", "my mistake", "on me", "my fault", "misread", "oops", "ignore", "nvm", "never mind", "mistyped", "typo", "our side", "my side", "my end", "didn't notice", "wrong account", "mistake", "unrelated",
-		"我的问题", "是我", "我看错", "我搞错", "我自己", "忽略", "算了", "打扰了"},
+		"old account", "already paid", "forgot", "by accident", "accidentally", "myself", "was me", "scratch that", "false alarm", "my husband", "my wife", "my son", "my daughter",
+		"was my", "my own", "on my side", "on our side", "our end", "our proxy", "my cable", "my wifi", "my vpn", "embarrassing",
+		"我的问题", "是我", "我看错", "我搞错", "我自己", "忽略", "算了", "打扰了", "不小心", "忘了", "搞混", "选错", "填错", "输错", "看错", "虚惊",
+		"我的锅", "我们这边", "我这边的", "不怪你们", "尴尬", "是我老公", "是我儿子", "是我女儿"},
 	cJoke: {"lol", "haha", "jk", "joke", "kidding", "funny", "hilarious", "diet", "therapist", "pizza", "coffee", "weather", "cat", "dog",
 		"哈哈", "开玩笑", "玩笑", "好笑", "减肥", "咖啡", "天气", "猫", "狗", "披萨"},
 	cStill: {"still", "yet", "again", "anymore", "since", "keeps", "keep", "every", "always", "third", "times",
@@ -76,6 +85,12 @@ var conceptWords = map[concept][]string{
 	cAgain: {"again", "another", "same", "repeated", "再", "同样", "一样", "又"},
 	cAck: {"got it", "understood", "makes sense", "clear", "i see", "fair enough", "ok so", "right", "noted", "good to know", "ah", "oh", "ahh", "okay", "ok", "alright", "fine", "sure", "perfect",
 		"明白", "懂了", "了解", "知道了", "原来", "好吧", "有道理", "好的", "行", "哦", "嗯", "收到"},
+	// Hypotheticals and purposes: the words of a problem said about a
+	// test, a plan, a talk or a policy question, not about trouble now.
+	cHypo: {"test", "testing", "sandbox", "simulate", "in case", "if", "before i", "before we", "policy", "planning", "designing", "building", "writing",
+		"tutorial", "book", "talk", "webinar", "hackathon", "automatically", "what happens", "would", "suppose", "example", "guide", "design", "prevent",
+		"avoid", "recommend", "best practice", "practices", "reading", "movie", "song", "novel", "game where", "called", "titled", "named",
+		"以防", "万一", "如果", "假如", "模拟", "测试", "沙箱", "教程", "设计", "演讲", "文章", "预防", "避免", "推荐", "一般", "怎么处理", "政策", "规则", "叫", "题目", "电影", "小说", "歌"},
 }
 
 // conceptIndex finds concepts quickly: English words in a map, Chinese

@@ -104,3 +104,28 @@ func BenchmarkScore(b *testing.B) {
 		m.Score(texts[i%len(texts)])
 	}
 }
+
+// TestAssessTrouble: the words that name trouble, in both languages, and
+// small talk that names none.
+func TestAssessTrouble(t *testing.T) {
+	t.Parallel()
+	m := intent.Default()
+	tests := map[string]bool{
+		"the parcel is broken":               true,
+		"I was charged twice":                true,
+		"still waiting for my order":         true,
+		"please help me with this":           true,
+		"my phone number hasn't changed":     true, // a negation: not small talk by words alone
+		"see you at the meetup on Friday":    false,
+		"give me a few minutes to read this": false,
+		"快递是坏的":                              true,
+		"退款还没到":                              true,
+		"给我几分钟看一下":                           false,
+		"好的，谢谢":                              false,
+	}
+	for text, want := range tests {
+		if got := m.Assess(text).Trouble; got != want {
+			t.Errorf("%q: Trouble = %v, want %v", text, got, want)
+		}
+	}
+}

@@ -193,6 +193,26 @@ func features(text string, evidence []string, f *scratch) []uint32 {
 	out = append(out, (hashStart(kindLength)^uint32(min(len(toks), 12)/3))*fnvPrime)
 	f.cons = concepts.conceptsOf(s, toks, f.cons[:0])
 	out = conceptFeatures(f.cons, out)
+	f.trouble = false
+	for _, c := range f.cons {
+		switch c {
+		case cFault, cMissing, cMoney, cAnger, cNegator, cStill, cRequest, cAgain:
+			f.trouble = true
+		}
+	}
+	// The concepts of the last clause on their own: how a message ends
+	// ("…, works now", "…, may I quote you?") often reverses its start.
+	last := len(toks)
+	for last > 0 && !toks[last-1].first {
+		last--
+	}
+	if last > 0 && last-1 > 0 {
+		f.cons = concepts.conceptsOf(s, toks[last-1:], f.cons[:0])
+		h0 := hashStart(kindConcept) ^ 0x600
+		for _, c := range f.cons {
+			out = append(out, (h0^uint32(c))*fnvPrime)
+		}
+	}
 	for _, e := range evidence {
 		h := hashStart(kindEvidence)
 		for i := 0; i < len(e); i++ {
@@ -213,6 +233,8 @@ type scratch struct {
 	toks []tok
 	cons []concept
 	out  []uint32
+	// trouble: the text has a concept that names trouble (Assessment).
+	trouble bool
 }
 
 // conceptFeatures appends each concept, each pair of neighbouring

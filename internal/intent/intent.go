@@ -51,11 +51,28 @@ func newModel(bias float32, w []float32) *Model {
 // Evidence names facts found by other means (the rule pack's matches and
 // guards); they are features like the text's own.
 func (m *Model) Score(text string, evidence ...string) float64 {
+	return m.Assess(text, evidence...).P
+}
+
+// Assessment is the model's view of one message.
+type Assessment struct {
+	// P is the probability (0–1) that the message reports a problem.
+	P float64
+	// Trouble says the message names trouble in its own words: a fault,
+	// something missing, money, anger, a negation, a repetition ("still",
+	// "again") or a request. Messages without any are mostly small talk,
+	// and a high P on one is more often the model over-reading a word
+	// ("minutes", "stream") than a problem.
+	Trouble bool
+}
+
+// Assess scores text like Score and says whether it names trouble.
+func (m *Model) Assess(text string, evidence ...string) Assessment {
 	f := m.pool.Get().(*scratch)
 	fs := features(text, evidence, f)
-	z := m.dot(fs)
+	a := Assessment{P: 1 / (1 + math.Exp(-m.dot(fs))), Trouble: f.trouble}
 	m.pool.Put(f)
-	return 1 / (1 + math.Exp(-z))
+	return a
 }
 
 // dot is the model's linear score; features are scaled by 1/√n so that

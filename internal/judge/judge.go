@@ -20,6 +20,8 @@ import (
 	"sync"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
+
 	"github.com/ticketbridge/ticketbridge/internal/config"
 	"github.com/ticketbridge/ticketbridge/internal/redact"
 )
@@ -41,7 +43,24 @@ type Options struct {
 	Policy   redact.Policy
 	Now      func() time.Time
 	Log      *slog.Logger
+	// Requests (labels route, result) and Duration (label route), when
+	// set, count every question by its Result and time the asked ones.
+	Requests *prometheus.CounterVec
+	Duration *prometheus.HistogramVec
+	// Route labels the metrics; NewSet sets it per route.
+	Route string
 }
+
+// Results of a question, the result label of the requests metric. Every
+// question is either over_budget (never sent) or asked; every asked one
+// ends answered, timeout or error.
+const (
+	ResultAsked      = "asked"
+	ResultAnswered   = "answered"
+	ResultTimeout    = "timeout"
+	ResultError      = "error"
+	ResultOverBudget = "over_budget"
+)
 
 // Verdict is the judge's answer.
 type Verdict struct {
@@ -118,11 +137,36 @@ func (j *Judge) mask(s string) string {
 	return j.opts.Redactor.Mask(s, j.opts.Policy)
 }
 
+func (j *Judge) count(result string) {
+	if j.opts.Requests != nil {
+		j.opts.Requests.WithLabelValues(j.opts.Route, result).Inc()
+	}
+}
+
 // Ask asks whether text reports a problem that needs a support ticket.
 func (j *Judge) Ask(ctx context.Context, text string) (Verdict, error) {
 	if err := j.take(); err != nil {
+		j.count(ResultOverBudget)
 		return Verdict{}, err
 	}
+	j.count(ResultAsked)
+	start := j.opts.Now()
+	v, err := j.ask(ctx, text)
+	if j.opts.Duration != nil {
+		j.opts.Duration.WithLabelValues(j.opts.Route).Observe(j.opts.Now().Sub(start).Seconds())
+	}
+	switch {
+	case err == nil:
+		j.count(ResultAnswered)
+	case errors.Is(err, context.DeadlineExceeded):
+		j.count(ResultTimeout)
+	default:
+		j.count(ResultError)
+	}
+	return v, err
+}
+
+func (j *Judge) ask(ctx context.Context, text string) (Verdict, error) {
 	ctx, cancel := context.WithTimeout(ctx, j.cfg.Timeout)
 	defer cancel()
 	body, err := json.Marshal(request(j.cfg.Model, j.mask(text)))

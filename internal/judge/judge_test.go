@@ -3,13 +3,18 @@ package judge
 import (
 	"context"
 	"errors"
+	"maps"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
+	dto "github.com/prometheus/client_model/go"
+
 	"github.com/ticketbridge/ticketbridge/internal/config"
 	"github.com/ticketbridge/ticketbridge/internal/judge/judgefake"
+	"github.com/ticketbridge/ticketbridge/internal/metrics"
 	"github.com/ticketbridge/ticketbridge/internal/redact"
 	"github.com/ticketbridge/ticketbridge/internal/rules"
 )
@@ -35,9 +40,27 @@ func decideByWord(user string) (bool, string) {
 }
 
 type bundle struct {
-	fake  *judgefake.Server
-	clock *clock
-	judge *Judge
+	fake     *judgefake.Server
+	clock    *clock
+	judge    *Judge
+	requests *prometheus.CounterVec
+	duration *prometheus.HistogramVec
+}
+
+// counts reads the requests metric of route "r" by result.
+func (b bundle) counts(t *testing.T) map[string]float64 {
+	t.Helper()
+	out := map[string]float64{}
+	for _, r := range []string{ResultAsked, ResultAnswered, ResultTimeout, ResultError, ResultOverBudget} {
+		var m dto.Metric
+		if err := b.requests.WithLabelValues("r", r).Write(&m); err != nil {
+			t.Fatal(err)
+		}
+		if n := m.GetCounter().GetValue(); n > 0 {
+			out[r] = n
+		}
+	}
+	return out
 }
 
 func setup(t *testing.T, cfg config.Judge) bundle {
@@ -49,8 +72,10 @@ func setup(t *testing.T, cfg config.Judge) bundle {
 	}
 	c := &clock{t: time.Date(2026, 12, 4, 16, 0, 0, 0, time.UTC)}
 	cfg.URL, cfg.Model, cfg.APIKey = fake.BaseURL(), "qwen2.5-7b-instruct", "sk-test"
-	j := New(cfg, Options{HTTP: fake.Client(), Redactor: r, Policy: redact.Policy{Default: redact.Full}, Now: c.Now})
-	return bundle{fake: fake, clock: c, judge: j}
+	m := metrics.New(nil)
+	j := New(cfg, Options{HTTP: fake.Client(), Redactor: r, Policy: redact.Policy{Default: redact.Full}, Now: c.Now,
+		Requests: m.JudgeRequests, Duration: m.JudgeDuration, Route: "r"})
+	return bundle{fake: fake, clock: c, judge: j, requests: m.JudgeRequests, duration: m.JudgeDuration}
 }
 
 func TestAsk(t *testing.T) {
@@ -60,14 +85,15 @@ func TestAsk(t *testing.T) {
 		text      string
 		want      bool
 		err       error // nil: an answer; otherwise errors.Is target, or errAny
+		result    string
 	}{
-		"problem":      {judgefake.Verdict, "my screen arrived broken", true, nil},
-		"not":          {judgefake.Verdict, "hello there", false, nil},
-		"server error": {judgefake.Fail, "my screen arrived broken", false, errAny},
-		"rate limited": {judgefake.RateLimit, "my screen arrived broken", false, ErrCoolingOff},
-		"garbage json": {judgefake.Garbage, "my screen arrived broken", false, ErrAnswer},
-		"prose answer": {judgefake.Prose, "my screen arrived broken", false, ErrAnswer},
-		"timeout":      {judgefake.Hang, "my screen arrived broken", false, context.DeadlineExceeded},
+		"problem":      {judgefake.Verdict, "my screen arrived broken", true, nil, ResultAnswered},
+		"not":          {judgefake.Verdict, "hello there", false, nil, ResultAnswered},
+		"server error": {judgefake.Fail, "my screen arrived broken", false, errAny, ResultError},
+		"rate limited": {judgefake.RateLimit, "my screen arrived broken", false, ErrCoolingOff, ResultError},
+		"garbage json": {judgefake.Garbage, "my screen arrived broken", false, ErrAnswer, ResultError},
+		"prose answer": {judgefake.Prose, "my screen arrived broken", false, ErrAnswer, ResultError},
+		"timeout":      {judgefake.Hang, "my screen arrived broken", false, context.DeadlineExceeded, ResultTimeout},
 	}
 	for name, tc := range tests {
 		t.Run(name, func(t *testing.T) {
@@ -86,6 +112,16 @@ func TestAsk(t *testing.T) {
 			}
 			if n := len(b.fake.Requests()); n != 1 {
 				t.Errorf("fake got %d requests, want 1", n)
+			}
+			if got, want := b.counts(t), map[string]float64{ResultAsked: 1, tc.result: 1}; !maps.Equal(got, want) {
+				t.Errorf("requests metric = %v, want %v", got, want)
+			}
+			var m dto.Metric
+			if err := b.duration.WithLabelValues("r").(prometheus.Metric).Write(&m); err != nil {
+				t.Fatal(err)
+			}
+			if n := m.GetHistogram().GetSampleCount(); n != 1 {
+				t.Errorf("duration metric has %d samples, want 1", n)
 			}
 		})
 	}
@@ -148,6 +184,11 @@ func TestBudget(t *testing.T) {
 	b.clock.Add(2 * time.Second)
 	if _, err := b.judge.Ask(ctx, "hello"); err != nil {
 		t.Fatalf("after Retry-After: %v", err)
+	}
+	// Four sent (three answered, one 429), two held back.
+	want := map[string]float64{ResultAsked: 4, ResultAnswered: 3, ResultError: 1, ResultOverBudget: 2}
+	if got := b.counts(t); !maps.Equal(got, want) {
+		t.Errorf("requests metric = %v, want %v", got, want)
 	}
 }
 

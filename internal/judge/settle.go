@@ -23,7 +23,9 @@ func NewSet(routes []config.Route, opts Options) *Set {
 	}
 	for _, r := range routes {
 		if r.Trigger.Judge != nil {
-			s.judges[r.Name] = New(*r.Trigger.Judge, opts)
+			o := opts
+			o.Route = r.Name
+			s.judges[r.Name] = New(*r.Trigger.Judge, o)
 		}
 	}
 	if len(s.judges) == 0 {

@@ -63,6 +63,10 @@ type Metrics struct {
 	// its own earlier effect (found), none (repeated), or no way to
 	// look (unverifiable: the repeat may double it).
 	Effects *prometheus.CounterVec
+	// JudgeRequests and JudgeDuration count the questions put to the
+	// routes' LLM judges and how long the asked ones took.
+	JudgeRequests *prometheus.CounterVec
+	JudgeDuration *prometheus.HistogramVec
 }
 
 // New registers the collectors. deadLetters is read at every scrape.
@@ -127,6 +131,15 @@ func New(deadLetters func() float64) *Metrics {
 			Name: "ticketbridge_effect_retries_total",
 			Help: "Retried outbound effects (notice, comment, attachment) by connector, kind and what the look-up for the earlier attempt found: found, repeated, unverifiable.",
 		}, []string{"connector", "effect", "result"}),
+		JudgeRequests: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "ticketbridge_judge_requests_total",
+			Help: "Questions for a route's LLM judge by result: asked (sent), answered, timeout, error (sent, no verdict), over_budget (not sent: budget spent or Retry-After).",
+		}, []string{"route", "result"}),
+		JudgeDuration: prometheus.NewHistogramVec(prometheus.HistogramOpts{
+			Name:    "ticketbridge_judge_request_duration_seconds",
+			Help:    "Time from asking a route's LLM judge to its answer, timeout or error.",
+			Buckets: prometheus.ExponentialBuckets(0.01, 2, 12),
+		}, []string{"route"}),
 		IngestBatch: prometheus.NewHistogram(prometheus.HistogramOpts{
 			Name:    "ticketbridge_ingest_batch_events",
 			Help:    "Events per group-commit transaction at ingress.",
@@ -135,7 +148,7 @@ func New(deadLetters func() float64) *Metrics {
 	}
 	reg.MustRegister(m.Events, m.TicketEvents, m.TicketsCreated, m.SinkDuration, m.SourceDuration,
 		m.SyncLatency, m.Notifications, m.Decisions, m.IngestBatch, m.Fallbacks, m.SinkPaused,
-		m.EventsProcessed, m.ProcessingLag, m.Effects,
+		m.EventsProcessed, m.ProcessingLag, m.Effects, m.JudgeRequests, m.JudgeDuration,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	bi := buildinfo.Read()
 	build := prometheus.NewGaugeVec(prometheus.GaugeOpts{

@@ -3,6 +3,7 @@ package rules
 import (
 	"fmt"
 	"math"
+	"strings"
 
 	"github.com/ticketbridge/ticketbridge/internal/config"
 	"github.com/ticketbridge/ticketbridge/internal/intent"
@@ -35,6 +36,19 @@ const DefaultThreshold = 0.7
 // DefaultJudgeBand is how far from the threshold a probability is unsure.
 const DefaultJudgeBand = 0.15
 
+// DefaultBareThreshold is the probability the model needs on a message
+// that names no trouble in its own words and matches no pack pattern.
+// Chosen like DefaultThreshold, by cross-validation on the training part:
+// it halves the false alarms on small talk for a few points of recall.
+const DefaultBareThreshold = 0.9
+
+// PackVeto is the probability under which the model overrules a rule-pack
+// match on a "both" route: the pack reads words, and a pack word in a
+// joke, a plan or a solved problem is where it goes wrong; the model,
+// which reads the pack's match as one of its features, still scores such
+// messages low. Chosen by cross-validation on the training part.
+const PackVeto = 0.2
+
 // detection is what the pack found in one message, computed once and
 // shared by the keywords, the pack and the model.
 type detection struct {
@@ -60,8 +74,27 @@ func (r *Route) detect(text string) Decision {
 		return r.model(text, det)
 	}
 	d := r.match(norm, det)
-	if r.detector == DetectorBoth && d.Kind == KindNone && d.Reason == "no match" {
-		return r.model(text, det)
+	if r.detector == DetectorBoth {
+		switch {
+		case d.Kind == KindNone && d.Reason == "no match":
+			return r.model(text, det)
+		case d.Kind == KindCreate && strings.HasPrefix(d.Rule, "pack:"):
+			return r.confirm(text, det, d)
+		}
+	}
+	return d
+}
+
+// confirm asks the model about a rule-pack match; the match stands unless
+// the model is confident the message is not a problem.
+func (r *Route) confirm(text string, det *detection, d Decision) Decision {
+	p := defaultPack()
+	det.evidence = p.evidence(det.t, det.scores, det.res, det.evidence)
+	prob := intent.Default().Score(text, det.evidence...)
+	d.Score = round2(prob)
+	if prob < PackVeto {
+		d.Kind, d.Rule = KindNone, RuleModel
+		d.Reason = fmt.Sprintf("%s, but model %.3f below %.2f", d.Reason, prob, PackVeto)
 	}
 	return d
 }
@@ -70,8 +103,16 @@ func (r *Route) detect(text string) Decision {
 func (r *Route) model(text string, det *detection) Decision {
 	p := defaultPack()
 	det.evidence = p.evidence(det.t, det.scores, det.res, det.evidence)
-	prob := intent.Default().Score(text, det.evidence...)
+	a := intent.Default().Assess(text, det.evidence...)
+	prob := a.P
 	d := Decision{Kind: KindNone, Rule: RuleModel, Score: round2(prob), Category: det.topCategory(p)}
+	// A pack pattern that matched, even under the pack's own threshold,
+	// counts as naming trouble.
+	bare := !a.Trouble && d.Category == ""
+	threshold := r.threshold
+	if bare {
+		threshold = r.bare
+	}
 	switch {
 	case det.res.Guard != "":
 		d.Reason = det.res.Guard
@@ -79,13 +120,15 @@ func (r *Route) model(text string, det *detection) Decision {
 	case anyMatch(r.negation, det.t.s):
 		d.Reason = GuardNegated
 		return d
-	case prob >= r.threshold:
+	case prob >= threshold:
 		d.Kind = KindCreate
-		d.Reason = fmt.Sprintf("model %.3f at or above %.2f", prob, r.threshold)
+		d.Reason = fmt.Sprintf("model %.3f at or above %.2f", prob, threshold)
+	case bare && prob >= r.threshold:
+		d.Reason = fmt.Sprintf("model %.3f below %.2f for a message naming no trouble", prob, threshold)
 	default:
-		d.Reason = fmt.Sprintf("model %.3f below %.2f", prob, r.threshold)
+		d.Reason = fmt.Sprintf("model %.3f below %.2f", prob, threshold)
 	}
-	d.unsure = r.judge && math.Abs(prob-r.threshold) < r.band
+	d.unsure = r.judge && math.Abs(prob-threshold) < r.band
 	return d
 }
 
@@ -116,7 +159,7 @@ func round2(x float64) float64 { return math.Round(x*100) / 100 }
 
 // detector compiles the trigger's detector, threshold and judge band.
 func (c *compiler) detector(r *Route, t config.Trigger) {
-	r.detector, r.threshold, r.band = DetectorKeywords, DefaultThreshold, DefaultJudgeBand
+	r.detector, r.threshold, r.band, r.bare = DetectorKeywords, DefaultThreshold, DefaultJudgeBand, DefaultBareThreshold
 	switch t.Detector {
 	case "", DetectorKeywords:
 	case DetectorModel, DetectorBoth:
@@ -129,6 +172,13 @@ func (c *compiler) detector(r *Route, t config.Trigger) {
 	} else if t.Threshold > 0 {
 		r.threshold = t.Threshold
 	}
+	switch {
+	case t.BareThreshold < 0 || t.BareThreshold > 1:
+		c.fail("trigger.bare_threshold", fmt.Sprintf("must be between 0 and 1, got %g", t.BareThreshold))
+	case t.BareThreshold > 0:
+		r.bare = t.BareThreshold
+	}
+	r.bare = max(r.bare, r.threshold)
 	if t.Judge != nil {
 		r.judge = r.usesModel()
 		if t.Judge.Band > 0 {

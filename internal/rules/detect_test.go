@@ -2,6 +2,7 @@ package rules
 
 import (
 	"runtime"
+	"strings"
 	"syscall"
 	"testing"
 	"time"
@@ -118,7 +119,7 @@ func TestUnsure(t *testing.T) {
 			r.Trigger.Detector = DetectorModel
 			r.Trigger.Confirm = true
 			// A band this wide around 0.5 makes every decision unsure.
-			r.Trigger.Threshold = 0.5
+			r.Trigger.Threshold, r.Trigger.BareThreshold = 0.5, 0.5
 			r.Trigger.Judge = &config.Judge{URL: "http://llm.test/v1", Model: "m", Band: 0.49999}
 			if mod != nil {
 				mod(r)
@@ -140,6 +141,58 @@ func TestUnsure(t *testing.T) {
 		if d.Kind != tc.kind || d.Unsure != tc.alt {
 			t.Errorf("%s: got %s unsure %q (%s), want %s unsure %q", name, d.Kind, d.Unsure, d.Reason, tc.kind, tc.alt)
 		}
+	}
+}
+
+// TestBareThreshold: a message that names no trouble needs the higher
+// bare threshold; one that names trouble needs only the threshold.
+func TestBareThreshold(t *testing.T) {
+	t.Parallel()
+	model := func(bare float64) *Engine {
+		return mustCompile(t, route("r", func(r *config.Route) {
+			r.Trigger.Detector = DetectorModel
+			// So low that any message clears it: what decides is the
+			// bare threshold.
+			r.Trigger.Threshold, r.Trigger.BareThreshold = 0.0001, bare
+		}))
+	}
+	tests := map[string]struct {
+		e      *Engine
+		text   string
+		want   Kind
+		reason string
+	}{
+		"bare, high bar":        {model(0.9999), "see you at the meetup on Friday", KindNone, "for a message naming no trouble"},
+		"bare, no extra bar":    {model(0.0001), "see you at the meetup on Friday", KindCreate, "at or above 0.00"},
+		"trouble, high bar":     {model(0.9999), "the stream freezes for viewers after ten minutes", KindCreate, "at or above 0.00"},
+		"bare, default applies": {model(0), "see you at the meetup on Friday", KindNone, "below 0.90 for a message naming no trouble"},
+	}
+	for name, tc := range tests {
+		d := tc.e.Evaluate(msg(tc.text), State{Now: t0})[0]
+		if d.Kind != tc.want || !strings.Contains(d.Reason, tc.reason) {
+			t.Errorf("%s: got %s (%s), want %s (…%s…)", name, d.Kind, d.Reason, tc.want, tc.reason)
+		}
+	}
+}
+
+// TestPackVeto: on a "both" route the model overrules a pack match it
+// scores under PackVeto (a pack word in a harmless sentence), and leaves
+// the pack's other matches alone.
+func TestPackVeto(t *testing.T) {
+	t.Parallel()
+	e := mustCompile(t, route("r", func(r *config.Route) { r.Trigger.Detector, r.Trigger.RulePack = DetectorBoth, "default" }))
+	keywords := mustCompile(t, route("r", func(r *config.Route) { r.Trigger.RulePack = "default" }))
+	const harmless = "The song I'm streaming is called Refund Me My Heart"
+	if d := keywords.Evaluate(msg(harmless), State{Now: t0})[0]; d.Kind != KindCreate {
+		t.Fatalf("the pack alone should match %q, got %s (%s)", harmless, d.Kind, d.Reason)
+	}
+	d := e.Evaluate(msg(harmless), State{Now: t0})[0]
+	if d.Kind != KindNone || d.Rule != RuleModel || !strings.Contains(d.Reason, "but model") {
+		t.Errorf("harmless: got %s by %s (%s), want none by the model", d.Kind, d.Rule, d.Reason)
+	}
+	d = e.Evaluate(msg("my parcel arrived broken, I want a refund"), State{Now: t0})[0]
+	if d.Kind != KindCreate || !strings.HasPrefix(d.Rule, "pack:") || d.Score < PackVeto {
+		t.Errorf("problem: got %s by %s (%s, score %.2f), want create by the pack", d.Kind, d.Rule, d.Reason, d.Score)
 	}
 }
 

@@ -132,6 +132,7 @@ type Route struct {
 	// the route has an LLM judge for unsure messages.
 	detector  string
 	threshold float64
+	bare      float64 // threshold for a message naming no trouble
 	band      float64
 	judge     bool
 	keywords  []matcher

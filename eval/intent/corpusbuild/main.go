@@ -53,6 +53,18 @@ func main() {
 		{"zh_problem_5.txt", "zh", "problem"}, {"zh_not_5.txt", "zh", "not"},
 		{"en_problem.txt", "en", "problem"}, {"en_not.txt", "en", "not"},
 		{"zh_problem.txt", "zh", "problem"}, {"zh_not.txt", "zh", "not"},
+		{"en_problem_6.txt", "en", "problem"}, {"en_not_6.txt", "en", "not"},
+		{"zh_problem_6.txt", "zh", "problem"}, {"zh_not_6.txt", "zh", "not"},
+		{"en_problem_7.txt", "en", "problem"}, {"en_not_7.txt", "en", "not"},
+		{"zh_problem_7.txt", "zh", "problem"}, {"zh_not_7.txt", "zh", "not"},
+		{"en_problem_8.txt", "en", "problem"}, {"en_not_8.txt", "en", "not"},
+		{"zh_problem_8.txt", "zh", "problem"}, {"zh_not_8.txt", "zh", "not"},
+		{"en_problem_9.txt", "en", "problem"}, {"en_not_9.txt", "en", "not"},
+		{"zh_problem_9.txt", "zh", "problem"}, {"zh_not_9.txt", "zh", "not"},
+		{"en_problem_10.txt", "en", "problem"}, {"en_not_10.txt", "en", "not"},
+		{"zh_problem_10.txt", "zh", "problem"}, {"zh_not_10.txt", "zh", "not"},
+		{"en_not_11.txt", "en", "not"}, {"zh_not_11.txt", "zh", "not"},
+		{"en_not_12.txt", "en", "not"}, {"zh_not_12.txt", "zh", "not"},
 	} {
 		bs, err := readSource(filepath.Join(*dir, "source", f.name), f.lang, f.label)
 		if err != nil {
@@ -77,12 +89,23 @@ func main() {
 			}
 		}
 	}
-	for name, es := range map[string][]Entry{"train.jsonl": train, "heldout.jsonl": held} {
+	if pairs := nearDuplicates(bases, leakThreshold); len(pairs) > 0 {
+		for _, p := range pairs {
+			fmt.Fprintf(os.Stderr, "near-duplicate across the split (%.2f): %q (held out) ~ %q (training)\n", p.sim, p.held.text, p.train.text)
+		}
+		log.Fatalf("%d held-out base messages are near-duplicates of training ones: reword or drop one of each pair", len(pairs))
+	}
+	chatter, dropped, err := chatterSet(filepath.Join(*dir, "chatter"), bases)
+	if err != nil {
+		log.Fatal(err)
+	}
+	for name, es := range map[string][]Entry{"train.jsonl": train, "heldout.jsonl": held, "chatter.jsonl": chatter} {
 		if err := write(filepath.Join(*dir, name), es); err != nil {
 			log.Fatal(err)
 		}
 	}
-	fmt.Printf("%d base messages, %d training and %d held-out messages\n", len(bases), len(train), len(held))
+	fmt.Printf("%d base messages, %d training and %d held-out messages; %d chatter messages (%d dropped as a base message's twin)\n",
+		len(bases), len(train), len(held), len(chatter), dropped)
 }
 
 // heldOut puts a fifth of the base messages aside: FNV-1a of the language

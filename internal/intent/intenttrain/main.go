@@ -20,8 +20,8 @@ import (
 // row is one corpus line with its rule-pack evidence.
 type row struct {
 	intent.Example
-	lang string
-	fold uint32
+	lang, kind string
+	fold       uint32
 }
 
 func main() {
@@ -62,7 +62,7 @@ func read(path string) ([]row, error) {
 	var out []row
 	sc := bufio.NewScanner(f)
 	for n := 1; sc.Scan(); n++ {
-		var l struct{ Text, Label, Lang, Group string }
+		var l struct{ Text, Label, Lang, Kind, Group string }
 		if err := json.Unmarshal(sc.Bytes(), &l); err != nil {
 			return nil, fmt.Errorf("%s:%d: %w", path, n, err)
 		}
@@ -75,7 +75,7 @@ func read(path string) ([]row, error) {
 		h.Write([]byte(l.Group))
 		out = append(out, row{
 			Example: intent.Example{Text: l.Text, Evidence: rules.Evidence(l.Text), Problem: l.Label == "problem"},
-			lang:    l.Lang, fold: h.Sum32() % 5,
+			lang:    l.Lang, kind: l.Kind, fold: h.Sum32() % 5,
 		})
 	}
 	return out, sc.Err()
