@@ -26,6 +26,8 @@ func TestExamplesAreValid(t *testing.T) {
 		"WECOM_CORP_SECRET":         "example-corp-secret",
 		"WECOM_TOKEN":               "QDG6eK",
 		"WECOM_AES_KEY":             "jWmYm7qr5nMoAUwZRjGtBxmz3KA1tkAj3ykkR6q2B2C",
+		"WECOM_KF_SECRET":           "example-kf-secret",
+		"WECOM_ROBOT_URL":           "https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=example",
 		"JIRA_API_TOKEN":            "example-jira-token",
 		"JIRA_WEBHOOK_SECRET":       "example-jira-webhook-secret",
 		"ZENDESK_API_TOKEN":         "example-zendesk-token",

@@ -26,6 +26,7 @@ import (
 	"github.com/ticketbridge/ticketbridge/internal/source/mattermost"
 	"github.com/ticketbridge/ticketbridge/internal/source/slack"
 	"github.com/ticketbridge/ticketbridge/internal/source/wecom"
+	"github.com/ticketbridge/ticketbridge/internal/source/wecomkf"
 	"github.com/ticketbridge/ticketbridge/internal/store"
 )
 
@@ -42,6 +43,12 @@ func Sources(st store.Store) *source.Registry {
 	r.Add("mattermost", mattermost.Factory)
 	r.Add("agora", agora.Factory)
 	r.Add("dingtalk", dingtalk.Factory)
+	// 微信客服 keeps its sync_msg cursors in the store.
+	var cursors wecomkf.Cursors
+	if st != nil {
+		cursors = st
+	}
+	r.Add(wecomkf.Type, wecomkf.Factory(cursors))
 	return r
 }
 

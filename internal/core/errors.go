@@ -68,3 +68,9 @@ var (
 	ErrStale        = errors.New("timestamp outside the allowed window")
 	ErrMalformed    = errors.New("malformed body")
 )
+
+// ErrSendRefused is wrapped by a post the platform refused under its own
+// reply rules (WeCom 微信客服: 48 hours after the customer's last message,
+// 5 messages per customer message): it is permanent, and the notice goes
+// to the route's fallback channels.
+var ErrSendRefused = errors.New("the platform's reply rules refuse the message")

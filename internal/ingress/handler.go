@@ -117,6 +117,13 @@ func (h *Handler) chat(w http.ResponseWriter, r *http.Request) {
 		writeError(w, status, msg)
 		return
 	}
+	if in.Stored != nil {
+		// The events are stored; a failure here only means they are read
+		// again (and dropped as duplicates) on the next callback.
+		if err := in.Stored(r.Context()); err != nil {
+			h.logger(r).WarnContext(r.Context(), "after storing chat events", "source", id, "error", err)
+		}
+	}
 	fresh := 0
 	for i, ok := range accepted {
 		result := metrics.ResultDuplicate
