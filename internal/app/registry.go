@@ -7,6 +7,7 @@ import (
 	"github.com/ticketbridge/ticketbridge/internal/core"
 	"github.com/ticketbridge/ticketbridge/internal/jobs"
 	"github.com/ticketbridge/ticketbridge/internal/sink"
+	"github.com/ticketbridge/ticketbridge/internal/sink/feishuhelpdesk"
 	"github.com/ticketbridge/ticketbridge/internal/sink/freshdesk"
 	genericsink "github.com/ticketbridge/ticketbridge/internal/sink/generic"
 	"github.com/ticketbridge/ticketbridge/internal/sink/github"
@@ -68,6 +69,7 @@ func Sinks(st store.Store) *sink.Registry {
 	r.Add(linear.Type, linear.Factory)
 	r.Add(zammad.Type, zammad.Factory)
 	r.Add(freshdesk.Type, freshdesk.Factory)
+	r.Add(feishuhelpdesk.Type, feishuhelpdesk.Factory)
 	r.Add("local", func(c config.Connector, d sink.Deps) (sink.Sink, error) {
 		if err := c.Decode(&struct{}{}); err != nil {
 			return nil, err

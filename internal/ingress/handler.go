@@ -161,6 +161,21 @@ func (h *Handler) tickets(w http.ResponseWriter, r *http.Request) {
 		writeError(w, status, bodyRefusal(status))
 		return
 	}
+	if ch, ok := sink.As[sink.Challenger](snk); ok {
+		reply, isChallenge, err := ch.Challenge(r, body)
+		if err != nil {
+			status, result := rejection(err)
+			h.Metrics.TicketEvents.WithLabelValues(id, "", result).Inc()
+			h.logger(r).InfoContext(r.Context(), "ticket webhook challenge refused", "sink", id, "error", err)
+			writeError(w, status, err.Error())
+			return
+		}
+		if isChallenge {
+			h.Metrics.TicketEvents.WithLabelValues(id, "", metrics.ResultChallenge).Inc()
+			writeReply(w, reply)
+			return
+		}
+	}
 	events, err := snk.ParseWebhook(r, body)
 	if err != nil {
 		status, result := rejection(err)

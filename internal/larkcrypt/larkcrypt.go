@@ -92,3 +92,10 @@ func Encrypt(encryptKey string, plain []byte, rnd io.Reader) (string, error) {
 	cipher.NewCBCEncrypter(block, buf[:aes.BlockSize]).CryptBlocks(buf[aes.BlockSize:], buf[aes.BlockSize:])
 	return base64.StdEncoding.EncodeToString(buf), nil
 }
+
+// Headers of a signed event delivery.
+const (
+	HeaderTimestamp = "X-Lark-Request-Timestamp"
+	HeaderNonce     = "X-Lark-Request-Nonce"
+	HeaderSignature = "X-Lark-Signature"
+)

@@ -23,16 +23,6 @@ const (
 	errTokenExpired  = 42001
 	errRateLimit     = 45009
 	errConcurrent    = 45033
-	// errSendQuota is kf/send_msg's "too many messages since the
-	// customer's last one" (5 per customer message).
-	errSendQuota = 95001
-	// errSendWindow is what the fake answers past the 48-hour window.
-	// Every 950xx answer to send_msg is a refusal under WeCom's reply
-	// rules and is handled alike, so the exact code does not matter.
-	errSendWindow = 95002
-	// errSessionInvalid: the session is in a state send_msg may not
-	// write to (ended, or not one the API may serve).
-	errSessionInvalid = 95018
 )
 
 // opSend names kf/send_msg calls: only its 950xx answers are refusals
@@ -44,9 +34,11 @@ const opSend = "send message"
 const errMsgToken = 95007
 
 // sendRefusal reports whether an errcode of kf/send_msg is WeCom refusing
-// the message under its reply rules (48 hours, 5 messages, session
-// state) rather than a fault: trying again cannot help until the
-// customer writes.
+// the message under its reply rules rather than a fault: 95001 (more than
+// 5 replies since the customer's last message), the 48-hour window,
+// 95018 (a session state send_msg may not write to). Every 950xx is
+// handled alike, so the exact code of each rule does not matter; trying
+// again cannot help until the customer writes.
 func sendRefusal(code int) bool { return code >= 95000 && code < 96000 }
 
 // Waits after WeCom's throttling codes; WeCom sends no Retry-After and
