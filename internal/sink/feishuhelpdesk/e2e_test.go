@@ -22,14 +22,7 @@ import (
 func TestEndToEnd(t *testing.T) {
 	t.Parallel()
 	f := helpdeskfake.New(t, helpdeskfake.Options{PerSecond: 1000})
-	o := f.Options()
-	c := config.NewConnector("sinks[1]", "hd", feishuhelpdesk.Type)
-	for k, v := range map[string]any{"app_id": o.AppID, "app_secret": o.AppSecret, "helpdesk_id": o.HelpdeskID,
-		"helpdesk_token": o.HelpdeskToken, "encrypt_key": o.EncryptKey, "verification_token": o.Token,
-		"requester_open_id": "ou_service_account", "api_url": f.URL(), "human_service": false} {
-		c.Set(k, v)
-	}
-	b := apptest.Start(t, c, func(cfg *config.Config) { cfg.Security.AllowOutbound = []string{"127.0.0.0/8"} })
+	b := start(t, f)
 	ctx, url := t.Context(), b.Srv.URL
 	deliver := func(plain []byte, signed bool) (int, string) {
 		t.Helper()
@@ -94,5 +87,44 @@ func TestEndToEnd(t *testing.T) {
 		if strings.Contains(r, "March invoice") {
 			t.Fatalf("our own message came back: %q", r)
 		}
+	}
+}
+
+func start(t *testing.T, f *helpdeskfake.Server) *apptest.Bridge {
+	t.Helper()
+	o := f.Options()
+	c := config.NewConnector("sinks[1]", "hd", feishuhelpdesk.Type)
+	for k, v := range map[string]any{"app_id": o.AppID, "app_secret": o.AppSecret, "helpdesk_id": o.HelpdeskID,
+		"helpdesk_token": o.HelpdeskToken, "encrypt_key": o.EncryptKey, "verification_token": o.Token,
+		"requester_open_id": "ou_service_account", "api_url": f.URL(), "human_service": false} {
+		c.Set(k, v)
+	}
+	return apptest.Start(t, c, func(cfg *config.Config) { cfg.Security.AllowOutbound = []string{"127.0.0.0/8"} })
+}
+
+// start_service acts and the connection drops before its answer: the
+// create job's retry finds the ticket by its marker, completes it with the
+// conversation, and the chat hears of exactly one ticket.
+func TestEndToEndLostCreate(t *testing.T) {
+	t.Parallel()
+	f := helpdeskfake.New(t, helpdeskfake.Options{PerSecond: 1000})
+	b := start(t, f)
+	f.LoseNextStartService()
+	b.Say("c2", "/ticket the answer to this one gets lost")
+	got := b.Replies(1)
+	tks := f.Tickets()
+	if len(tks) != 1 || !strings.Contains(got[0], tks[0].TicketID) {
+		t.Fatalf("tickets %+v, chat %q", tks, got)
+	}
+	msgs := f.WaitMessages(t, tks[0].TicketID, 1, 15*time.Second)
+	if !strings.Contains(msgs[0].Content, "gets lost") {
+		t.Fatalf("first message %+v", msgs[0])
+	}
+	b.Quiet(1)
+	if n := f.Calls("POST /open-apis/helpdesk/v1/start_service"); n != 1 {
+		t.Fatalf("%d start_service calls, want 1", n)
+	}
+	if n := len(f.Messages(tks[0].TicketID)); n != 1 {
+		t.Fatalf("%d ticket messages, want 1", n)
 	}
 }
