@@ -168,13 +168,13 @@ func (s *Source) pull(ctx context.Context, openKfID, token string) ([]core.Event
 	for page := 0; page < maxPages; page++ {
 		var ans SyncAnswer
 		req := SyncRequest{Cursor: cursor, Token: token, Limit: 1000, OpenKfID: openKfID}
-		err := s.api.post(ctx, "sync messages", "/cgi-bin/kf/sync_msg", req, &ans,
+		err := s.api.Call(ctx, "sync messages", http.MethodPost, "/cgi-bin/kf/sync_msg", nil, req, &ans,
 			func() (int, string) { return ans.ErrCode, ans.ErrMsg })
 		if err != nil && ans.ErrCode == errMsgToken && token != "" {
 			// The token is optional (without it WeCom throttles harder): a
 			// stale one must not leave the messages unread.
 			token, req.Token, ans = "", "", SyncAnswer{}
-			err = s.api.post(ctx, "sync messages", "/cgi-bin/kf/sync_msg", req, &ans,
+			err = s.api.Call(ctx, "sync messages", http.MethodPost, "/cgi-bin/kf/sync_msg", nil, req, &ans,
 				func() (int, string) { return ans.ErrCode, ans.ErrMsg })
 		}
 		if err != nil {

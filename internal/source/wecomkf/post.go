@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
+	"net/http"
 	"strings"
 
 	"github.com/ticketbridge/ticketbridge/internal/core"
@@ -45,7 +46,7 @@ func (s *Source) Post(ctx context.Context, to core.ConversationRef, msg core.Out
 		req.Text = &TextBody{Content: cut(msg.Text, maxText)}
 	}
 	var ans SendAnswer
-	err := s.api.post(ctx, op, "/cgi-bin/kf/send_msg", req, &ans, func() (int, string) { return ans.ErrCode, ans.ErrMsg })
+	err := s.api.Call(ctx, op, http.MethodPost, "/cgi-bin/kf/send_msg", nil, req, &ans, func() (int, string) { return ans.ErrCode, ans.ErrMsg })
 	if errors.Is(err, core.ErrSendRefused) {
 		s.log.WarnContext(ctx, "wecom_kf refused the message under its reply rules (48 hours, 5 messages per customer message)",
 			"open_kfid", kf, "external_userid", user, "error", err)

@@ -13,6 +13,7 @@ import (
 	"github.com/ticketbridge/ticketbridge/internal/config"
 	"github.com/ticketbridge/ticketbridge/internal/source"
 	"github.com/ticketbridge/ticketbridge/internal/wxcrypt"
+	"github.com/ticketbridge/ticketbridge/internal/wxwork"
 )
 
 // Type is the connector type name in the configuration.
@@ -57,7 +58,7 @@ type Source struct {
 	id       string
 	cipher   *wxcrypt.Cipher
 	accounts map[string]bool
-	api      *apiClient
+	api      *wxwork.Client
 	cursors  Cursors
 	budget   time.Duration
 	now      func() time.Time
@@ -133,8 +134,8 @@ func New(id string, s Settings, cursors Cursors, d source.Deps) (*Source, error)
 		id:       id,
 		cipher:   c,
 		accounts: accounts,
-		api: &apiClient{base: strings.TrimRight(s.APIURL, "/"), corpID: s.CorpID, secret: s.Secret,
-			http: d.HTTP, now: d.Now},
+		api: &wxwork.Client{Base: strings.TrimRight(s.APIURL, "/"), CorpID: s.CorpID, Secret: s.Secret,
+			HTTP: d.HTTP, Now: d.Now, Refine: refine},
 		cursors: cursors,
 		budget:  s.PullBudget,
 		now:     d.Now,

@@ -168,17 +168,3 @@ type SendAnswer struct {
 	ErrMsg  string `json:"errmsg"`
 	MsgID   string `json:"msgid"`
 }
-
-// tokenAnswer is gettoken's answer.
-type tokenAnswer struct {
-	ErrCode     int    `json:"errcode"`
-	ErrMsg      string `json:"errmsg"`
-	AccessToken string `json:"access_token"`
-	ExpiresIn   int    `json:"expires_in"`
-}
-
-// errAnswer is any answer read only for its errcode.
-type errAnswer struct {
-	ErrCode int    `json:"errcode"`
-	ErrMsg  string `json:"errmsg"`
-}
