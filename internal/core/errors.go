@@ -67,6 +67,9 @@ var (
 	ErrBadSignature = errors.New("bad signature")
 	ErrStale        = errors.New("timestamp outside the allowed window")
 	ErrMalformed    = errors.New("malformed body")
+	// ErrUnavailable: reading the request needed a call to the platform
+	// (WeCom 微信客服's sync_msg) that failed; the platform delivers again.
+	ErrUnavailable = errors.New("the platform's api did not answer")
 )
 
 // ErrSendRefused is wrapped by a post the platform refused under its own

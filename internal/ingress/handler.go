@@ -270,6 +270,8 @@ func rejection(err error) (int, string) {
 		return http.StatusUnauthorized, metrics.ResultStale
 	case errors.Is(err, core.ErrMalformed):
 		return http.StatusBadRequest, metrics.ResultMalformed
+	case errors.Is(err, core.ErrUnavailable):
+		return http.StatusServiceUnavailable, metrics.ResultBusy
 	}
 	return http.StatusBadRequest, metrics.ResultMalformed
 }

@@ -180,6 +180,37 @@ func TestEndToEnd(t *testing.T) {
 	if n := len(fake.Posts()); n != 1 {
 		t.Fatalf("%d messages reached the customer, want 1", n)
 	}
+
+	// WeCom's API is down when a callback comes: 503 (WeCom delivers it
+	// again) and nothing is lost behind the cursor.
+	late := fake.CustomerText(kfA, "wmCust", "hello again")
+	fake.FailNext(wecomkffake.PathSync, 1, 0, "bad gateway", http.StatusBadGateway)
+	sg, err = fake.Callback(kfA)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp, err = wecomkffake.Deliver(ctx, srv.URL, "kf", sg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusServiceUnavailable {
+		t.Fatalf("callback while the API is down: %s", resp.Status)
+	}
+	deliver(sg)
+	evs, err := a.Store.ConversationEventsAfter(ctx, conv.Key(), 0, 100)
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := 0
+	for _, e := range evs {
+		if e.EventID == late.MsgID {
+			n++
+		}
+	}
+	if n != 1 {
+		t.Fatalf("the message after the outage is stored %d times, want 1", n)
+	}
 }
 
 // metric reads one series' value from /metrics.

@@ -138,13 +138,13 @@ func (s *Source) Parse(ctx context.Context, r *http.Request, body []byte) (core.
 		return core.Inbound{Reply: ok}, nil
 	}
 	if s.cursors == nil {
-		return core.Inbound{}, errors.New("wecom_kf: no cursor store")
+		return core.Inbound{}, fmt.Errorf("%w: wecom_kf has no cursor store", core.ErrUnavailable)
 	}
 	events, next, err := s.pull(ctx, cb.OpenKfID, cb.Token)
 	if err != nil {
 		// The platform retries an unanswered callback; until then the
 		// messages wait behind the stored cursor.
-		return core.Inbound{}, fmt.Errorf("read messages of %s: %w", cb.OpenKfID, err)
+		return core.Inbound{}, fmt.Errorf("%w: read messages of %s: %w", core.ErrUnavailable, cb.OpenKfID, err)
 	}
 	in := core.Inbound{Events: events, Reply: ok}
 	if next != "" {

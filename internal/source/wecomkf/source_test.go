@@ -250,7 +250,7 @@ func TestTokenRefreshAndRefusals(t *testing.T) {
 	// WeCom down: the request fails (WeCom delivers the callback again)
 	// and the cursor stays where it was.
 	fake.FailNext(wecomkffake.PathSync, 1, 0, "down", http.StatusBadGateway)
-	if _, err := parse(t, s, callback(t, fake, kfA)); err == nil || core.IsPermanent(err) {
+	if _, err := parse(t, s, callback(t, fake, kfA)); !errors.Is(err, core.ErrUnavailable) || core.IsPermanent(err) {
 		t.Fatalf("502: %v", err)
 	}
 }
