@@ -78,7 +78,7 @@ func TestEndToEnd(t *testing.T) {
 	}
 	got := b.Replies(4)
 	joined := strings.ToLower(strings.Join(got[1:], "\n"))
-	if !strings.Contains(joined, "a new pdf is on its way.") || !strings.Contains(joined, "resolved") {
+	if !strings.Contains(joined, "zhang san on "+key+": a new pdf is on its way.") || !strings.Contains(joined, "resolved") {
 		t.Fatalf("chat got %q", got)
 	}
 	t.Logf("chat: %q", got)

@@ -108,6 +108,36 @@ type Sink struct {
 	expiry time.Time
 	// tokenClient fetches the token (no Authorization header).
 	tokenClient *sinkhttp.Client
+	// names remembers agents' names from ticket updates (which carry
+	// them) for the messages (which carry only an open_id).
+	names *nameCache
+}
+
+// nameCache is bounded by dropping everything when full: crude, but it
+// cannot grow forever, and a miss only shows "Support" for a name.
+type nameCache struct {
+	mu sync.Mutex
+	m  map[string]string
+}
+
+const maxNames = 10000
+
+func (c *nameCache) put(id, name string) {
+	if id == "" || name == "" {
+		return
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if len(c.m) >= maxNames {
+		clear(c.m)
+	}
+	c.m[id] = name
+}
+
+func (c *nameCache) get(id string) string {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.m[id]
 }
 
 var (
@@ -135,7 +165,7 @@ func New(id string, s Settings, d sink.Deps) (*Sink, error) {
 	if err := s.validate(); err != nil {
 		return nil, err
 	}
-	snk := &Sink{id: id, s: s, now: d.Now, log: d.Log}
+	snk := &Sink{id: id, s: s, now: d.Now, log: d.Log, names: &nameCache{m: map[string]string{}}}
 	base := strings.TrimRight(s.APIURL, "/")
 	helpdeskAuth := base64.StdEncoding.EncodeToString([]byte(s.HelpdeskID + ":" + s.HelpdeskToken))
 	snk.c = &sinkhttp.Client{HTTP: d.HTTP, Base: base, Now: d.Now,

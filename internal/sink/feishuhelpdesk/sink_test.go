@@ -215,7 +215,7 @@ func TestWebhook(t *testing.T) {
 	agent, _ := f.Say(ref.Key, feishuhelpdesk.SenderAgent, "ou_agent", "We refunded the second charge.")
 	evs, err = s.ParseWebhook(deliver(agent, true, nil))
 	if err != nil || len(evs) != 1 || evs[0].Kind != core.TicketCommentAdded || !evs[0].Comment.Public || evs[0].Ours ||
-		evs[0].Comment.Body != "We refunded the second charge." || evs[0].Comment.Author != "ou_agent" {
+		evs[0].Comment.Body != "We refunded the second charge." || evs[0].Comment.Author != "Zhang San" {
 		t.Fatalf("agent message: %+v %v", evs, err)
 	}
 	bot, _ := f.Say(ref.Key, feishuhelpdesk.SenderBot, "", "echo of ours")

@@ -139,6 +139,7 @@ func (s *Sink) updated(id string, at time.Time, e EventBody) ([]core.TicketEvent
 	if old.Stage != 0 && old.Stage != t.Stage && t.Stage == StageHuman {
 		var names []string
 		for _, a := range t.Agents {
+			s.names.put(a.ID, a.Name)
 			if a.Name != "" {
 				names = append(names, a.Name)
 			} else if a.ID != "" {
@@ -163,9 +164,11 @@ func (s *Sink) message(id string, at time.Time, e EventBody) ([]core.TicketEvent
 		// Pictures and files stay in the service chat.
 		return nil, nil
 	}
+	// The event names the sender by open_id only; the name comes from an
+	// earlier update of the ticket, else the chat reads "Support".
 	author := ""
 	if e.SenderID != nil {
-		author = e.SenderID.OpenID
+		author = s.names.get(e.SenderID.OpenID)
 	}
 	ref := core.TicketRef{Sink: s.id, Key: e.Ticket.TicketID, URL: chatURL(e.ChatID)}
 	return []core.TicketEvent{{EventID: id, Kind: core.TicketCommentAdded, Ticket: ref, Time: at,
