@@ -16,6 +16,7 @@ import (
 	"github.com/ticketbridge/ticketbridge/internal/sink/jira/jirafake"
 	"github.com/ticketbridge/ticketbridge/internal/source/feishu/feishufake"
 	"github.com/ticketbridge/ticketbridge/internal/source/slack/slackfake"
+	"github.com/ticketbridge/ticketbridge/internal/store"
 	"github.com/ticketbridge/ticketbridge/internal/store/storetest/teststore"
 )
 
@@ -74,6 +75,10 @@ func (tn *tenant) connectors() (slack, feishu, jira config.Connector) {
 // not open another's URL.
 func TestTwoWorkspacesSideBySide(t *testing.T) {
 	t.Parallel()
+	teststore.Each(t, testTwoWorkspacesSideBySide)
+}
+
+func testTwoWorkspacesSideBySide(t *testing.T, st store.Store) {
 	acme, globex := newTenant(t, "acme"), newTenant(t, "globex")
 	cfg := &config.Config{
 		Storage:  config.Storage{Driver: "sqlite", DSN: filepath.Join(t.TempDir(), "tb.db")},
@@ -90,7 +95,7 @@ func TestTwoWorkspacesSideBySide(t *testing.T) {
 	if ps := cfg.Validate(); len(ps) > 0 {
 		t.Fatalf("config: %v", ps)
 	}
-	a, err := app.New(t.Context(), cfg, app.Options{Store: teststore.SQLite(t), Log: slog.New(slog.DiscardHandler)})
+	a, err := app.New(t.Context(), cfg, app.Options{Store: st, Log: slog.New(slog.DiscardHandler)})
 	if err != nil {
 		t.Fatalf("app.New: %v", err)
 	}

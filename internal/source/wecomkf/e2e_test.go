@@ -18,6 +18,7 @@ import (
 	"github.com/ticketbridge/ticketbridge/internal/core"
 	"github.com/ticketbridge/ticketbridge/internal/source/wecomkf"
 	"github.com/ticketbridge/ticketbridge/internal/source/wecomkf/wecomkffake"
+	"github.com/ticketbridge/ticketbridge/internal/store"
 	"github.com/ticketbridge/ticketbridge/internal/store/storetest/teststore"
 )
 
@@ -29,6 +30,10 @@ import (
 // counted as refused and delivered through the route's fallback robot.
 func TestEndToEnd(t *testing.T) {
 	t.Parallel()
+	teststore.Each(t, testEndToEnd)
+}
+
+func testEndToEnd(t *testing.T, st store.Store) {
 	var mu sync.Mutex
 	now := time.Now()
 	clock := func() time.Time { mu.Lock(); defer mu.Unlock(); return now }
@@ -73,7 +78,7 @@ func TestEndToEnd(t *testing.T) {
 	if ps := cfg.Validate(); len(ps) > 0 {
 		t.Fatalf("config: %v", ps)
 	}
-	a, err := app.New(t.Context(), cfg, app.Options{Store: teststore.SQLite(t), Log: slog.New(slog.DiscardHandler)})
+	a, err := app.New(t.Context(), cfg, app.Options{Store: st, Log: slog.New(slog.DiscardHandler)})
 	if err != nil {
 		t.Fatalf("app.New: %v", err)
 	}
