@@ -7,6 +7,7 @@ import (
 	"github.com/ticketbridge/ticketbridge/internal/core"
 	"github.com/ticketbridge/ticketbridge/internal/jobs"
 	"github.com/ticketbridge/ticketbridge/internal/sink"
+	"github.com/ticketbridge/ticketbridge/internal/sink/feishuhelpdesk"
 	"github.com/ticketbridge/ticketbridge/internal/sink/freshdesk"
 	genericsink "github.com/ticketbridge/ticketbridge/internal/sink/generic"
 	"github.com/ticketbridge/ticketbridge/internal/sink/github"
@@ -26,6 +27,7 @@ import (
 	"github.com/ticketbridge/ticketbridge/internal/source/mattermost"
 	"github.com/ticketbridge/ticketbridge/internal/source/slack"
 	"github.com/ticketbridge/ticketbridge/internal/source/wecom"
+	"github.com/ticketbridge/ticketbridge/internal/source/wecomkf"
 	"github.com/ticketbridge/ticketbridge/internal/store"
 )
 
@@ -42,6 +44,12 @@ func Sources(st store.Store) *source.Registry {
 	r.Add("mattermost", mattermost.Factory)
 	r.Add("agora", agora.Factory)
 	r.Add("dingtalk", dingtalk.Factory)
+	// 微信客服 keeps its sync_msg cursors in the store.
+	var cursors wecomkf.Cursors
+	if st != nil {
+		cursors = st
+	}
+	r.Add(wecomkf.Type, wecomkf.Factory(cursors))
 	return r
 }
 
@@ -61,6 +69,7 @@ func Sinks(st store.Store) *sink.Registry {
 	r.Add(linear.Type, linear.Factory)
 	r.Add(zammad.Type, zammad.Factory)
 	r.Add(freshdesk.Type, freshdesk.Factory)
+	r.Add(feishuhelpdesk.Type, feishuhelpdesk.Factory)
 	r.Add("local", func(c config.Connector, d sink.Deps) (sink.Sink, error) {
 		if err := c.Decode(&struct{}{}); err != nil {
 			return nil, err

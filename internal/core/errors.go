@@ -67,4 +67,13 @@ var (
 	ErrBadSignature = errors.New("bad signature")
 	ErrStale        = errors.New("timestamp outside the allowed window")
 	ErrMalformed    = errors.New("malformed body")
+	// ErrUnavailable: reading the request needed a call to the platform
+	// (WeCom 微信客服's sync_msg) that failed; the platform delivers again.
+	ErrUnavailable = errors.New("the platform's api did not answer")
 )
+
+// ErrSendRefused is wrapped by a post the platform refused under its own
+// reply rules (WeCom 微信客服: 48 hours after the customer's last message,
+// 5 messages per customer message): it is permanent, and the notice goes
+// to the route's fallback channels.
+var ErrSendRefused = errors.New("the platform's reply rules refuse the message")

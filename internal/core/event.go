@@ -4,6 +4,7 @@
 package core
 
 import (
+	"context"
 	"encoding/json"
 	"time"
 )
@@ -25,6 +26,9 @@ const (
 	// KindTranscript is (part of) a call's transcript, posted to
 	// /hooks/im/{source}/transcripts.
 	KindTranscript EventKind = "transcript"
+	// KindHandover is the platform's own "a human took over from the
+	// bot" signal (WeCom 微信客服 service_state 3); Sender is the agent.
+	KindHandover EventKind = "handover"
 )
 
 // Role is who a sender is from the support team's point of view.
@@ -119,6 +123,10 @@ type Reply struct {
 type Inbound struct {
 	Events []Event
 	Reply  *Reply
+	// Stored, when set, runs once Events are durably stored, before the
+	// answer: a source that pulled them moves its read cursor there, so a
+	// crash before it re-reads them (deduplicated) instead of losing them.
+	Stored func(ctx context.Context) error
 }
 
 // Prompt asks the conversation a yes/no question with buttons where the

@@ -117,6 +117,13 @@ func (h *Handler) chat(w http.ResponseWriter, r *http.Request) {
 		writeError(w, status, msg)
 		return
 	}
+	if in.Stored != nil {
+		// The events are stored; a failure here only means they are read
+		// again (and dropped as duplicates) on the next callback.
+		if err := in.Stored(r.Context()); err != nil {
+			h.logger(r).WarnContext(r.Context(), "after storing chat events", "source", id, "error", err)
+		}
+	}
 	fresh := 0
 	for i, ok := range accepted {
 		result := metrics.ResultDuplicate
@@ -153,6 +160,21 @@ func (h *Handler) tickets(w http.ResponseWriter, r *http.Request) {
 		h.Metrics.TicketEvents.WithLabelValues(id, "", result).Inc()
 		writeError(w, status, bodyRefusal(status))
 		return
+	}
+	if ch, ok := sink.As[sink.Challenger](snk); ok {
+		reply, isChallenge, err := ch.Challenge(r, body)
+		if err != nil {
+			status, result := rejection(err)
+			h.Metrics.TicketEvents.WithLabelValues(id, "", result).Inc()
+			h.logger(r).InfoContext(r.Context(), "ticket webhook challenge refused", "sink", id, "error", err)
+			writeError(w, status, err.Error())
+			return
+		}
+		if isChallenge {
+			h.Metrics.TicketEvents.WithLabelValues(id, "", metrics.ResultChallenge).Inc()
+			writeReply(w, reply)
+			return
+		}
 	}
 	events, err := snk.ParseWebhook(r, body)
 	if err != nil {
@@ -248,6 +270,8 @@ func rejection(err error) (int, string) {
 		return http.StatusUnauthorized, metrics.ResultStale
 	case errors.Is(err, core.ErrMalformed):
 		return http.StatusBadRequest, metrics.ResultMalformed
+	case errors.Is(err, core.ErrUnavailable):
+		return http.StatusServiceUnavailable, metrics.ResultBusy
 	}
 	return http.StatusBadRequest, metrics.ResultMalformed
 }

@@ -50,7 +50,13 @@ func (w *notifyWorker) Work(ctx context.Context, job *river.Job[NotifyArgs]) err
 	posted, err := src.Post(ctx, job.Args.To, job.Args.Message)
 	d.Metrics.SourceDuration.WithLabelValues(src.ID(), "post", statusCode(err)).Observe(d.Now().Sub(start).Seconds())
 	if err != nil {
-		d.Metrics.Notifications.WithLabelValues(src.ID(), "error").Inc()
+		result := "error"
+		if errors.Is(err, core.ErrSendRefused) {
+			result = "refused"
+			d.Log.WarnContext(ctx, "the platform refused the notice under its reply rules", "source", src.ID(),
+				"conversation", job.Args.To.Key(), "route", job.Args.Route, "error", err)
+		}
+		d.Metrics.Notifications.WithLabelValues(src.ID(), result).Inc()
 		err = fmt.Errorf("post to %s: %w", job.Args.To.Key(), err)
 		if core.IsPermanent(err) && len(d.Fallback[job.Args.Route]) > 0 {
 			return w.fallback(ctx, job.Args, err)

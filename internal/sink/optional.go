@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"io"
+	"net/http"
 	"time"
 
 	"github.com/ticketbridge/ticketbridge/internal/core"
@@ -67,6 +68,15 @@ type RateLimited interface {
 // route's explicit status_map still wins over it.
 type StateMapper interface {
 	StateOf(ev core.TicketEvent) (state string, ok bool)
+}
+
+// Challenger is a sink whose system verifies its webhook URL with a
+// challenge the URL must answer (Feishu's url_verification). Ingress asks
+// it first: when isChallenge is true, reply is written as the answer and
+// nothing is stored; a refusal wraps core.ErrBadSignature or
+// core.ErrMalformed like ParseWebhook's.
+type Challenger interface {
+	Challenge(r *http.Request, body []byte) (reply *core.Reply, isChallenge bool, err error)
 }
 
 // Checker answers `ticketbridge doctor` (credentials, project or queue,

@@ -2,14 +2,11 @@ package wecom
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
-	"mime"
 	"net/http"
 	"net/url"
-	"strings"
 	"time"
 
 	"github.com/ticketbridge/ticketbridge/internal/core"
@@ -30,7 +27,8 @@ func (s *Source) LookupUser(ctx context.Context, userID string) (core.Sender, er
 		return core.Sender{ID: userID, Name: u.name, Email: u.email, Role: core.RoleCustomer}, nil
 	}
 	var ans UserAnswer
-	if err := s.api.call(ctx, op, http.MethodGet, "/cgi-bin/user/get", url.Values{"userid": {userID}}, nil, &ans); err != nil {
+	if err := s.api.Call(ctx, op, http.MethodGet, "/cgi-bin/user/get", url.Values{"userid": {userID}}, nil, &ans,
+		func() (int, string) { return ans.ErrCode, ans.ErrMsg }); err != nil {
 		return core.Sender{}, err
 	}
 	email := ans.Email
@@ -61,65 +59,15 @@ func (c *userCache) put(id string, u cachedUser) {
 }
 
 // FetchAttachment streams a file from media/get by its MediaId (valid for
-// three days after the message). WeCom answers errors as JSON with status
-// 200, so a JSON answer is read as an error, never as the file.
+// three days after the message).
 func (s *Source) FetchAttachment(ctx context.Context, a core.Attachment) (io.ReadCloser, core.Attachment, error) {
-	const op = "fetch attachment"
-	if a.ID == "" {
-		return nil, a, &core.CallError{Op: op, Permanent: true, Message: "attachment has no media id"}
-	}
-	for attempt := 0; ; attempt++ {
-		tok, err := s.api.accessToken(ctx, attempt > 0)
-		if err != nil {
-			return nil, a, err
-		}
-		q := url.Values{"access_token": {tok}, "media_id": {a.ID}}
-		req, err := http.NewRequestWithContext(ctx, http.MethodGet, s.api.base+"/cgi-bin/media/get?"+q.Encode(), nil)
-		if err != nil {
-			return nil, a, &core.CallError{Op: op, Permanent: true, Err: err}
-		}
-		resp, err := s.api.http.Do(req)
-		if err != nil {
-			return nil, a, &core.CallError{Op: op, Err: redactToken(err)}
-		}
-		if resp.StatusCode != http.StatusOK {
-			data, _ := io.ReadAll(io.LimitReader(resp.Body, 4096))
-			resp.Body.Close()
-			return nil, a, core.ClassifyStatus(op, resp.StatusCode, truncate(strings.TrimSpace(string(data)), 500), 0)
-		}
-		ct := resp.Header.Get("Content-Type")
-		if mt, _, _ := mime.ParseMediaType(ct); mt == "application/json" || mt == "text/plain" {
-			var e apiError
-			data, _ := io.ReadAll(io.LimitReader(resp.Body, 4096))
-			resp.Body.Close()
-			if json.Unmarshal(data, &e) != nil {
-				return nil, a, &core.CallError{Op: op, Status: resp.StatusCode, Message: "unexpected " + mt + " answer"}
-			}
-			if tokenExpired(e.ErrCode) && attempt == 0 {
-				continue
-			}
-			if e.ErrCode == 0 {
-				return nil, a, &core.CallError{Op: op, Status: resp.StatusCode, Permanent: true, Message: "answer carries no file"}
-			}
-			return nil, a, classify(op, e.ErrCode, e.ErrMsg)
-		}
-		if ct != "" {
-			a.ContentType = ct
-		}
-		if _, params, err := mime.ParseMediaType(resp.Header.Get("Content-Disposition")); err == nil && params["filename"] != "" {
-			a.Name = params["filename"]
-		}
-		if resp.ContentLength >= 0 {
-			a.Size = resp.ContentLength
-		}
-		return resp.Body, a, nil
-	}
+	return s.api.Media(ctx, "fetch attachment", a)
 }
 
 // Check asks for a fresh access token: it proves corp_id and corp_secret
 // are right and the API is reachable, and changes nothing.
 func (s *Source) Check(ctx context.Context) error {
-	_, err := s.api.accessToken(ctx, true)
+	_, err := s.api.AccessToken(ctx, true)
 	var ce *core.CallError
 	switch {
 	case err == nil:
@@ -128,6 +76,6 @@ func (s *Source) Check(ctx context.Context) error {
 		// WeCom answered with an errcode: the credentials are wrong.
 		return fmt.Errorf("wecom refused the app credentials (check corp_id and corp_secret): %s", ce.Message)
 	default:
-		return fmt.Errorf("wecom api not reachable at %s: %w", s.api.base, err)
+		return fmt.Errorf("wecom api not reachable at %s: %w", s.api.Base, err)
 	}
 }

@@ -45,7 +45,7 @@ func (s *Source) Post(ctx context.Context, to core.ConversationRef, msg core.Out
 		req.Text = &TextContent{Content: msg.Text}
 	}
 	var ans SendAnswer
-	err := s.api.call(ctx, op, http.MethodPost, "/cgi-bin/message/send", nil, req, &ans)
+	err := s.api.Call(ctx, op, http.MethodPost, "/cgi-bin/message/send", nil, req, &ans, func() (int, string) { return ans.ErrCode, ans.ErrMsg })
 	if err != nil && taskID != "" && ans.ErrCode == errTaskIDExists {
 		// task_id is unique per app: a retried prompt whose first send
 		// went through (its answer lost) is refused with 42014. The card

@@ -12,6 +12,7 @@ import (
 
 	"github.com/ticketbridge/ticketbridge/internal/config"
 	"github.com/ticketbridge/ticketbridge/internal/source"
+	"github.com/ticketbridge/ticketbridge/internal/wxwork"
 )
 
 // Type is the connector type name in the configuration.
@@ -58,7 +59,7 @@ type Source struct {
 	format  string
 	agentID int64
 	cards   bool
-	api     *apiClient
+	api     *wxwork.Client
 	users   *userCache
 	now     func() time.Time
 	log     *slog.Logger
@@ -130,12 +131,12 @@ func New(id string, s Settings, d source.Deps) (*Source, error) {
 		format:  s.Format,
 		agentID: s.AgentID,
 		cards:   s.Cards == nil || *s.Cards,
-		api: &apiClient{
-			base:   strings.TrimRight(s.APIURL, "/"),
-			corpID: s.CorpID,
-			secret: s.CorpSecret,
-			http:   d.HTTP,
-			now:    d.Now,
+		api: &wxwork.Client{
+			Base:   strings.TrimRight(s.APIURL, "/"),
+			CorpID: s.CorpID,
+			Secret: s.CorpSecret,
+			HTTP:   d.HTTP,
+			Now:    d.Now,
 		},
 		users: &userCache{entries: map[string]cachedUser{}},
 		now:   d.Now,

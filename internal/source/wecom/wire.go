@@ -90,18 +90,6 @@ func (f Flex) MarshalJSON() ([]byte, error) {
 	return json.Marshal(string(f))
 }
 
-// apiError is the errcode/errmsg pair every API answer carries.
-type apiError struct {
-	ErrCode int    `json:"errcode"`
-	ErrMsg  string `json:"errmsg"`
-}
-
-type tokenAnswer struct {
-	apiError
-	AccessToken string `json:"access_token"`
-	ExpiresIn   int64  `json:"expires_in"`
-}
-
 // SendRequest is the body of message/send.
 type SendRequest struct {
 	ToUser       string        `json:"touser"`
