@@ -63,6 +63,11 @@ type Metrics struct {
 	// its own earlier effect (found), none (repeated), or no way to
 	// look (unverifiable: the repeat may double it).
 	Effects *prometheus.CounterVec
+	// CSATResponses counts satisfaction answers by score; SLABreaches
+	// counts deadlines missed by route and kind (first_response,
+	// resolution).
+	CSATResponses *prometheus.CounterVec
+	SLABreaches   *prometheus.CounterVec
 }
 
 // New registers the collectors. deadLetters is read at every scrape.
@@ -127,6 +132,14 @@ func New(deadLetters func() float64) *Metrics {
 			Name: "ticketbridge_effect_retries_total",
 			Help: "Retried outbound effects (notice, comment, attachment) by connector, kind and what the look-up for the earlier attempt found: found, repeated, unverifiable.",
 		}, []string{"connector", "effect", "result"}),
+		CSATResponses: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "ticketbridge_csat_responses_total",
+			Help: "Customer satisfaction answers recorded, by score (1-5).",
+		}, []string{"score"}),
+		SLABreaches: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "ticketbridge_sla_breaches_total",
+			Help: "SLA deadlines missed, by route and kind (first_response, resolution).",
+		}, []string{"route", "kind"}),
 		IngestBatch: prometheus.NewHistogram(prometheus.HistogramOpts{
 			Name:    "ticketbridge_ingest_batch_events",
 			Help:    "Events per group-commit transaction at ingress.",
@@ -135,7 +148,7 @@ func New(deadLetters func() float64) *Metrics {
 	}
 	reg.MustRegister(m.Events, m.TicketEvents, m.TicketsCreated, m.SinkDuration, m.SourceDuration,
 		m.SyncLatency, m.Notifications, m.Decisions, m.IngestBatch, m.Fallbacks, m.SinkPaused,
-		m.EventsProcessed, m.ProcessingLag, m.Effects,
+		m.EventsProcessed, m.ProcessingLag, m.Effects, m.CSATResponses, m.SLABreaches,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	bi := buildinfo.Read()
 	build := prometheus.NewGaugeVec(prometheus.GaugeOpts{

@@ -167,6 +167,46 @@ func (d *Desk) setStatus(ctx context.Context, key, status string, ours bool) (st
 	return prev, nil
 }
 
+// Assign gives a ticket to an agent and announces it (the chat is told
+// who picked it up). The desk keeps no assignee column: the assignment
+// is an internal note on the ticket, written with the announcement.
+func (d *Desk) Assign(ctx context.Context, key, agent string) error {
+	agent = strings.TrimSpace(agent)
+	if agent == "" {
+		return fmt.Errorf("%w: empty assignee", ErrInvalid)
+	}
+	cur, err := d.store.DeskGet(ctx, key)
+	if err != nil {
+		return fmt.Errorf("load %s: %w", key, err)
+	}
+	ev := core.TicketEvent{
+		Sink: d.id, EventID: newEventID(), Kind: core.TicketAssigned,
+		Ticket: core.TicketRef{Sink: d.id, Key: key, Status: cur.Status}, ExternalID: cur.ExternalID,
+		Assignee: agent, Time: d.now(),
+	}
+	c := store.DeskComment{Author: "ticketbridge", Body: "Assigned to " + agent + ".", Ours: true, CreatedAt: d.now()}
+	if _, err := d.store.DeskComment(ctx, key, c, d.emit(ev)); err != nil {
+		return fmt.Errorf("assign %s: %w", key, err)
+	}
+	return nil
+}
+
+// PriorityStore is the part of the store that changes a desk ticket's
+// priority (store.Quality).
+type PriorityStore interface {
+	DeskSetPriority(ctx context.Context, key, priority string, jobs store.Jobs) error
+}
+
+// SetPriority changes a ticket's priority (an SLA escalation). Setting
+// the same priority again changes nothing, so a retry is harmless.
+func (d *Desk) SetPriority(ctx context.Context, ref core.TicketRef, priority string) error {
+	ps, ok := d.store.(PriorityStore)
+	if !ok {
+		return &core.CallError{Op: "set priority of " + ref.Key, Message: "the desk's store cannot change priorities", Permanent: true}
+	}
+	return ps.DeskSetPriority(ctx, ref.Key, priority, nil)
+}
+
 // ParseWebhook refuses: the desk tells us of its changes directly.
 func (d *Desk) ParseWebhook(*http.Request, []byte) ([]core.TicketEvent, error) {
 	return nil, fmt.Errorf("%w: the local desk takes no webhooks", core.ErrMalformed)
