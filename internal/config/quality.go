@@ -191,3 +191,22 @@ func (v *validator) channel(f string, c *Channel, sources map[string]bool) {
 		v.add(f+".conversation", "is required")
 	}
 }
+
+// Announces reports whether the customer is told who picked the ticket up.
+func (h *Handover) Announces() bool { return h.Announce == nil || *h.Announce }
+
+// Quiet is the quiet period, its default when unset.
+func (c *CSAT) Quiet() time.Duration {
+	if c.QuietPeriod == nil {
+		return 24 * time.Hour
+	}
+	return *c.QuietPeriod
+}
+
+// Window is how long an ask takes answers, its default when unset.
+func (c *CSAT) Window() time.Duration {
+	if c.AnswerWindow <= 0 {
+		return 72 * time.Hour
+	}
+	return c.AnswerWindow
+}

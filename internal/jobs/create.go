@@ -74,6 +74,7 @@ func (w *createWorker) Work(ctx context.Context, job *river.Job[CreateArgs]) err
 		Insert(AppendArgs{LinkID: link.ID, EventID: job.Args.ThroughID}),
 	}
 	follow = append(follow, attachJobs(link.ID, recent)...)
+	follow = append(follow, slaStartJobs(route, link.ID, draft.Priority, d.Now())...)
 	if err := d.Store.LinkSetTicket(ctx, link.ID, ref, job.Args.ThroughID, follow); err != nil {
 		return fmt.Errorf("record ticket %s: %w", ref.Key, err)
 	}

@@ -105,6 +105,8 @@ func (b *batch) process(ctx context.Context, ev core.StoredEvent) error {
 	}
 	cs := b.convs[ev.Conversation.Key()]
 	decisions := b.w.d.Judges.Settle(ctx, ev.Text, b.w.d.Rules.Evaluate(ev.Event, b.rulesState(ev, cs)))
+	decisions = b.handover(ev, cs, decisions)
+	b.csatAnswer(ev, cs)
 	for _, dec := range decisions {
 		route := b.w.d.Routes[dec.Route]
 		if err := b.apply(ctx, ev, cs, route, dec); err != nil {
