@@ -126,7 +126,7 @@ func timers(p sla.Policy, c store.SLAClock) store.Jobs {
 
 func timerJob(linkID string, kind sla.Kind, st sla.Stage, at time.Time) river.InsertManyParams {
 	p := Insert(SLATimerArgs{LinkID: linkID, Deadline: kind, Stage: st, At: at.UTC()})
-	// UTC: SQLite compares River's timestamps as text.
+	// UTC, like every time River keeps.
 	p.InsertOpts.ScheduledAt = at.UTC()
 	return p
 }
