@@ -7,9 +7,13 @@ import (
 	"testing"
 	"time"
 
+	"github.com/riverqueue/river"
+	"github.com/riverqueue/river/rivertype"
+
 	"github.com/ticketbridge/ticketbridge/internal/app"
 	"github.com/ticketbridge/ticketbridge/internal/config"
 	"github.com/ticketbridge/ticketbridge/internal/core"
+	"github.com/ticketbridge/ticketbridge/internal/jobs"
 	"github.com/ticketbridge/ticketbridge/internal/source/generic/generictest"
 	"github.com/ticketbridge/ticketbridge/internal/store"
 	"github.com/ticketbridge/ticketbridge/internal/store/storetest/teststore"
@@ -225,8 +229,11 @@ func withClock(c *clock) option {
 // the breach is counted once.
 func TestSLABreachFiresAfterRestart(t *testing.T) {
 	reopen := teststore.SQLiteReopener(t)
-	// Friday 16:00 in Berlin; business hours 09:00-17:00 on weekdays.
-	c := &clock{t: time.Date(2026, 12, 4, 15, 0, 0, 0, time.UTC)}
+	// Friday 16:00 in Berlin; business hours 09:00-17:00 on weekdays. The
+	// clock starts ahead of the real one: the processing-lag sampler reads
+	// the database's own clock, and a queue clock behind it would look
+	// like hours of lag (429s).
+	c := &clock{t: time.Date(2027, 1, 8, 15, 0, 0, 0, time.UTC)}
 	slaRoute := withRoute(func(r *config.Route) {
 		r.SLA = &config.SLA{
 			TimeZone:      "Europe/Berlin",
@@ -258,7 +265,7 @@ func TestSLABreachFiresAfterRestart(t *testing.T) {
 	second := start(t, reopen(nil), slaRoute, withClock(c))
 	second.chat.SetClock(c.Now)
 	remind := second.replyWith("SLA reminder: first response of " + tk.Key)
-	if remind.Conversation.ID != "team-support" || !strings.Contains(remind.Text, "2026-12-07 10:00 CET") {
+	if remind.Conversation.ID != "team-support" || !strings.Contains(remind.Text, "2027-01-11 10:00 CET") {
 		t.Fatalf("reminder %+v", remind)
 	}
 	if n := second.countReplies("SLA breached"); n != 0 {
@@ -291,6 +298,7 @@ func TestSLABreachFiresAfterRestart(t *testing.T) {
 	// Later timers (the overdue reminder is off) and the escalation's
 	// new clock fire nothing twice.
 	c.Advance(time.Hour)
+	second.timersDone(c)
 	second.quiet(len(second.chat.Replies()))
 	if n := second.countReplies("SLA breached: first response"); n != 2 {
 		t.Fatalf("breach told %d times, want twice (team and leads)", n)
@@ -308,6 +316,24 @@ func (h *harness) delivered(resp *http.Response, err error) {
 	}
 }
 
+// timersDone waits until no SLA timer due by the clock is left to run.
+func (h *harness) timersDone(c *clock) {
+	h.t.Helper()
+	h.eventually("the due SLA timers", func() bool {
+		res, err := h.app.Queue.JobList(h.t.Context(), river.NewJobListParams().Kinds(jobs.KindSLATimer).
+			States(rivertype.JobStateScheduled, rivertype.JobStateAvailable, rivertype.JobStateRunning, rivertype.JobStateRetryable).First(1000))
+		if err != nil {
+			h.t.Fatal(err)
+		}
+		for _, j := range res.Jobs {
+			if !j.ScheduledAt.After(c.Now()) {
+				return false
+			}
+		}
+		return true
+	})
+}
+
 // linkOf is the id of the conversation's link on the default route.
 func linkOf(t *testing.T, h *harness, conv string) string {
 	t.Helper()
@@ -316,4 +342,73 @@ func linkOf(t *testing.T, h *harness, conv string) string {
 		t.Fatalf("links of %s: %v %v", conv, links, err)
 	}
 	return links[0].ID
+}
+
+// Timers move with the ticket: an agent's public reply before the
+// deadline meets the first response (its timer wakes and does nothing);
+// on the next ticket the first-response breach escalates the priority,
+// which pulls the resolution deadline in from 8 to 2 hours; solving the
+// ticket stops what is left.
+func TestSLATimersMoveWithTheTicket(t *testing.T) {
+	c := &clock{t: time.Date(2027, 1, 4, 10, 0, 0, 0, time.UTC)} // ahead of the real clock, see above
+	h := start(t, teststore.SQLite(t), withClock(c), withRoute(func(r *config.Route) {
+		r.SLA = &config.SLA{
+			TimeZone:      "UTC",
+			FirstResponse: map[string]time.Duration{"default": time.Hour},
+			Resolution:    map[string]time.Duration{"normal": 8 * time.Hour, "urgent": 2 * time.Hour},
+			Channel:       &config.Channel{Source: "chat", Conversation: "team"},
+			Escalate:      &config.Escalate{Priority: "urgent"},
+		}
+	}))
+	h.chat.SetClock(c.Now)
+	say := func(conv, id, text string) {
+		resp, err := generictest.SendWithID(t.Context(), h.srv.URL, "chat", h.key, id, c.Now(), generictest.Message(conv, "cust-"+conv, text))
+		h.delivered(resp, err)
+	}
+	say("m1", "m1-1", "/ticket the dashboard is blank")
+	h.replyWith("I've opened ticket LOCAL-1")
+	q := h.app.Store.(store.Quality)
+	l1 := linkOf(t, h, "m1")
+	h.eventually("LOCAL-1's clock", func() bool { _, err := q.SLAGet(t.Context(), l1); return err == nil })
+	c.Advance(30 * time.Minute)
+	if _, err := h.app.Desk.AgentComment(t.Context(), "LOCAL-1", "Dana", "Looking into it now.", true); err != nil {
+		t.Fatal(err)
+	}
+	h.eventually("the first response on the clock", func() bool {
+		cl, err := q.SLAGet(t.Context(), l1)
+		return err == nil && !cl.FirstResponseAt.IsZero()
+	})
+	say("m2", "m2-1", "/ticket exports time out")
+	h.replyWith("I've opened ticket LOCAL-2")
+	h.eventually("LOCAL-2's clock", func() bool { _, err := q.SLAGet(t.Context(), linkOf(t, h, "m2")); return err == nil })
+
+	// 10:30 + 1h: LOCAL-1 answered in time, LOCAL-2 breached.
+	c.Advance(61 * time.Minute)
+	h.replyWith("SLA breached: first response of LOCAL-2")
+	h.eventually("LOCAL-2 escalated", func() bool {
+		tk, err := h.app.Store.DeskGet(t.Context(), "LOCAL-2")
+		return err == nil && tk.Priority == "urgent"
+	})
+	// Urgent resolution is 2 h from 10:30: due 12:30, not 18:30.
+	c.Advance(time.Hour)
+	h.replyWith("SLA breached: resolution of LOCAL-2 was due at 2027-01-04 12:30 UTC")
+	if _, err := h.app.Desk.SetStatus(t.Context(), "LOCAL-1", "solved"); err != nil {
+		t.Fatal(err)
+	}
+	h.eventually("LOCAL-1 resolved on its clock", func() bool {
+		cl, err := q.SLAGet(t.Context(), l1)
+		return err == nil && !cl.ResolvedAt.IsZero()
+	})
+	c.Advance(8 * time.Hour) // past LOCAL-1's normal resolution deadline
+	h.timersDone(c)
+	h.quiet(len(h.chat.Replies()))
+	if n := h.countReplies("of LOCAL-1"); n != 0 {
+		t.Fatalf("LOCAL-1 met both deadlines but %d SLA messages were sent: %q", n, texts(h.chat.Replies()))
+	}
+	if n := h.countReplies("SLA breached: resolution of LOCAL-2"); n != 1 {
+		t.Fatalf("LOCAL-2's resolution breach told %d times, want once", n)
+	}
+	if v := h.metric(`ticketbridge_sla_breaches_total{kind="resolution",route="support"}`); v != 1 {
+		t.Errorf("resolution breaches = %v, want 1", v)
+	}
 }
