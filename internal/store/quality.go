@@ -72,6 +72,8 @@ type Quality interface {
 	// already; it reports whether it did.
 	SLAFire(ctx context.Context, linkID, stage string, at time.Time, jobs Jobs) (bool, error)
 
-	// DeskSetPriority changes a local desk ticket's priority with jobs.
+	// DeskSetPriority changes a local desk ticket's priority with jobs;
+	// DeskAssign its assignee.
 	DeskSetPriority(ctx context.Context, key, priority string, jobs Jobs) error
+	DeskAssign(ctx context.Context, key, assignee string, jobs Jobs) error
 }

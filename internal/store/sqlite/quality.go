@@ -146,14 +146,25 @@ func (s *Store) SLAFire(ctx context.Context, linkID, stage string, at time.Time,
 
 // DeskSetPriority changes a desk ticket's priority.
 func (s *Store) DeskSetPriority(ctx context.Context, key, priority string, jobs store.Jobs) error {
+	return s.deskSet(ctx, "set priority of", "priority", key, priority, jobs)
+}
+
+// DeskAssign changes a desk ticket's assignee.
+func (s *Store) DeskAssign(ctx context.Context, key, assignee string, jobs store.Jobs) error {
+	return s.deskSet(ctx, "assign", "assignee", key, assignee, jobs)
+}
+
+// deskSet sets one column of a desk ticket (column is one of ours, never
+// input) with jobs.
+func (s *Store) deskSet(ctx context.Context, what, column, key, value string, jobs store.Jobs) error {
 	num, ok := deskNum(key)
 	if !ok {
-		return fmt.Errorf("set priority of %q: %w", key, store.ErrNotFound)
+		return fmt.Errorf("%s %q: %w", what, key, store.ErrNotFound)
 	}
-	made, err := s.execJobs(ctx, "set priority of "+key, jobs,
-		`UPDATE tb_desk_tickets SET priority = ?, updated_at = ? WHERE num = ?`, priority, nanos(now()), num)
+	made, err := s.execJobs(ctx, what+" "+key, jobs,
+		`UPDATE tb_desk_tickets SET `+column+` = ?, updated_at = ? WHERE num = ?`, value, nanos(now()), num)
 	if err == nil && !made {
-		err = fmt.Errorf("set priority of %q: %w", key, store.ErrNotFound)
+		err = fmt.Errorf("%s %q: %w", what, key, store.ErrNotFound)
 	}
 	return err
 }

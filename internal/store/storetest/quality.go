@@ -10,7 +10,7 @@ import (
 )
 
 func qualityCases() []testCase {
-	return []testCase{{"CSAT", testCSAT}, {"SLAClock", testSLAClock}, {"DeskSetPriority", testDeskSetPriority}}
+	return []testCase{{"CSAT", testCSAT}, {"SLAClock", testSLAClock}, {"DeskSetPriorityAndAssign", testDeskSetPriority}}
 }
 
 func quality(t *testing.T, s store.Store) store.Quality {
@@ -134,8 +134,8 @@ func testSLAClock(t *testing.T, s store.Store) {
 	wantJobTags(t, q, "start", "first", "escalated", "resolved", "fire-resolution/remind", "fire-resolution/breach")
 }
 
-// testDeskSetPriority: the priority changes with its jobs; an unknown
-// ticket is not found and inserts nothing.
+// testDeskSetPriority: the priority and the assignee change with their
+// jobs; an unknown ticket is not found and inserts nothing.
 func testDeskSetPriority(t *testing.T, s store.Store) {
 	ctx, qs, q := t.Context(), quality(t, s), queue(t, s)
 	tk, _, err := s.DeskCreate(ctx, core.TicketDraft{ExternalID: "tb-1", Title: "t", Priority: "normal"})
@@ -147,5 +147,12 @@ func testDeskSetPriority(t *testing.T, s store.Store) {
 		t.Fatalf("priority = %q, want urgent", got.Priority)
 	}
 	wantNotFound(t, "DeskSetPriority of LOCAL-999", qs.DeskSetPriority(ctx, "LOCAL-999", "high", job("none")))
-	wantJobTags(t, q, "prio")
+	must(t, "DeskAssign", qs.DeskAssign(ctx, tk.Key, "Ana", job("assigned")))
+	listing, err := consoleStore(t, s).DeskListingGet(ctx, tk.Key)
+	must(t, "DeskListingGet", err)
+	if listing.Assignee != "Ana" || listing.Priority != "urgent" {
+		t.Fatalf("listing = %+v, want assignee Ana, priority urgent", listing)
+	}
+	wantNotFound(t, "DeskAssign of nope", qs.DeskAssign(ctx, "nope", "Ana", job("none")))
+	wantJobTags(t, q, "prio", "assigned")
 }
