@@ -87,12 +87,9 @@ func (w *csatAskWorker) Work(ctx context.Context, job *river.Job[CSATAskArgs]) e
 	if err != nil {
 		return err
 	}
-	link, err := d.Store.LinkGet(ctx, job.Args.LinkID)
-	if errors.Is(err, store.ErrNotFound) {
-		return nil
-	}
-	if err != nil {
-		return fmt.Errorf("load link: %w", err)
+	link, ok, err := d.linkOf(ctx, job.Args.LinkID)
+	if !ok {
+		return err
 	}
 	route, ok := d.Routes[link.Route]
 	if !ok || route.CSAT == nil || link.TicketKey == "" {

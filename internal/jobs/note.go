@@ -2,7 +2,6 @@ package jobs
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"time"
 
@@ -10,7 +9,6 @@ import (
 
 	"github.com/ticketbridge/ticketbridge/internal/core"
 	"github.com/ticketbridge/ticketbridge/internal/sink"
-	"github.com/ticketbridge/ticketbridge/internal/store"
 )
 
 // KindTicketNote is the kind of TicketNoteArgs (persisted: never rename).
@@ -38,12 +36,9 @@ type ticketNoteWorker struct {
 
 func (w *ticketNoteWorker) Work(ctx context.Context, job *river.Job[TicketNoteArgs]) error {
 	d := w.d
-	link, err := d.Store.LinkGet(ctx, job.Args.LinkID)
-	if errors.Is(err, store.ErrNotFound) {
-		return nil
-	}
-	if err != nil {
-		return fmt.Errorf("load link: %w", err)
+	link, ok, err := d.linkOf(ctx, job.Args.LinkID)
+	if !ok {
+		return err
 	}
 	if link.TicketKey == "" {
 		return river.JobSnooze(2 * time.Second) // the ticket is being created

@@ -187,7 +187,7 @@ func (w *ticketEventWorker) status(ctx context.Context, link store.Link, ev core
 			Message: core.OutboundMessage{Text: text, Key: "status-" + ev.Sink + "-" + ev.EventID},
 			Since:   ev.Time,
 		})}
-		follow = append(follow, d.solved(link, ev, state)...)
+		follow = append(follow, d.solved(link, ev.Sink+"-"+ev.EventID, ev.Time, state)...)
 	}
 	if err := d.Store.LinkSetStatus(ctx, link.ID, ev.To, state, follow); err != nil {
 		return fmt.Errorf("record status: %w", err)

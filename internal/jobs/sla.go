@@ -162,12 +162,9 @@ func (w *slaStartWorker) Work(ctx context.Context, job *river.Job[SLAStartArgs])
 	if err != nil {
 		return err
 	}
-	link, err := d.Store.LinkGet(ctx, job.Args.LinkID)
-	if errors.Is(err, store.ErrNotFound) {
-		return nil
-	}
-	if err != nil {
-		return fmt.Errorf("load link: %w", err)
+	link, ok, err := d.linkOf(ctx, job.Args.LinkID)
+	if !ok {
+		return err
 	}
 	p, ok, err := routePolicy(d.Routes[link.Route])
 	if !ok {
@@ -256,9 +253,9 @@ func (w *slaTimerWorker) Work(ctx context.Context, job *river.Job[SLATimerArgs])
 		// Woken early (clock skew between replicas): wait for the moment.
 		return river.JobSnooze(at.Sub(now))
 	}
-	link, err := d.Store.LinkGet(ctx, a.LinkID)
-	if err != nil {
-		return fmt.Errorf("load link: %w", err)
+	link, ok, err := d.linkOf(ctx, a.LinkID)
+	if !ok {
+		return err
 	}
 	made, err := q.SLAFire(ctx, a.LinkID, stageKey(a.Deadline, a.Stage), d.Now(), w.effects(route, link, c, a, due))
 	if err != nil {
@@ -326,12 +323,9 @@ type slaEscalateWorker struct {
 
 func (w *slaEscalateWorker) Work(ctx context.Context, job *river.Job[SLAEscalateArgs]) error {
 	d := w.d
-	link, err := d.Store.LinkGet(ctx, job.Args.LinkID)
-	if errors.Is(err, store.ErrNotFound) {
-		return nil
-	}
-	if err != nil {
-		return fmt.Errorf("load link: %w", err)
+	link, ok, err := d.linkOf(ctx, job.Args.LinkID)
+	if !ok {
+		return err
 	}
 	mark := d.slaMark(link, "escalate-"+job.Args.Priority, store.SLAUpdate{Priority: job.Args.Priority})
 	ps, ok := sink.As[sink.PrioritySetter](d.Sinks[link.Sink])

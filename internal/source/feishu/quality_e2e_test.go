@@ -1,55 +1,23 @@
 package feishu_test
 
 import (
-	"context"
 	"io"
-	"log/slog"
 	"net/http"
-	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
 
-	"github.com/ticketbridge/ticketbridge/internal/app"
 	"github.com/ticketbridge/ticketbridge/internal/config"
 	"github.com/ticketbridge/ticketbridge/internal/core"
 	"github.com/ticketbridge/ticketbridge/internal/source/feishu"
 	"github.com/ticketbridge/ticketbridge/internal/source/feishu/feishufake"
-	"github.com/ticketbridge/ticketbridge/internal/store/storetest/teststore"
 )
 
 // Solving a ticket opened from Feishu asks with an interactive card of
 // five buttons; pressing 4 writes the score on the ticket as an internal
 // note and thanks the customer, once.
 func TestEndToEndCSATCard(t *testing.T) {
-	fake := feishufake.New(t, appID, appSecret)
-	cfg := config.Default(t.TempDir())
-	src := config.NewConnector("sources[0]", "fs", "feishu")
-	src.Set("app_id", appID)
-	src.Set("app_secret", appSecret)
-	src.Set("verification_token", vtoken)
-	src.Set("encrypt_key", encKey)
-	src.Set("api_url", fake.URL())
-	cfg.Sources = []config.Connector{src}
-	cfg.Routes[0].Sources = []string{"fs"}
-	cfg.Routes[0].CSAT = &config.CSAT{Question: "这次服务您满意吗？"}
-	if ps := cfg.Validate(); len(ps) > 0 {
-		t.Fatalf("config: %v", ps)
-	}
-	a, err := app.New(t.Context(), cfg, app.Options{Store: teststore.SQLite(t), Log: slog.New(slog.DiscardHandler)})
-	if err != nil {
-		t.Fatalf("app.New: %v", err)
-	}
-	if err := a.Start(t.Context()); err != nil {
-		t.Fatal(err)
-	}
-	srv := httptest.NewServer(a.Handler)
-	t.Cleanup(func() {
-		srv.Close()
-		if err := a.Close(context.Background()); err != nil {
-			t.Errorf("Close: %v", err)
-		}
-	})
+	fake, a, srv := startApp(t, func(r *config.Route) { r.CSAT = &config.CSAT{Question: "这次服务您满意吗？"} })
 	signer := feishufake.Signer{EncryptKey: encKey}
 	send := func(plain []byte) {
 		t.Helper()
