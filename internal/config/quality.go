@@ -192,6 +192,14 @@ func (v *validator) channel(f string, c *Channel, sources map[string]bool) {
 	}
 }
 
+// PhraseList is the route's phrases, or the built-in list.
+func (h *Handover) PhraseList() []string {
+	if len(h.Phrases) > 0 {
+		return h.Phrases
+	}
+	return DefaultHandoverPhrases
+}
+
 // Announces reports whether the customer is told who picked the ticket up.
 func (h *Handover) Announces() bool { return h.Announce == nil || *h.Announce }
 

@@ -1,7 +1,6 @@
 package jobs
 
 import (
-	"github.com/ticketbridge/ticketbridge/internal/config"
 	"github.com/ticketbridge/ticketbridge/internal/core"
 	"github.com/ticketbridge/ticketbridge/internal/handover"
 	"github.com/ticketbridge/ticketbridge/internal/rules"
@@ -20,7 +19,7 @@ const RuleHandover = "handover"
 func (b *batch) handover(ev core.StoredEvent, cs *convState, decisions []rules.Decision) []rules.Decision {
 	for i, dec := range decisions {
 		route, ok := b.w.d.Routes[dec.Route]
-		if !ok || route.Handover == nil || !handover.Asks(ev.Event, handoverPhrases(route)) {
+		if !ok || route.Handover == nil || !handover.Asks(ev.Event, route.Handover.PhraseList()) {
 			continue
 		}
 		if l, linked := cs.links[dec.Route]; linked && l.State != core.StateClosed {
@@ -35,11 +34,4 @@ func (b *batch) handover(ev core.StoredEvent, cs *convState, decisions []rules.D
 		decisions[i] = d
 	}
 	return decisions
-}
-
-func handoverPhrases(r config.Route) []string {
-	if len(r.Handover.Phrases) > 0 {
-		return r.Handover.Phrases
-	}
-	return config.DefaultHandoverPhrases
 }
