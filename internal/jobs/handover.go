@@ -1,6 +1,7 @@
 package jobs
 
 import (
+	"github.com/ticketbridge/ticketbridge/internal/config"
 	"github.com/ticketbridge/ticketbridge/internal/core"
 	"github.com/ticketbridge/ticketbridge/internal/handover"
 	"github.com/ticketbridge/ticketbridge/internal/rules"
@@ -19,7 +20,7 @@ const RuleHandover = "handover"
 func (b *batch) handover(ev core.StoredEvent, cs *convState, decisions []rules.Decision) []rules.Decision {
 	for i, dec := range decisions {
 		route, ok := b.w.d.Routes[dec.Route]
-		if !ok || route.Handover == nil || !handover.Asks(ev.Event, route.Handover.PhraseList()) {
+		if !ok || route.Handover == nil || !inRollout(route, ev) || !handover.Asks(ev.Event, route.Handover.PhraseList()) {
 			continue
 		}
 		if l, linked := cs.links[dec.Route]; linked && l.State != core.StateClosed {
@@ -34,4 +35,9 @@ func (b *batch) handover(ev core.StoredEvent, cs *convState, decisions []rules.D
 		decisions[i] = d
 	}
 	return decisions
+}
+
+// inRollout is whether the route acts on ev's conversation at all.
+func inRollout(r config.Route, ev core.StoredEvent) bool {
+	return r.Rollout == nil || *r.Rollout >= 100 || rules.Bucket(ev.Conversation.Key(), r.Name) < *r.Rollout
 }

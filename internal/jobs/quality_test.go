@@ -18,6 +18,7 @@ func TestHandoverDecisions(t *testing.T) {
 	routes := map[string]config.Route{
 		"help":  {Name: "help", Handover: &config.Handover{}},
 		"plain": {Name: "plain"},
+		"none":  {Name: "none", Handover: &config.Handover{}, Rollout: new(int)},
 	}
 	b := &batch{w: &processWorker{d: &Deps{Routes: routes}}}
 	msg := func(text string) core.StoredEvent {
@@ -40,6 +41,7 @@ func TestHandoverDecisions(t *testing.T) {
 			rules.Decision{Route: "help", Kind: rules.KindAppend, Rule: rules.RuleFollowUp}, rules.KindAppend, rules.RuleFollowUp, false},
 		"no handover on the route": {msg("转人工"), convState{}, rules.Decision{Route: "plain", Kind: rules.KindNone}, rules.KindNone, "", false},
 		"not a request":            {msg("where is my parcel"), convState{}, keyword, rules.KindPropose, rules.RuleKeyword, false},
+		"outside the rollout":      {msg("转人工"), convState{}, rules.Decision{Route: "none", Kind: rules.KindNone}, rules.KindNone, "", false},
 		"the platform's signal": {core.StoredEvent{ID: 8, Event: core.Event{Kind: core.KindHandover}}, convState{},
 			rules.Decision{Route: "help", Kind: rules.KindNone}, rules.KindCreate, RuleHandover, false},
 	}
