@@ -62,6 +62,7 @@ const (
 	OpPoll            = "poll"
 	OpValidateMapping = "validate_mapping"
 	OpFindComment     = "find_comment"
+	OpSetPriority     = "set_priority"
 )
 
 // guarded returns t with its calls to the ticket system run under gs. It
@@ -87,6 +88,8 @@ func guarded[T any](t T, gs guards) T {
 		w = guardedValidator{any(t).(MappingValidator), gs}
 	case *CommentFinder:
 		w = guardedFinder{any(t).(CommentFinder), gs}
+	case *PrioritySetter:
+		w = guardedPriority{any(t).(PrioritySetter), gs}
 	}
 	if out, ok := w.(T); ok {
 		return out
@@ -110,6 +113,15 @@ type guardedTransitioner struct {
 
 func (g guardedTransitioner) Transition(ctx context.Context, ref core.TicketRef, state string) error {
 	return g.gs.run(OpTransition, func() error { return g.c.Transition(ctx, ref, state) })
+}
+
+type guardedPriority struct {
+	c  PrioritySetter
+	gs guards
+}
+
+func (g guardedPriority) SetPriority(ctx context.Context, ref core.TicketRef, priority string) error {
+	return g.gs.run(OpSetPriority, func() error { return g.c.SetPriority(ctx, ref, priority) })
 }
 
 type guardedStatus struct {

@@ -42,6 +42,10 @@ func (c *capableSink) FindComment(context.Context, core.TicketRef, string) (stri
 	c.calls++
 	return "", false, c.err
 }
+func (c *capableSink) SetPriority(context.Context, core.TicketRef, string) error {
+	c.calls++
+	return c.err
+}
 
 // calls makes one call through each capability found with As.
 func capabilityCalls(s sink.Sink) map[string]func() error {
@@ -74,6 +78,10 @@ func capabilityCalls(s sink.Sink) map[string]func() error {
 			f, _ := sink.As[sink.CommentFinder](s)
 			_, _, err := f.FindComment(ctx, ref, "tb-append-")
 			return err
+		},
+		sink.OpSetPriority: func() error {
+			p, _ := sink.As[sink.PrioritySetter](s)
+			return p.SetPriority(ctx, ref, "urgent")
 		},
 	}
 }

@@ -60,8 +60,9 @@ type NewComment struct {
 
 // TicketUpdate is the "ticket" object of PUT /tickets/{id}.json.
 type TicketUpdate struct {
-	Comment *NewComment `json:"comment,omitempty"`
-	Status  string      `json:"status,omitempty"`
+	Comment  *NewComment `json:"comment,omitempty"`
+	Status   string      `json:"status,omitempty"`
+	Priority string      `json:"priority,omitempty"`
 }
 
 // TicketEnvelope wraps a ticket in requests and answers.

@@ -144,6 +144,9 @@ func (s *Server) update(w http.ResponseWriter, r *http.Request) {
 	case u.Status == "closed" && t.Status != "solved":
 		writeJSON(w, http.StatusUnprocessableEntity, recordInvalid("status", "Status: closed is not allowed from "+t.Status))
 		return
+	case u.Priority != "" && !slices.Contains(zendesk.Priorities, u.Priority):
+		writeJSON(w, http.StatusUnprocessableEntity, recordInvalid("priority", fmt.Sprintf("Priority: %s is not valid", u.Priority)))
+		return
 	case u.Comment != nil && strings.TrimSpace(u.Comment.Body) == "" && len(u.Comment.Uploads) == 0:
 		writeJSON(w, http.StatusUnprocessableEntity, recordInvalid("comment", "Comment: Body cannot be blank"))
 		return
@@ -156,6 +159,9 @@ func (s *Server) update(w http.ResponseWriter, r *http.Request) {
 			}
 		}
 		t.Comments = append(t.Comments, Comment{Body: u.Comment.Body, Public: u.Comment.Public, AuthorID: s.o.Me.ID, Uploads: u.Comment.Uploads})
+	}
+	if u.Priority != "" {
+		t.Priority = u.Priority
 	}
 	if u.Status != "" {
 		t.Status = u.Status
