@@ -133,8 +133,9 @@ func TestHandoverFromBotToHumanOnOneTicket(t *testing.T) {
 
 // A solved ticket's conversation is asked once how it went; a typed "4"
 // with a comment is written on the ticket as an internal note and
-// counted; a second answer, a second solve and a new ticket inside the
-// quiet period ask nothing more.
+// counted; a second answer, a second solve, and new tickets of the same
+// person (in the same or another conversation) inside the quiet period
+// ask nothing more; another person is asked.
 func TestCSATAskedOnceAndAnswerWrittenBack(t *testing.T) {
 	teststore.Each(t, func(t *testing.T, st store.Store) {
 		h := start(t, st, withRoute(func(r *config.Route) { r.CSAT = &config.CSAT{} }))
@@ -176,9 +177,27 @@ func TestCSATAskedOnceAndAnswerWrittenBack(t *testing.T) {
 			t.Fatal(err)
 		}
 		h.eventually("the second solve's notice", func() bool { return h.countReplies(second.Key+" is now") == 1 })
+		// The same person in another conversation: spared too.
+		h.send("s9", generictest.Message("s9", "cust-s1", "/ticket one more thing"))
+		h.eventually("the third ticket's number", func() bool { return h.countReplies("I've opened ticket") == 3 })
+		third := h.tickets()[2]
+		if _, err := h.app.Desk.SetStatus(t.Context(), third.Key, "solved"); err != nil {
+			t.Fatal(err)
+		}
+		h.eventually("the third solve's notice", func() bool { return h.countReplies(third.Key+" is now") == 1 })
+		// Someone else is asked.
+		h.say("s3", "/ticket my own problem")
+		h.eventually("the fourth ticket's number", func() bool { return h.countReplies("I've opened ticket") == 4 })
+		fourth := h.tickets()[3]
+		if _, err := h.app.Desk.SetStatus(t.Context(), fourth.Key, "solved"); err != nil {
+			t.Fatal(err)
+		}
+		if r := h.replyWith("How satisfied are you with how we handled " + fourth.Key); r.Conversation.ID != "s3" {
+			t.Fatalf("survey for %s went to %+v", fourth.Key, r.Conversation)
+		}
 		h.quiet(len(h.chat.Replies()))
-		if n := h.countReplies("How satisfied are you"); n != 1 {
-			t.Fatalf("asked %d times, want once", n)
+		if n := h.countReplies("How satisfied are you"); n != 2 {
+			t.Fatalf("asked %d times, want twice (s1 once, s3 once)", n)
 		}
 		if n := h.countReplies("Thank you for your feedback"); n != 1 {
 			t.Fatalf("thanked %d times, want once", n)

@@ -101,13 +101,37 @@ func (w *csatAskWorker) Work(ctx context.Context, job *river.Job[CSATAskArgs]) e
 		Rating: &core.Rating{Token: link.ID, Scale: csat.Scale},
 		Key:    "csat-" + link.ID,
 	}
+	customer, err := d.customerOf(ctx, link)
+	if err != nil {
+		return err
+	}
 	ask := store.CSAT{LinkID: link.ID, Route: link.Route, ConvKey: link.ConvKey, Conversation: link.Conversation,
-		Sink: link.Sink, TicketKey: link.TicketKey, AskedAt: now}
+		Sink: link.Sink, TicketKey: link.TicketKey, Customer: customer, AskedAt: now}
 	quiet := route.CSAT.Quiet()
 	if _, err := q.CSATAsk(ctx, ask, now.Add(-quiet), store.Jobs{Insert(NotifyArgs{Route: link.Route, To: link.Conversation, Message: msg})}); err != nil {
 		return fmt.Errorf("record csat ask: %w", err)
 	}
 	return nil
+}
+
+// customerLookback bounds the messages read to find who is asked.
+const customerLookback = 50
+
+// customerOf is the person a survey asks ("source/sender id"): the last
+// customer who wrote in the conversation, "" when none is stored (then
+// only the conversation's quiet period applies).
+func (d *Deps) customerOf(ctx context.Context, link store.Link) (string, error) {
+	evs, err := d.Store.ConversationEvents(ctx, link.ConvKey, 0, 0, customerLookback)
+	if err != nil {
+		return "", fmt.Errorf("load conversation: %w", err)
+	}
+	for i := len(evs) - 1; i >= 0; i-- {
+		e := evs[i]
+		if (e.Sender.Role == core.RoleCustomer || e.Sender.Role == "") && e.Sender.ID != "" {
+			return e.Source + "/" + e.Sender.ID, nil
+		}
+	}
+	return "", nil
 }
 
 type csatAnswerWorker struct {

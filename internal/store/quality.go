@@ -15,7 +15,9 @@ type CSAT struct {
 	Conversation core.ConversationRef
 	Sink         string
 	TicketKey    string
-	AskedAt      time.Time
+	// Customer is the person asked ("source/sender id"; "" unknown).
+	Customer string
+	AskedAt  time.Time
 	// Score is 1–5 once answered, 0 before.
 	Score      int
 	Comment    string
@@ -49,8 +51,8 @@ type SLAUpdate struct {
 // Store, and the workers find it with a type assertion.
 type Quality interface {
 	// CSATAsk records the survey of c.LinkID with jobs unless that ticket
-	// was asked already or the conversation was asked at or after
-	// quietSince; it reports whether it did.
+	// was asked already, or the conversation or (when known) the customer
+	// was asked at or after quietSince; it reports whether it did.
 	CSATAsk(ctx context.Context, c CSAT, quietSince time.Time, jobs Jobs) (bool, error)
 	// CSATOpen returns the conversation's latest unanswered survey asked
 	// at or after since, or ErrNotFound.

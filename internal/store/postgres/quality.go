@@ -46,13 +46,14 @@ func (s *Store) CSATAsk(ctx context.Context, c store.CSAT, quietSince time.Time,
 	if c.ConvKey == "" {
 		c.ConvKey = c.Conversation.Key()
 	}
-	return s.execJobs(ctx, "ask csat", jobs, `INSERT INTO tb_csat (link_id, route, conv_key, conversation, sink, ticket_key, asked_at)
-		SELECT $1, $2, $3, $4, $5, $6, $7 WHERE NOT EXISTS (SELECT 1 FROM tb_csat WHERE conv_key = $3 AND asked_at >= $8)
+	return s.execJobs(ctx, "ask csat", jobs, `INSERT INTO tb_csat (link_id, route, conv_key, conversation, sink, ticket_key, customer, asked_at)
+		SELECT $1, $2, $3, $4, $5, $6, $7, $8 WHERE NOT EXISTS (SELECT 1 FROM tb_csat WHERE conv_key = $3 AND asked_at >= $9)
+		AND NOT EXISTS (SELECT 1 FROM tb_csat WHERE $7 <> '' AND customer = $7 AND asked_at >= $9)
 		ON CONFLICT (link_id) DO NOTHING`,
-		c.LinkID, c.Route, c.ConvKey, conv, c.Sink, c.TicketKey, c.AskedAt.UTC(), quietSince.UTC())
+		c.LinkID, c.Route, c.ConvKey, conv, c.Sink, c.TicketKey, c.Customer, c.AskedAt.UTC(), quietSince.UTC())
 }
 
-const csatCols = `link_id, route, conv_key, conversation, sink, ticket_key, asked_at, score, comment, answered_at`
+const csatCols = `link_id, route, conv_key, conversation, sink, ticket_key, customer, asked_at, score, comment, answered_at`
 
 // CSATOpen returns the conversation's latest unanswered survey.
 func (s *Store) CSATOpen(ctx context.Context, convKey string, since time.Time) (store.CSAT, error) {
@@ -63,7 +64,7 @@ func (s *Store) CSATOpen(ctx context.Context, convKey string, since time.Time) (
 	)
 	err := s.pool.QueryRow(ctx, `SELECT `+csatCols+` FROM tb_csat
 		WHERE conv_key = $1 AND score = 0 AND asked_at >= $2 ORDER BY asked_at DESC LIMIT 1`, convKey, since.UTC()).
-		Scan(&c.LinkID, &c.Route, &c.ConvKey, &conv, &c.Sink, &c.TicketKey, &c.AskedAt, &c.Score, &c.Comment, &answer)
+		Scan(&c.LinkID, &c.Route, &c.ConvKey, &conv, &c.Sink, &c.TicketKey, &c.Customer, &c.AskedAt, &c.Score, &c.Comment, &answer)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return c, store.ErrNotFound
 	}

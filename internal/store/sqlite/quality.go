@@ -47,13 +47,15 @@ func (s *Store) CSATAsk(ctx context.Context, c store.CSAT, quietSince time.Time,
 	if c.ConvKey == "" {
 		c.ConvKey = c.Conversation.Key()
 	}
-	return s.execJobs(ctx, "ask csat", jobs, `INSERT INTO tb_csat (link_id, route, conv_key, conversation, sink, ticket_key, asked_at)
-		SELECT ?, ?, ?, ?, ?, ?, ? WHERE NOT EXISTS (SELECT 1 FROM tb_csat WHERE conv_key = ? AND asked_at >= ?)
+	return s.execJobs(ctx, "ask csat", jobs, `INSERT INTO tb_csat (link_id, route, conv_key, conversation, sink, ticket_key, customer, asked_at)
+		SELECT ?, ?, ?, ?, ?, ?, ?, ? WHERE NOT EXISTS (SELECT 1 FROM tb_csat WHERE conv_key = ? AND asked_at >= ?)
+		AND NOT EXISTS (SELECT 1 FROM tb_csat WHERE ? <> '' AND customer = ? AND asked_at >= ?)
 		ON CONFLICT (link_id) DO NOTHING`,
-		c.LinkID, c.Route, c.ConvKey, conv, c.Sink, c.TicketKey, nanos(c.AskedAt), c.ConvKey, nanos(quietSince))
+		c.LinkID, c.Route, c.ConvKey, conv, c.Sink, c.TicketKey, c.Customer, nanos(c.AskedAt), c.ConvKey, nanos(quietSince),
+		c.Customer, c.Customer, nanos(quietSince))
 }
 
-const csatCols = `link_id, route, conv_key, conversation, sink, ticket_key, asked_at, score, comment, answered_at`
+const csatCols = `link_id, route, conv_key, conversation, sink, ticket_key, customer, asked_at, score, comment, answered_at`
 
 // CSATOpen returns the conversation's latest unanswered survey.
 func (s *Store) CSATOpen(ctx context.Context, convKey string, since time.Time) (store.CSAT, error) {
@@ -64,7 +66,7 @@ func (s *Store) CSATOpen(ctx context.Context, convKey string, since time.Time) (
 	)
 	err := s.db.QueryRowContext(ctx, `SELECT `+csatCols+` FROM tb_csat
 		WHERE conv_key = ? AND score = 0 AND asked_at >= ? ORDER BY asked_at DESC LIMIT 1`, convKey, nanos(since)).
-		Scan(&c.LinkID, &c.Route, &c.ConvKey, &conv, &c.Sink, &c.TicketKey, &asked, &c.Score, &c.Comment, &answer)
+		Scan(&c.LinkID, &c.Route, &c.ConvKey, &conv, &c.Sink, &c.TicketKey, &c.Customer, &asked, &c.Score, &c.Comment, &answer)
 	if errors.Is(err, sql.ErrNoRows) {
 		return c, store.ErrNotFound
 	}

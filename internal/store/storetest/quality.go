@@ -22,8 +22,8 @@ func quality(t *testing.T, s store.Store) store.Quality {
 	return q
 }
 
-// testCSAT: one survey per ticket, none within the conversation's quiet
-// period, the latest open one found, and one answer each; jobs only go
+// testCSAT: one survey per ticket, none within the quiet period of the
+// conversation or of the person, the latest open one found, and one answer each; jobs only go
 // with changes that took effect.
 func testCSAT(t *testing.T, s store.Store) {
 	ctx, qs, q := t.Context(), quality(t, s), queue(t, s)
@@ -46,7 +46,27 @@ func testCSAT(t *testing.T, s store.Store) {
 	if !ask("3", t0.Add(25*time.Hour), t0.Add(time.Hour), "ask-3") {
 		t.Fatal("ask after the quiet period not recorded")
 	}
-	wantJobTags(t, q, "ask-1", "ask-3")
+	// The same person in another conversation is spared within the
+	// period; another person there is not.
+	askIn := func(link, customer string, at, quiet time.Time, tag string) bool {
+		ok, err := qs.CSATAsk(ctx, store.CSAT{LinkID: link, Route: "r", Conversation: conv("web", "c-"+link), Sink: "desk",
+			TicketKey: "LOCAL-" + link, Customer: customer, AskedAt: at}, quiet, job(tag))
+		must(t, "CSATAsk", err)
+		return ok
+	}
+	if !askIn("4", "web/ann", t0.Add(30*time.Hour), t0.Add(6*time.Hour), "ask-4") {
+		t.Fatal("ask of ann not recorded")
+	}
+	if askIn("5", "web/ann", t0.Add(31*time.Hour), t0.Add(7*time.Hour), "ask-5-ann-again") {
+		t.Fatal("ann asked twice within the quiet period")
+	}
+	if !askIn("6", "web/ben", t0.Add(31*time.Hour), t0.Add(7*time.Hour), "ask-6") {
+		t.Fatal("ben spared because ann was asked")
+	}
+	if !askIn("7", "", t0.Add(31*time.Hour), t0.Add(7*time.Hour), "ask-7") {
+		t.Fatal("an unknown customer spared because of others")
+	}
+	wantJobTags(t, q, "ask-1", "ask-3", "ask-4", "ask-6", "ask-7")
 
 	open, err := qs.CSATOpen(ctx, c.Key(), t0)
 	must(t, "CSATOpen", err)
@@ -69,7 +89,7 @@ func testCSAT(t *testing.T, s store.Store) {
 	if _, err := qs.CSATAnswer(ctx, "1", 6, "", t0, nil); err == nil {
 		t.Fatal("score 6 accepted")
 	}
-	wantJobTags(t, q, "ask-1", "ask-3", "answer-3")
+	wantJobTags(t, q, "ask-1", "ask-3", "ask-4", "ask-6", "ask-7", "answer-3")
 	open, err = qs.CSATOpen(ctx, c.Key(), t0)
 	must(t, "CSATOpen after the answer", err)
 	if open.LinkID != "1" {

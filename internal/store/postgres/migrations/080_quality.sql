@@ -7,12 +7,16 @@ CREATE TABLE tb_csat (
 	conversation jsonb       NOT NULL,
 	sink         text        NOT NULL,
 	ticket_key   text        NOT NULL,
+	-- customer is "source/sender id" of the person asked ('' unknown):
+	-- the quiet period spares a person as well as a conversation.
+	customer     text        NOT NULL DEFAULT '',
 	asked_at     timestamptz NOT NULL,
 	score        integer     NOT NULL DEFAULT 0,
 	comment      text        NOT NULL DEFAULT '',
 	answered_at  timestamptz
 );
 CREATE INDEX tb_csat_conv ON tb_csat (conv_key, asked_at);
+CREATE INDEX tb_csat_customer ON tb_csat (customer, asked_at);
 
 CREATE TABLE tb_sla (
 	link_id           text        PRIMARY KEY,

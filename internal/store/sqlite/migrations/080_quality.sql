@@ -7,12 +7,16 @@ CREATE TABLE tb_csat (
 	conversation TEXT    NOT NULL,
 	sink         TEXT    NOT NULL,
 	ticket_key   TEXT    NOT NULL,
+	-- customer is "source/sender id" of the person asked ('' unknown):
+	-- the quiet period spares a person as well as a conversation.
+	customer     TEXT    NOT NULL DEFAULT '',
 	asked_at     INTEGER NOT NULL,
 	score        INTEGER NOT NULL DEFAULT 0,
 	comment      TEXT    NOT NULL DEFAULT '',
 	answered_at  INTEGER NOT NULL DEFAULT 0
 );
 CREATE INDEX tb_csat_conv ON tb_csat (conv_key, asked_at);
+CREATE INDEX tb_csat_customer ON tb_csat (customer, asked_at);
 
 CREATE TABLE tb_sla (
 	link_id           TEXT    PRIMARY KEY,
