@@ -37,7 +37,7 @@ func TestEndToEndHandoverAssignAndCSAT(t *testing.T) {
 	id := ts[0].ID
 	ticket, _ := zd.Ticket(id)
 	b.Delivered(zd.SendWebhook(t.Context(), b.Srv.URL, "zd", zendesk.Webhook{Kind: zendesk.KindAssigned,
-		Ticket: zendesk.HookTicket{ID: zendesk.Flex(strconv.FormatInt(id, 10)), ExternalID: ticket.ExternalID, Status: "Open"},
+		Ticket:   zendesk.HookTicket{ID: zendesk.Flex(strconv.FormatInt(id, 10)), ExternalID: ticket.ExternalID, Status: "Open"},
 		Assignee: &zendesk.HookUser{ID: "311", Name: "Kim"}, Updater: "311"}))
 	if got := b.Replies(2)[1]; !strings.Contains(got, "Kim has picked up your request") {
 		t.Fatalf("assignment notice %q", got)
