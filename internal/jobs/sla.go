@@ -246,18 +246,22 @@ func (w *slaTimerWorker) Work(ctx context.Context, job *river.Job[SLATimerArgs])
 	if !ok {
 		return nil
 	}
-	if now := d.Now(); now.Before(at) {
+	now := d.Now()
+	if now.Before(at) {
 		if !at.Equal(a.At) {
 			return d.insert(ctx, store.Jobs{timerJob(a.LinkID, a.Deadline, a.Stage, at)})
 		}
 		// Woken early (clock skew between replicas): wait for the moment.
 		return river.JobSnooze(at.Sub(now))
 	}
+	if a.Stage == sla.StageRemind && !now.Before(due) {
+		return nil // woken after the deadline (a restart): the breach speaks
+	}
 	link, ok, err := d.linkOf(ctx, a.LinkID)
 	if !ok {
 		return err
 	}
-	made, err := q.SLAFire(ctx, a.LinkID, stageKey(a.Deadline, a.Stage), d.Now(), w.effects(route, link, c, a, due))
+	made, err := q.SLAFire(ctx, a.LinkID, stageKey(a.Deadline, a.Stage), now, w.effects(route, link, c, a, due))
 	if err != nil {
 		return fmt.Errorf("record sla %s: %w", stageKey(a.Deadline, a.Stage), err)
 	}
