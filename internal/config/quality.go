@@ -137,12 +137,14 @@ func (v *validator) quality(f string, r Route, sources map[string]bool) {
 	}
 	f += ".sla"
 	if _, err := sla.New(s.CalendarSpec()); err != nil {
-		field, msg, _ := strings.Cut(err.Error(), ": ")
-		switch field {
-		case "days", "start", "end":
-			field = "business_hours." + field
+		for _, line := range strings.Split(err.Error(), "\n") {
+			field, msg, _ := strings.Cut(line, ": ")
+			switch field {
+			case "days", "start", "end":
+				field = "business_hours." + field
+			}
+			v.add(f+"."+field, "%s", msg)
 		}
-		v.add(f+"."+field, "%s", msg)
 	}
 	if len(s.FirstResponse) == 0 && len(s.Resolution) == 0 {
 		v.add(f, "needs first_response or resolution targets")

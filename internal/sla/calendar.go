@@ -43,54 +43,55 @@ var dayNames = map[string]time.Weekday{
 	"thu": time.Thursday, "fri": time.Friday, "sat": time.Saturday,
 }
 
-// New builds the calendar of s; its error names the part that is wrong.
+// New builds the calendar of s. Its error holds every problem, one per
+// line, each starting with the part it is about ("days: …").
 func New(s Spec) (Calendar, error) {
-	c := Calendar{holidays: map[string]bool{}, workdays: map[string]bool{}}
+	c := Calendar{holidays: map[string]bool{}, workdays: map[string]bool{}, loc: time.UTC}
+	var errs []error
 	tz := s.TimeZone
 	if tz == "" {
 		tz = "UTC"
 	}
-	loc, err := time.LoadLocation(tz)
-	if err != nil {
-		return c, fmt.Errorf("time_zone: unknown time zone %q", tz)
+	if loc, err := time.LoadLocation(tz); err != nil {
+		errs = append(errs, fmt.Errorf("time_zone: unknown time zone %q", tz))
+	} else {
+		c.loc = loc
 	}
-	c.loc = loc
-	for _, d := range s.Holidays {
-		if _, err := time.Parse(time.DateOnly, d); err != nil {
-			return c, fmt.Errorf("holidays: %q is not a date (YYYY-MM-DD)", d)
+	dates := func(part string, list []string, into map[string]bool) {
+		for _, d := range list {
+			if _, err := time.Parse(time.DateOnly, d); err != nil {
+				errs = append(errs, fmt.Errorf("%s: %q is not a date (YYYY-MM-DD)", part, d))
+			}
+			into[d] = true
 		}
-		c.holidays[d] = true
 	}
-	for _, d := range s.Workdays {
-		if _, err := time.Parse(time.DateOnly, d); err != nil {
-			return c, fmt.Errorf("workdays: %q is not a date (YYYY-MM-DD)", d)
-		}
-		c.workdays[d] = true
-	}
+	dates("holidays", s.Holidays, c.holidays)
+	dates("workdays", s.Workdays, c.workdays)
 	if len(s.Days) == 0 && s.Start == "" && s.End == "" {
 		c.always = true
-		return c, nil
+		return c, errors.Join(errs...)
 	}
 	if len(s.Days) == 0 {
-		return c, errors.New("days: name at least one working day (mon … sun)")
+		errs = append(errs, errors.New("days: name at least one working day (mon … sun)"))
 	}
 	for _, d := range s.Days {
 		wd, ok := dayNames[strings.ToLower(strings.TrimSpace(d))]
 		if !ok {
-			return c, fmt.Errorf("days: %q is not a day (mon, tue, wed, thu, fri, sat, sun)", d)
+			errs = append(errs, fmt.Errorf("days: %q is not a day (mon, tue, wed, thu, fri, sat, sun)", d))
+			continue
 		}
 		c.days[wd] = true
 	}
+	var err error
 	if c.open, err = clock(s.Start, "00:00"); err != nil {
-		return c, fmt.Errorf("start: %w", err)
+		errs = append(errs, fmt.Errorf("start: %w", err))
 	}
 	if c.close, err = clock(s.End, "24:00"); err != nil {
-		return c, fmt.Errorf("end: %w", err)
+		errs = append(errs, fmt.Errorf("end: %w", err))
+	} else if c.close <= c.open {
+		errs = append(errs, fmt.Errorf("end: %s is not after start %s", s.End, s.Start))
 	}
-	if c.close <= c.open {
-		return c, fmt.Errorf("end: %s is not after start %s", s.End, s.Start)
-	}
-	return c, nil
+	return c, errors.Join(errs...)
 }
 
 // clock reads "HH:MM" as an offset from midnight; "24:00" is midnight at
