@@ -18,6 +18,7 @@ const (
 	OutcomeOutOfRollout = "out_of_rollout" // the route's rollout leaves the conversation out
 	OutcomeDryRun       = "dry_run"        // the route only records what it would do
 	OutcomeNone         = "none"           // nothing happens; Reason says why
+	OutcomeDuplicate    = "duplicate"      // the Idempotency-Key was seen: nothing new happens
 )
 
 // TriggerResponse answers POST /api/v1/tickets with what happened.
@@ -91,6 +92,16 @@ func respond(w http.ResponseWriter, ev core.Event, accepted bool, d rules.Decisi
 	}
 	status := http.StatusOK
 	switch {
+	case !accepted:
+		// The first request was decided when it was stored; what the
+		// rules say now, with its ticket open, is not what happened then.
+		resp.Outcome, resp.Decision, resp.Reason = OutcomeDuplicate, "", "already received under this Idempotency-Key"
+		if resp.Ticket == nil {
+			for _, l := range links {
+				resp.Ticket = refOf(l)
+				break
+			}
+		}
 	case d.DryRun:
 		resp.Outcome = OutcomeDryRun
 	case d.Kind == rules.KindCreate:

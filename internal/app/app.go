@@ -23,6 +23,7 @@ import (
 	"github.com/ticketbridge/ticketbridge/internal/api"
 	"github.com/ticketbridge/ticketbridge/internal/blob"
 	"github.com/ticketbridge/ticketbridge/internal/config"
+	"github.com/ticketbridge/ticketbridge/internal/core"
 	"github.com/ticketbridge/ticketbridge/internal/ingress"
 	"github.com/ticketbridge/ticketbridge/internal/jobs"
 	"github.com/ticketbridge/ticketbridge/internal/judge"
@@ -261,10 +262,11 @@ func assemble(ctx context.Context, cfg *config.Config, st store.Store, opts Opti
 		return nil, fmt.Errorf("build job queue: %w", err)
 	}
 	a.Queue, a.Deps.Queue = q, q
-	a.Writer = ingress.NewWriter(st, func(b ingress.Stored) store.Jobs {
-		return jobs.ProcessJobs(b.Events, b.Urgent, b.IDs, b.Index, cfg.Jobs.Partitions)
-	}, ingress.WriterOptions{
-		Urgent:  engine.Urgent,
+	a.Writer = ingress.NewWriter(st, nil, ingress.WriterOptions{
+		Decide: func(ctx context.Context, r store.StateReader, fresh []core.StoredEvent) (ingress.Decision, error) {
+			d, err := a.Deps.Decide(ctx, r, fresh)
+			return ingress.Decision(d), err
+		},
 		Observe: func(n int) { a.Metrics.IngestBatch.Observe(float64(n)) },
 	})
 	a.Backpressure = &ingress.Backpressure{MaxLag: cfg.Jobs.MaxLag}
@@ -337,7 +339,9 @@ const lagSampleEvery = 250 * time.Millisecond
 
 // Start starts the job workers and the processing lag watch.
 func (a *App) Start(ctx context.Context) error {
-	if err := a.Queue.Start(ctx); err != nil {
+	// The queue's own writes and its jobs' are internal: they need not
+	// wait for the disk (store.Internal).
+	if err := a.Queue.Start(store.Internal(ctx)); err != nil {
 		return fmt.Errorf("start job queue: %w", err)
 	}
 	var queues []string

@@ -136,7 +136,7 @@ func TestAPITriggerValidationAndKeyNamespace(t *testing.T) {
 		if status != 202 || out["duplicate"] != false {
 			t.Fatalf("API K1 after chat api:K1: %d %v, want a new event", status, out)
 		}
-		if status, out := h.apiWithKey("K1", req); status != 202 || out["duplicate"] != true {
+		if status, out := h.apiWithKey("K1", req); status != 200 || out["duplicate"] != true || out["outcome"] != "duplicate" {
 			t.Fatalf("API K1 again: %d %v, want a duplicate", status, out)
 		}
 		for _, conv := range []string{"ns-chat", "ns-api"} {

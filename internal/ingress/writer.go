@@ -55,12 +55,23 @@ type Stored struct {
 
 // WriterOptions are the writer's optional hooks.
 type WriterOptions struct {
+	// Decide, when set, decides each group commit's new events inside
+	// its transaction (store.IngestDecide) instead of queuing jobsFor's
+	// jobs; its After runs once the transaction committed.
+	Decide func(ctx context.Context, r store.StateReader, fresh []core.StoredEvent) (Decision, error)
 	// Urgent classes an event as one that may act (it goes to the
 	// processing lane that runs first). It runs in the submitting
 	// request's goroutine, outside the commit. Nil: nothing is urgent.
 	Urgent func(core.Event) bool
 	// Observe sees each committed batch's size.
 	Observe func(events int)
+}
+
+// Decision is what Decide made of a batch.
+type Decision struct {
+	Changes []store.Change
+	Jobs    store.Jobs
+	After   func()
 }
 
 // NewWriter starts the writer; Close stops it. jobsFor returns the jobs
@@ -150,7 +161,23 @@ func (w *Writer) commit(batch []*submission, n int) {
 			return w.jobsFor(Stored{Events: events, Urgent: urgent, IDs: ids, Index: index})
 		}
 	}
-	accepted, err := w.store.IngestBatch(context.Background(), events, jobsFor)
+	var (
+		accepted []bool
+		err      error
+		after    func()
+	)
+	if w.opts.Decide != nil {
+		accepted, err = w.store.IngestDecide(context.Background(), events, func(ctx context.Context, r store.StateReader, fresh []core.StoredEvent) ([]store.Change, store.Jobs, error) {
+			d, err := w.opts.Decide(ctx, r, fresh)
+			after = d.After
+			return d.Changes, d.Jobs, err
+		})
+	} else {
+		accepted, err = w.store.IngestBatch(context.Background(), events, jobsFor)
+	}
+	if err == nil && after != nil {
+		after()
+	}
 	if err != nil && len(batch) > 1 {
 		w.commitEach(batch)
 		return

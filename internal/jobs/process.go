@@ -28,7 +28,7 @@ func (w *processWorker) Work(ctx context.Context, job *river.Job[ProcessArgs]) e
 	if err != nil {
 		return fmt.Errorf("load batch events: %w", err)
 	}
-	b, err := w.newBatch(ctx, events)
+	b, err := w.newBatch(ctx, w.d.Store, events)
 	if err != nil {
 		return err
 	}
@@ -52,7 +52,14 @@ func (w *processWorker) Work(ctx context.Context, job *river.Job[ProcessArgs]) e
 // batch is one processing batch under way: the conversations' state as
 // the batch's own decisions leave it, and the changes to commit.
 type batch struct {
-	w       *processWorker
+	w *processWorker
+	// r reads the conversations: the store, or the ingest transaction
+	// when the batch is decided inside it (decide.go).
+	r store.StateReader
+	// inline: decided inside the ingest transaction, where nothing may
+	// call the network; a decision that would ask a judge returns
+	// errNotInline instead.
+	inline  bool
 	convs   map[string]*convState
 	changes []store.Change
 	counted []decisionCount
@@ -66,7 +73,7 @@ type convState struct {
 	pending map[string]store.Proposal
 }
 
-func (w *processWorker) newBatch(ctx context.Context, events []core.StoredEvent) (*batch, error) {
+func (w *processWorker) newBatch(ctx context.Context, r store.StateReader, events []core.StoredEvent) (*batch, error) {
 	var keys []string
 	seen := map[string]bool{}
 	for _, ev := range events {
@@ -76,11 +83,11 @@ func (w *processWorker) newBatch(ctx context.Context, events []core.StoredEvent)
 			keys = append(keys, k)
 		}
 	}
-	states, err := w.d.Store.ConversationsState(ctx, keys)
+	states, err := r.ConversationsState(ctx, keys)
 	if err != nil {
 		return nil, fmt.Errorf("load conversations: %w", err)
 	}
-	b := &batch{w: w, convs: make(map[string]*convState, len(keys))}
+	b := &batch{w: w, r: r, convs: make(map[string]*convState, len(keys))}
 	for _, k := range keys {
 		cs := &convState{links: map[string]store.Link{}, pending: map[string]store.Proposal{}}
 		for _, l := range states[k].Links {
@@ -104,7 +111,11 @@ func (b *batch) process(ctx context.Context, ev core.StoredEvent) error {
 		return b.w.foldCall(ctx, ev)
 	}
 	cs := b.convs[ev.Conversation.Key()]
-	decisions := b.w.d.Judges.Settle(ctx, ev.Text, b.w.d.Rules.Evaluate(ev.Event, b.rulesState(ev, cs)))
+	decisions := b.w.d.Rules.Evaluate(ev.Event, b.rulesState(ev, cs))
+	if b.inline && b.w.d.Judges.WouldAsk(decisions) {
+		return errNotInline
+	}
+	decisions = b.w.d.Judges.Settle(ctx, ev.Text, decisions)
 	decisions = b.handover(ev, cs, decisions)
 	b.csatAnswer(ev, cs)
 	for _, dec := range decisions {
@@ -161,7 +172,7 @@ func (b *batch) apply(ctx context.Context, ev core.StoredEvent, cs *convState, r
 	}
 	b.counted = append(b.counted, decisionCount{dec.Route, string(dec.Kind), mode})
 	if dec.DryRun {
-		c, err := b.w.dryRun(ctx, ev, route, dec)
+		c, err := b.w.dryRun(ctx, b.r, ev, route, dec)
 		if err == nil && c != nil {
 			b.add(*c)
 		}
@@ -205,12 +216,12 @@ func (b *batch) apply(ctx context.Context, ev core.StoredEvent, cs *convState, r
 
 // dryRun returns the record of the ticket the route would have created;
 // it calls nothing outside.
-func (w *processWorker) dryRun(ctx context.Context, ev core.StoredEvent, route config.Route, dec rules.Decision) (*store.Change, error) {
+func (w *processWorker) dryRun(ctx context.Context, r store.StateReader, ev core.StoredEvent, route config.Route, dec rules.Decision) (*store.Change, error) {
 	if dec.Kind == rules.KindAppend {
 		return nil, nil
 	}
 	convKey := ev.Conversation.Key()
-	recent, err := w.d.Store.ConversationEvents(ctx, convKey, 0, ev.ID, route.Mapping.ContextMessages)
+	recent, err := r.ConversationEvents(ctx, convKey, 0, ev.ID, route.Mapping.ContextMessages)
 	if err != nil {
 		return nil, fmt.Errorf("load context: %w", err)
 	}
@@ -225,7 +236,7 @@ func (w *processWorker) dryRun(ctx context.Context, ev core.StoredEvent, route c
 
 // applyDryRun records a dry run on its own (for the scheduled triggers).
 func (w *processWorker) applyDryRun(ctx context.Context, ev core.StoredEvent, route config.Route, dec rules.Decision) error {
-	c, err := w.dryRun(ctx, ev, route, dec)
+	c, err := w.dryRun(ctx, w.d.Store, ev, route, dec)
 	if err != nil || c == nil {
 		return err
 	}

@@ -32,6 +32,20 @@ func NewSet(routes []config.Route, opts Options) *Set {
 	return s
 }
 
+// WouldAsk tells whether Settle would ask a judge about ds (and so call
+// the network).
+func (s *Set) WouldAsk(ds []rules.Decision) bool {
+	if s == nil {
+		return false
+	}
+	for _, d := range ds {
+		if d.Unsure != "" && s.judges[d.Route] != nil {
+			return true
+		}
+	}
+	return false
+}
+
 // Settle asks the judges about the decisions the model was unsure of and
 // takes the other way where a judge disagrees with the model. A judge
 // that does not answer leaves the decision as it was. A nil Set returns

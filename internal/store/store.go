@@ -38,6 +38,14 @@ type Store interface {
 	// transaction; index[i] is the position in events of row ids[i].
 	// accepted[i] tells whether events[i] was new.
 	IngestBatch(ctx context.Context, events []core.Event, jobsFor func(ids []int64, index []int) Jobs) (accepted []bool, err error)
+	// IngestDecide is IngestBatch that decides in the same transaction:
+	// decide gets the new rows (in arrival order) and the conversations
+	// as the transaction sees them, and returns changes, applied as Apply
+	// applies them, and other jobs. On PostgreSQL the transaction holds a
+	// lock per conversation of the new rows (as Apply does for its
+	// changes), so that two replicas never decide one conversation from
+	// the same stale view.
+	IngestDecide(ctx context.Context, events []core.Event, decide Decide) (accepted []bool, err error)
 	// EventsByID returns the events with these row ids, ordered by id.
 	EventsByID(ctx context.Context, ids []int64) ([]core.StoredEvent, error)
 	// ConversationEvents returns events of the conversation (by
@@ -132,6 +140,16 @@ type Desk interface {
 	DeskComments(ctx context.Context, key string) ([]DeskComment, error)
 	// DeskSetStatus changes the status and returns the previous one.
 	DeskSetStatus(ctx context.Context, key, status string, jobs Jobs) (string, error)
+}
+
+// Decide turns an ingest transaction's new events into changes and jobs.
+// It runs inside the transaction: it must not call the network or block.
+type Decide func(ctx context.Context, r StateReader, fresh []core.StoredEvent) ([]Change, Jobs, error)
+
+// StateReader reads conversations through an open transaction.
+type StateReader interface {
+	ConversationsState(ctx context.Context, convKeys []string) (map[string]ConversationState, error)
+	ConversationEvents(ctx context.Context, convKey string, afterID, throughID int64, limit int) ([]core.StoredEvent, error)
 }
 
 // ConversationState is what processing needs to know of a conversation.

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 
@@ -15,6 +16,9 @@ import (
 func (s *Store) Apply(ctx context.Context, changes []store.Change) ([]bool, error) {
 	var made []bool
 	err := s.inTx(ctx, func(tx pgx.Tx) error {
+		if err := lockConversations(ctx, tx, changedConversations(changes)); err != nil {
+			return err
+		}
 		var err error
 		made, err = store.ApplyChanges(ctx, changeTx{s: s, tx: tx}, changes)
 		return err
@@ -23,6 +27,21 @@ func (s *Store) Apply(ctx context.Context, changes []store.Change) ([]bool, erro
 		return nil, fmt.Errorf("apply changes: %w", err)
 	}
 	return made, nil
+}
+
+// changedConversations are the conversations whose links or proposals
+// changes may open, for the locks IngestDecide also takes.
+func changedConversations(changes []store.Change) []string {
+	var keys []string
+	for _, c := range changes {
+		if c.Open != nil {
+			keys = append(keys, store.CreatingLink(*c.Open, time.Time{}).ConvKey)
+		}
+		if c.Propose != nil {
+			keys = append(keys, store.PendingProposal(*c.Propose, time.Time{}).ConvKey)
+		}
+	}
+	return keys
 }
 
 // changeTx is an open write transaction seen as a store.ChangeTx.
@@ -113,11 +132,15 @@ func (c changeTx) InsertDryRun(ctx context.Context, d store.DryRun) error {
 // ConversationsState returns the open links and pending proposals of the
 // conversations, in two queries.
 func (s *Store) ConversationsState(ctx context.Context, convKeys []string) (map[string]store.ConversationState, error) {
+	return s.conversationsState(ctx, s.pool, convKeys)
+}
+
+func (s *Store) conversationsState(ctx context.Context, q querier, convKeys []string) (map[string]store.ConversationState, error) {
 	out := make(map[string]store.ConversationState, len(convKeys))
 	if len(convKeys) == 0 {
 		return out, nil
 	}
-	rows, err := s.pool.Query(ctx, `SELECT `+linkSelectCols+` FROM tb_links
+	rows, err := q.Query(ctx, `SELECT `+linkSelectCols+` FROM tb_links
 		WHERE conv_key = ANY($1) AND state NOT IN ('resolved', 'closed') ORDER BY created_at, id`, convKeys)
 	if err != nil {
 		return nil, fmt.Errorf("conversations' links: %w", err)
@@ -130,7 +153,7 @@ func (s *Store) ConversationsState(ctx context.Context, convKeys []string) (map[
 	if err != nil {
 		return nil, fmt.Errorf("conversations' links: %w", err)
 	}
-	rows, err = s.pool.Query(ctx, `SELECT `+proposalCols+` FROM tb_proposals
+	rows, err = q.Query(ctx, `SELECT `+proposalCols+` FROM tb_proposals
 		WHERE conv_key = ANY($1) AND state = 'pending'`, convKeys)
 	if err != nil {
 		return nil, fmt.Errorf("conversations' proposals: %w", err)

@@ -19,6 +19,56 @@ const eventCols = `id, source, event_id, kind, conv_source, conv_id, conv_thread
 // IngestBatch stores the new events and the jobs for them in one
 // transaction; the inserts go to the server as one pipelined batch.
 func (s *Store) IngestBatch(ctx context.Context, events []core.Event, jobsFor func(ids []int64, _ []int) store.Jobs) ([]bool, error) {
+	return s.ingest(ctx, events, func(ctx context.Context, tx pgx.Tx, _ []core.StoredEvent, ids []int64, index []int) error {
+		if jobsFor == nil {
+			return nil
+		}
+		return s.insertJobs(ctx, tx, jobsFor(ids, index))
+	})
+}
+
+// IngestDecide stores the new events and applies what decide makes of
+// them in one transaction, holding the lock of each of their
+// conversations from before decide reads them until the commit.
+func (s *Store) IngestDecide(ctx context.Context, events []core.Event, decide store.Decide) ([]bool, error) {
+	return s.ingest(ctx, events, func(ctx context.Context, tx pgx.Tx, fresh []core.StoredEvent, _ []int64, _ []int) error {
+		keys := make([]string, len(fresh))
+		for i, e := range fresh {
+			keys[i] = e.Conversation.Key()
+		}
+		if err := lockConversations(ctx, tx, keys); err != nil {
+			return err
+		}
+		changes, jobs, err := decide(ctx, stateReader{s: s, q: tx}, fresh)
+		if err != nil {
+			return fmt.Errorf("decide: %w", err)
+		}
+		if len(changes) > 0 {
+			if _, err := store.ApplyChanges(ctx, changeTx{s: s, tx: tx}, changes); err != nil {
+				return fmt.Errorf("apply decisions: %w", err)
+			}
+		}
+		return s.insertJobs(ctx, tx, jobs)
+	})
+}
+
+// lockConversations takes the transaction-scoped advisory lock of each
+// conversation key, in one order for every caller so two never deadlock.
+func lockConversations(ctx context.Context, tx pgx.Tx, keys []string) error {
+	if len(keys) == 0 {
+		return nil
+	}
+	_, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock(h)
+		FROM (SELECT DISTINCT hashtextextended(k, 7411) AS h FROM unnest($1::text[]) AS k ORDER BY h) AS o`, keys)
+	if err != nil {
+		return fmt.Errorf("lock conversations: %w", err)
+	}
+	return nil
+}
+
+// ingest inserts the new events and calls then with them inside the
+// transaction; then is not called when none is new.
+func (s *Store) ingest(ctx context.Context, events []core.Event, then func(ctx context.Context, tx pgx.Tx, fresh []core.StoredEvent, ids []int64, index []int) error) ([]bool, error) {
 	accepted := make([]bool, len(events))
 	if len(events) == 0 {
 		return accepted, nil
@@ -41,6 +91,7 @@ func (s *Store) IngestBatch(ctx context.Context, events []core.Event, jobsFor fu
 		var (
 			ids   []int64
 			index []int
+			fresh []core.StoredEvent
 		)
 		for i, e := range events {
 			var id int64
@@ -54,19 +105,39 @@ func (s *Store) IngestBatch(ctx context.Context, events []core.Event, jobsFor fu
 			}
 			accepted[i] = true
 			ids, index = append(ids, id), append(index, i)
+			fresh = append(fresh, core.StoredEvent{ID: id, Event: e, StoredAt: stored})
 		}
 		if err := res.Close(); err != nil {
 			return fmt.Errorf("ingest: %w", err)
 		}
-		if len(ids) == 0 || jobsFor == nil {
+		if len(ids) == 0 {
 			return nil
 		}
-		return s.insertJobs(ctx, tx, jobsFor(ids, index))
+		return then(ctx, tx, fresh, ids, index)
 	})
 	if err != nil {
 		return nil, err
 	}
 	return accepted, nil
+}
+
+// stateReader reads conversations through an open transaction.
+type stateReader struct {
+	s *Store
+	q querier
+}
+
+func (r stateReader) ConversationsState(ctx context.Context, convKeys []string) (map[string]store.ConversationState, error) {
+	return r.s.conversationsState(ctx, r.q, convKeys)
+}
+
+func (r stateReader) ConversationEvents(ctx context.Context, convKey string, afterID, throughID int64, limit int) ([]core.StoredEvent, error) {
+	return r.s.conversationEvents(ctx, r.q, convKey, afterID, throughID, limit)
+}
+
+// querier is the pool or an open transaction.
+type querier interface {
+	Query(ctx context.Context, sql string, args ...any) (pgx.Rows, error)
 }
 
 // eventArgs are the insert values of e up to, not including, stored_at.
@@ -151,7 +222,11 @@ func (s *Store) scanEvent(row pgx.Row) (core.StoredEvent, error) {
 }
 
 func (s *Store) queryEvents(ctx context.Context, query string, args ...any) ([]core.StoredEvent, error) {
-	rows, err := s.pool.Query(ctx, query, args...)
+	return s.queryEventsOn(ctx, s.pool, query, args...)
+}
+
+func (s *Store) queryEventsOn(ctx context.Context, q querier, query string, args ...any) ([]core.StoredEvent, error) {
+	rows, err := q.Query(ctx, query, args...)
 	if err != nil {
 		return nil, err
 	}
@@ -183,7 +258,11 @@ func (s *Store) EventsByID(ctx context.Context, ids []int64) ([]core.StoredEvent
 // ConversationEvents returns the newest limit events with afterID < id <=
 // throughID (0: no bound), oldest first. A limit <= 0 means no limit.
 func (s *Store) ConversationEvents(ctx context.Context, convKey string, afterID, throughID int64, limit int) ([]core.StoredEvent, error) {
-	out, err := s.queryEvents(ctx, `SELECT `+eventCols+` FROM tb_events
+	return s.conversationEvents(ctx, s.pool, convKey, afterID, throughID, limit)
+}
+
+func (s *Store) conversationEvents(ctx context.Context, q querier, convKey string, afterID, throughID int64, limit int) ([]core.StoredEvent, error) {
+	out, err := s.queryEventsOn(ctx, q, `SELECT `+eventCols+` FROM tb_events
 		WHERE conv_key = $1 AND id > $2 AND ($3::bigint = 0 OR id <= $3::bigint)
 		ORDER BY id DESC LIMIT NULLIF($4::bigint, 0)`, convKey, afterID, throughID, max(limit, 0))
 	if err != nil {

@@ -106,6 +106,10 @@ func (c changeTx) InsertDryRun(ctx context.Context, d store.DryRun) error {
 // ConversationsState returns the open links and pending proposals of the
 // conversations, in two queries.
 func (s *Store) ConversationsState(ctx context.Context, convKeys []string) (map[string]store.ConversationState, error) {
+	return s.conversationsState(ctx, s.rdb, convKeys)
+}
+
+func (s *Store) conversationsState(ctx context.Context, q querier, convKeys []string) (map[string]store.ConversationState, error) {
 	out := make(map[string]store.ConversationState, len(convKeys))
 	if len(convKeys) == 0 {
 		return out, nil
@@ -115,7 +119,7 @@ func (s *Store) ConversationsState(ctx context.Context, convKeys []string) (map[
 		args[i] = k
 	}
 	marks := strings.TrimSuffix(strings.Repeat("?,", len(convKeys)), ",")
-	rows, err := s.rdb.QueryContext(ctx, `SELECT `+linkSelectCols+` FROM tb_links
+	rows, err := q.QueryContext(ctx, `SELECT `+linkSelectCols+` FROM tb_links
 		WHERE conv_key IN (`+marks+`) AND state NOT IN ('resolved', 'closed') ORDER BY created_at, id`, args...)
 	if err != nil {
 		return nil, fmt.Errorf("conversations' links: %w", err)
@@ -128,7 +132,7 @@ func (s *Store) ConversationsState(ctx context.Context, convKeys []string) (map[
 	if err != nil {
 		return nil, fmt.Errorf("conversations' links: %w", err)
 	}
-	rows, err = s.rdb.QueryContext(ctx, `SELECT `+proposalCols+` FROM tb_proposals
+	rows, err = q.QueryContext(ctx, `SELECT `+proposalCols+` FROM tb_proposals
 		WHERE conv_key IN (`+marks+`) AND state = 'pending'`, args...)
 	if err != nil {
 		return nil, fmt.Errorf("conversations' proposals: %w", err)

@@ -18,6 +18,34 @@ const eventCols = `id, source, event_id, kind, conv_source, conv_id, conv_thread
 // transaction. jobsFor runs inside that transaction and must not use the
 // store (SQLite has one connection, which the transaction holds).
 func (s *Store) IngestBatch(ctx context.Context, events []core.Event, jobsFor func(ids []int64, _ []int) store.Jobs) ([]bool, error) {
+	return s.ingest(ctx, events, func(ctx context.Context, tx *sql.Tx, fresh []core.StoredEvent, ids []int64, index []int) error {
+		if jobsFor == nil {
+			return nil
+		}
+		return s.insertJobs(ctx, tx, jobsFor(ids, index))
+	})
+}
+
+// IngestDecide stores the new events and applies what decide makes of
+// them in one transaction.
+func (s *Store) IngestDecide(ctx context.Context, events []core.Event, decide store.Decide) ([]bool, error) {
+	return s.ingest(ctx, events, func(ctx context.Context, tx *sql.Tx, fresh []core.StoredEvent, _ []int64, _ []int) error {
+		changes, jobs, err := decide(ctx, stateReader{s: s, q: tx}, fresh)
+		if err != nil {
+			return fmt.Errorf("decide: %w", err)
+		}
+		if len(changes) > 0 {
+			if _, err := store.ApplyChanges(ctx, changeTx{s: s, tx: tx}, changes); err != nil {
+				return fmt.Errorf("apply decisions: %w", err)
+			}
+		}
+		return s.insertJobs(ctx, tx, jobs)
+	})
+}
+
+// ingest inserts the new events and calls then with them inside the
+// transaction; then is not called when none is new.
+func (s *Store) ingest(ctx context.Context, events []core.Event, then func(ctx context.Context, tx *sql.Tx, fresh []core.StoredEvent, ids []int64, index []int) error) ([]bool, error) {
 	accepted := make([]bool, len(events))
 	err := s.inTx(ctx, func(tx *sql.Tx) error {
 		clear(accepted)
@@ -30,10 +58,12 @@ func (s *Store) IngestBatch(ctx context.Context, events []core.Event, jobsFor fu
 			return fmt.Errorf("ingest: %w", err)
 		}
 		defer stmt.Close()
-		stored := nanos(now())
+		at := now()
+		stored := nanos(at)
 		var (
 			ids   []int64
 			index []int
+			fresh []core.StoredEvent
 		)
 		for i, e := range events {
 			args, err := s.eventArgs(e)
@@ -50,16 +80,36 @@ func (s *Store) IngestBatch(ctx context.Context, events []core.Event, jobsFor fu
 			}
 			accepted[i] = true
 			ids, index = append(ids, id), append(index, i)
+			fresh = append(fresh, core.StoredEvent{ID: id, Event: e, StoredAt: fromNanos(stored)})
 		}
-		if len(ids) == 0 || jobsFor == nil {
+		if len(ids) == 0 {
 			return nil
 		}
-		return s.insertJobs(ctx, tx, jobsFor(ids, index))
+		return then(ctx, tx, fresh, ids, index)
 	})
 	if err != nil {
 		return nil, err
 	}
 	return accepted, nil
+}
+
+// stateReader reads conversations through an open transaction.
+type stateReader struct {
+	s *Store
+	q querier
+}
+
+func (r stateReader) ConversationsState(ctx context.Context, convKeys []string) (map[string]store.ConversationState, error) {
+	return r.s.conversationsState(ctx, r.q, convKeys)
+}
+
+func (r stateReader) ConversationEvents(ctx context.Context, convKey string, afterID, throughID int64, limit int) ([]core.StoredEvent, error) {
+	return r.s.conversationEvents(ctx, r.q, convKey, afterID, throughID, limit)
+}
+
+// querier is a pool or an open transaction.
+type querier interface {
+	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
 }
 
 // eventArgs are the insert values of e up to, not including, stored_at.
@@ -141,7 +191,11 @@ func (s *Store) scanEvent(row interface{ Scan(...any) error }) (core.StoredEvent
 }
 
 func (s *Store) queryEvents(ctx context.Context, query string, args ...any) ([]core.StoredEvent, error) {
-	rows, err := s.rdb.QueryContext(ctx, query, args...)
+	return s.queryEventsOn(ctx, s.rdb, query, args...)
+}
+
+func (s *Store) queryEventsOn(ctx context.Context, q querier, query string, args ...any) ([]core.StoredEvent, error) {
+	rows, err := q.QueryContext(ctx, query, args...)
 	if err != nil {
 		return nil, err
 	}
@@ -178,10 +232,14 @@ func (s *Store) EventsByID(ctx context.Context, ids []int64) ([]core.StoredEvent
 // ConversationEvents returns the newest limit events with afterID < id <=
 // throughID (0: no bound), oldest first. A limit <= 0 means no limit.
 func (s *Store) ConversationEvents(ctx context.Context, convKey string, afterID, throughID int64, limit int) ([]core.StoredEvent, error) {
+	return s.conversationEvents(ctx, s.rdb, convKey, afterID, throughID, limit)
+}
+
+func (s *Store) conversationEvents(ctx context.Context, q querier, convKey string, afterID, throughID int64, limit int) ([]core.StoredEvent, error) {
 	if limit <= 0 {
 		limit = -1 // SQLite: no limit
 	}
-	out, err := s.queryEvents(ctx, `SELECT `+eventCols+` FROM tb_events
+	out, err := s.queryEventsOn(ctx, q, `SELECT `+eventCols+` FROM tb_events
 		WHERE conv_key = ? AND id > ? AND (? = 0 OR id <= ?)
 		ORDER BY id DESC LIMIT ?`, convKey, afterID, throughID, throughID, limit)
 	if err != nil {

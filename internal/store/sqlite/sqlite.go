@@ -29,6 +29,7 @@ type Store struct {
 	// that need no transaction run there, beside the single writer
 	// connection (which River, the group commit and the workers share).
 	rdb    *sql.DB
+	wal    *walSync
 	log    *slog.Logger
 	client atomic.Pointer[river.Client[*sql.Tx]]
 	// cipher seals the body columns; nil keeps them plaintext.
@@ -59,14 +60,17 @@ func Open(ctx context.Context, path string, log *slog.Logger, opts ...Option) (*
 	}
 	q := url.Values{}
 	q.Add("_pragma", "journal_mode(WAL)")
-	q.Add("_pragma", "synchronous(FULL)")
+	// NORMAL: commits do not wait for the disk; acknowledged writes are
+	// synced after their commit instead (durable.go).
+	q.Add("_pragma", "synchronous(NORMAL)")
 	q.Add("_pragma", "foreign_keys(1)")
 	q.Add("_pragma", "busy_timeout(10000)")
 	// Write transactions take the lock at BEGIN, so two of them never
 	// deadlock upgrading a read lock.
 	q.Set("_txlock", "immediate")
 	dsn := "file:" + (&url.URL{Path: path}).EscapedPath() + "?" + q.Encode()
-	db, err := openCached(dsn)
+	wal := &walSync{db: path}
+	db, err := openCached(dsn, wal)
 	if err != nil {
 		return nil, fmt.Errorf("open sqlite: %w", err)
 	}
@@ -82,7 +86,7 @@ func Open(ctx context.Context, path string, log *slog.Logger, opts ...Option) (*
 		_ = db.Close()
 		return nil, err
 	}
-	s := &Store{db: db, rdb: rdb, log: log}
+	s := &Store{db: db, rdb: rdb, log: log, wal: wal}
 	for _, o := range opts {
 		o(s)
 	}
@@ -98,7 +102,7 @@ func openReaders(ctx context.Context, path string) (*sql.DB, error) {
 	q := url.Values{}
 	q.Add("_pragma", "busy_timeout(10000)")
 	q.Add("_pragma", "query_only(1)")
-	db, err := openCached("file:" + (&url.URL{Path: path}).EscapedPath() + "?" + q.Encode())
+	db, err := openCached("file:"+(&url.URL{Path: path}).EscapedPath()+"?"+q.Encode(), nil)
 	if err != nil {
 		return nil, fmt.Errorf("open sqlite readers %s: %w", path, err)
 	}
@@ -172,7 +176,7 @@ func (s *Store) Migrate(ctx context.Context) error {
 // inTx runs fn in a write transaction. fn must not use s.db: the pool has a
 // single connection, which the transaction holds.
 func (s *Store) inTx(ctx context.Context, fn func(tx *sql.Tx) error) error {
-	tx, err := s.db.BeginTx(ctx, nil)
+	tx, err := s.db.BeginTx(syncLater(ctx), nil)
 	if err != nil {
 		return fmt.Errorf("begin: %w", err)
 	}
@@ -182,6 +186,11 @@ func (s *Store) inTx(ctx context.Context, fn func(tx *sql.Tx) error) error {
 	}
 	if err := tx.Commit(); err != nil {
 		return fmt.Errorf("commit: %w", err)
+	}
+	if !store.IsInternal(ctx) {
+		// After the commit released the connection, so that others
+		// can use it while this one waits for the disk.
+		return s.wal.sync()
 	}
 	return nil
 }

@@ -21,20 +21,22 @@ import (
 const stmtCacheSize = 512
 
 // openCached opens dsn with the registered "sqlite" driver behind
-// connections that keep their compiled statements.
-func openCached(dsn string) (*sql.DB, error) {
+// connections that keep their compiled statements. A non-nil wal makes the
+// connections sync acknowledged writes (durable.go).
+func openCached(dsn string, wal *walSync) (*sql.DB, error) {
 	probe, err := sql.Open("sqlite", dsn)
 	if err != nil {
 		return nil, err
 	}
 	drv := probe.Driver()
 	_ = probe.Close() // sql.Open connects nothing: there is nothing to leak
-	return sql.OpenDB(cachingConnector{dsn: dsn, drv: drv}), nil
+	return sql.OpenDB(cachingConnector{dsn: dsn, drv: drv, wal: wal}), nil
 }
 
 type cachingConnector struct {
 	dsn string
 	drv driver.Driver
+	wal *walSync
 }
 
 func (c cachingConnector) Connect(context.Context) (driver.Conn, error) {
@@ -46,7 +48,7 @@ func (c cachingConnector) Connect(context.Context) (driver.Conn, error) {
 		_ = conn.Close()
 		return nil, err
 	}
-	return &cachingConn{conn: conn, stmts: map[string]*keptStmt{}}, nil
+	return &cachingConn{conn: conn, stmts: map[string]*keptStmt{}, wal: c.wal}, nil
 }
 
 func (c cachingConnector) Driver() driver.Driver { return c.drv }
@@ -58,6 +60,14 @@ func (c cachingConnector) Driver() driver.Driver { return c.drv }
 type cachingConn struct {
 	conn  driver.Conn
 	stmts map[string]*keptStmt
+	wal   *walSync // nil: a read-only connection
+	inTx  bool
+}
+
+// syncs tells whether a statement run outside a transaction under ctx
+// must reach the disk before it returns.
+func (c *cachingConn) syncs(ctx context.Context) bool {
+	return c.wal != nil && !c.inTx && mustSync(ctx)
 }
 
 type keptStmt struct {
@@ -116,6 +126,14 @@ func (c *cachingConn) drop(query string, k *keptStmt) {
 }
 
 func (c *cachingConn) ExecContext(ctx context.Context, query string, args []driver.NamedValue) (driver.Result, error) {
+	res, err := c.exec(ctx, query, args)
+	if err == nil && c.syncs(ctx) {
+		err = c.wal.sync()
+	}
+	return res, err
+}
+
+func (c *cachingConn) exec(ctx context.Context, query string, args []driver.NamedValue) (driver.Result, error) {
 	k, err := c.kept(ctx, query)
 	if err != nil {
 		return nil, err
@@ -133,12 +151,20 @@ func (c *cachingConn) ExecContext(ctx context.Context, query string, args []driv
 }
 
 func (c *cachingConn) QueryContext(ctx context.Context, query string, args []driver.NamedValue) (driver.Rows, error) {
+	var sync *walSync
+	if c.syncs(ctx) {
+		sync = c.wal // a write's RETURNING rows: synced once read
+	}
 	k, err := c.kept(ctx, query)
 	if err != nil {
 		return nil, err
 	}
 	if k == nil {
-		return c.conn.(driver.QueryerContext).QueryContext(ctx, query, args)
+		rows, err := c.conn.(driver.QueryerContext).QueryContext(ctx, query, args)
+		if err != nil || sync == nil {
+			return rows, err
+		}
+		return &keptRows{Rows: rows, sync: sync}, nil
 	}
 	k.busy = true
 	rows, err := k.stmt.(driver.StmtQueryContext).QueryContext(ctx, args)
@@ -147,7 +173,7 @@ func (c *cachingConn) QueryContext(ctx context.Context, query string, args []dri
 		c.drop(query, k)
 		return nil, err
 	}
-	return &keptRows{Rows: rows, k: k}, nil
+	return &keptRows{Rows: rows, k: k, sync: sync}, nil
 }
 
 func (c *cachingConn) Prepare(query string) (driver.Stmt, error) {
@@ -171,7 +197,39 @@ func (c *cachingConn) Begin() (driver.Tx, error) {
 }
 
 func (c *cachingConn) BeginTx(ctx context.Context, opts driver.TxOptions) (driver.Tx, error) {
-	return c.conn.(driver.ConnBeginTx).BeginTx(ctx, opts)
+	tx, err := c.conn.(driver.ConnBeginTx).BeginTx(ctx, opts)
+	if err != nil {
+		return nil, err
+	}
+	c.inTx = true
+	t := &connTx{Tx: tx, c: c}
+	if c.wal != nil && mustSync(ctx) {
+		t.sync = c.wal
+	}
+	return t, nil
+}
+
+// connTx ends the connection's transaction, syncing an acknowledged one.
+type connTx struct {
+	driver.Tx
+	c    *cachingConn
+	sync *walSync
+}
+
+func (t *connTx) Commit() error {
+	t.c.inTx = false
+	if err := t.Tx.Commit(); err != nil {
+		return err
+	}
+	if t.sync != nil {
+		return t.sync.sync()
+	}
+	return nil
+}
+
+func (t *connTx) Rollback() error {
+	t.c.inTx = false
+	return t.Tx.Rollback()
 }
 
 func (c *cachingConn) Ping(ctx context.Context) error {
@@ -188,12 +246,18 @@ func (c *cachingConn) IsValid() bool { return c.conn.(driver.Validator).IsValid(
 // the column type information the driver's rows carry.
 type keptRows struct {
 	driver.Rows
-	k *keptStmt
+	k    *keptStmt // nil: an uncached statement
+	sync *walSync  // non-nil: sync once closed
 }
 
 func (r *keptRows) Close() error {
 	err := r.Rows.Close()
-	r.k.busy = false
+	if r.k != nil {
+		r.k.busy = false
+	}
+	if err == nil && r.sync != nil {
+		err = r.sync.sync()
+	}
 	return err
 }
 

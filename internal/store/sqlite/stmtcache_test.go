@@ -13,7 +13,7 @@ import (
 // not kept broken.
 func TestKeptStatements(t *testing.T) {
 	ctx := context.Background()
-	db, err := openCached("file:" + filepath.Join(t.TempDir(), "kept.db") + "?_pragma=journal_mode(WAL)")
+	db, err := openCached("file:"+filepath.Join(t.TempDir(), "kept.db")+"?_pragma=journal_mode(WAL)", nil)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,12 +1,15 @@
 package storetest
 
 import (
+	"context"
+	"errors"
 	"slices"
 	"testing"
 	"time"
 
 	"github.com/riverqueue/river"
 
+	"github.com/ticketbridge/ticketbridge/internal/core"
 	"github.com/ticketbridge/ticketbridge/internal/store"
 )
 
@@ -16,6 +19,69 @@ func changeCases() []testCase {
 		{"ApplyRollsBackWhole", testApplyRollsBack},
 		{"ConversationsState", testConversationsState},
 		{"QueueLag", testQueueLag},
+		{"IngestDecideInOneTransaction", testIngestDecide},
+	}
+}
+
+// IngestDecide hands decide the new rows and a view of the conversations
+// through its own transaction (the new rows included), applies its
+// changes and jobs with the events, and on an error keeps nothing.
+func testIngestDecide(t *testing.T, s store.Store) {
+	q := queue(t, s)
+	ctx := t.Context()
+	a, b := conv("slack", "DA"), conv("slack", "DB")
+	la := newLink("r1", a)
+	_, err := s.Apply(ctx, []store.Change{{Open: &la}})
+	must(t, "Apply", err)
+
+	failing := func(context.Context, store.StateReader, []core.StoredEvent) ([]store.Change, store.Jobs, error) {
+		return nil, nil, errors.New("decide failed")
+	}
+	if _, err := s.IngestDecide(ctx, []core.Event{ev(b, "d0", "lost")}, failing); err == nil {
+		t.Fatal("IngestDecide succeeded although decide failed")
+	}
+	calls := 0
+	decide := func(ctx context.Context, r store.StateReader, fresh []core.StoredEvent) ([]store.Change, store.Jobs, error) {
+		calls++
+		if len(fresh) != 2 || fresh[0].EventID != "d1" || fresh[1].EventID != "d2" || fresh[0].ID == 0 || fresh[0].ID >= fresh[1].ID || fresh[1].StoredAt.IsZero() {
+			t.Errorf("fresh = %+v, want d1 then d2 with ids and a stored time", fresh)
+		}
+		st, err := r.ConversationsState(ctx, []string{a.Key(), b.Key()})
+		if err != nil {
+			return nil, nil, err
+		}
+		if len(st[a.Key()].Links) != 1 || len(st[b.Key()].Links) != 0 {
+			t.Errorf("state through the transaction = %+v", st)
+		}
+		evs, err := r.ConversationEvents(ctx, b.Key(), 0, 0, 10)
+		if err != nil {
+			return nil, nil, err
+		}
+		if len(evs) != 1 || evs[0].EventID != "d2" || evs[0].Text != "second" {
+			t.Errorf("B's events through the transaction = %+v, want the new d2 alone", evs)
+		}
+		lb := newLink("r1", b)
+		return []store.Change{{Open: &lb, Jobs: job("create-B")}}, job("process"), nil
+	}
+	acc, err := s.IngestDecide(ctx, []core.Event{ev(a, "d1", "first"), ev(b, "d2", "second"), ev(a, "d1", "first")}, decide)
+	must(t, "IngestDecide", err)
+	if !slices.Equal(acc, []bool{true, true, false}) || calls != 1 {
+		t.Fatalf("accepted %v after %d calls, want [true true false] after 1", acc, calls)
+	}
+	wantJobTags(t, q, "create-B", "process")
+	st, err := s.ConversationsState(ctx, []string{b.Key()})
+	must(t, "ConversationsState", err)
+	if len(st[b.Key()].Links) != 1 {
+		t.Fatalf("B's link was not opened: %+v", st)
+	}
+	if evs, err := s.ConversationEvents(ctx, b.Key(), 0, 0, 10); err != nil || len(evs) != 1 {
+		t.Fatalf("B's events = %+v, %v: the failed batch's d0 must not be kept", evs, err)
+	}
+	// A redelivery decides nothing.
+	acc, err = s.IngestDecide(ctx, []core.Event{ev(a, "d1", "first")}, decide)
+	must(t, "IngestDecide again", err)
+	if !slices.Equal(acc, []bool{false}) || calls != 1 {
+		t.Fatalf("redelivery: accepted %v, decide called %d times", acc, calls)
 	}
 }
 
