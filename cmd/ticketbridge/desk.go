@@ -120,7 +120,20 @@ func deskCmd() *cobra.Command {
 			return nil
 		}),
 	}
-	for _, c := range []*cobra.Command{list, show, comment, status} {
+	assign := &cobra.Command{
+		Use: "assign KEY NAME", Short: "Assign a ticket to an agent (a handed-over customer is told who picked it up)", Args: cobra.ExactArgs(2),
+		RunE: withDesk(func(cmd *cobra.Command, args []string, st store.Store, d *local.Desk) error {
+			if err := d.Assign(cmd.Context(), args[0], args[1]); err != nil {
+				return deskError(args[0], err)
+			}
+			if err := auditCLI(cmd.Context(), st, "desk.assign", args[0], map[string]any{"assignee": args[1]}); err != nil {
+				return err
+			}
+			fmt.Fprintf(cmd.OutOrStdout(), "%s assigned to %s\n", args[0], strings.TrimSpace(args[1]))
+			return nil
+		}),
+	}
+	for _, c := range []*cobra.Command{list, show, comment, status, assign} {
 		addConfigFlag(c)
 		cmd.AddCommand(c)
 	}

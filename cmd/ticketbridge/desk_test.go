@@ -92,6 +92,7 @@ func TestDesk(t *testing.T) {
 		{[]string{"desk", "comment", "LOCAL-1", "Refund issued, sorry!", "--author", "Dana"}, "commented on LOCAL-1\n"},
 		{[]string{"desk", "comment", "LOCAL-1", "customer is a VIP", "--internal"}, "commented on LOCAL-1\n"},
 		{[]string{"desk", "status", "LOCAL-1", "solved"}, "LOCAL-1: new → solved\n"},
+		{[]string{"desk", "assign", "LOCAL-1", "Dana"}, "LOCAL-1 assigned to Dana\n"},
 	}
 	for _, s := range steps {
 		r := run(t, "", s.args...)
@@ -120,10 +121,13 @@ func TestDesk(t *testing.T) {
 	}
 
 	// Each change is announced as a ticket_event job for the server to
-	// pick up: two comments, then the status change.
+	// pick up: two comments, the status change, the assignment.
 	evs := ticketEvents(t)
-	if len(evs) != 3 {
-		t.Fatalf("%d ticket_event jobs, want 3: %+v", len(evs), evs)
+	if len(evs) != 4 {
+		t.Fatalf("%d ticket_event jobs, want 4: %+v", len(evs), evs)
+	}
+	if e := evs[3]; e.Kind != core.TicketAssigned || e.Assignee != "Dana" || e.Ticket.Key != "LOCAL-1" {
+		t.Errorf("fourth event = %+v, want LOCAL-1 assigned to Dana", e)
 	}
 	if c := evs[0].Comment; evs[0].Kind != core.TicketCommentAdded || c == nil || c.Body != "Refund issued, sorry!" || !c.Public || c.Author != "Dana" {
 		t.Errorf("first event = %+v, want Dana's public comment", evs[0])

@@ -11,6 +11,7 @@ import (
 	"log/slog"
 	"net/http"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/ticketbridge/ticketbridge/internal/config"
@@ -53,6 +54,7 @@ func (a *API) Register(mux *http.ServeMux) {
 	mux.HandleFunc("GET /api/v1/desk/tickets/{key}", t.require(ScopeRead, a.deskShow))
 	mux.HandleFunc("POST /api/v1/desk/tickets/{key}/comments", t.require(ScopeOperate, a.deskComment))
 	mux.HandleFunc("POST /api/v1/desk/tickets/{key}/status", t.require(ScopeOperate, a.deskStatus))
+	mux.HandleFunc("POST /api/v1/desk/tickets/{key}/assignee", t.require(ScopeOperate, a.deskAssign))
 	mux.HandleFunc("GET /api/v1/dead-letters", t.require(ScopeRead, a.deadLetters))
 	mux.HandleFunc("POST /api/v1/dead-letters/{id}/replay", t.require(ScopeOperate, a.replay))
 	mux.HandleFunc("GET /api/v1/dry-runs", t.require(ScopeRead, a.dryRuns))
@@ -219,6 +221,27 @@ func (a *API) deskStatus(w http.ResponseWriter, r *http.Request) {
 	}
 	a.audit(r, "desk.status", r.PathValue("key"), map[string]any{"from": prev, "to": req.Status})
 	writeJSON(w, http.StatusOK, map[string]string{"previous": prev, "status": req.Status})
+}
+
+func (a *API) deskAssign(w http.ResponseWriter, r *http.Request) {
+	var req struct {
+		Assignee string `json:"assignee"`
+	}
+	if err := decode(r, &req); err != nil {
+		writeError(w, http.StatusBadRequest, err.Error())
+		return
+	}
+	d, err := a.desk()
+	if err != nil {
+		writeError(w, http.StatusNotFound, err.Error())
+		return
+	}
+	if err := d.Assign(r.Context(), r.PathValue("key"), req.Assignee); err != nil {
+		writeStoreError(w, err)
+		return
+	}
+	a.audit(r, "desk.assign", r.PathValue("key"), map[string]any{"assignee": req.Assignee})
+	writeJSON(w, http.StatusOK, map[string]string{"assignee": strings.TrimSpace(req.Assignee)})
 }
 
 func (a *API) replay(w http.ResponseWriter, r *http.Request) {

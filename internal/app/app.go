@@ -18,6 +18,8 @@ import (
 	"sync"
 	"time"
 
+	"github.com/riverqueue/river/rivertype"
+
 	"github.com/ticketbridge/ticketbridge/internal/api"
 	"github.com/ticketbridge/ticketbridge/internal/blob"
 	"github.com/ticketbridge/ticketbridge/internal/config"
@@ -45,6 +47,10 @@ type Options struct {
 	Store store.Store
 	// WrapSink, when set, wraps every sink (tests inject faults with it).
 	WrapSink func(sink.Sink) sink.Sink
+	// JobTime, when set, is the job queue's clock: tests that move Now
+	// forward move it too, so that jobs scheduled for a deadline (SLA
+	// timers) come due without waiting.
+	JobTime rivertype.TimeGenerator
 }
 
 // App is one running ticketbridge.
@@ -250,7 +256,9 @@ func assemble(ctx context.Context, cfg *config.Config, st store.Store, opts Opti
 		Partitions: cfg.Jobs.Partitions,
 		Judges: judge.NewSet(cfg.Routes, judge.Options{HTTP: opts.HTTP, Redactor: red, Policy: basePolicy(cfg), Now: opts.Now, Log: opts.Log,
 			Requests: a.Metrics.JudgeRequests, Duration: a.Metrics.JudgeDuration})}
-	q, err := st.Queue(jobs.RiverConfig(cfg.Jobs, a.Deps))
+	rc := jobs.RiverConfig(cfg.Jobs, a.Deps)
+	rc.Test.Time = opts.JobTime
+	q, err := st.Queue(rc)
 	if err != nil {
 		return nil, fmt.Errorf("build job queue: %w", err)
 	}

@@ -242,6 +242,11 @@ type Route struct {
 	// cannot (a permanent post failure, an expired DingTalk session, a
 	// user who left).
 	Fallback []Fallback `yaml:"fallback"`
+	// Handover, CSAT and SLA are the service-quality flows (quality.go);
+	// nil leaves a flow off for the route.
+	Handover *Handover `yaml:"handover"`
+	CSAT     *CSAT     `yaml:"csat"`
+	SLA      *SLA      `yaml:"sla"`
 }
 
 // Fallback is one fallback channel: a group robot of WeCom, DingTalk or

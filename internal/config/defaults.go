@@ -62,6 +62,7 @@ func (c *Config) WithDefaults() {
 		}
 		setDefault(&r.Mapping.ContextMessages, 10)
 		setDefault(&r.Mapping.Priority.Default, "normal")
+		qualityDefaults(r)
 	}
 }
 

@@ -292,6 +292,7 @@ func (v *validator) routes(sources, sinks map[string]bool) {
 				v.add(f+".status_map."+k, "%q is not a chat state (%s)", r.StatusMap[k], strings.Join(core.ChatStates, ", "))
 			}
 		}
+		v.quality(f, r, sources)
 	}
 }
 

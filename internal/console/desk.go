@@ -213,6 +213,10 @@ func (c *Console) deskFields(w http.ResponseWriter, r *http.Request, s *session)
 		c.fail(w, r, s, http.StatusNotFound, "err.noticket")
 		return
 	}
+	if err == nil && assignee != "" && assignee != before.Assignee && c.Desk != nil {
+		// Assigning through the desk announces it, with the change.
+		err = c.Desk.Assign(r.Context(), key, assignee)
+	}
 	if err == nil {
 		err = c.Store.DeskSetFields(r.Context(), key, priority, assignee)
 	}

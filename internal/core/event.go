@@ -26,8 +26,10 @@ const (
 	// KindTranscript is (part of) a call's transcript, posted to
 	// /hooks/im/{source}/transcripts.
 	KindTranscript EventKind = "transcript"
-	// KindHandover is the platform's own "a human took over from the
-	// bot" signal (WeCom 微信客服 service_state 3); Sender is the agent.
+	// KindHandover is the platform's own signal that a conversation a bot
+	// was handling now wants a person (a WeCom 微信客服 service_state
+	// change, a helpdesk stage); processing treats it as a request for a
+	// human on routes with a handover section.
 	KindHandover EventKind = "handover"
 )
 
@@ -44,6 +46,11 @@ const (
 const (
 	ActionConfirm = "confirm"
 	ActionReject  = "reject"
+	// ActionHandover is a "talk to a person" button.
+	ActionHandover = "handover"
+	// ActionRate answers a satisfaction survey; Event.Text carries the
+	// score ("1" … "5") and Meta["token"] the survey's token.
+	ActionRate = "rate"
 )
 
 // ConversationRef points at one conversation (and optionally one thread in
@@ -137,10 +144,20 @@ type Prompt struct {
 	Reject  string `json:"reject"`
 }
 
+// Rating is a satisfaction survey's scale: buttons 1 … Scale whose
+// presses come back as ActionRate events carrying Token.
+type Rating struct {
+	Token string `json:"token"`
+	Scale int    `json:"scale"`
+}
+
 // OutboundMessage is what we post to a conversation.
 type OutboundMessage struct {
 	Text   string  `json:"text"`
 	Prompt *Prompt `json:"prompt,omitempty"`
+	// Rating asks for a score with buttons where the platform has them;
+	// Text always says how to answer in words too.
+	Rating *Rating `json:"rating,omitempty"`
 	// Key is our idempotency key for the post (platforms that accept one
 	// get it; the generic source sends it as webhook-id).
 	Key string `json:"key,omitempty"`

@@ -72,6 +72,7 @@ func (w *createWorker) Work(ctx context.Context, job *river.Job[CreateArgs]) err
 		Insert(NotifyArgs{Route: link.Route, To: link.Conversation, Message: core.OutboundMessage{Text: text, Key: "created-" + link.ID}}),
 	}
 	follow = append(follow, attachJobs(link.ID, recent)...)
+	follow = append(follow, slaStartJobs(route, link.ID, draft.Priority, d.Now())...)
 	// Anything said while the ticket was being created, if anything was.
 	said := store.Jobs{Insert(AppendArgs{LinkID: link.ID, EventID: job.Args.ThroughID})}
 	if err := d.Store.LinkSetTicket(ctx, link.ID, ref, job.Args.ThroughID, follow, said); err != nil {

@@ -70,6 +70,13 @@ func Workers(d *Deps) *river.Workers {
 	river.AddWorker(w, &pollWorker{d: d})
 	river.AddWorker(w, &escalateWorker{d: d})
 	river.AddWorker(w, &liveBurstWorker{d: d})
+	river.AddWorker(w, &csatAskWorker{d: d})
+	river.AddWorker(w, &csatAnswerWorker{d: d})
+	river.AddWorker(w, &ticketNoteWorker{d: d})
+	river.AddWorker(w, &slaStartWorker{d: d})
+	river.AddWorker(w, &slaMarkWorker{d: d})
+	river.AddWorker(w, &slaTimerWorker{d: d})
+	river.AddWorker(w, &slaEscalateWorker{d: d})
 	river.AddWorker(w, &RetentionWorker{Store: d.Store, Blob: d.Blob, Policy: d.Retention, Log: d.Log, Now: d.Now})
 	return w
 }

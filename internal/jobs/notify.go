@@ -163,12 +163,14 @@ func (w *ticketEventWorker) Work(ctx context.Context, job *river.Job[TicketEvent
 		if err != nil {
 			return fmt.Errorf("render comment notice: %w", err)
 		}
-		return d.insert(ctx, store.Jobs{Insert(NotifyArgs{
+		return d.insert(ctx, append(store.Jobs{Insert(NotifyArgs{
 			Route:   link.Route,
 			To:      link.Conversation,
 			Message: core.OutboundMessage{Text: text, Key: "comment-" + ev.Sink + "-" + ev.EventID},
 			Since:   ev.Time,
-		})})
+		})}, d.slaMark(link, ev.Sink+"-"+ev.EventID, store.SLAUpdate{FirstResponseAt: ev.Time})...))
+	case core.TicketAssigned:
+		return d.insert(ctx, d.assigned(link, ev))
 	}
 	return nil
 }
@@ -191,6 +193,7 @@ func (w *ticketEventWorker) status(ctx context.Context, link store.Link, ev core
 			Message: core.OutboundMessage{Text: text, Key: "status-" + ev.Sink + "-" + ev.EventID},
 			Since:   ev.Time,
 		})}
+		follow = append(follow, d.solved(link, ev.Sink+"-"+ev.EventID, ev.Time, state)...)
 	}
 	if err := d.Store.LinkSetStatus(ctx, link.ID, ev.To, state, follow); err != nil {
 		return fmt.Errorf("record status: %w", err)

@@ -119,6 +119,8 @@ func (b *batch) process(ctx context.Context, ev core.StoredEvent) error {
 		return errNotInline
 	}
 	decisions = b.w.d.Judges.Settle(ctx, ev.Text, decisions)
+	decisions = b.handover(ev, cs, decisions)
+	b.csatAnswer(ev, cs)
 	for _, dec := range decisions {
 		route := b.w.d.Routes[dec.Route]
 		if err := b.apply(ctx, ev, cs, route, dec); err != nil {

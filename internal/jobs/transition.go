@@ -45,7 +45,9 @@ func (w *transitionWorker) Work(ctx context.Context, job *river.Job[TransitionAr
 	if err != nil {
 		return fmt.Errorf("render status notice: %w", err)
 	}
+	key := fmt.Sprintf("transition-%s-%d", link.ID, job.Args.EventID)
 	follow := store.Jobs{Insert(NotifyArgs{Route: link.Route, To: link.Conversation,
-		Message: core.OutboundMessage{Text: text, Key: fmt.Sprintf("transition-%s-%d", link.ID, job.Args.EventID)}})}
+		Message: core.OutboundMessage{Text: text, Key: key}})}
+	follow = append(follow, d.solved(link, key, d.Now(), job.Args.State)...)
 	return d.Store.LinkSetStatus(ctx, link.ID, job.Args.State, job.Args.State, follow)
 }

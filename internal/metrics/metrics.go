@@ -67,6 +67,11 @@ type Metrics struct {
 	// routes' LLM judges and how long the asked ones took.
 	JudgeRequests *prometheus.CounterVec
 	JudgeDuration *prometheus.HistogramVec
+	// CSATResponses counts satisfaction answers by score; SLABreaches
+	// counts deadlines missed by route and kind (first_response,
+	// resolution).
+	CSATResponses *prometheus.CounterVec
+	SLABreaches   *prometheus.CounterVec
 }
 
 // New registers the collectors. deadLetters is read at every scrape.
@@ -140,6 +145,14 @@ func New(deadLetters func() float64) *Metrics {
 			Help:    "Time from asking a route's LLM judge to its answer, timeout or error.",
 			Buckets: prometheus.ExponentialBuckets(0.01, 2, 12),
 		}, []string{"route"}),
+		CSATResponses: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "ticketbridge_csat_responses_total",
+			Help: "Customer satisfaction answers recorded, by score (1-5).",
+		}, []string{"score"}),
+		SLABreaches: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "ticketbridge_sla_breaches_total",
+			Help: "SLA deadlines missed, by route and kind (first_response, resolution).",
+		}, []string{"route", "kind"}),
 		IngestBatch: prometheus.NewHistogram(prometheus.HistogramOpts{
 			Name:    "ticketbridge_ingest_batch_events",
 			Help:    "Events per group-commit transaction at ingress.",
@@ -148,7 +161,7 @@ func New(deadLetters func() float64) *Metrics {
 	}
 	reg.MustRegister(m.Events, m.TicketEvents, m.TicketsCreated, m.SinkDuration, m.SourceDuration,
 		m.SyncLatency, m.Notifications, m.Decisions, m.IngestBatch, m.Fallbacks, m.SinkPaused,
-		m.EventsProcessed, m.ProcessingLag, m.Effects, m.JudgeRequests, m.JudgeDuration,
+		m.EventsProcessed, m.ProcessingLag, m.Effects, m.JudgeRequests, m.JudgeDuration, m.CSATResponses, m.SLABreaches,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	bi := buildinfo.Read()
 	build := prometheus.NewGaugeVec(prometheus.GaugeOpts{

@@ -2,6 +2,7 @@ package rules
 
 import (
 	"github.com/ticketbridge/ticketbridge/internal/core"
+	"github.com/ticketbridge/ticketbridge/internal/handover"
 )
 
 // Urgent reports whether ev may act on its own — a command, a button, an
@@ -15,7 +16,7 @@ func (e *Engine) Urgent(ev core.Event) bool {
 		return false
 	}
 	switch ev.Kind {
-	case core.KindCommand, core.KindReaction, core.KindCallEnded, core.KindConversationEnded:
+	case core.KindCommand, core.KindReaction, core.KindCallEnded, core.KindConversationEnded, core.KindHandover:
 		return true
 	}
 	// A yes or no acts where a proposal may be pending (routes that
@@ -27,6 +28,9 @@ func (e *Engine) Urgent(ev core.Event) bool {
 		}
 		if answers && r.Config.Trigger.Confirm || acts(r.evaluate(ev, State{})) {
 			return true
+		}
+		if h := r.Config.Handover; h != nil && handover.Asks(ev, h.PhraseList()) {
+			return true // a request for a person opens a ticket at once
 		}
 	}
 	return false

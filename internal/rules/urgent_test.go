@@ -41,6 +41,36 @@ func TestUrgent(t *testing.T) {
 	}
 }
 
+// A request for a person is urgent on routes that hand over, and so is
+// the platform's own handover signal on every route.
+func TestUrgentHandover(t *testing.T) {
+	signal := msg("")
+	signal.Kind = core.KindHandover
+	cases := map[string]struct {
+		handover bool
+		ev       core.Event
+		want     bool
+	}{
+		"phrase, handover route":     {true, msg("我要转人工"), true},
+		"phrase, other route":        {false, msg("我要转人工"), false},
+		"own phrase":                 {true, msg("put me through to Dana"), true},
+		"chatter, handover route":    {true, msg("ok thanks"), false},
+		"platform signal, any route": {false, signal, true},
+	}
+	for name, c := range cases {
+		t.Run(name, func(t *testing.T) {
+			e := mustCompile(t, route("support", func(r *config.Route) {
+				if c.handover {
+					r.Handover = &config.Handover{Phrases: []string{"转人工", "put me through"}}
+				}
+			}))
+			if got := e.Urgent(c.ev); got != c.want {
+				t.Errorf("Urgent = %v, want %v", got, c.want)
+			}
+		})
+	}
+}
+
 func BenchmarkUrgentChatter(b *testing.B) {
 	e := mustCompile(b, route("support", func(r *config.Route) { r.Trigger.RulePack = "default"; r.Trigger.Confirm = true }))
 	ev := msg("thanks, that solved it, have a nice weekend")

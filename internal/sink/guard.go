@@ -63,6 +63,7 @@ const (
 	OpValidateMapping = "validate_mapping"
 	OpFindComment     = "find_comment"
 	OpFindAttachment  = "find_attachment"
+	OpSetPriority     = "set_priority"
 )
 
 // guarded returns t with its calls to the ticket system run under gs. It
@@ -90,6 +91,8 @@ func guarded[T any](t T, gs guards) T {
 		w = guardedFinder{any(t).(CommentFinder), gs}
 	case *AttachmentFinder:
 		w = guardedAttachmentFinder{any(t).(AttachmentFinder), gs}
+	case *PrioritySetter:
+		w = guardedPriority{any(t).(PrioritySetter), gs}
 	}
 	if out, ok := w.(T); ok {
 		return out
@@ -113,6 +116,15 @@ type guardedTransitioner struct {
 
 func (g guardedTransitioner) Transition(ctx context.Context, ref core.TicketRef, state string) error {
 	return g.gs.run(OpTransition, func() error { return g.c.Transition(ctx, ref, state) })
+}
+
+type guardedPriority struct {
+	c  PrioritySetter
+	gs guards
+}
+
+func (g guardedPriority) SetPriority(ctx context.Context, ref core.TicketRef, priority string) error {
+	return g.gs.run(OpSetPriority, func() error { return g.c.SetPriority(ctx, ref, priority) })
 }
 
 type guardedStatus struct {

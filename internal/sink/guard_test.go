@@ -46,6 +46,10 @@ func (c *capableSink) FindAttachment(context.Context, core.TicketRef, core.File)
 	c.calls++
 	return false, c.err
 }
+func (c *capableSink) SetPriority(context.Context, core.TicketRef, string) error {
+	c.calls++
+	return c.err
+}
 
 // calls makes one call through each capability found with As.
 func capabilityCalls(s sink.Sink) map[string]func() error {
@@ -83,6 +87,10 @@ func capabilityCalls(s sink.Sink) map[string]func() error {
 			f, _ := sink.As[sink.AttachmentFinder](s)
 			_, err := f.FindAttachment(ctx, ref, core.File{Name: "f", Size: 1, Key: "tb-attach-"})
 			return err
+		},
+		sink.OpSetPriority: func() error {
+			p, _ := sink.As[sink.PrioritySetter](s)
+			return p.SetPriority(ctx, ref, "urgent")
 		},
 	}
 }

@@ -28,6 +28,12 @@ type Transitioner interface {
 	Transition(ctx context.Context, ref core.TicketRef, state string) error
 }
 
+// PrioritySetter changes a ticket's priority (an SLA escalation); the
+// priority is the system's own name for it, as a route's mapping uses.
+type PrioritySetter interface {
+	SetPriority(ctx context.Context, ref core.TicketRef, priority string) error
+}
+
 // StatusReader reads a ticket's current status name.
 type StatusReader interface {
 	Status(ctx context.Context, ref core.TicketRef) (string, error)

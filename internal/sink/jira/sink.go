@@ -150,6 +150,19 @@ func label(l string) string {
 	return l
 }
 
+// SetPriority sets an issue's priority (an SLA escalation) with an edit:
+// priority_map's name for it, else the name as given (a Jira priority
+// such as "Highest"). Setting it again is harmless, so a retry needs no
+// look-up; a name the site does not have is Jira's 400, not retried.
+func (s *Sink) SetPriority(ctx context.Context, ref core.TicketRef, priority string) error {
+	name := s.priority(priority)
+	if name == "" {
+		name = priority
+	}
+	body := map[string]any{"fields": map[string]any{"priority": map[string]string{"name": name}}}
+	return s.c.call(ctx, "set priority", "PUT", "/rest/api/3/issue/"+url.PathEscape(ref.Key), body, nil)
+}
+
 // priority maps our priority name to Jira's; "" leaves Jira's default.
 func (s *Sink) priority(p string) string {
 	if p == "" {

@@ -611,3 +611,44 @@ func TestFindCommentByEffectKey(t *testing.T) {
 		}
 	}
 }
+
+// An SLA escalation edits the issue's priority: priority_map's name, or
+// a Jira name as given; a name the site lacks is Jira's 400, permanent.
+func TestSetPriority(t *testing.T) {
+	t.Parallel()
+	tests := map[string]struct {
+		priority, want string
+		wantErr        bool
+	}{
+		"mapped":     {priority: "urgent", want: "Highest"},
+		"jira name":  {priority: "Low", want: "Low"},
+		"not a name": {priority: "P0", wantErr: true},
+	}
+	for name, tt := range tests {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			site := jirafake.New(t, jirafake.Options{})
+			sk := newSink(t, site, func(s *jira.Settings) { s.PriorityMap = map[string]string{"urgent": "Highest"} })
+			d := draft()
+			d.Priority = ""
+			ref, err := sk.Create(t.Context(), d)
+			if err != nil {
+				t.Fatal(err)
+			}
+			err = sk.SetPriority(t.Context(), ref, tt.priority)
+			if tt.wantErr {
+				if err == nil || !core.IsPermanent(err) || !strings.Contains(err.Error(), "Priority") {
+					t.Fatalf("SetPriority = %v, want Jira's permanent 400", err)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatalf("SetPriority: %v", err)
+			}
+			is, _ := site.Issue(ref.Key)
+			if p, _ := is.Fields["priority"].(map[string]any); p["name"] != tt.want {
+				t.Errorf("priority = %v, want %s", is.Fields["priority"], tt.want)
+			}
+		})
+	}
+}

@@ -167,6 +167,47 @@ func (d *Desk) setStatus(ctx context.Context, key, status string, ours bool) (st
 	return prev, nil
 }
 
+// Assign gives a ticket to an agent and announces it (a handed-over
+// customer is told who picked it up): the assignee and the announcement
+// commit together.
+func (d *Desk) Assign(ctx context.Context, key, agent string) error {
+	agent = strings.TrimSpace(agent)
+	if agent == "" {
+		return fmt.Errorf("%w: empty assignee", ErrInvalid)
+	}
+	fs, ok := d.store.(FieldStore)
+	if !ok {
+		return fmt.Errorf("assign %s: the desk's store cannot assign", key)
+	}
+	cur, err := d.store.DeskGet(ctx, key)
+	if err != nil {
+		return fmt.Errorf("load %s: %w", key, err)
+	}
+	ev := core.TicketEvent{
+		Sink: d.id, EventID: newEventID(), Kind: core.TicketAssigned,
+		Ticket: core.TicketRef{Sink: d.id, Key: key, Status: cur.Status}, ExternalID: cur.ExternalID,
+		Assignee: agent, Time: d.now(),
+	}
+	return fs.DeskAssign(ctx, key, agent, d.emit(ev))
+}
+
+// FieldStore is the part of the store that changes a desk ticket's
+// priority and assignee with jobs (store.Quality).
+type FieldStore interface {
+	DeskSetPriority(ctx context.Context, key, priority string, jobs store.Jobs) error
+	DeskAssign(ctx context.Context, key, assignee string, jobs store.Jobs) error
+}
+
+// SetPriority changes a ticket's priority (an SLA escalation). Setting
+// the same priority again changes nothing, so a retry is harmless.
+func (d *Desk) SetPriority(ctx context.Context, ref core.TicketRef, priority string) error {
+	fs, ok := d.store.(FieldStore)
+	if !ok {
+		return &core.CallError{Op: "set priority of " + ref.Key, Message: "the desk's store cannot change priorities", Permanent: true}
+	}
+	return fs.DeskSetPriority(ctx, ref.Key, priority, nil)
+}
+
 // ParseWebhook refuses: the desk tells us of its changes directly.
 func (d *Desk) ParseWebhook(*http.Request, []byte) ([]core.TicketEvent, error) {
 	return nil, fmt.Errorf("%w: the local desk takes no webhooks", core.ErrMalformed)

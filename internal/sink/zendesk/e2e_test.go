@@ -20,6 +20,12 @@ type bridge struct {
 
 func startBridge(t *testing.T, extra ...map[string]any) *bridge {
 	t.Helper()
+	return startBridgeRoute(t, nil, extra...)
+}
+
+// startBridgeRoute is startBridge with the route as route (if any) sets it.
+func startBridgeRoute(t *testing.T, route func(r *config.Route), extra ...map[string]any) *bridge {
+	t.Helper()
 	zd := zendeskfake.New(t, zendeskfake.Options{})
 	c := config.NewConnector("sinks[1]", "zd", "zendesk")
 	for k, v := range map[string]any{
@@ -37,6 +43,9 @@ func startBridge(t *testing.T, extra ...map[string]any) *bridge {
 	b := apptest.Start(t, c, func(cfg *config.Config) {
 		tr := &cfg.Routes[0].Trigger
 		tr.RulePack, tr.Confirm = "", false
+		if route != nil {
+			route(&cfg.Routes[0])
+		}
 	})
 	return &bridge{Bridge: b, zd: zd}
 }

@@ -226,6 +226,19 @@ func (s *Sink) get(ctx context.Context, op string, ref core.TicketRef) (Ticket, 
 	return got.Ticket, nil
 }
 
+// SetPriority raises (or lowers) a ticket's priority: an SLA escalation.
+// The priority goes through priority_map like a new ticket's; setting it
+// again is harmless, so a retry needs no look-up.
+func (s *Sink) SetPriority(ctx context.Context, ref core.TicketRef, priority string) error {
+	const op = "set priority"
+	p, ok := s.priority(priority)
+	if !ok {
+		return &core.CallError{Op: op, Permanent: true,
+			Message: fmt.Sprintf("priority %q: not in priority_map and not a Zendesk priority (%s)", priority, strings.Join(Priorities, ", "))}
+	}
+	return s.update(ctx, op, ref, TicketUpdate{Priority: p})
+}
+
 func (s *Sink) update(ctx context.Context, op string, ref core.TicketRef, u TicketUpdate) error {
 	id, err := ticketID(op, ref)
 	if err != nil {

@@ -583,3 +583,48 @@ func TestPoll(t *testing.T) {
 		t.Fatalf("poll 429: %v", err)
 	}
 }
+
+// An SLA escalation sets the priority through priority_map (or a Zendesk
+// name) with one PUT; an unknown priority is refused before any call.
+func TestSetPriority(t *testing.T) {
+	t.Parallel()
+	tests := map[string]struct {
+		priority, want string
+		puts           int
+		wantErr        string
+	}{
+		"mapped":         {priority: "p3", want: "low", puts: 1},
+		"zendesk name":   {priority: "High", want: "high", puts: 1},
+		"unknown":        {priority: "critical", want: "urgent", wantErr: `priority "critical": not in priority_map`},
+		"same as before": {priority: "p1", want: "urgent", puts: 1},
+	}
+	for name, tt := range tests {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			f, sk := setup(t, zendeskfake.Options{})
+			ref, err := sk.Create(t.Context(), draft("tb-p")) // p1: urgent
+			if err != nil {
+				t.Fatal(err)
+			}
+			before := len(f.Requests())
+			err = sk.SetPriority(t.Context(), ref, tt.priority)
+			if tt.wantErr != "" {
+				if err == nil || !strings.Contains(err.Error(), tt.wantErr) || !core.IsPermanent(err) {
+					t.Fatalf("SetPriority = %v, want a permanent error with %q", err, tt.wantErr)
+				}
+			} else if err != nil {
+				t.Fatalf("SetPriority: %v", err)
+			}
+			puts := 0
+			for _, r := range f.Requests()[before:] {
+				if r.Method == "PUT" {
+					puts++
+				}
+			}
+			got, _ := f.Ticket(1)
+			if got.Priority != tt.want || puts != tt.puts {
+				t.Errorf("priority %q after %d PUTs, want %q after %d", got.Priority, puts, tt.want, tt.puts)
+			}
+		})
+	}
+}

@@ -61,8 +61,9 @@ type NewComment struct {
 
 // TicketUpdate is the "ticket" object of PUT /tickets/{id}.json.
 type TicketUpdate struct {
-	Comment *NewComment `json:"comment,omitempty"`
-	Status  string      `json:"status,omitempty"`
+	Comment  *NewComment `json:"comment,omitempty"`
+	Status   string      `json:"status,omitempty"`
+	Priority string      `json:"priority,omitempty"`
 }
 
 // TicketComment is one comment in GET /tickets/{id}/comments.json.

@@ -17,10 +17,10 @@ import (
 	"github.com/ticketbridge/ticketbridge/internal/store/storetest/teststore"
 )
 
-// The whole app with a Feishu source on the fake platform: an encrypted,
-// signed "/ticket …" in a thread opens a ticket on the local desk, and
-// solving it posts a threaded "resolved" reply back to Feishu.
-func TestEndToEnd(t *testing.T) {
+// startApp runs the whole app with the Feishu source "fs" on a fake
+// Feishu and the default route (after route has had its say).
+func startApp(t *testing.T, route func(r *config.Route)) (*feishufake.Server, *app.App, *httptest.Server) {
+	t.Helper()
 	fake := feishufake.New(t, appID, appSecret)
 	cfg := config.Default(t.TempDir())
 	src := config.NewConnector("sources[0]", "fs", "feishu")
@@ -31,6 +31,9 @@ func TestEndToEnd(t *testing.T) {
 	src.Set("api_url", fake.URL())
 	cfg.Sources = []config.Connector{src}
 	cfg.Routes[0].Sources = []string{"fs"}
+	if route != nil {
+		route(&cfg.Routes[0])
+	}
 	if ps := cfg.Validate(); len(ps) > 0 {
 		t.Fatalf("config: %v", ps)
 	}
@@ -48,6 +51,14 @@ func TestEndToEnd(t *testing.T) {
 			t.Errorf("Close: %v", err)
 		}
 	})
+	return fake, a, srv
+}
+
+// The whole app with a Feishu source on the fake platform: an encrypted,
+// signed "/ticket …" in a thread opens a ticket on the local desk, and
+// solving it posts a threaded "resolved" reply back to Feishu.
+func TestEndToEnd(t *testing.T) {
+	fake, a, srv := startApp(t, nil)
 	signer := feishufake.Signer{EncryptKey: encKey}
 	send := func(plain []byte, want int) string {
 		t.Helper()

@@ -184,7 +184,14 @@ func (s *Source) cardEvent(a *cardAction, chatID, messageID, openID, eventID str
 	}
 	action, _ := a.Value[ValueAction].(string)
 	token, _ := a.Value[ValueToken].(string)
-	if (action != core.ActionConfirm && action != core.ActionReject) || token == "" || openID == "" {
+	score, _ := a.Value[ValueScore].(string)
+	switch {
+	case token == "" || openID == "":
+		return core.Event{}, false
+	case action == core.ActionConfirm || action == core.ActionReject:
+		score = ""
+	case action == core.ActionRate && len(score) == 1 && score >= "1" && score <= "9":
+	default:
 		return core.Event{}, false
 	}
 	chat, _ := a.Value[ValueChat].(string)
@@ -196,7 +203,7 @@ func (s *Source) cardEvent(a *cardAction, chatID, messageID, openID, eventID str
 		return core.Event{}, false
 	}
 	if eventID == "" {
-		eventID = "card:" + messageID + ":" + openID + ":" + action
+		eventID = "card:" + messageID + ":" + openID + ":" + action + score
 	}
 	if at.IsZero() {
 		at = s.now().UTC()
@@ -209,6 +216,7 @@ func (s *Source) cardEvent(a *cardAction, chatID, messageID, openID, eventID str
 		Sender:       core.Sender{ID: openID, Role: core.RoleCustomer},
 		Time:         at,
 		Action:       action,
+		Text:         score,
 		Meta:         map[string]any{MetaToken: token, source.MetaMessageID: messageID},
 		Raw:          json.RawMessage(raw),
 	}, true

@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"net/http"
 	"net/url"
+	"strconv"
 
 	"github.com/ticketbridge/ticketbridge/internal/core"
 )
@@ -28,6 +29,10 @@ func (s *Source) Post(ctx context.Context, to core.ConversationRef, msg core.Out
 	if msg.Prompt != nil {
 		req.MsgType = "interactive"
 		content = promptCard(to, msg.Text, msg.Prompt)
+	}
+	if msg.Rating != nil {
+		req.MsgType = "interactive"
+		content = ratingCard(to, msg.Text, msg.Rating)
 	}
 	b, err := json.Marshal(content)
 	if err != nil {
@@ -88,6 +93,34 @@ func promptCard(to core.ConversationRef, text string, p *core.Prompt) map[string
 				button(confirm, core.ActionConfirm, "primary"),
 				button(reject, core.ActionReject, "default"),
 			}},
+		},
+	}
+}
+
+// ratingCard is a survey card: one button per score, whose value carries
+// the survey's token and the score.
+func ratingCard(to core.ConversationRef, text string, r *core.Rating) map[string]any {
+	buttons := make([]any, 0, r.Scale)
+	for n := 1; n <= r.Scale; n++ {
+		label := strconv.Itoa(n)
+		buttons = append(buttons, map[string]any{
+			"tag":  "button",
+			"type": "default",
+			"text": map[string]string{"tag": "plain_text", "content": label},
+			"value": map[string]string{
+				ValueAction: core.ActionRate,
+				ValueToken:  r.Token,
+				ValueScore:  label,
+				ValueChat:   to.Conversation,
+				ValueThread: to.Thread,
+			},
+		})
+	}
+	return map[string]any{
+		"config": map[string]bool{"wide_screen_mode": true, "update_multi": true},
+		"elements": []any{
+			map[string]any{"tag": "div", "text": map[string]string{"tag": "plain_text", "content": text}},
+			map[string]any{"tag": "action", "actions": buttons},
 		},
 	}
 }

@@ -138,6 +138,8 @@ const (
 	ValueToken  = "tb_token"
 	ValueChat   = "tb_chat"
 	ValueThread = "tb_thread"
+	// ValueScore is a survey button's score ("1" … "5").
+	ValueScore = "tb_score"
 )
 
 // SendRequest is the body of the send and reply message APIs.

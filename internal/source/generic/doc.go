@@ -20,13 +20,16 @@
 // or a batch, {"events": [event, …]} (at most MaxBatch events).
 //
 //   - type is one of message, command, reaction, call_ended,
-//     live_feedback, conversation_ended (required).
+//     live_feedback, conversation_ended, handover (required). handover
+//     is the chat system's own "a person should take over" signal.
 //   - conversation.id and sender.id are required.
 //   - sender.role is customer (the default), agent or bot.
 //   - a message needs text or at least one attachment; each attachment
 //     needs an id.
 //   - a command needs command (the name, a leading "/" is dropped) or
-//     action (a button's action, e.g. "confirm" or "reject").
+//     action (a button's action: "confirm" or "reject" answering a
+//     prompt, "rate" answering a survey with the score as text and
+//     {"token": …} in meta, "handover" asking for a person).
 //   - time is RFC 3339; it defaults to webhook-timestamp.
 //
 // The event id, the dedupe key, is the webhook-id; in a batch the i-th
@@ -47,6 +50,10 @@
 // keeps each reply in the chat inbox of its store instead, once per
 // idempotency key; `ticketbridge chat tail` and GET /api/v1/chat/messages
 // read it. That is how the embedded default shows the bot's answers.
+//
+// A satisfaction survey carries "rating": {"token": "…", "scale": 5}
+// (its text also says how to answer in words); the chat system may show
+// buttons and send a press back as a "rate" command.
 //
 // prompt appears only when we ask a yes/no question; the chat system
 // answers it with a command event whose action is "confirm" or "reject"

@@ -25,6 +25,7 @@ var kinds = map[string]core.EventKind{
 	string(core.KindCallEnded):         core.KindCallEnded,
 	string(core.KindLiveFeedback):      core.KindLiveFeedback,
 	string(core.KindConversationEnded): core.KindConversationEnded,
+	string(core.KindHandover):          core.KindHandover,
 }
 
 var roles = map[string]core.Role{

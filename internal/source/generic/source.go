@@ -201,6 +201,7 @@ func (s *Source) Post(ctx context.Context, to core.ConversationRef, msg core.Out
 			Conversation: Conversation{ID: to.Conversation, Thread: to.Thread},
 			Text:         msg.Text,
 			Prompt:       msg.Prompt,
+			Rating:       msg.Rating,
 		},
 	})
 	if err != nil {

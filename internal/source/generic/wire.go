@@ -40,6 +40,10 @@ type Reply struct {
 	Conversation Conversation `json:"conversation"`
 	Text         string       `json:"text"`
 	Prompt       *core.Prompt `json:"prompt,omitempty"`
+	// Rating: the message is a satisfaction survey; the chat system may
+	// show buttons and send a press back as a command event with action
+	// "rate" and the score as text (or the customer types the number).
+	Rating *core.Rating `json:"rating,omitempty"`
 }
 
 // ReplyAnswer is what the chat system may answer to a reply.

@@ -133,6 +133,9 @@ func (s *Source) Post(ctx context.Context, to core.ConversationRef, msg core.Out
 	if p := msg.Prompt; p != nil {
 		body.Blocks = promptBlocks(text, p)
 	}
+	if r := msg.Rating; r != nil {
+		body.Blocks = ratingBlocks(text, r)
+	}
 	if msg.Key != "" {
 		body.Metadata = &metadata{EventType: noticeEventType, EventPayload: map[string]any{"key": msg.Key}}
 	}
@@ -158,6 +161,21 @@ func promptBlocks(text string, p *core.Prompt) []block {
 			{Type: "button", ActionID: ActionConfirmID, Text: &textObj{Type: "plain_text", Text: cut(confirm, 75)}, Value: p.Token, Style: "primary"},
 			{Type: "button", ActionID: ActionRejectID, Text: &textObj{Type: "plain_text", Text: cut(reject, 75)}, Value: p.Token, Style: "danger"},
 		}},
+	}
+}
+
+// ratingBlocks renders a survey with one button per score; each press
+// comes back as a block_actions payload with action_id tb_rate_<n>.
+func ratingBlocks(text string, r *core.Rating) []block {
+	buttons := make([]element, 0, r.Scale)
+	for n := 1; n <= r.Scale; n++ {
+		label := strconv.Itoa(n)
+		buttons = append(buttons, element{Type: "button", ActionID: ActionRatePrefix + label,
+			Text: &textObj{Type: "plain_text", Text: label}, Value: r.Token})
+	}
+	return []block{
+		{Type: "section", Text: &textObj{Type: "mrkdwn", Text: cut(text, 3000)}},
+		{Type: "actions", BlockID: RatingBlockID, Elements: buttons},
 	}
 }
 

@@ -32,6 +32,12 @@ const e2eSecret = "e2e-signing-secret-0123456789abcdef"
 
 func startApp(t *testing.T, trigger config.Trigger) *e2e {
 	t.Helper()
+	return startAppRoute(t, func(r *config.Route) { r.Trigger = trigger })
+}
+
+// startAppRoute is startApp with the route as route sets it.
+func startAppRoute(t *testing.T, route func(r *config.Route)) *e2e {
+	t.Helper()
 	fake := slackfake.New(t)
 	cfg := config.Default(t.TempDir())
 	src := config.NewConnector("sources[0]", "sl", "slack")
@@ -40,7 +46,7 @@ func startApp(t *testing.T, trigger config.Trigger) *e2e {
 	src.Set("api_url", fake.APIURL())
 	cfg.Sources = []config.Connector{src}
 	cfg.Routes[0].Sources = []string{"sl"}
-	cfg.Routes[0].Trigger = trigger
+	route(&cfg.Routes[0])
 	cfg.WithDefaults()
 	if ps := cfg.Validate(); len(ps) > 0 {
 		t.Fatalf("test config: %v", ps)

@@ -23,6 +23,12 @@ const (
 	ActionRejectID  = "tb_reject"
 	// PromptBlockID names the actions block carrying them.
 	PromptBlockID = "tb_prompt"
+	// ActionRatePrefix + "1" … "5" are a survey's buttons, in the actions
+	// block RatingBlockID; ActionHandoverID is a "talk to a person"
+	// button a bot may post.
+	ActionRatePrefix = "tb_rate_"
+	RatingBlockID    = "tb_rating"
+	ActionHandoverID = "tb_handover"
 )
 
 // Meta keys this connector adds besides source.Meta*.
@@ -391,15 +397,20 @@ func (s *Source) shortcutEvent(in interaction, at time.Time) (core.Event, bool, 
 // the prompt was posted to: its channel and thread.
 func (s *Source) buttonEvent(in interaction, at time.Time) (core.Event, bool, error) {
 	var (
-		act  action
-		verb string
+		act   action
+		verb  string
+		score string
 	)
 	for _, a := range in.Actions {
-		switch a.ActionID {
-		case ActionConfirmID:
+		switch n, rate := strings.CutPrefix(a.ActionID, ActionRatePrefix); {
+		case a.ActionID == ActionConfirmID:
 			act, verb = a, core.ActionConfirm
-		case ActionRejectID:
+		case a.ActionID == ActionRejectID:
 			act, verb = a, core.ActionReject
+		case a.ActionID == ActionHandoverID:
+			act, verb = a, core.ActionHandover
+		case rate && len(n) == 1 && n >= "1" && n <= "9":
+			act, verb, score = a, core.ActionRate, n
 		default:
 			continue
 		}
@@ -443,6 +454,7 @@ func (s *Source) buttonEvent(in interaction, at time.Time) (core.Event, bool, er
 		Sender:       core.Sender{ID: in.User.ID, Name: userName(in), Role: core.RoleCustomer},
 		Time:         at,
 		Action:       verb,
+		Text:         score,
 		Meta:         meta,
 	}, true, nil
 }

@@ -37,6 +37,7 @@ func Run(t *testing.T, newStore func(t *testing.T) store.Store) {
 	cases = append(cases, changeCases()...)
 	cases = append(cases, inboxCases()...)
 	cases = append(cases, consoleCases()...)
+	cases = append(cases, qualityCases()...)
 	run(t, cases, newStore)
 }
 

@@ -274,6 +274,45 @@ func (s *Site) getIssue(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, s.render(is, r.URL.Query().Get("expand") == "changelog"))
 }
 
+// editIssue is the edit API for the one field ticketbridge edits, the
+// priority: 204 on success, 400 naming a field it cannot set.
+func (s *Site) editIssue(w http.ResponseWriter, r *http.Request) {
+	var body struct {
+		Fields map[string]json.RawMessage `json:"fields"`
+	}
+	if err := json.NewDecoder(r.Body).Decode(&body); err != nil {
+		writeErr(w, http.StatusBadRequest, "Unexpected character in the request body.")
+		return
+	}
+	errs := map[string]string{}
+	var priority struct{ Name string }
+	for k, raw := range body.Fields {
+		if k != "priority" {
+			errs[k] = "Field '" + k + "' cannot be set. It is not on the appropriate screen, or unknown."
+			continue
+		}
+		if json.Unmarshal(raw, &priority) != nil || !slices.Contains(Priorities, priority.Name) {
+			errs["priority"] = "Specify a valid 'id' or 'name' for Priority"
+		}
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	is := s.find(r.PathValue("key"))
+	switch {
+	case is == nil:
+		writeFailure(w, http.StatusNotFound)
+		return
+	case len(errs) > 0:
+		writeJSON(w, http.StatusBadRequest, jira.ErrorBody{ErrorMessages: []string{}, Errors: errs})
+		return
+	}
+	if priority.Name != "" {
+		is.Fields["priority"] = map[string]any{"name": priority.Name}
+		is.Updated = s.o.Now().UTC()
+	}
+	w.WriteHeader(http.StatusNoContent)
+}
+
 func (s *Site) comment(w http.ResponseWriter, r *http.Request) {
 	var body jira.CommentCreate
 	if err := json.NewDecoder(r.Body).Decode(&body); err != nil {

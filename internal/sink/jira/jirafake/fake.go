@@ -150,6 +150,7 @@ func New(tb testing.TB, o Options) *Site {
 		writeErr(w, http.StatusGone, "The requested API has been removed. Please migrate to the /rest/api/3/search/jql API.")
 	})
 	mux.HandleFunc("GET /rest/api/3/issue/{key}", s.getIssue)
+	mux.HandleFunc("PUT /rest/api/3/issue/{key}", s.editIssue)
 	mux.HandleFunc("POST /rest/api/3/issue/{key}/comment", s.comment)
 	mux.HandleFunc("GET /rest/api/3/issue/{key}/comment", s.comments)
 	mux.HandleFunc("POST /rest/api/3/issue/{key}/attachments", s.attach)

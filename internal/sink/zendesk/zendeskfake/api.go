@@ -144,6 +144,9 @@ func (s *Server) update(w http.ResponseWriter, r *http.Request) {
 	case u.Status == "closed" && t.Status != "solved":
 		writeJSON(w, http.StatusUnprocessableEntity, recordInvalid("status", "Status: closed is not allowed from "+t.Status))
 		return
+	case u.Priority != "" && !slices.Contains(zendesk.Priorities, u.Priority):
+		writeJSON(w, http.StatusUnprocessableEntity, recordInvalid("priority", fmt.Sprintf("Priority: %s is not valid", u.Priority)))
+		return
 	case u.Comment != nil && strings.TrimSpace(u.Comment.Body) == "" && len(u.Comment.Uploads) == 0:
 		writeJSON(w, http.StatusUnprocessableEntity, recordInvalid("comment", "Comment: Body cannot be blank"))
 		return
@@ -162,6 +165,9 @@ func (s *Server) update(w http.ResponseWriter, r *http.Request) {
 		s.touch(t)
 		writeError(w, http.StatusBadGateway, "")
 		return
+	}
+	if u.Priority != "" {
+		t.Priority = u.Priority
 	}
 	if u.Status != "" {
 		t.Status = u.Status

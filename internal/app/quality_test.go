@@ -1,0 +1,433 @@
+package app_test
+
+import (
+	"net/http"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/riverqueue/river"
+	"github.com/riverqueue/river/rivertype"
+
+	"github.com/ticketbridge/ticketbridge/internal/app"
+	"github.com/ticketbridge/ticketbridge/internal/config"
+	"github.com/ticketbridge/ticketbridge/internal/core"
+	"github.com/ticketbridge/ticketbridge/internal/jobs"
+	"github.com/ticketbridge/ticketbridge/internal/source/generic/generictest"
+	"github.com/ticketbridge/ticketbridge/internal/store"
+	"github.com/ticketbridge/ticketbridge/internal/store/storetest/teststore"
+)
+
+// replyWith waits for a reply containing want and returns it.
+func (h *harness) replyWith(want string) generictest.Reply {
+	h.t.Helper()
+	var found generictest.Reply
+	h.eventually("a reply containing "+want, func() bool {
+		for _, r := range h.chat.Replies() {
+			if strings.Contains(r.Text, want) {
+				found = r
+				return true
+			}
+		}
+		return false
+	})
+	return found
+}
+
+func (h *harness) countReplies(with string) int {
+	n := 0
+	for _, r := range h.chat.Replies() {
+		if strings.Contains(r.Text, with) {
+			n++
+		}
+	}
+	return n
+}
+
+func (h *harness) botSays(conv, text string) {
+	h.t.Helper()
+	ev := generictest.Message(conv, "assistant", text)
+	ev.Sender.Role = string(core.RoleBot)
+	ev.Sender.Name = "Assistant"
+	h.send(conv, ev)
+}
+
+func (h *harness) deskComments(key string) []store.DeskComment {
+	h.t.Helper()
+	cs, err := h.app.Store.DeskComments(h.t.Context(), key)
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	return cs
+}
+
+// A bot handled the conversation; the customer asks for a person (转人工):
+// one ticket carrying the bot's part, everything after it appended to
+// the same ticket, asking again changes nothing, and the customer is told
+// who picked it up. The platform's own handover event does the same.
+func TestHandoverFromBotToHumanOnOneTicket(t *testing.T) {
+	teststore.Each(t, func(t *testing.T, st store.Store) {
+		h := start(t, st, withRoute(func(r *config.Route) { r.Handover = &config.Handover{} }))
+		h.say("h1", "hi there")
+		h.botSays("h1", "Hello! I'm the assistant. You can ask me about delivery times.")
+		h.say("h1", "my parcel 7731 has not moved for a week")
+		h.botSays("h1", "Parcels usually arrive within 5 working days.")
+		h.say("h1", "转人工")
+		opened := h.replyWith("I've opened ticket")
+		ts := h.tickets()
+		if len(ts) != 1 {
+			t.Fatalf("desk has %d tickets, want 1", len(ts))
+		}
+		tk := ts[0]
+		if !strings.Contains(opened.Text, tk.Key) {
+			t.Fatalf("created notice %q does not name %s", opened.Text, tk.Key)
+		}
+		for _, want := range []string{"I'm the assistant", "parcel 7731", "within 5 working days", "转人工"} {
+			if !strings.Contains(tk.Description, want) {
+				t.Errorf("description lacks the conversation's %q:\n%s", want, tk.Description)
+			}
+		}
+
+		h.say("h1", "人工客服！！")
+		h.say("h1", "the tracking number is RR123")
+		h.eventually("the follow-ups on the ticket", func() bool {
+			for _, c := range h.deskComments(tk.Key) {
+				if strings.Contains(c.Body, "RR123") && strings.Contains(c.Body, "人工客服") {
+					return true
+				}
+			}
+			return false
+		})
+		if n := len(h.tickets()); n != 1 {
+			t.Fatalf("asking again made %d tickets, want 1", n)
+		}
+
+		code, _ := h.api("POST", "/api/v1/desk/tickets/"+tk.Key+"/assignee", adminToken, map[string]string{"assignee": "Ana"})
+		if code != 200 {
+			t.Fatalf("assign: %d", code)
+		}
+		picked := h.replyWith("Ana has picked up your request")
+		if picked.Conversation.ID != "h1" || !strings.Contains(picked.Text, tk.Key) {
+			t.Fatalf("assignment notice %+v", picked)
+		}
+		code, body := h.api("POST", "/api/v1/desk/tickets/"+tk.Key+"/assignee", adminToken, map[string]string{"assignee": "  "})
+		if code != 400 {
+			t.Fatalf("empty assignee: %d %v, want 400", code, body)
+		}
+
+		// The platform's own signal (a WeCom 微信客服 service_state
+		// change, emitted as a handover event) opens the ticket too.
+		h.say("h2", "hello")
+		h.botSays("h2", "How can I help?")
+		ev := generictest.Message("h2", "kf-system", "")
+		ev.Type = string(core.KindHandover)
+		h.send("h2", ev)
+		h.replyWith("I've opened ticket LOCAL-2")
+		h.quiet(len(h.chat.Replies()))
+		if n := len(h.tickets()); n != 2 {
+			t.Fatalf("desk has %d tickets, want 2", n)
+		}
+	})
+}
+
+// A solved ticket's conversation is asked once how it went; a typed "4"
+// with a comment is written on the ticket as an internal note and
+// counted; a second answer, a second solve, and new tickets of the same
+// person (in the same or another conversation) inside the quiet period
+// ask nothing more; another person is asked.
+func TestCSATAskedOnceAndAnswerWrittenBack(t *testing.T) {
+	teststore.Each(t, func(t *testing.T, st store.Store) {
+		h := start(t, st, withRoute(func(r *config.Route) { r.CSAT = &config.CSAT{} }))
+		h.say("s1", "/ticket the invoice PDF is empty")
+		h.replyWith("I've opened ticket")
+		tk := h.tickets()[0]
+		if _, err := h.app.Desk.SetStatus(t.Context(), tk.Key, "solved"); err != nil {
+			t.Fatal(err)
+		}
+		ask := h.replyWith("How satisfied are you")
+		if ask.Rating == nil || ask.Rating.Scale != 5 || !strings.Contains(ask.Text, "Reply with a number from 1") {
+			t.Fatalf("survey = %+v, want a 1-5 rating with typed instructions", ask.Reply)
+		}
+		h.say("s1", "4 quick fix, thanks")
+		h.replyWith("Thank you for your feedback")
+		h.eventually("the answer on the ticket", func() bool {
+			for _, c := range h.deskComments(tk.Key) {
+				if strings.Contains(c.Body, "Customer satisfaction: 4/5") && strings.Contains(c.Body, "quick fix, thanks") && !c.Public {
+					return true
+				}
+			}
+			return false
+		})
+		h.say("s1", "5")
+		// Reopened and solved again: the ticket was asked already.
+		for i, s := range []string{"open", "solved"} {
+			if _, err := h.app.Desk.SetStatus(t.Context(), tk.Key, s); err != nil {
+				t.Fatal(err)
+			}
+			h.eventually("the status notice", func() bool { return h.countReplies(tk.Key+" is now") == 2+i })
+		}
+		// A new ticket in the same conversation, solved within the
+		// quiet period: not asked either.
+		h.say("s1", "/ticket another thing")
+		h.eventually("the second ticket", func() bool { return len(h.tickets()) == 2 })
+		h.eventually("the second ticket's number", func() bool { return h.countReplies("I've opened ticket") == 2 })
+		second := h.tickets()[1]
+		if _, err := h.app.Desk.SetStatus(t.Context(), second.Key, "solved"); err != nil {
+			t.Fatal(err)
+		}
+		h.eventually("the second solve's notice", func() bool { return h.countReplies(second.Key+" is now") == 1 })
+		// The same person in another conversation: spared too.
+		h.send("s9", generictest.Message("s9", "cust-s1", "/ticket one more thing"))
+		h.eventually("the third ticket's number", func() bool { return h.countReplies("I've opened ticket") == 3 })
+		third := h.tickets()[2]
+		if _, err := h.app.Desk.SetStatus(t.Context(), third.Key, "solved"); err != nil {
+			t.Fatal(err)
+		}
+		h.eventually("the third solve's notice", func() bool { return h.countReplies(third.Key+" is now") == 1 })
+		// Someone else is asked.
+		h.say("s3", "/ticket my own problem")
+		h.eventually("the fourth ticket's number", func() bool { return h.countReplies("I've opened ticket") == 4 })
+		fourth := h.tickets()[3]
+		if _, err := h.app.Desk.SetStatus(t.Context(), fourth.Key, "solved"); err != nil {
+			t.Fatal(err)
+		}
+		if r := h.replyWith("How satisfied are you with how we handled " + fourth.Key); r.Conversation.ID != "s3" {
+			t.Fatalf("survey for %s went to %+v", fourth.Key, r.Conversation)
+		}
+		h.quiet(len(h.chat.Replies()))
+		if n := h.countReplies("How satisfied are you"); n != 2 {
+			t.Fatalf("asked %d times, want twice (s1 once, s3 once)", n)
+		}
+		if n := h.countReplies("Thank you for your feedback"); n != 1 {
+			t.Fatalf("thanked %d times, want once", n)
+		}
+		if v := h.metric(`ticketbridge_csat_responses_total{score="4"}`); v != 1 {
+			t.Errorf(`csat_responses_total{score="4"} = %v, want 1`, v)
+		}
+		if v := h.metric(`ticketbridge_csat_responses_total{score="5"}`); v != -1 {
+			t.Errorf(`csat_responses_total{score="5"} = %v, want none`, v)
+		}
+	})
+}
+
+// clock is the injected time of the app and of its job queue.
+type clock struct {
+	mu sync.Mutex
+	t  time.Time
+}
+
+func (c *clock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.t
+}
+
+func (c *clock) NowOrNil() *time.Time {
+	t := c.Now()
+	return &t
+}
+
+func (c *clock) Advance(d time.Duration) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.t = c.t.Add(d)
+}
+
+func withClock(c *clock) option {
+	return func(_ *config.Config, opts *app.Options) {
+		opts.Now = c.Now
+		opts.JobTime = c
+	}
+}
+
+// An SLA timer is a job scheduled at the deadline: it survives a
+// restart, and once the (injected) clock passes the deadline on the new
+// process the breach is noted on the ticket, told to the team channel
+// and the escalation channel, the priority goes up through the sink, and
+// the breach is counted once.
+func TestSLABreachFiresAfterRestart(t *testing.T) {
+	reopen := teststore.SQLiteReopener(t)
+	// Friday 16:00 in Berlin; business hours 09:00-17:00 on weekdays. The
+	// clock starts ahead of the real one: the processing-lag sampler reads
+	// the database's own clock, and a queue clock behind it would look
+	// like hours of lag (429s).
+	c := &clock{t: time.Date(2027, 1, 8, 15, 0, 0, 0, time.UTC)}
+	slaRoute := withRoute(func(r *config.Route) {
+		r.SLA = &config.SLA{
+			TimeZone:      "Europe/Berlin",
+			BusinessHours: &config.BusinessHours{Days: []string{"mon", "tue", "wed", "thu", "fri"}, Start: "09:00", End: "17:00"},
+			FirstResponse: map[string]time.Duration{"default": 2 * time.Hour},
+			RemindBefore:  30 * time.Minute,
+			Channel:       &config.Channel{Source: "chat", Conversation: "team-support"},
+			Escalate:      &config.Escalate{Priority: "urgent", Channel: &config.Channel{Source: "chat", Conversation: "team-leads"}},
+		}
+	})
+	first := start(t, reopen(nil), slaRoute, withClock(c))
+	first.chat.SetClock(c.Now)
+	resp, err := generictest.SendWithID(t.Context(), first.srv.URL, "chat", first.key, "p1-1", c.Now(),
+		generictest.Message("p1", "cust-p1", "/ticket the export job fails every night"))
+	first.delivered(resp, err)
+	first.replyWith("I've opened ticket")
+	tk := first.tickets()[0]
+	q := first.app.Store.(store.Quality)
+	first.eventually("the SLA clock", func() bool {
+		_, err := q.SLAGet(t.Context(), linkOf(t, first, "p1"))
+		return err == nil
+	})
+	if err := first.app.Close(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+
+	// Two business hours from Friday 16:00 is Monday 10:00 (09:00 UTC).
+	c.Advance(65*time.Hour + 30*time.Minute) // Monday 09:30 Berlin: the reminder is due, not the breach
+	second := start(t, reopen(nil), slaRoute, withClock(c))
+	second.chat.SetClock(c.Now)
+	remind := second.replyWith("SLA reminder: first response of " + tk.Key)
+	if remind.Conversation.ID != "team-support" || !strings.Contains(remind.Text, "2027-01-11 10:00 CET") {
+		t.Fatalf("reminder %+v", remind)
+	}
+	if n := second.countReplies("SLA breached"); n != 0 {
+		t.Fatalf("breached before the deadline: %d %q", n, texts(second.chat.Replies()))
+	}
+	c.Advance(31 * time.Minute)
+	breach := second.replyWith("SLA breached: first response of " + tk.Key)
+	if breach.Conversation.ID != "team-support" {
+		t.Fatalf("breach went to %+v", breach.Conversation)
+	}
+	second.eventually("the escalation", func() bool {
+		var toLeads bool
+		for _, r := range second.chat.Replies() {
+			toLeads = toLeads || (r.Conversation.ID == "team-leads" && strings.Contains(r.Text, "SLA breached: first response of "+tk.Key))
+		}
+		got, err := second.app.Store.DeskGet(t.Context(), tk.Key)
+		return toLeads && err == nil && got.Priority == "urgent"
+	})
+	second.eventually("the notes on the ticket", func() bool {
+		var remind, breach bool
+		for _, n := range second.deskComments(tk.Key) {
+			remind = remind || (!n.Public && strings.HasPrefix(n.Body, "SLA reminder: first response"))
+			breach = breach || (!n.Public && strings.HasPrefix(n.Body, "SLA breached: first response"))
+		}
+		return remind && breach
+	})
+	if v := second.metric(`ticketbridge_sla_breaches_total{kind="first_response",route="support"}`); v != 1 {
+		t.Errorf("sla_breaches_total = %v, want 1", v)
+	}
+	// Later timers (the overdue reminder is off) and the escalation's
+	// new clock fire nothing twice.
+	c.Advance(time.Hour)
+	second.timersDone(c)
+	second.quiet(len(second.chat.Replies()))
+	if n := second.countReplies("SLA breached: first response"); n != 2 {
+		t.Fatalf("breach told %d times, want twice (team and leads)", n)
+	}
+}
+
+func (h *harness) delivered(resp *http.Response, err error) {
+	h.t.Helper()
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		h.t.Fatalf("delivery: %s", resp.Status)
+	}
+}
+
+// timersDone waits until no SLA timer due by the clock is left to run.
+func (h *harness) timersDone(c *clock) {
+	h.t.Helper()
+	h.eventually("the due SLA timers", func() bool {
+		res, err := h.app.Queue.JobList(h.t.Context(), river.NewJobListParams().Kinds(jobs.KindSLATimer).
+			States(rivertype.JobStateScheduled, rivertype.JobStateAvailable, rivertype.JobStateRunning, rivertype.JobStateRetryable).First(1000))
+		if err != nil {
+			h.t.Fatal(err)
+		}
+		for _, j := range res.Jobs {
+			if !j.ScheduledAt.After(c.Now()) {
+				return false
+			}
+		}
+		return true
+	})
+}
+
+// linkOf is the id of the conversation's link on the default route.
+func linkOf(t *testing.T, h *harness, conv string) string {
+	t.Helper()
+	links, err := h.app.Store.LinksForConversation(t.Context(), "chat/"+conv)
+	if err != nil || len(links) == 0 {
+		t.Fatalf("links of %s: %v %v", conv, links, err)
+	}
+	return links[0].ID
+}
+
+// Timers move with the ticket: an agent's public reply before the
+// deadline meets the first response (its timer wakes and does nothing);
+// on the next ticket the first-response breach escalates the priority,
+// which pulls the resolution deadline in from 8 to 2 hours; solving the
+// ticket stops what is left.
+func TestSLATimersMoveWithTheTicket(t *testing.T) {
+	c := &clock{t: time.Date(2027, 1, 4, 10, 0, 0, 0, time.UTC)} // ahead of the real clock, see above
+	h := start(t, teststore.SQLite(t), withClock(c), withRoute(func(r *config.Route) {
+		r.SLA = &config.SLA{
+			TimeZone:      "UTC",
+			FirstResponse: map[string]time.Duration{"default": time.Hour},
+			Resolution:    map[string]time.Duration{"normal": 8 * time.Hour, "urgent": 2 * time.Hour},
+			Channel:       &config.Channel{Source: "chat", Conversation: "team"},
+			Escalate:      &config.Escalate{Priority: "urgent"},
+		}
+	}))
+	h.chat.SetClock(c.Now)
+	say := func(conv, id, text string) {
+		resp, err := generictest.SendWithID(t.Context(), h.srv.URL, "chat", h.key, id, c.Now(), generictest.Message(conv, "cust-"+conv, text))
+		h.delivered(resp, err)
+	}
+	say("m1", "m1-1", "/ticket the dashboard is blank")
+	h.replyWith("I've opened ticket LOCAL-1")
+	q := h.app.Store.(store.Quality)
+	l1 := linkOf(t, h, "m1")
+	h.eventually("LOCAL-1's clock", func() bool { _, err := q.SLAGet(t.Context(), l1); return err == nil })
+	c.Advance(30 * time.Minute)
+	if _, err := h.app.Desk.AgentComment(t.Context(), "LOCAL-1", "Dana", "Looking into it now.", true); err != nil {
+		t.Fatal(err)
+	}
+	h.eventually("the first response on the clock", func() bool {
+		cl, err := q.SLAGet(t.Context(), l1)
+		return err == nil && !cl.FirstResponseAt.IsZero()
+	})
+	say("m2", "m2-1", "/ticket exports time out")
+	h.replyWith("I've opened ticket LOCAL-2")
+	h.eventually("LOCAL-2's clock", func() bool { _, err := q.SLAGet(t.Context(), linkOf(t, h, "m2")); return err == nil })
+
+	// 10:30 + 1h: LOCAL-1 answered in time, LOCAL-2 breached.
+	c.Advance(61 * time.Minute)
+	h.replyWith("SLA breached: first response of LOCAL-2")
+	h.eventually("LOCAL-2 escalated", func() bool {
+		tk, err := h.app.Store.DeskGet(t.Context(), "LOCAL-2")
+		return err == nil && tk.Priority == "urgent"
+	})
+	// Urgent resolution is 2 h from 10:30: due 12:30, not 18:30.
+	c.Advance(time.Hour)
+	h.replyWith("SLA breached: resolution of LOCAL-2 was due at 2027-01-04 12:30 UTC")
+	if _, err := h.app.Desk.SetStatus(t.Context(), "LOCAL-1", "solved"); err != nil {
+		t.Fatal(err)
+	}
+	h.eventually("LOCAL-1 resolved on its clock", func() bool {
+		cl, err := q.SLAGet(t.Context(), l1)
+		return err == nil && !cl.ResolvedAt.IsZero()
+	})
+	c.Advance(8 * time.Hour) // past LOCAL-1's normal resolution deadline
+	h.timersDone(c)
+	h.quiet(len(h.chat.Replies()))
+	if n := h.countReplies("of LOCAL-1"); n != 0 {
+		t.Fatalf("LOCAL-1 met both deadlines but %d SLA messages were sent: %q", n, texts(h.chat.Replies()))
+	}
+	if n := h.countReplies("SLA breached: resolution of LOCAL-2"); n != 1 {
+		t.Fatalf("LOCAL-2's resolution breach told %d times, want once", n)
+	}
+	if v := h.metric(`ticketbridge_sla_breaches_total{kind="resolution",route="support"}`); v != 1 {
+		t.Errorf("resolution breaches = %v, want 1", v)
+	}
+}

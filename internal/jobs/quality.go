@@ -1,0 +1,53 @@
+package jobs
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/ticketbridge/ticketbridge/internal/core"
+	"github.com/ticketbridge/ticketbridge/internal/store"
+)
+
+// solved are the jobs a ticket's move to a chat state starts besides its
+// notice: on resolution, the CSAT ask and the SLA clock's stop. key names
+// the change (the ticket event, or the chat's close).
+func (d *Deps) solved(link store.Link, key string, at time.Time, state string) store.Jobs {
+	if state != core.StateResolved && state != core.StateClosed {
+		return nil
+	}
+	var out store.Jobs
+	if r, ok := d.Routes[link.Route]; ok && r.CSAT != nil {
+		out = append(out, Insert(CSATAskArgs{LinkID: link.ID}))
+	}
+	return append(out, d.slaMark(link, key, store.SLAUpdate{ResolvedAt: at})...)
+}
+
+// assigned tells the customer who picked the ticket up (routes with a
+// handover that announces) and records the assignee on the SLA clock.
+func (d *Deps) assigned(link store.Link, ev core.TicketEvent) store.Jobs {
+	if ev.Assignee == "" {
+		return nil
+	}
+	var out store.Jobs
+	if r, ok := d.Routes[link.Route]; ok && r.Handover != nil && r.Handover.Announces() {
+		text := ev.Assignee + " has picked up your request (" + link.TicketKey + ") and will reply here."
+		out = append(out, Insert(NotifyArgs{Route: link.Route, To: link.Conversation,
+			Message: core.OutboundMessage{Text: text, Key: "assigned-" + ev.Sink + "-" + ev.EventID}, Since: ev.Time}))
+	}
+	return append(out, d.slaMark(link, ev.Sink+"-"+ev.EventID, store.SLAUpdate{Assignee: ev.Assignee})...)
+}
+
+// linkOf loads the link a quality job acts on; ok is false, with no
+// error, when the link is gone (nothing left to act on).
+func (d *Deps) linkOf(ctx context.Context, id string) (store.Link, bool, error) {
+	link, err := d.Store.LinkGet(ctx, id)
+	if errors.Is(err, store.ErrNotFound) {
+		return link, false, nil
+	}
+	if err != nil {
+		return link, false, fmt.Errorf("load link: %w", err)
+	}
+	return link, true, nil
+}

@@ -1,0 +1,349 @@
+package jobs
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/riverqueue/river"
+
+	"github.com/ticketbridge/ticketbridge/internal/config"
+	"github.com/ticketbridge/ticketbridge/internal/core"
+	"github.com/ticketbridge/ticketbridge/internal/sink"
+	"github.com/ticketbridge/ticketbridge/internal/sla"
+	"github.com/ticketbridge/ticketbridge/internal/store"
+)
+
+// Job kinds of the SLA flow (persisted: never rename).
+const (
+	KindSLAStart    = "sla_start"
+	KindSLATimer    = "sla_timer"
+	KindSLAMark     = "sla_mark"
+	KindSLAEscalate = "sla_escalate"
+)
+
+// SLAStartArgs starts a new ticket's SLA clock and schedules its timers,
+// in one transaction; queued with the ticket's creation record.
+type SLAStartArgs struct {
+	LinkID    string    `json:"link_id"`
+	Priority  string    `json:"priority"`
+	StartedAt time.Time `json:"started_at"`
+}
+
+func (SLAStartArgs) Kind() string { return KindSLAStart }
+
+func (SLAStartArgs) InsertOpts() river.InsertOpts {
+	return river.InsertOpts{UniqueOpts: river.UniqueOpts{ByArgs: true, ByState: allStates}}
+}
+
+// SLATimerArgs wakes at At (its ScheduledAt) for one stage of one
+// deadline. Waking, it reads the clock as it is now: a deadline met does
+// nothing, a deadline that moved later schedules a new timer, and a
+// stage that is due acts once (recorded with its effects).
+type SLATimerArgs struct {
+	LinkID   string    `json:"link_id"`
+	Deadline sla.Kind  `json:"kind"`
+	Stage    sla.Stage `json:"stage"`
+	At       time.Time `json:"at"`
+}
+
+func (SLATimerArgs) Kind() string { return KindSLATimer }
+
+func (SLATimerArgs) InsertOpts() river.InsertOpts {
+	return river.InsertOpts{UniqueOpts: river.UniqueOpts{ByArgs: true, ByState: allStates}}
+}
+
+// SLAMarkArgs tells a clock of a ticket change: the first public reply,
+// the resolution, an assignee or a new priority. Key is the ticket
+// event's identity, which makes the job unique.
+type SLAMarkArgs struct {
+	LinkID string          `json:"link_id"`
+	Key    string          `json:"key"`
+	Update store.SLAUpdate `json:"update"`
+}
+
+func (SLAMarkArgs) Kind() string { return KindSLAMark }
+
+func (SLAMarkArgs) InsertOpts() river.InsertOpts {
+	return river.InsertOpts{UniqueOpts: river.UniqueOpts{ByArgs: true, ByState: allStates}}
+}
+
+// SLAEscalateArgs raises a breached ticket's priority through its sink.
+type SLAEscalateArgs struct {
+	LinkID   string `json:"link_id"`
+	Priority string `json:"priority"`
+}
+
+func (SLAEscalateArgs) Kind() string { return KindSLAEscalate }
+
+func (SLAEscalateArgs) InsertOpts() river.InsertOpts {
+	return river.InsertOpts{UniqueOpts: river.UniqueOpts{ByArgs: true, ByState: allStates}}
+}
+
+// slaStartJobs are the jobs a new ticket's record carries when its route
+// has an SLA.
+func slaStartJobs(route config.Route, linkID, priority string, at time.Time) store.Jobs {
+	if route.SLA == nil {
+		return nil
+	}
+	return store.Jobs{Insert(SLAStartArgs{LinkID: linkID, Priority: priority, StartedAt: at})}
+}
+
+// slaMark is the job recording a ticket change on the link's clock, nil
+// when its route has no SLA.
+func (d *Deps) slaMark(link store.Link, key string, u store.SLAUpdate) store.Jobs {
+	if r, ok := d.Routes[link.Route]; !ok || r.SLA == nil {
+		return nil
+	}
+	return store.Jobs{Insert(SLAMarkArgs{LinkID: link.ID, Key: key, Update: u})}
+}
+
+// timers are the timer jobs of every stage still ahead for c, each
+// scheduled at its moment.
+func timers(p sla.Policy, c store.SLAClock) store.Jobs {
+	var out store.Jobs
+	for _, kind := range sla.Kinds {
+		if met(c, kind) {
+			continue
+		}
+		due, ok := p.Deadline(kind, c.Priority, c.StartedAt)
+		if !ok {
+			continue
+		}
+		for _, st := range sla.Stages {
+			at, ok := p.When(st, due)
+			if !ok || slices.Contains(c.Fired, stageKey(kind, st)) {
+				continue
+			}
+			out = append(out, timerJob(c.LinkID, kind, st, at))
+		}
+	}
+	return out
+}
+
+func timerJob(linkID string, kind sla.Kind, st sla.Stage, at time.Time) river.InsertManyParams {
+	p := Insert(SLATimerArgs{LinkID: linkID, Deadline: kind, Stage: st, At: at.UTC()})
+	// UTC, like every time River keeps.
+	p.InsertOpts.ScheduledAt = at.UTC()
+	return p
+}
+
+func met(c store.SLAClock, kind sla.Kind) bool {
+	if kind == sla.FirstResponse {
+		return !c.FirstResponseAt.IsZero() || !c.ResolvedAt.IsZero()
+	}
+	return !c.ResolvedAt.IsZero()
+}
+
+func stageKey(kind sla.Kind, st sla.Stage) string { return string(kind) + "/" + string(st) }
+
+func routePolicy(r config.Route) (sla.Policy, bool, error) {
+	if r.SLA == nil {
+		return sla.Policy{}, false, nil
+	}
+	p, err := r.SLA.Policy()
+	if err != nil {
+		return p, false, river.JobCancel(fmt.Errorf("route %s sla: %w", r.Name, err))
+	}
+	return p, true, nil
+}
+
+type slaStartWorker struct {
+	river.WorkerDefaults[SLAStartArgs]
+	d *Deps
+}
+
+func (w *slaStartWorker) Work(ctx context.Context, job *river.Job[SLAStartArgs]) error {
+	d := w.d
+	q, err := d.quality()
+	if err != nil {
+		return err
+	}
+	link, ok, err := d.linkOf(ctx, job.Args.LinkID)
+	if !ok {
+		return err
+	}
+	p, ok, err := routePolicy(d.Routes[link.Route])
+	if !ok {
+		return err
+	}
+	c := store.SLAClock{LinkID: link.ID, Route: link.Route, Priority: job.Args.Priority, StartedAt: job.Args.StartedAt}
+	if _, err := q.SLAStart(ctx, c, timers(p, c)); err != nil {
+		return fmt.Errorf("start sla clock: %w", err)
+	}
+	return nil
+}
+
+type slaMarkWorker struct {
+	river.WorkerDefaults[SLAMarkArgs]
+	d *Deps
+}
+
+func (w *slaMarkWorker) Work(ctx context.Context, job *river.Job[SLAMarkArgs]) error {
+	d := w.d
+	q, err := d.quality()
+	if err != nil {
+		return err
+	}
+	c, err := q.SLAGet(ctx, job.Args.LinkID)
+	if errors.Is(err, store.ErrNotFound) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	p, ok, err := routePolicy(d.Routes[c.Route])
+	if !ok {
+		return err
+	}
+	// A new priority moves the deadlines: the timers for the new ones go
+	// in with the change (the old ones find, waking, that they are not
+	// due and do nothing).
+	var follow store.Jobs
+	if u := job.Args.Update; u.Priority != "" && !strings.EqualFold(u.Priority, c.Priority) {
+		next := c
+		next.Priority = u.Priority
+		follow = timers(p, next)
+	}
+	if _, err := q.SLAUpdate(ctx, c.LinkID, job.Args.Update, follow); err != nil {
+		return fmt.Errorf("update sla clock: %w", err)
+	}
+	return nil
+}
+
+type slaTimerWorker struct {
+	river.WorkerDefaults[SLATimerArgs]
+	d *Deps
+}
+
+func (w *slaTimerWorker) Work(ctx context.Context, job *river.Job[SLATimerArgs]) error {
+	d := w.d
+	a := job.Args
+	q, err := d.quality()
+	if err != nil {
+		return err
+	}
+	c, err := q.SLAGet(ctx, a.LinkID)
+	if errors.Is(err, store.ErrNotFound) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	route := d.Routes[c.Route]
+	p, ok, err := routePolicy(route)
+	if !ok || met(c, a.Deadline) || slices.Contains(c.Fired, stageKey(a.Deadline, a.Stage)) {
+		return err
+	}
+	due, ok := p.Deadline(a.Deadline, c.Priority, c.StartedAt)
+	if !ok {
+		return nil
+	}
+	at, ok := p.When(a.Stage, due)
+	if !ok {
+		return nil
+	}
+	now := d.Now()
+	if now.Before(at) {
+		if !at.Equal(a.At) {
+			return d.insert(ctx, store.Jobs{timerJob(a.LinkID, a.Deadline, a.Stage, at)})
+		}
+		// Woken early (clock skew between replicas): wait for the moment.
+		return river.JobSnooze(at.Sub(now))
+	}
+	if a.Stage == sla.StageRemind && !now.Before(due) {
+		return nil // woken after the deadline (a restart): the breach speaks
+	}
+	link, ok, err := d.linkOf(ctx, a.LinkID)
+	if !ok {
+		return err
+	}
+	made, err := q.SLAFire(ctx, a.LinkID, stageKey(a.Deadline, a.Stage), now, w.effects(route, link, c, a, due))
+	if err != nil {
+		return fmt.Errorf("record sla %s: %w", stageKey(a.Deadline, a.Stage), err)
+	}
+	if made && a.Stage == sla.StageBreach {
+		d.Metrics.SLABreaches.WithLabelValues(c.Route, string(a.Deadline)).Inc()
+	}
+	return nil
+}
+
+// effects are what a due stage does: a note on the ticket (which its
+// system shows the assignee), a message to the team channel, and on a
+// breach the escalation.
+func (w *slaTimerWorker) effects(route config.Route, link store.Link, c store.SLAClock, a SLATimerArgs, due time.Time) store.Jobs {
+	s := route.SLA
+	what := map[sla.Kind]string{sla.FirstResponse: "first response", sla.Resolution: "resolution"}[a.Deadline]
+	local := due.In(mustLoc(s.TimeZone)).Format("2006-01-02 15:04 MST")
+	var text string
+	switch a.Stage {
+	case sla.StageRemind:
+		text = fmt.Sprintf("SLA reminder: %s of %s is due at %s.", what, link.TicketKey, local)
+	case sla.StageBreach:
+		text = fmt.Sprintf("SLA breached: %s of %s was due at %s.", what, link.TicketKey, local)
+	case sla.StageOverdue:
+		text = fmt.Sprintf("SLA overdue: %s of %s was due at %s and is still missing.", what, link.TicketKey, local)
+	}
+	if c.Assignee != "" {
+		text += " Assignee: " + c.Assignee + "."
+	}
+	key := "sla-" + link.ID + "-" + string(a.Deadline) + "-" + string(a.Stage)
+	jobs := store.Jobs{Insert(TicketNoteArgs{LinkID: link.ID, Key: key, Body: text})}
+	notify := func(ch *config.Channel, k string) {
+		if ch == nil {
+			return
+		}
+		to := core.ConversationRef{Source: ch.Source, Conversation: ch.Conversation, Thread: ch.Thread}
+		msg := text
+		if link.TicketURL != "" {
+			msg += " " + link.TicketURL
+		}
+		jobs = append(jobs, Insert(NotifyArgs{Route: link.Route, To: to, Message: core.OutboundMessage{Text: msg, Key: k}}))
+	}
+	notify(s.Channel, key)
+	if e := s.Escalate; e != nil && a.Stage == sla.StageBreach {
+		notify(e.Channel, key+"-escalated")
+		if e.Priority != "" && !strings.EqualFold(e.Priority, c.Priority) {
+			jobs = append(jobs, Insert(SLAEscalateArgs{LinkID: link.ID, Priority: e.Priority}))
+		}
+	}
+	return jobs
+}
+
+func mustLoc(tz string) *time.Location {
+	if loc, err := time.LoadLocation(tz); err == nil {
+		return loc
+	}
+	return time.UTC
+}
+
+type slaEscalateWorker struct {
+	river.WorkerDefaults[SLAEscalateArgs]
+	d *Deps
+}
+
+func (w *slaEscalateWorker) Work(ctx context.Context, job *river.Job[SLAEscalateArgs]) error {
+	d := w.d
+	link, ok, err := d.linkOf(ctx, job.Args.LinkID)
+	if !ok {
+		return err
+	}
+	mark := d.slaMark(link, "escalate-"+job.Args.Priority, store.SLAUpdate{Priority: job.Args.Priority})
+	ps, ok := sink.As[sink.PrioritySetter](d.Sinks[link.Sink])
+	if !ok {
+		// The system cannot be told; its agents are, on the ticket.
+		mark = append(mark, Insert(TicketNoteArgs{LinkID: link.ID, Key: "sla-" + link.ID + "-escalate",
+			Body: "SLA escalation: please raise this ticket's priority to " + job.Args.Priority + "."}))
+		return d.insert(ctx, mark)
+	}
+	// Setting a priority is idempotent: a retry after a lost answer sets
+	// the same value again.
+	ref := core.TicketRef{Sink: link.Sink, Key: link.TicketKey, URL: link.TicketURL}
+	if err := ps.SetPriority(ctx, ref, job.Args.Priority); err != nil {
+		return retryable(fmt.Errorf("set priority of %s: %w", link.TicketKey, err))
+	}
+	return d.insert(ctx, mark)
+}

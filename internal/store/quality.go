@@ -1,0 +1,81 @@
+package store
+
+import (
+	"context"
+	"time"
+
+	"github.com/ticketbridge/ticketbridge/internal/core"
+)
+
+// CSAT is one satisfaction survey: at most one per ticket (link).
+type CSAT struct {
+	LinkID       string
+	Route        string
+	ConvKey      string
+	Conversation core.ConversationRef
+	Sink         string
+	TicketKey    string
+	// Customer is the person asked ("source/sender id"; "" unknown).
+	Customer string
+	AskedAt  time.Time
+	// Score is 1–5 once answered, 0 before.
+	Score      int
+	Comment    string
+	AnsweredAt time.Time
+}
+
+// SLAClock is the service-level state of one ticket (link).
+type SLAClock struct {
+	LinkID          string
+	Route           string
+	Priority        string
+	StartedAt       time.Time
+	FirstResponseAt time.Time // zero until an agent's first public reply
+	ResolvedAt      time.Time // zero while unresolved
+	Assignee        string
+	// Fired lists the timer stages that acted ("resolution/breach").
+	Fired []string
+}
+
+// SLAUpdate is what a ticket change tells an SLA clock; zero fields
+// change nothing, and the times are only set where unset.
+type SLAUpdate struct {
+	FirstResponseAt time.Time
+	ResolvedAt      time.Time
+	Priority        string
+	Assignee        string
+}
+
+// Quality keeps the service-quality flows' state: CSAT surveys and SLA
+// clocks. Both stores implement it; like ChatInbox it is not part of
+// Store, and the workers find it with a type assertion.
+type Quality interface {
+	// CSATAsk records the survey of c.LinkID with jobs unless that ticket
+	// was asked already, or the conversation or (when known) the customer
+	// was asked at or after quietSince; it reports whether it did.
+	CSATAsk(ctx context.Context, c CSAT, quietSince time.Time, jobs Jobs) (bool, error)
+	// CSATOpen returns the conversation's latest unanswered survey asked
+	// at or after since, or ErrNotFound.
+	CSATOpen(ctx context.Context, convKey string, since time.Time) (CSAT, error)
+	// CSATAnswer records the answer of an unanswered survey with jobs; it
+	// reports false when the survey was answered already (or is unknown).
+	CSATAnswer(ctx context.Context, linkID string, score int, comment string, at time.Time, jobs Jobs) (bool, error)
+
+	// SLAStart creates the clock of c.LinkID with jobs unless it exists;
+	// it reports whether it did.
+	SLAStart(ctx context.Context, c SLAClock, jobs Jobs) (bool, error)
+	// SLAGet returns a clock with its fired stages, or ErrNotFound.
+	SLAGet(ctx context.Context, linkID string) (SLAClock, error)
+	// SLAUpdate applies u to the clock and, when anything changed, inserts
+	// jobs; it reports whether anything changed (false too for a link
+	// without a clock).
+	SLAUpdate(ctx context.Context, linkID string, u SLAUpdate, jobs Jobs) (bool, error)
+	// SLAFire records that stage fired, with jobs, unless it fired
+	// already; it reports whether it did.
+	SLAFire(ctx context.Context, linkID, stage string, at time.Time, jobs Jobs) (bool, error)
+
+	// DeskSetPriority changes a local desk ticket's priority with jobs;
+	// DeskAssign its assignee.
+	DeskSetPriority(ctx context.Context, key, priority string, jobs Jobs) error
+	DeskAssign(ctx context.Context, key, assignee string, jobs Jobs) error
+}

@@ -1,0 +1,178 @@
+package storetest
+
+import (
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/ticketbridge/ticketbridge/internal/core"
+	"github.com/ticketbridge/ticketbridge/internal/store"
+)
+
+func qualityCases() []testCase {
+	return []testCase{{"CSAT", testCSAT}, {"SLAClock", testSLAClock}, {"DeskSetPriorityAndAssign", testDeskSetPriority}}
+}
+
+func quality(t *testing.T, s store.Store) store.Quality {
+	t.Helper()
+	q, ok := s.(store.Quality)
+	if !ok {
+		t.Fatalf("%T does not implement store.Quality", s)
+	}
+	return q
+}
+
+// testCSAT: one survey per ticket, none within the quiet period of the
+// conversation or of the person, the latest open one found, and one answer each; jobs only go
+// with changes that took effect.
+func testCSAT(t *testing.T, s store.Store) {
+	ctx, qs, q := t.Context(), quality(t, s), queue(t, s)
+	c := conv("web", "c1")
+	t0 := time.Date(2026, 12, 4, 10, 0, 0, 0, time.UTC)
+	ask := func(link string, at, quiet time.Time, tag string) bool {
+		ok, err := qs.CSATAsk(ctx, store.CSAT{LinkID: link, Route: "r", Conversation: c, Sink: "desk", TicketKey: "LOCAL-" + link, AskedAt: at}, quiet, job(tag))
+		must(t, "CSATAsk", err)
+		return ok
+	}
+	if !ask("1", t0, t0.Add(-time.Hour), "ask-1") {
+		t.Fatal("first ask not recorded")
+	}
+	if ask("1", t0.Add(48*time.Hour), t0.Add(47*time.Hour), "ask-1-again") {
+		t.Fatal("a ticket was asked twice")
+	}
+	if ask("2", t0.Add(time.Hour), t0.Add(-23*time.Hour), "ask-2-quiet") {
+		t.Fatal("asked within the quiet period")
+	}
+	if !ask("3", t0.Add(25*time.Hour), t0.Add(time.Hour), "ask-3") {
+		t.Fatal("ask after the quiet period not recorded")
+	}
+	// The same person in another conversation is spared within the
+	// period; another person there is not.
+	askIn := func(link, customer string, at, quiet time.Time, tag string) bool {
+		ok, err := qs.CSATAsk(ctx, store.CSAT{LinkID: link, Route: "r", Conversation: conv("web", "c-"+link), Sink: "desk",
+			TicketKey: "LOCAL-" + link, Customer: customer, AskedAt: at}, quiet, job(tag))
+		must(t, "CSATAsk", err)
+		return ok
+	}
+	if !askIn("4", "web/ann", t0.Add(30*time.Hour), t0.Add(6*time.Hour), "ask-4") {
+		t.Fatal("ask of ann not recorded")
+	}
+	if askIn("5", "web/ann", t0.Add(31*time.Hour), t0.Add(7*time.Hour), "ask-5-ann-again") {
+		t.Fatal("ann asked twice within the quiet period")
+	}
+	if !askIn("6", "web/ben", t0.Add(31*time.Hour), t0.Add(7*time.Hour), "ask-6") {
+		t.Fatal("ben spared because ann was asked")
+	}
+	if !askIn("7", "", t0.Add(31*time.Hour), t0.Add(7*time.Hour), "ask-7") {
+		t.Fatal("an unknown customer spared because of others")
+	}
+	wantJobTags(t, q, "ask-1", "ask-3", "ask-4", "ask-6", "ask-7")
+
+	open, err := qs.CSATOpen(ctx, c.Key(), t0)
+	must(t, "CSATOpen", err)
+	if open.LinkID != "3" || open.TicketKey != "LOCAL-3" || open.Conversation != c || !open.AskedAt.Equal(t0.Add(25*time.Hour)) {
+		t.Fatalf("CSATOpen = %+v, want the survey of link 3", open)
+	}
+	_, err = qs.CSATOpen(ctx, c.Key(), t0.Add(26*time.Hour))
+	wantNotFound(t, "CSATOpen after its window", err)
+
+	ok, err := qs.CSATAnswer(ctx, "3", 4, "quick, thanks", t0.Add(26*time.Hour), job("answer-3"))
+	must(t, "CSATAnswer", err)
+	if !ok {
+		t.Fatal("answer not recorded")
+	}
+	ok, err = qs.CSATAnswer(ctx, "3", 1, "changed my mind", t0.Add(27*time.Hour), job("answer-3-again"))
+	must(t, "CSATAnswer again", err)
+	if ok {
+		t.Fatal("a survey was answered twice")
+	}
+	if _, err := qs.CSATAnswer(ctx, "1", 6, "", t0, nil); err == nil {
+		t.Fatal("score 6 accepted")
+	}
+	wantJobTags(t, q, "ask-1", "ask-3", "ask-4", "ask-6", "ask-7", "answer-3")
+	open, err = qs.CSATOpen(ctx, c.Key(), t0)
+	must(t, "CSATOpen after the answer", err)
+	if open.LinkID != "1" {
+		t.Fatalf("CSATOpen after answering 3 = %s, want the older open survey 1", open.LinkID)
+	}
+}
+
+// testSLAClock: a clock starts once, keeps the first first-response and
+// resolution times, takes priority and assignee changes, and records
+// each fired stage once.
+func testSLAClock(t *testing.T, s store.Store) {
+	ctx, qs, q := t.Context(), quality(t, s), queue(t, s)
+	t0 := time.Date(2026, 12, 4, 10, 0, 0, 0, time.UTC)
+	for i, tag := range []string{"start", "start-again"} {
+		ok, err := qs.SLAStart(ctx, store.SLAClock{LinkID: "L", Route: "r", Priority: "normal", StartedAt: t0}, job(tag))
+		must(t, "SLAStart", err)
+		if ok != (i == 0) {
+			t.Fatalf("SLAStart #%d made = %v", i+1, ok)
+		}
+	}
+	_, err := qs.SLAGet(ctx, "nope")
+	wantNotFound(t, "SLAGet", err)
+	update := func(u store.SLAUpdate, tag string) bool {
+		ok, err := qs.SLAUpdate(ctx, "L", u, job(tag))
+		must(t, "SLAUpdate", err)
+		return ok
+	}
+	if !update(store.SLAUpdate{FirstResponseAt: t0.Add(time.Hour)}, "first") {
+		t.Fatal("first response not recorded")
+	}
+	if update(store.SLAUpdate{FirstResponseAt: t0.Add(2 * time.Hour)}, "first-again") {
+		t.Fatal("a later reply moved the first response")
+	}
+	if !update(store.SLAUpdate{Priority: "urgent", Assignee: "Ana"}, "escalated") {
+		t.Fatal("priority change not recorded")
+	}
+	if update(store.SLAUpdate{Priority: "urgent"}, "same-priority") {
+		t.Fatal("an unchanged priority counted as a change")
+	}
+	if !update(store.SLAUpdate{ResolvedAt: t0.Add(3 * time.Hour)}, "resolved") {
+		t.Fatal("resolution not recorded")
+	}
+	if ok, err := qs.SLAUpdate(ctx, "nope", store.SLAUpdate{Priority: "high"}, job("no-clock")); err != nil || ok {
+		t.Fatalf("SLAUpdate of a link without a clock = %v, %v", ok, err)
+	}
+	for i, st := range []string{"resolution/remind", "resolution/breach", "resolution/remind"} {
+		ok, err := qs.SLAFire(ctx, "L", st, t0.Add(time.Duration(i)*time.Minute), job("fire-"+st))
+		must(t, "SLAFire", err)
+		if ok != (i < 2) {
+			t.Fatalf("SLAFire(%s) #%d made = %v", st, i+1, ok)
+		}
+	}
+	c, err := qs.SLAGet(ctx, "L")
+	must(t, "SLAGet", err)
+	want := store.SLAClock{LinkID: "L", Route: "r", Priority: "urgent", StartedAt: t0, FirstResponseAt: t0.Add(time.Hour),
+		ResolvedAt: t0.Add(3 * time.Hour), Assignee: "Ana", Fired: []string{"resolution/remind", "resolution/breach"}}
+	if c.LinkID != want.LinkID || c.Route != want.Route || c.Priority != want.Priority || !c.StartedAt.Equal(want.StartedAt) ||
+		!c.FirstResponseAt.Equal(want.FirstResponseAt) || !c.ResolvedAt.Equal(want.ResolvedAt) || c.Assignee != want.Assignee ||
+		!slices.Equal(c.Fired, want.Fired) {
+		t.Fatalf("SLAGet = %+v\nwant %+v", c, want)
+	}
+	wantJobTags(t, q, "start", "first", "escalated", "resolved", "fire-resolution/remind", "fire-resolution/breach")
+}
+
+// testDeskSetPriority: the priority and the assignee change with their
+// jobs; an unknown ticket is not found and inserts nothing.
+func testDeskSetPriority(t *testing.T, s store.Store) {
+	ctx, qs, q := t.Context(), quality(t, s), queue(t, s)
+	tk, _, err := s.DeskCreate(ctx, core.TicketDraft{ExternalID: "tb-1", Title: "t", Priority: "normal"})
+	must(t, "DeskCreate", err)
+	must(t, "DeskSetPriority", qs.DeskSetPriority(ctx, tk.Key, "urgent", job("prio")))
+	got, err := s.DeskGet(ctx, tk.Key)
+	must(t, "DeskGet", err)
+	if got.Priority != "urgent" {
+		t.Fatalf("priority = %q, want urgent", got.Priority)
+	}
+	wantNotFound(t, "DeskSetPriority of LOCAL-999", qs.DeskSetPriority(ctx, "LOCAL-999", "high", job("none")))
+	must(t, "DeskAssign", qs.DeskAssign(ctx, tk.Key, "Ana", job("assigned")))
+	listing, err := consoleStore(t, s).DeskListingGet(ctx, tk.Key)
+	must(t, "DeskListingGet", err)
+	if listing.Assignee != "Ana" || listing.Priority != "urgent" {
+		t.Fatalf("listing = %+v, want assignee Ana, priority urgent", listing)
+	}
+	wantNotFound(t, "DeskAssign of nope", qs.DeskAssign(ctx, "nope", "Ana", job("none")))
+	wantJobTags(t, q, "prio", "assigned")
+}
