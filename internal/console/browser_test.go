@@ -210,6 +210,39 @@ func browse(t *testing.T, lang string) {
 	run(t, ctx, "conversations", chromedp.Navigate(br.Srv.URL+"/console/ops/conversations?q=LOCAL-1"),
 		chromedp.WaitVisible(chromedp.CSS("ol.timeline")))
 	shot(t, ctx, short, "conversations")
+
+	// The lead takes the route to 25 % on a dry run: in force at once,
+	// stored, audited, and shown as changed here rather than by the file.
+	run(t, ctx, "routes", chromedp.Navigate(br.Srv.URL+"/console/ops/routes"), chromedp.WaitVisible(chromedp.CSS("#rollout-support")),
+		chromedp.SetValue(chromedp.CSS("#rollout-support"), "25"), chromedp.SetValue(chromedp.CSS("#mode-support"), "dry_run"),
+		chromedp.Click(chromedp.CSS("#save-support")), chromedp.WaitVisible(chromedp.CSS("#result")))
+	if got := text(t, ctx, "#route-support td.from"); !strings.Contains(got, "lee-lead") || !strings.Contains(got, "100 %, live") {
+		t.Fatalf("route row says %q, want the override by lee-lead beside the file's 100 %%, live", got)
+	}
+	if r, _ := br.App.Deps.Rules.Route("support"); r.Rollout() != 25 || !r.DryRun() {
+		t.Fatalf("engine route: rollout %d dry %v, want 25 dry_run", r.Rollout(), r.DryRun())
+	}
+	shot(t, ctx, short, "routes")
+
+	// An admin reloads a config file with a mistake: refused with file,
+	// line and field on the page, the running routes kept.
+	bad := "routes:\n  - name: support\n    sources: [chat]\n    sink: desk2\n    rollout: 250\n"
+	if err := os.WriteFile(br.App.Config.File, []byte(bad), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	run(t, ctx, "admin", chromedp.Click(chromedp.CSS("#signout")), chromedp.WaitVisible(chromedp.CSS("#token")),
+		chromedp.SendKeys(chromedp.CSS("#token"), adminToken), chromedp.Click(chromedp.CSS("#signin")),
+		chromedp.WaitVisible(chromedp.CSS("table.list")),
+		chromedp.Navigate(br.Srv.URL+"/console/ops/routes"), chromedp.WaitVisible(chromedp.CSS("#reload")),
+		chromedp.Click(chromedp.CSS("#reload")), chromedp.WaitVisible(chromedp.CSS("#reload-problems")))
+	want := br.App.Config.File + ":5: routes[0].rollout: must be between 0 and 100"
+	if got := text(t, ctx, "#reload-problems"); !strings.Contains(got, want) {
+		t.Fatalf("reload problems %q, want %q", got, want)
+	}
+	if r, _ := br.App.Deps.Rules.Route("support"); r.Rollout() != 25 {
+		t.Fatalf("after the refused reload the route's rollout is %d, want 25", r.Rollout())
+	}
+	shot(t, ctx, short, "reload-refused")
 }
 
 var _ = apptest.Start // the bridge comes from flow_test.go's startBridge

@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"net/http/cookiejar"
 	"net/url"
+	"path/filepath"
 	"regexp"
 	"strconv"
 	"strings"
@@ -25,6 +26,7 @@ import (
 const (
 	agentToken = "agent-token-0123456789abcdef0123456789"
 	leadToken  = "lead-token-0123456789abcdef01234567890"
+	adminToken = "admin-token-0123456789abcdef0123456789"
 	publicURL  = "https://tickets.example.com"
 )
 
@@ -38,7 +40,11 @@ func startBridge(t *testing.T) *apptest.Bridge {
 		c.Admin.Tokens = []config.Token{
 			{Name: "ann-agent", Token: agentToken, Scopes: []string{"agent"}},
 			{Name: "lee-lead", Token: leadToken, Scopes: []string{"operate"}},
+			{Name: "ada-admin", Token: adminToken, Scopes: []string{"admin"}},
 		}
+		// Reloads read this file; the tests write into it what they
+		// reload.
+		c.File = filepath.Join(t.TempDir(), "ticketbridge.yaml")
 	})
 }
 

@@ -49,11 +49,11 @@ const maxEvalLine = 4 << 20
 // decision is printed, else the first none. A malformed line gives
 // {"error": …} and the stream goes on.
 func EvalStream(e *Engine, r io.Reader, w io.Writer, now func() time.Time) error {
-	if len(e.routes) == 0 {
+	if len(e.set().routes) == 0 {
 		return errors.New("no routes")
 	}
 	defSource := ""
-	if s := e.routes[0].Config.Sources; len(s) > 0 {
+	if s := e.set().routes[0].Config.Sources; len(s) > 0 {
 		defSource = s[0]
 	}
 	states := map[string]*State{}
@@ -160,7 +160,7 @@ func apply(e *Engine, st *State, d Decision, now time.Time) {
 		st.Links[d.Route] = LinkState{TicketKey: fmt.Sprintf("SIM-%d", len(st.Links)+1), State: core.StateOpen}
 	case d.Kind == KindPropose:
 		timeout := DefaultConfirmTimeout
-		if r, ok := e.byName[d.Route]; ok {
+		if r, ok := e.set().byName[d.Route]; ok {
 			timeout = r.timeout
 		}
 		st.Proposals[d.Route] = ProposalState{Rule: d.Rule, Category: d.Category, ExpiresAt: now.Add(timeout)}

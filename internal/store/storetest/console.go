@@ -16,6 +16,7 @@ func consoleCases() []testCase {
 		{"DeskSearch", testDeskSearch},
 		{"DeskSetFields", testDeskSetFields},
 		{"Health", testHealth},
+		{"RouteOverrides", testRouteOverrides},
 	}
 }
 
@@ -109,5 +110,62 @@ func testDeskSetFields(t *testing.T, s store.Store) {
 	}
 	if _, err := c.DeskListingGet(ctx, "nope"); !errors.Is(err, store.ErrNotFound) {
 		t.Fatalf("bad key: err = %v, want ErrNotFound", err)
+	}
+}
+
+func testRouteOverrides(t *testing.T, s store.Store) {
+	o, ok := s.(store.RouteOverrides)
+	if !ok {
+		t.Fatalf("%T does not implement store.RouteOverrides", s)
+	}
+	ctx := t.Context()
+	at := time.Now().UTC().Truncate(time.Millisecond)
+	got, err := o.RouteOverrides(ctx)
+	must(t, "list empty", err)
+	if len(got) != 0 {
+		t.Fatalf("fresh store overrides = %+v, want none", got)
+	}
+	audit := func(action string) store.AuditEntry {
+		return store.AuditEntry{At: at, Actor: "lead", Action: action, Target: "billing", Detail: map[string]any{"rollout": 5}}
+	}
+	must(t, "set", o.SetRouteOverride(ctx, store.RouteOverride{Route: "billing", Rollout: 5, Mode: "dry_run", By: "lead", At: at}, audit("route.override")))
+	must(t, "set again", o.SetRouteOverride(ctx, store.RouteOverride{Route: "billing", Rollout: 50, Mode: "live", By: "ann", At: at.Add(time.Second)}, audit("route.override")))
+	must(t, "set other", o.SetRouteOverride(ctx, store.RouteOverride{Route: "appeals", Rollout: 0, Mode: "live", By: "lead", At: at}, audit("route.override")))
+	got, err = o.RouteOverrides(ctx)
+	must(t, "list", err)
+	want := []store.RouteOverride{
+		{Route: "appeals", Rollout: 0, Mode: "live", By: "lead", At: at},
+		{Route: "billing", Rollout: 50, Mode: "live", By: "ann", At: at.Add(time.Second)},
+	}
+	if len(got) != len(want) {
+		t.Fatalf("overrides = %+v, want %+v", got, want)
+	}
+	for i := range want {
+		if got[i].Route != want[i].Route || got[i].Rollout != want[i].Rollout || got[i].Mode != want[i].Mode ||
+			got[i].By != want[i].By || !got[i].At.Equal(want[i].At) {
+			t.Fatalf("override %d = %+v, want %+v", i, got[i], want[i])
+		}
+	}
+	must(t, "clear", o.ClearRouteOverride(ctx, "billing", audit("route.override.clear")))
+	must(t, "clear again", o.ClearRouteOverride(ctx, "billing", audit("route.override.clear")))
+	got, err = o.RouteOverrides(ctx)
+	must(t, "list after clear", err)
+	if len(got) != 1 || got[0].Route != "appeals" {
+		t.Fatalf("after clear overrides = %+v, want appeals only", got)
+	}
+	// Each change wrote its audit entry in the same transaction.
+	entries, err := s.AuditList(ctx, store.AuditFilter{Actor: "lead"})
+	must(t, "audit", err)
+	var sets, clears int
+	for _, e := range entries {
+		switch e.Action {
+		case "route.override":
+			sets++
+		case "route.override.clear":
+			clears++
+		}
+	}
+	if sets != 3 || clears != 2 {
+		t.Fatalf("audit entries: %d sets, %d clears, want 3 and 2", sets, clears)
 	}
 }
