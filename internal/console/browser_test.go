@@ -9,6 +9,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -137,7 +138,11 @@ func browse(t *testing.T, lang string) {
 	waitFor(t, "the note on the page", func() bool { return strings.Contains(textNow(ctx, "#timeline"), "VIP customer.") })
 	br.Quiet(2)
 
-	// The customer writes again; the open page shows it without a click.
+	// The customer writes again; the open page, listening to the
+	// server's event stream, shows it without a click.
+	if got := value(t, ctx, "update mode", chromedp.Evaluate[string](`document.querySelector("[data-poll]").getAttribute("data-updates")`)); got != "sse" {
+		t.Fatalf("the ticket page listens by %q, want sse", got)
+	}
 	br.Say("c1", "smoke everywhere now")
 	waitFor(t, "the page to show the new message", func() bool {
 		return strings.Contains(textNow(ctx, "#timeline"), "smoke everywhere now")
@@ -243,6 +248,54 @@ func browse(t *testing.T, lang string) {
 		t.Fatalf("after the refused reload the route's rollout is %d, want 25", r.Rollout())
 	}
 	shot(t, ctx, short, "reload-refused")
+}
+
+// TestBrowserPollFallback runs the ticket page's script where the event
+// stream is refused (as past the server's stream limit): it polls the
+// version instead and reloads the page when the version changes.
+func TestBrowserPollFallback(t *testing.T) {
+	script, err := os.ReadFile("static/console.js")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var (
+		mu                    sync.Mutex
+		loads, streams, polls int
+	)
+	count := func(n *int) int { mu.Lock(); defer mu.Unlock(); *n++; return *n }
+	read := func(n *int) int { mu.Lock(); defer mu.Unlock(); return *n }
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		switch r.URL.Path {
+		case "/events":
+			count(&streams)
+			http.Error(w, "too many open streams; poll", http.StatusServiceUnavailable)
+		case "/version":
+			// The ticket changes after the page has polled twice.
+			if count(&polls) >= 2 {
+				fmt.Fprint(w, "v2")
+				return
+			}
+			fmt.Fprint(w, "v1")
+		case "/console.js":
+			w.Header().Set("Content-Type", "text/javascript")
+			w.Write(script)
+		default:
+			n := count(&loads)
+			fmt.Fprintf(w, `<!doctype html><div data-poll="/version" data-version="v%d" data-events="/events"></div>
+				<p id="updated-banner" hidden></p><textarea id="body"></textarea><script src="/console.js"></script>`, min(n, 2))
+		}
+	}))
+	defer srv.Close()
+	ctx := newChrome(t, "en")
+	run(t, ctx, "open", chromedp.Navigate(srv.URL+"/ticket"))
+	waitFor(t, "the page to poll and reload on the change", func() bool { return read(&loads) >= 2 })
+	if read(&streams) == 0 {
+		t.Fatal("the page never tried the event stream")
+	}
+	waitFor(t, "the reloaded page to poll after its refused stream", func() bool {
+		got, _ := chromedp.Run(ctx, chromedp.Evaluate[string](`document.querySelector("[data-poll]").getAttribute("data-updates")`))
+		return got == "poll"
+	})
 }
 
 var _ = apptest.Start // the bridge comes from flow_test.go's startBridge

@@ -56,8 +56,14 @@ type Console struct {
 	// SecureCookies marks the session cookie Secure even when the request
 	// reached us in plain HTTP (TLS ended at a proxy in front).
 	SecureCookies bool
+	// CheckEvery is how often an open ticket page's event stream looks
+	// for changes (default 1 s); MaxStreams bounds the streams open at
+	// once (default 256), past which pages poll.
+	CheckEvery time.Duration
+	MaxStreams int
 
-	pages map[string]*template.Template
+	pages   map[string]*template.Template
+	streams streams
 }
 
 // Runtime is what the routes page changes: overrides of a route's rollout
@@ -101,6 +107,7 @@ func (c *Console) routes() []route {
 		{"GET /console/desk", deskView, c.deskList},
 		{"GET /console/desk/{key}", deskView, c.deskShow},
 		{"GET /console/desk/{key}/version", deskView, c.deskVersion},
+		{"GET /console/desk/{key}/events", deskView, c.deskEvents},
 		{"POST /console/desk/{key}/comment", deskEdit, c.deskComment},
 		{"POST /console/desk/{key}/status", deskEdit, c.deskStatus},
 		{"POST /console/desk/{key}/fields", deskEdit, c.deskFields},
