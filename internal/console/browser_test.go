@@ -197,6 +197,9 @@ func browse(t *testing.T, lang string) {
 	if got := text(t, ctx, "#bench-results td.decision"); got != "create" {
 		t.Fatalf("bench decision %q, want create", got)
 	}
+	if got := text(t, ctx, "#bench-results dd.preview-title"); !strings.Contains(got, "I was charged twice") {
+		t.Fatalf("bench ticket preview title %q", got)
+	}
 	shot(t, ctx, short, "rules")
 	hs := br.App.Store.(store.Health)
 	for i := range 120 {
