@@ -56,7 +56,7 @@ func testDeskSearch(t *testing.T, s store.Store) {
 	c := consoleStore(t, s)
 	ctx := t.Context()
 	var keys []string
-	for i, title := range []string{"Printer on fire", "VPN down", "printer jams", "Refund"} {
+	for i, title := range []string{"Printer on fire", "VPN down", "printer jams", "Refund", `Says "p%r" twice`, "打印机着火了"} {
 		d := draft("", title)
 		d.Priority = []string{"high", "low"}[i%2]
 		tk, _, err := s.DeskCreate(ctx, d)
@@ -64,6 +64,9 @@ func testDeskSearch(t *testing.T, s store.Store) {
 		keys = append(keys, tk.Key)
 	}
 	must(t, "assign", c.DeskSetFields(ctx, keys[2], "high", "bob"))
+	// The last two only for the text cases below.
+	odd, cjk := keys[4], keys[5]
+	keys = keys[:4]
 	conv := core.ConversationRef{Source: "slack1", Conversation: "C9"}
 	l, _, err := s.LinkOpen(ctx, store.Link{ID: "l1", Route: "r", ConvKey: conv.Key(), Conversation: conv, Sink: "desk"}, nil)
 	must(t, "LinkOpen", err)
@@ -72,15 +75,25 @@ func testDeskSearch(t *testing.T, s store.Store) {
 		f    store.DeskFilter
 		want []string
 	}{
-		"all, newest first": {store.DeskFilter{}, []string{keys[3], keys[2], keys[1], keys[0]}},
-		"text, any case":    {store.DeskFilter{Text: "PRINTER"}, []string{keys[2], keys[0]}},
-		"text, no wildcard": {store.DeskFilter{Text: "p%r"}, nil},
-		"priority":          {store.DeskFilter{Priority: "low"}, []string{keys[3], keys[1]}},
-		"assignee":          {store.DeskFilter{Assignee: "bob"}, []string{keys[2]}},
-		"source":            {store.DeskFilter{Source: "slack1"}, []string{keys[1]}},
-		"source prefix":     {store.DeskFilter{Source: "slack"}, nil},
-		"status":            {store.DeskFilter{Status: "solved"}, nil},
-		"page":              {store.DeskFilter{Before: keys[2], Limit: 1}, []string{keys[1]}},
+		"all, newest first":                 {store.DeskFilter{Before: odd}, []string{keys[3], keys[2], keys[1], keys[0]}},
+		"text, any case":                    {store.DeskFilter{Text: "PRINTER"}, []string{keys[2], keys[0]}},
+		"text, inside words":                {store.DeskFilter{Text: "rinte"}, []string{keys[2], keys[0]}},
+		"text, two letters":                 {store.DeskFilter{Text: "pN"}, []string{keys[1]}},
+		"text, one letter":                  {store.DeskFilter{Text: "V", Before: odd}, []string{keys[1]}},
+		"text, no wildcard":                 {store.DeskFilter{Text: "p%j"}, nil},
+		"text, literal wildcard and quotes": {store.DeskFilter{Text: `"p%r"`}, []string{odd}},
+		"text, short literal wildcard":      {store.DeskFilter{Text: "%r"}, []string{odd}},
+		"text, chinese":                     {store.DeskFilter{Text: "着火"}, []string{cjk}},
+		"text, chinese long":                {store.DeskFilter{Text: "打印机"}, []string{cjk}},
+		"text, and priority":                {store.DeskFilter{Text: "printer", Priority: "high"}, []string{keys[2], keys[0]}},
+		"text, paged":                       {store.DeskFilter{Text: "printer", Before: keys[2]}, []string{keys[0]}},
+		"text, none":                        {store.DeskFilter{Text: "toaster"}, nil},
+		"priority":                          {store.DeskFilter{Priority: "low", Before: odd}, []string{keys[3], keys[1]}},
+		"assignee":                          {store.DeskFilter{Assignee: "bob"}, []string{keys[2]}},
+		"source":                            {store.DeskFilter{Source: "slack1"}, []string{keys[1]}},
+		"source prefix":                     {store.DeskFilter{Source: "slack"}, nil},
+		"status":                            {store.DeskFilter{Status: "solved"}, nil},
+		"page":                              {store.DeskFilter{Before: keys[2], Limit: 1}, []string{keys[1]}},
 	} {
 		got, err := c.DeskSearch(ctx, tc.f)
 		must(t, name, err)
