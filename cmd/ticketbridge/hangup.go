@@ -29,4 +29,3 @@ func reloadOnSignal(ctx context.Context, sig <-chan os.Signal, r api.Reloader, l
 		}
 	}
 }
-

@@ -206,8 +206,8 @@ type Route struct {
 	dryRun  bool
 	// overridden says rollout and dryRun come from a runtime override.
 	overridden bool
-	command string
-	roles   map[core.Role]bool
+	command    string
+	roles      map[core.Role]bool
 	// detector, threshold and band drive the intent model; judge says
 	// the route has an LLM judge for unsure messages.
 	detector  string
