@@ -113,10 +113,12 @@ per language, the false alarms per 1,000 messages, and every miss.`,
 			if labels, _ := cmd.Flags().GetString("labels"); labels != "" {
 				return evalLabels(cmd, engine, labels)
 			}
-			return rules.EvalStream(engine, cmd.InOrStdin(), cmd.OutOrStdout(), time.Now)
+			preview, _ := cmd.Flags().GetBool("preview")
+			return rules.EvalStreamWith(engine, cmd.InOrStdin(), cmd.OutOrStdout(), rules.EvalOptions{Now: time.Now, Preview: preview})
 		},
 	}
 	addConfigFlag(eval)
+	eval.Flags().Bool("preview", false, "add to each create the ticket it would open (title, description, fields), as the server maps it")
 	eval.Flags().String("labels", "", "a labelled JSONL corpus ({text, lang, label: problem|not}): print precision, recall, F1 and the misses")
 	eval.Flags().String("detector", "", "override every route's trigger.detector (keywords, model, both)")
 	eval.Flags().Float64("threshold", 0, "override every route's trigger.threshold")

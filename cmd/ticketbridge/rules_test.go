@@ -6,6 +6,9 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/ticketbridge/ticketbridge/internal/core"
+	"github.com/ticketbridge/ticketbridge/internal/rules"
 )
 
 func TestRulesEval(t *testing.T) {
@@ -117,5 +120,44 @@ func TestRulesEvalTemplateProblem(t *testing.T) {
 	}
 	if r.stdout != "" || !strings.Contains(r.stderr, "template.yaml:14: routes[0].mapping.title:") {
 		t.Errorf("the problem is not reported at its line:\nstdout: %s\nstderr: %s", r.stdout, r.stderr)
+	}
+}
+
+// With --preview each create carries the ticket it would open, mapped by
+// the route's templates; other decisions carry none.
+func TestRulesEvalPreview(t *testing.T) {
+	t.Parallel()
+	in := `{"text":"there is an outage in eu-west","conversation":"k1","sender":"u1","name":"Ann"}
+{"text":"still down after ten minutes","conversation":"k1","sender":"u1"}
+`
+	r := run(t, in, "rules", "eval", "--preview", "--config", filepath.Join("testdata", "rules", "keywords.yaml"))
+	if r.err != nil {
+		t.Fatalf("rules eval: %v\nstderr: %s", r.err, r.stderr)
+	}
+	lines := strings.Split(strings.TrimSuffix(r.stdout, "\n"), "\n")
+	if len(lines) != 2 {
+		t.Fatalf("output: %q", r.stdout)
+	}
+	var first, second struct {
+		Decision string            `json:"decision"`
+		Ticket   *core.TicketDraft `json:"ticket"`
+	}
+	if err := json.Unmarshal([]byte(lines[0]), &first); err != nil {
+		t.Fatal(err)
+	}
+	if err := json.Unmarshal([]byte(lines[1]), &second); err != nil {
+		t.Fatal(err)
+	}
+	if first.Decision != "create" || first.Ticket == nil {
+		t.Fatalf("first line %s, want a create with its ticket", lines[0])
+	}
+	tk := first.Ticket
+	if tk.Title != "there is an outage in eu-west" || tk.Priority != "normal" || tk.Requester.Name != "Ann" ||
+		tk.ExternalID != rules.PreviewExternalID || !strings.Contains(tk.Description, "Rule: keyword") ||
+		!strings.Contains(tk.Description, "Ann: there is an outage in eu-west") {
+		t.Fatalf("previewed ticket = %+v", tk)
+	}
+	if second.Decision != "append" || second.Ticket != nil {
+		t.Fatalf("second line %s, want an append without a ticket", lines[1])
 	}
 }

@@ -4,6 +4,8 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"os"
+	"os/signal"
 	"sort"
 	"syscall"
 
@@ -67,6 +69,10 @@ func serveCmd() *cobra.Command {
 				printDevBanner(cmd, cfg, ln.Addr().String())
 			}
 			printReplies(cmd, a.Replies)
+			hup := make(chan os.Signal, 1)
+			signal.Notify(hup, syscall.SIGHUP)
+			defer signal.Stop(hup)
+			go reloadOnSignal(ctx, hup, a, log, nil)
 			log.Info("ticketbridge listening", "addr", ln.Addr().String(), "storage", cfg.Storage.Driver)
 			serveErr := a.Serve(ctx, ln)
 			return joinErr(serveErr, a.Close(cmd.Context()))

@@ -14,7 +14,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/ticketbridge/ticketbridge/internal/config"
 	"github.com/ticketbridge/ticketbridge/internal/core"
 	"github.com/ticketbridge/ticketbridge/internal/jobs"
 	"github.com/ticketbridge/ticketbridge/internal/rules"
@@ -33,7 +32,6 @@ type API struct {
 	Store  store.Store
 	Queue  store.Queue
 	Writer Submitter
-	Routes []config.Route
 	// Rules tell the trigger what will happen to its event.
 	Rules *rules.Engine
 	// Desk is the local ticket desk, nil when no local sink is configured.
@@ -43,6 +41,8 @@ type API struct {
 	Now     func() time.Time
 	// Log reports audit entries that could not be written (nil: dropped).
 	Log *slog.Logger
+	// Reloader reads the config file again (nil: reload is not offered).
+	Reloader Reloader
 }
 
 // Register adds the API's routes to mux.
@@ -60,6 +60,7 @@ func (a *API) Register(mux *http.ServeMux) {
 	mux.HandleFunc("GET /api/v1/dry-runs", t.require(ScopeRead, a.dryRuns))
 	mux.HandleFunc("GET /api/v1/audit", t.require(ScopeAdmin, a.auditList))
 	mux.HandleFunc("GET /api/v1/chat/messages", t.require(ScopeRead, a.chatMessages))
+	mux.HandleFunc("POST /api/v1/admin/reload", t.require(ScopeAdmin, a.reload))
 }
 
 // TicketRequest is the body of POST /api/v1/tickets: open a ticket for a
@@ -138,7 +139,11 @@ func (a *API) createTicket(w http.ResponseWriter, r *http.Request) {
 }
 
 func (a *API) commandFor(src string) string {
-	for _, r := range a.Routes {
+	if a.Rules == nil {
+		return ""
+	}
+	for _, rt := range a.Rules.Routes() {
+		r := rt.Config
 		for _, s := range r.Sources {
 			if s == src && r.Trigger.Command != "" {
 				return r.Trigger.Command

@@ -76,6 +76,10 @@ type App struct {
 	ownStore bool
 	// stopHealth ends the health sampler (nil when none runs).
 	stopHealth context.CancelFunc
+	// reloading orders config reloads; liveRoutes are the routes in force
+	// (the config file's as last loaded).
+	reloading  sync.Mutex
+	liveRoutes []config.Route
 }
 
 // Check builds everything a config describes that can be built without
@@ -271,6 +275,10 @@ func assemble(ctx context.Context, cfg *config.Config, st store.Store, opts Opti
 		Observe: func(n int) { a.Metrics.IngestBatch.Observe(float64(n)) },
 	})
 	a.Backpressure = &ingress.Backpressure{MaxLag: cfg.Jobs.MaxLag}
+	a.liveRoutes = cfg.Routes
+	if err := a.RefreshOverrides(ctx); err != nil {
+		return nil, fmt.Errorf("read route overrides: %w", err)
+	}
 	a.Handler = a.routes(sources, sinks, opts)
 	return a, nil
 }
@@ -297,7 +305,8 @@ func (a *App) routes(sources map[string]source.Source, sinks map[string]sink.Sin
 	tokens := api.NewTokens(a.Config.Admin.Tokens, trusted)
 	(&api.API{
 		Tokens: tokens, Store: a.Store, Queue: a.Queue, Writer: a.Writer,
-		Routes: a.Config.Routes, Rules: a.Deps.Rules, Desk: a.Desk, Sources: known, Now: opts.Now, Log: opts.Log,
+		Rules: a.Deps.Rules, Desk: a.Desk, Sources: known, Now: opts.Now, Log: opts.Log,
+		Reloader: a,
 	}).Register(mux)
 	a.registerConsole(mux, tokens, opts)
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
@@ -356,6 +365,7 @@ func (a *App) Start(ctx context.Context) error {
 			return a.Store.QueueLag(ctx, queues)
 		}, func(lag time.Duration) { a.Metrics.ProcessingLag.Set(lag.Seconds()) })
 	})
+	a.watching.Go(func() { a.watchOverrides(watch) })
 	a.startHealth()
 	return nil
 }

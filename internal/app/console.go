@@ -17,6 +17,7 @@ func (a *App) registerConsole(mux *http.ServeMux, tokens *api.Tokens, opts Optio
 	}
 	c := &console.Console{
 		Tokens: tokens, Store: st, Desk: a.Desk, Queue: a.Queue, Rules: a.Deps.Rules, Now: opts.Now, Log: opts.Log,
+		Runtime:       a,
 		SecureCookies: strings.HasPrefix(a.Config.Server.PublicURL, "https://"),
 	}
 	if err := c.Register(mux); err != nil {

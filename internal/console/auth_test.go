@@ -137,6 +137,8 @@ func lowScope(r right) string {
 		return "reader"
 	case opsView, opsEdit:
 		return "agent"
+	case adminEdit:
+		return "operator"
 	}
 	return ""
 }
@@ -147,10 +149,10 @@ func TestScopes(t *testing.T) {
 		may    []right
 		mayNot []right
 	}{
-		"agent":   {[]string{"agent"}, []right{deskView, deskEdit}, []right{opsView, opsEdit}},
-		"read":    {[]string{"read"}, []right{deskView, opsView}, []right{deskEdit, opsEdit}},
-		"operate": {[]string{"operate"}, []right{deskView, deskEdit, opsView, opsEdit}, nil},
-		"admin":   {[]string{"admin"}, []right{deskView, deskEdit, opsView, opsEdit}, nil},
+		"agent":   {[]string{"agent"}, []right{deskView, deskEdit}, []right{opsView, opsEdit, adminEdit}},
+		"read":    {[]string{"read"}, []right{deskView, opsView}, []right{deskEdit, opsEdit, adminEdit}},
+		"operate": {[]string{"operate"}, []right{deskView, deskEdit, opsView, opsEdit}, []right{adminEdit}},
+		"admin":   {[]string{"admin"}, []right{deskView, deskEdit, opsView, opsEdit, adminEdit}, nil},
 	} {
 		s := &session{scopes: tc.scopes}
 		for _, r := range tc.may {

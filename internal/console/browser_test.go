@@ -9,6 +9,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -137,7 +138,11 @@ func browse(t *testing.T, lang string) {
 	waitFor(t, "the note on the page", func() bool { return strings.Contains(textNow(ctx, "#timeline"), "VIP customer.") })
 	br.Quiet(2)
 
-	// The customer writes again; the open page shows it without a click.
+	// The customer writes again; the open page, listening to the
+	// server's event stream, shows it without a click.
+	if got := value(t, ctx, "update mode", chromedp.Evaluate[string](`document.querySelector("[data-poll]").getAttribute("data-updates")`)); got != "sse" {
+		t.Fatalf("the ticket page listens by %q, want sse", got)
+	}
 	br.Say("c1", "smoke everywhere now")
 	waitFor(t, "the page to show the new message", func() bool {
 		return strings.Contains(textNow(ctx, "#timeline"), "smoke everywhere now")
@@ -192,6 +197,9 @@ func browse(t *testing.T, lang string) {
 	if got := text(t, ctx, "#bench-results td.decision"); got != "create" {
 		t.Fatalf("bench decision %q, want create", got)
 	}
+	if got := text(t, ctx, "#bench-results dd.preview-title"); !strings.Contains(got, "I was charged twice") {
+		t.Fatalf("bench ticket preview title %q", got)
+	}
 	shot(t, ctx, short, "rules")
 	hs := br.App.Store.(store.Health)
 	for i := range 120 {
@@ -210,6 +218,87 @@ func browse(t *testing.T, lang string) {
 	run(t, ctx, "conversations", chromedp.Navigate(br.Srv.URL+"/console/ops/conversations?q=LOCAL-1"),
 		chromedp.WaitVisible(chromedp.CSS("ol.timeline")))
 	shot(t, ctx, short, "conversations")
+
+	// The lead takes the route to 25 % on a dry run: in force at once,
+	// stored, audited, and shown as changed here rather than by the file.
+	run(t, ctx, "routes", chromedp.Navigate(br.Srv.URL+"/console/ops/routes"), chromedp.WaitVisible(chromedp.CSS("#rollout-support")),
+		chromedp.SetValue(chromedp.CSS("#rollout-support"), "25"), chromedp.SetValue(chromedp.CSS("#mode-support"), "dry_run"),
+		chromedp.Click(chromedp.CSS("#save-support")), chromedp.WaitVisible(chromedp.CSS("#result")))
+	if got := text(t, ctx, "#route-support td.from"); !strings.Contains(got, "lee-lead") || !strings.Contains(got, "100 %, live") {
+		t.Fatalf("route row says %q, want the override by lee-lead beside the file's 100 %%, live", got)
+	}
+	if r, _ := br.App.Deps.Rules.Route("support"); r.Rollout() != 25 || !r.DryRun() {
+		t.Fatalf("engine route: rollout %d dry %v, want 25 dry_run", r.Rollout(), r.DryRun())
+	}
+	shot(t, ctx, short, "routes")
+
+	// An admin reloads a config file with a mistake: refused with file,
+	// line and field on the page, the running routes kept.
+	bad := "routes:\n  - name: support\n    sources: [chat]\n    sink: desk2\n    rollout: 250\n"
+	if err := os.WriteFile(br.App.Config.File, []byte(bad), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	run(t, ctx, "admin", chromedp.Click(chromedp.CSS("#signout")), chromedp.WaitVisible(chromedp.CSS("#token")),
+		chromedp.SendKeys(chromedp.CSS("#token"), adminToken), chromedp.Click(chromedp.CSS("#signin")),
+		chromedp.WaitVisible(chromedp.CSS("table.list")),
+		chromedp.Navigate(br.Srv.URL+"/console/ops/routes"), chromedp.WaitVisible(chromedp.CSS("#reload")),
+		chromedp.Click(chromedp.CSS("#reload")), chromedp.WaitVisible(chromedp.CSS("#reload-problems")))
+	want := br.App.Config.File + ":5: routes[0].rollout: must be between 0 and 100"
+	if got := text(t, ctx, "#reload-problems"); !strings.Contains(got, want) {
+		t.Fatalf("reload problems %q, want %q", got, want)
+	}
+	if r, _ := br.App.Deps.Rules.Route("support"); r.Rollout() != 25 {
+		t.Fatalf("after the refused reload the route's rollout is %d, want 25", r.Rollout())
+	}
+	shot(t, ctx, short, "reload-refused")
+}
+
+// TestBrowserPollFallback runs the ticket page's script where the event
+// stream is refused (as past the server's stream limit): it polls the
+// version instead and reloads the page when the version changes.
+func TestBrowserPollFallback(t *testing.T) {
+	script, err := os.ReadFile("static/console.js")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var (
+		mu                    sync.Mutex
+		loads, streams, polls int
+	)
+	count := func(n *int) int { mu.Lock(); defer mu.Unlock(); *n++; return *n }
+	read := func(n *int) int { mu.Lock(); defer mu.Unlock(); return *n }
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		switch r.URL.Path {
+		case "/events":
+			count(&streams)
+			http.Error(w, "too many open streams; poll", http.StatusServiceUnavailable)
+		case "/version":
+			// The ticket changes after the page has polled twice.
+			if count(&polls) >= 2 {
+				fmt.Fprint(w, "v2")
+				return
+			}
+			fmt.Fprint(w, "v1")
+		case "/console.js":
+			w.Header().Set("Content-Type", "text/javascript")
+			w.Write(script)
+		default:
+			n := count(&loads)
+			fmt.Fprintf(w, `<!doctype html><div data-poll="/version" data-version="v%d" data-events="/events"></div>
+				<p id="updated-banner" hidden></p><textarea id="body"></textarea><script src="/console.js"></script>`, min(n, 2))
+		}
+	}))
+	defer srv.Close()
+	ctx := newChrome(t, "en")
+	run(t, ctx, "open", chromedp.Navigate(srv.URL+"/ticket"))
+	waitFor(t, "the page to poll and reload on the change", func() bool { return read(&loads) >= 2 })
+	if read(&streams) == 0 {
+		t.Fatal("the page never tried the event stream")
+	}
+	waitFor(t, "the reloaded page to poll after its refused stream", func() bool {
+		got, _ := chromedp.Run(ctx, chromedp.Evaluate[string](`document.querySelector("[data-poll]").getAttribute("data-updates")`))
+		return got == "poll"
+	})
 }
 
 var _ = apptest.Start // the bridge comes from flow_test.go's startBridge

@@ -31,6 +31,7 @@ var staticFS embed.FS
 // Store is what the console reads and writes.
 type Store interface {
 	store.Console
+	store.RouteOverrides
 	DeskComments(ctx context.Context, key string) ([]store.DeskComment, error)
 	LinkByTicket(ctx context.Context, sink, ticketKey string) (store.Link, error)
 	LinksForConversation(ctx context.Context, convKey string) ([]store.Link, error)
@@ -47,13 +48,30 @@ type Console struct {
 	Desk  *local.Desk
 	Queue store.Queue
 	Rules *rules.Engine
-	Now   func() time.Time
-	Log   *slog.Logger
+	// Runtime changes routes and reloads the config while running (nil:
+	// the routes page only shows them).
+	Runtime Runtime
+	Now     func() time.Time
+	Log     *slog.Logger
 	// SecureCookies marks the session cookie Secure even when the request
 	// reached us in plain HTTP (TLS ended at a proxy in front).
 	SecureCookies bool
+	// CheckEvery is how often an open ticket page's event stream looks
+	// for changes (default 1 s); MaxStreams bounds the streams open at
+	// once (default 256), past which pages poll.
+	CheckEvery time.Duration
+	MaxStreams int
 
-	pages map[string]*template.Template
+	pages   map[string]*template.Template
+	streams streams
+}
+
+// Runtime is what the routes page changes: overrides of a route's rollout
+// and mode, and a reload of the config file.
+type Runtime interface {
+	SetRouteOverride(ctx context.Context, actor, route string, rollout int, dryRun bool) error
+	ClearRouteOverride(ctx context.Context, actor, route string) error
+	api.Reloader
 }
 
 // Register adds the console's routes to mux.
@@ -89,6 +107,7 @@ func (c *Console) routes() []route {
 		{"GET /console/desk", deskView, c.deskList},
 		{"GET /console/desk/{key}", deskView, c.deskShow},
 		{"GET /console/desk/{key}/version", deskView, c.deskVersion},
+		{"GET /console/desk/{key}/events", deskView, c.deskEvents},
 		{"POST /console/desk/{key}/comment", deskEdit, c.deskComment},
 		{"POST /console/desk/{key}/status", deskEdit, c.deskStatus},
 		{"POST /console/desk/{key}/fields", deskEdit, c.deskFields},
@@ -99,6 +118,9 @@ func (c *Console) routes() []route {
 		{"POST /console/ops/dead-letters/discard", opsEdit, c.discard},
 		{"GET /console/ops/rules", opsView, c.rulesPage},
 		{"POST /console/ops/rules", opsView, c.rulesEval},
+		{"GET /console/ops/routes", opsView, c.routesPage},
+		{"POST /console/ops/routes/{name}", opsEdit, c.routeSet},
+		{"POST /console/ops/reload", adminEdit, c.reload},
 	}
 }
 

@@ -2,10 +2,12 @@ package console_test
 
 import (
 	"context"
+	"html"
 	"io"
 	"net/http"
 	"net/http/cookiejar"
 	"net/url"
+	"path/filepath"
 	"regexp"
 	"strconv"
 	"strings"
@@ -25,6 +27,7 @@ import (
 const (
 	agentToken = "agent-token-0123456789abcdef0123456789"
 	leadToken  = "lead-token-0123456789abcdef01234567890"
+	adminToken = "admin-token-0123456789abcdef0123456789"
 	publicURL  = "https://tickets.example.com"
 )
 
@@ -38,7 +41,11 @@ func startBridge(t *testing.T) *apptest.Bridge {
 		c.Admin.Tokens = []config.Token{
 			{Name: "ann-agent", Token: agentToken, Scopes: []string{"agent"}},
 			{Name: "lee-lead", Token: leadToken, Scopes: []string{"operate"}},
+			{Name: "ada-admin", Token: adminToken, Scopes: []string{"admin"}},
 		}
+		// Reloads read this file; the tests write into it what they
+		// reload.
+		c.File = filepath.Join(t.TempDir(), "ticketbridge.yaml")
 	})
 }
 
@@ -285,7 +292,35 @@ func TestOperations(t *testing.T) {
 	if !strings.Contains(page, "cannot log in") || !strings.Contains(page, "chat/c7") {
 		t.Fatalf("conversation search: %.1500s", page)
 	}
+
+	// The bench's ticket preview is the ticket the server opened for the
+	// same message: the same mapping code.
+	made, err := br.App.Store.DeskGet(t.Context(), "LOCAL-1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	line := `{"text":"/ticket cannot log in","conversation":"c7","sender":"cust-c7","name":"Customer c7","source":"chat"}`
+	code, _, page = lead.post("/console/ops/rules", url.Values{"csrf": {csrf}, "input": {line}})
+	title := previewField.FindStringSubmatch(page)
+	if code != http.StatusOK || title == nil {
+		t.Fatalf("bench preview: %d %s", code, page[strings.Index(page, "<main>"):])
+	}
+	if got := html.UnescapeString(title[1]); got != made.Title {
+		t.Fatalf("preview title %q, server's ticket %q", got, made.Title)
+	}
+	desc := previewDesc.FindStringSubmatch(page)
+	// The transcript's times are the message's on the server and the
+	// bench's clock in the preview.
+	if desc == nil || clock.ReplaceAllString(html.UnescapeString(desc[1]), "") != clock.ReplaceAllString(made.Description, "") {
+		t.Fatalf("preview description %q, server's ticket %q", desc, made.Description)
+	}
 }
+
+var (
+	previewField = regexp.MustCompile(`<dd class="preview-title">([^<]*)</dd>`)
+	previewDesc  = regexp.MustCompile(`(?s)<pre class="preview-description">(.*?)</pre>`)
+	clock        = regexp.MustCompile(`\[\d\d:\d\d\]`)
+)
 
 // deadLetters makes n dead letters: no-op jobs scheduled later and
 // cancelled, as a permanent failure leaves them.

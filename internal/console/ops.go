@@ -240,7 +240,8 @@ func (c *Console) rulesEval(w http.ResponseWriter, r *http.Request, s *session) 
 		lines = append(lines, line)
 	}
 	var out bytes.Buffer
-	if err := rules.EvalStream(c.Rules, strings.NewReader(strings.Join(lines, "\n")), &out, c.now); err != nil {
+	opts := rules.EvalOptions{Now: c.now, Preview: true}
+	if err := rules.EvalStreamWith(c.Rules, strings.NewReader(strings.Join(lines, "\n")), &out, opts); err != nil {
 		c.failDetail(w, r, s, http.StatusBadRequest, "err.invalid", err.Error())
 		return
 	}

@@ -26,11 +26,12 @@ const (
 type right int
 
 const (
-	anyone   right = iota // any signed-in session
-	deskView              // agent, or read and above
-	deskEdit              // agent, or operate and above
-	opsView               // read and above
-	opsEdit               // operate and above
+	anyone    right = iota // any signed-in session
+	deskView               // agent, or read and above
+	deskEdit               // agent, or operate and above
+	opsView                // read and above
+	opsEdit                // operate and above
+	adminEdit              // admin only (config reload)
 )
 
 // session is a signed-in user with the scopes their token has now.
@@ -49,6 +50,8 @@ func (s *session) may(r right) bool {
 		return api.Grants(s.scopes, api.ScopeRead)
 	case opsEdit:
 		return api.Grants(s.scopes, api.ScopeOperate)
+	case adminEdit:
+		return api.Grants(s.scopes, api.ScopeAdmin)
 	}
 	return true
 }

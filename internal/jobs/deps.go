@@ -174,3 +174,10 @@ func periodicJobs(d *Deps) []*river.PeriodicJob {
 	}
 	return out
 }
+
+// routeDryRun reports whether the route runs dry now: the rules engine
+// holds the mode as changed at runtime, the route config only the file's.
+func (d *Deps) routeDryRun(name string) bool {
+	r, ok := d.Rules.Route(name)
+	return ok && r.DryRun()
+}

@@ -164,7 +164,7 @@ func (w *escalateWorker) Work(ctx context.Context, job *river.Job[EscalateArgs])
 	}
 	wait := route.Trigger.EscalateAfter.Round(time.Minute)
 	dec := rules.Decision{Route: route.Name, Rule: rules.RuleEscalation, Kind: rules.KindCreate,
-		Reason: fmt.Sprintf("no ticket %s after the first message", wait), DryRun: route.Mode == rules.ModeDryRun}
+		Reason: fmt.Sprintf("no ticket %s after the first message", wait), DryRun: d.routeDryRun(route.Name)}
 	pw := &processWorker{d: d}
 	if dec.DryRun {
 		return pw.applyDryRun(ctx, evs[0], route, dec)
@@ -217,7 +217,7 @@ func (w *liveBurstWorker) Work(ctx context.Context, job *river.Job[LiveBurstArgs
 		return retryable(d.Sinks[l.Sink].Comment(ctx, ref, core.Comment{Body: "New burst of complaints. " + summary, Public: false, Author: "ticketbridge"}))
 	}
 	dec := rules.Decision{Route: route.Name, Rule: rules.RuleLiveBurst, Kind: rules.KindCreate, Category: "live",
-		Reason: fmt.Sprintf("%d viewers complained", b.Viewers), DryRun: route.Mode == rules.ModeDryRun}
+		Reason: fmt.Sprintf("%d viewers complained", b.Viewers), DryRun: d.routeDryRun(route.Name)}
 	pw := &processWorker{d: d}
 	if dec.DryRun {
 		return pw.applyDryRun(ctx, evs[0], route, dec)

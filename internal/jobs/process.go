@@ -169,7 +169,7 @@ func (b *batch) apply(ctx context.Context, ev core.StoredEvent, cs *convState, r
 	if dec.Kind == rules.KindNone {
 		return nil
 	}
-	mode := route.Mode
+	mode := rules.ModeLive
 	if dec.DryRun {
 		mode = "dry_run"
 	}

@@ -102,6 +102,20 @@ func PurgeRetention(ctx context.Context, st store.Store, blobs blob.Store, p sto
 			done[c.Source]++
 		}
 	}
+	// The bot's messages kept in the chat inbox go with their source's
+	// events.
+	if in, ok := st.(store.ChatInbox); ok {
+		n, err := in.ChatInboxPurge(ctx, p, now)
+		if err != nil {
+			return done, fmt.Errorf("purge: %w", err)
+		}
+		if n > 0 {
+			if err := st.AuditAdd(ctx, store.AuditEntry{Actor: actor, Action: "retention.purge", Target: "chat_inbox",
+				Detail: map[string]any{"messages": n}}); err != nil {
+				return done, fmt.Errorf("purge: %w", err)
+			}
+		}
+	}
 	if len(done) == 0 {
 		return done, nil
 	}

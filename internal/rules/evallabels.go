@@ -82,11 +82,11 @@ var chatterKinds = map[string]bool{"greeting": true, "thanks": true, "chatter": 
 // its own conversation, and compares "a ticket would be created or
 // proposed" with the line's label.
 func EvalLabels(e *Engine, r io.Reader, now time.Time) (*LabelReport, error) {
-	if len(e.routes) == 0 {
+	if len(e.set().routes) == 0 {
 		return nil, errors.New("no routes")
 	}
 	src := ""
-	if s := e.routes[0].Config.Sources; len(s) > 0 {
+	if s := e.set().routes[0].Config.Sources; len(s) > 0 {
 		src = s[0]
 	}
 	rep := &LabelReport{ByLang: map[string]Score{}}

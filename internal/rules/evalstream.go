@@ -2,6 +2,7 @@ package rules
 
 import (
 	"bufio"
+	"cmp"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -18,11 +19,13 @@ type EvalLine struct {
 	Text         string `json:"text"`
 	Conversation string `json:"conversation"`
 	Sender       string `json:"sender"`
-	Role         string `json:"role,omitempty"`
-	Source       string `json:"source,omitempty"`
-	Kind         string `json:"kind,omitempty"`
-	Command      string `json:"command,omitempty"`
-	Action       string `json:"action,omitempty"`
+	// Name is the sender's display name (default: Sender).
+	Name    string `json:"name,omitempty"`
+	Role    string `json:"role,omitempty"`
+	Source  string `json:"source,omitempty"`
+	Kind    string `json:"kind,omitempty"`
+	Command string `json:"command,omitempty"`
+	Action  string `json:"action,omitempty"`
 }
 
 // EvalResult is one output line of EvalStream. Category and Reason are
@@ -36,7 +39,20 @@ type EvalResult struct {
 	Reason   string `json:"reason"`
 	Proposal string `json:"proposal,omitempty"`
 	DryRun   bool   `json:"dry_run,omitempty"`
+	// Ticket is the ticket a create would open, mapped by the route's
+	// templates as the server maps it (EvalOptions.Preview).
+	Ticket *core.TicketDraft `json:"ticket,omitempty"`
 }
+
+// EvalOptions tune EvalStreamWith.
+type EvalOptions struct {
+	Now func() time.Time
+	// Preview adds to each create the ticket it would open.
+	Preview bool
+}
+
+// PreviewExternalID stands for the link id in previewed tickets.
+const PreviewExternalID = "tb-preview"
 
 // maxEvalLine bounds one input line (a long transcript pasted in is fine).
 const maxEvalLine = 4 << 20
@@ -49,14 +65,20 @@ const maxEvalLine = 4 << 20
 // decision is printed, else the first none. A malformed line gives
 // {"error": …} and the stream goes on.
 func EvalStream(e *Engine, r io.Reader, w io.Writer, now func() time.Time) error {
-	if len(e.routes) == 0 {
+	return EvalStreamWith(e, r, w, EvalOptions{Now: now})
+}
+
+// EvalStreamWith is EvalStream with options.
+func EvalStreamWith(e *Engine, r io.Reader, w io.Writer, opts EvalOptions) error {
+	now := opts.Now
+	if len(e.set().routes) == 0 {
 		return errors.New("no routes")
 	}
 	defSource := ""
-	if s := e.routes[0].Config.Sources; len(s) > 0 {
+	if s := e.set().routes[0].Config.Sources; len(s) > 0 {
 		defSource = s[0]
 	}
-	states := map[string]*State{}
+	states := map[string]*simConv{}
 	sc := bufio.NewScanner(r)
 	sc.Buffer(make([]byte, 64<<10), maxEvalLine)
 	enc := json.NewEncoder(w)
@@ -69,7 +91,7 @@ func EvalStream(e *Engine, r io.Reader, w io.Writer, now func() time.Time) error
 			continue
 		}
 		var out any
-		res, err := evalLine(e, line, n, defSource, states, now())
+		res, err := evalLine(e, line, n, defSource, states, now(), opts.Preview)
 		out = res
 		if err != nil {
 			out = map[string]string{"error": err.Error()}
@@ -84,7 +106,15 @@ func EvalStream(e *Engine, r io.Reader, w io.Writer, now func() time.Time) error
 	return nil
 }
 
-func evalLine(e *Engine, line string, n int, defSource string, states map[string]*State, now time.Time) (EvalResult, error) {
+// simConv is a conversation as EvalStream simulates it: the rules' state,
+// its events so far and the event each pending proposal is about.
+type simConv struct {
+	State
+	events   []core.StoredEvent
+	proposed map[string]core.StoredEvent
+}
+
+func evalLine(e *Engine, line string, n int, defSource string, states map[string]*simConv, now time.Time, preview bool) (EvalResult, error) {
 	var in EvalLine
 	dec := json.NewDecoder(strings.NewReader(line))
 	dec.DisallowUnknownFields()
@@ -99,14 +129,29 @@ func evalLine(e *Engine, line string, n int, defSource string, states map[string
 		return EvalResult{}, fmt.Errorf("line %d: %w", n, err)
 	}
 	key := ev.Conversation.Key()
-	st := states[key]
-	if st == nil {
-		st = &State{Links: map[string]LinkState{}, Proposals: map[string]ProposalState{}}
-		states[key] = st
+	conv := states[key]
+	if conv == nil {
+		conv = &simConv{State: State{Links: map[string]LinkState{}, Proposals: map[string]ProposalState{}},
+			proposed: map[string]core.StoredEvent{}}
+		states[key] = conv
 	}
+	st := &conv.State
 	st.Now = now
+	stored := core.StoredEvent{ID: int64(n), Event: ev}
+	conv.events = append(conv.events, stored)
 	ds := e.Evaluate(ev, *st)
+	var ticket *core.TicketDraft
 	for _, d := range ds {
+		if preview && d.Kind == KindCreate && ticket == nil {
+			t, err := conv.preview(e, d, stored)
+			if err != nil {
+				return EvalResult{}, fmt.Errorf("line %d: route %s: %w", n, d.Route, err)
+			}
+			ticket = &t
+		}
+		if d.Kind == KindPropose {
+			conv.proposed[d.Route] = stored
+		}
 		apply(e, st, d, now)
 	}
 	if len(ds) == 0 {
@@ -119,8 +164,32 @@ func evalLine(e *Engine, line string, n int, defSource string, states map[string
 			break
 		}
 	}
-	return EvalResult{Decision: pick.Kind, Route: pick.Route, Rule: pick.Rule, Category: pick.Category,
-		Reason: pick.Reason, Proposal: pick.Proposal, DryRun: pick.DryRun}, nil
+	res := EvalResult{Decision: pick.Kind, Route: pick.Route, Rule: pick.Rule, Category: pick.Category,
+		Reason: pick.Reason, Proposal: pick.Proposal, DryRun: pick.DryRun}
+	if pick.Kind == KindCreate {
+		res.Ticket = ticket
+	}
+	return res, nil
+}
+
+// preview maps the ticket d would open as the server's creation does:
+// about the proposed message when d accepts a proposal, else about ev,
+// with the route's last context_messages events through ev.
+func (c *simConv) preview(e *Engine, d Decision, ev core.StoredEvent) (core.TicketDraft, error) {
+	about := ev
+	if p, ok := c.proposed[d.Route]; ok && d.Proposal == ProposalAccepted {
+		about = p
+	}
+	limit := DefaultContextMessages
+	if r, ok := e.Route(d.Route); ok {
+		limit = r.context
+	}
+	recent := c.events
+	if limit > 0 && len(recent) > limit {
+		recent = recent[len(recent)-limit:]
+	}
+	dec := Decision{Route: d.Route, Rule: d.Rule, Kind: KindCreate, Category: d.Category}
+	return e.Draft(d.Route, MapInput{Event: about, Context: recent, Decision: dec, ExternalID: PreviewExternalID})
 }
 
 func (in EvalLine) event(n int, defSource string, now time.Time) (core.Event, error) {
@@ -146,7 +215,7 @@ func (in EvalLine) event(n int, defSource string, now time.Time) (core.Event, er
 	return core.Event{
 		Source: src, EventID: "eval-" + strconv.Itoa(n), Kind: kind,
 		Conversation: core.ConversationRef{Source: src, Conversation: in.Conversation},
-		Sender:       core.Sender{ID: in.Sender, Name: in.Sender, Role: role},
+		Sender:       core.Sender{ID: in.Sender, Name: cmp.Or(in.Name, in.Sender), Role: role},
 		Time:         now, Text: in.Text, Command: in.Command, Action: in.Action,
 	}, nil
 }
@@ -160,7 +229,7 @@ func apply(e *Engine, st *State, d Decision, now time.Time) {
 		st.Links[d.Route] = LinkState{TicketKey: fmt.Sprintf("SIM-%d", len(st.Links)+1), State: core.StateOpen}
 	case d.Kind == KindPropose:
 		timeout := DefaultConfirmTimeout
-		if r, ok := e.byName[d.Route]; ok {
+		if r, ok := e.set().byName[d.Route]; ok {
 			timeout = r.timeout
 		}
 		st.Proposals[d.Route] = ProposalState{Rule: d.Rule, Category: d.Category, ExpiresAt: now.Add(timeout)}

@@ -18,7 +18,7 @@ import (
 // or to answers of a proposal the route already made.
 func (e *Engine) Evaluate(ev core.Event, st State) []Decision {
 	var out []Decision
-	for _, r := range e.routes {
+	for _, r := range e.set().routes {
 		if !r.Serves(ev.Source) {
 			continue
 		}

@@ -314,7 +314,7 @@ func sampleMapData(route string) MapData {
 // Draft turns an event and its conversation into a ticket draft using the
 // route's mapping.
 func (e *Engine) Draft(route string, in MapInput) (core.TicketDraft, error) {
-	r, ok := e.byName[route]
+	r, ok := e.set().byName[route]
 	if !ok {
 		return core.TicketDraft{}, fmt.Errorf("unknown route %q", route)
 	}

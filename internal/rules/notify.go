@@ -99,7 +99,7 @@ func (c *compiler) notify(r *Route, n config.Notify) {
 // Notify renders the route's chat message of one kind: propose, created,
 // status, comment or dry_run.
 func (e *Engine) Notify(route, kind string, d NotifyData) (string, error) {
-	r, ok := e.byName[route]
+	r, ok := e.set().byName[route]
 	if !ok {
 		return "", fmt.Errorf("unknown route %q", route)
 	}
@@ -137,7 +137,7 @@ func (e *Engine) Notify(route, kind string, d NotifyData) (string, error) {
 // status_map first (keys compared case-insensitively), then built-in names
 // common across ticket systems; anything unknown is "open".
 func (e *Engine) ChatState(route, sinkStatus string) string {
-	if r, ok := e.byName[route]; ok {
+	if r, ok := e.set().byName[route]; ok {
 		return r.chatState(sinkStatus)
 	}
 	return defaultChatState(sinkStatus)
@@ -146,7 +146,7 @@ func (e *Engine) ChatState(route, sinkStatus string) string {
 // MappedState returns the state the route's own status_map gives a sink
 // status; ok is false when the map does not name it.
 func (e *Engine) MappedState(route, sinkStatus string) (string, bool) {
-	r, ok := e.byName[route]
+	r, ok := e.set().byName[route]
 	if !ok {
 		return "", false
 	}

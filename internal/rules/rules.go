@@ -10,7 +10,10 @@ package rules
 
 import (
 	"fmt"
+	"maps"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"text/template"
 	"time"
 
@@ -112,10 +115,85 @@ type ProposalState struct {
 	ExpiresAt      time.Time
 }
 
-// Engine holds compiled routes. It is immutable and safe for concurrent use.
+// Engine holds compiled routes and is safe for concurrent use. Its routes
+// change only as a whole (Replace, SetOverrides): each call reads one
+// consistent set, so a reload never shows a caller half of two configs.
 type Engine struct {
+	cur atomic.Pointer[routeSet]
+
+	// mu orders the writers; base is the set as compiled from the config
+	// and over the runtime overrides laid on it to make cur.
+	mu   sync.Mutex
+	base *routeSet
+	over map[string]Override
+}
+
+// routeSet is one immutable set of compiled routes.
+type routeSet struct {
 	routes []*Route
 	byName map[string]*Route
+}
+
+func (e *Engine) set() *routeSet { return e.cur.Load() }
+
+// Override is a route's rollout and mode changed at runtime (from the
+// console); it wins over the config file until it is cleared.
+type Override struct {
+	Rollout int
+	DryRun  bool
+}
+
+// SetOverrides lays overrides (by route name) on the configured routes;
+// routes not named run as configured, names of unknown routes are ignored.
+func (e *Engine) SetOverrides(over map[string]Override) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	e.over = maps.Clone(over)
+	e.cur.Store(e.base.with(e.over))
+}
+
+// Replace makes other's routes this engine's configured routes, keeping
+// the overrides; other is left as it was.
+func (e *Engine) Replace(other *Engine) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	other.mu.Lock()
+	e.base = other.base
+	other.mu.Unlock()
+	e.cur.Store(e.base.with(e.over))
+}
+
+// Configured returns the route by name as the config file has it, without
+// any override.
+func (e *Engine) Configured(name string) (*Route, bool) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	r, ok := e.base.byName[name]
+	return r, ok
+}
+
+// with returns the set with overrides applied to copies of its routes.
+func (s *routeSet) with(over map[string]Override) *routeSet {
+	if len(over) == 0 {
+		return s
+	}
+	out := &routeSet{byName: make(map[string]*Route, len(s.routes))}
+	for _, r := range s.routes {
+		if o, ok := over[r.Config.Name]; ok {
+			c := *r
+			c.rollout, c.dryRun = o.Rollout, o.DryRun
+			c.overridden = true
+			c.Config.Rollout = &c.rollout
+			c.Config.Mode = ModeLive
+			if o.DryRun {
+				c.Config.Mode = ModeDryRun
+			}
+			r = &c
+		}
+		out.routes = append(out.routes, r)
+		out.byName[r.Config.Name] = r
+	}
+	return out
 }
 
 // Route is one compiled route.
@@ -126,8 +204,10 @@ type Route struct {
 	index   int
 	rollout int
 	dryRun  bool
-	command string
-	roles   map[core.Role]bool
+	// overridden says rollout and dryRun come from a runtime override.
+	overridden bool
+	command    string
+	roles      map[core.Role]bool
 	// detector, threshold and band drive the intent model; judge says
 	// the route has an LLM judge for unsure messages.
 	detector  string
@@ -163,6 +243,13 @@ func (r *Route) Name() string { return r.Config.Name }
 // DryRun reports whether the route only says what it would do.
 func (r *Route) DryRun() bool { return r.dryRun }
 
+// Rollout is the percentage of conversations the route acts on.
+func (r *Route) Rollout() int { return r.rollout }
+
+// Overridden reports whether Rollout and DryRun come from a runtime
+// override rather than the config file.
+func (r *Route) Overridden() bool { return r.overridden }
+
 // ConfirmTimeout is how long a proposal waits for an answer.
 func (r *Route) ConfirmTimeout() time.Duration { return r.timeout }
 
@@ -178,18 +265,18 @@ func (r *Route) Serves(source string) bool {
 
 // Route returns a compiled route by name.
 func (e *Engine) Route(name string) (*Route, bool) {
-	r, ok := e.byName[name]
+	r, ok := e.set().byName[name]
 	return r, ok
 }
 
 // Routes returns the compiled routes in configuration order.
-func (e *Engine) Routes() []*Route { return append([]*Route(nil), e.routes...) }
+func (e *Engine) Routes() []*Route { return append([]*Route(nil), e.set().routes...) }
 
 // Compile builds the engine from decoded, defaulted routes. It reports
 // every problem it finds, each with its field path; the engine is nil when
 // there is any.
 func Compile(routes []config.Route) (*Engine, []FieldError) {
-	e := &Engine{byName: make(map[string]*Route, len(routes))}
+	e := &routeSet{byName: make(map[string]*Route, len(routes))}
 	var errs []FieldError
 	for i, rc := range routes {
 		c := &compiler{path: fmt.Sprintf("routes[%d]", i)}
@@ -207,7 +294,9 @@ func Compile(routes []config.Route) (*Engine, []FieldError) {
 	if len(errs) > 0 {
 		return nil, errs
 	}
-	return e, nil
+	eng := &Engine{base: e}
+	eng.cur.Store(e)
+	return eng, nil
 }
 
 // compiler collects the problems of one route.

@@ -22,7 +22,7 @@ func (e *Engine) Urgent(ev core.Event) bool {
 	// A yes or no acts where a proposal may be pending (routes that
 	// confirm); anything else acts when it would on a fresh conversation.
 	answers := ev.Kind == core.KindMessage && answerOf(ev.Text) != answerOther
-	for _, r := range e.routes {
+	for _, r := range e.set().routes {
 		if !r.Serves(ev.Source) {
 			continue
 		}

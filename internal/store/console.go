@@ -47,3 +47,26 @@ type Console interface {
 	// DeskSetFields sets priority and assignee, which the chat never sees.
 	DeskSetFields(ctx context.Context, key, priority, assignee string) error
 }
+
+// RouteOverride is a route's rollout and mode as changed at runtime (from
+// the console). It wins over the config file on every replica until it is
+// cleared; the config stays the default.
+type RouteOverride struct {
+	Route   string
+	Rollout int
+	Mode    string // live or dry_run
+	By      string
+	At      time.Time
+}
+
+// RouteOverrides is the storage of runtime route overrides; both backends
+// implement it. A change and its audit entry commit together, so no
+// override is ever in force without its record.
+type RouteOverrides interface {
+	RouteOverrides(ctx context.Context) ([]RouteOverride, error)
+	// SetRouteOverride replaces the route's override with o.
+	SetRouteOverride(ctx context.Context, o RouteOverride, audit AuditEntry) error
+	// ClearRouteOverride returns the route to its config; clearing a
+	// route without an override is no error.
+	ClearRouteOverride(ctx context.Context, route string, audit AuditEntry) error
+}

@@ -31,6 +31,8 @@ type ChatInboxQuery struct {
 }
 
 // ChatInbox keeps the bot's messages for sources without a reply address.
+// Their text is sealed like every other body (ADInbox) when encryption is
+// on, and retention deletes them with their source's events.
 // Both stores implement it; it is not part of Store so that a store
 // without it still works (replies then fail as before).
 type ChatInbox interface {
@@ -40,4 +42,7 @@ type ChatInbox interface {
 	ChatInboxAdd(ctx context.Context, m ChatMessage) (ChatMessage, error)
 	// ChatInboxList returns the messages q selects, oldest first.
 	ChatInboxList(ctx context.Context, q ChatInboxQuery) ([]ChatMessage, error)
+	// ChatInboxPurge deletes the messages older than the policy keeps
+	// their source's events, and returns how many.
+	ChatInboxPurge(ctx context.Context, p RetentionPolicy, now time.Time) (int, error)
 }

@@ -32,6 +32,9 @@ func ADComment(id int64) []byte { return AD("tb_desk_comments", "body", strconv.
 // ADDryRun binds a dry run's draft.
 func ADDryRun(id int64) []byte { return AD("tb_dry_runs", "draft", strconv.FormatInt(id, 10)) }
 
+// ADInbox binds a chat inbox message's text.
+func ADInbox(id int64) []byte { return AD("tb_chat_inbox", "text", strconv.FormatInt(id, 10)) }
+
 // SealBody encrypts a body value with c; empty values stay empty, and
 // without a cipher everything stays as it is. Both stores seal through it.
 func SealBody(c Cipher, v, ad []byte) []byte {

@@ -23,6 +23,7 @@ var bodyColumns = []bodyColumn{
 	{"tb_desk_tickets", "description", "description"},
 	{"tb_desk_comments", "body", "body"},
 	{"tb_dry_runs", "draft", "(draft #>> '{}')"},
+	{"tb_chat_inbox", "text", "text"},
 }
 
 // BodiesByKey counts non-empty body values per key id; store.PlainKey
@@ -114,6 +115,7 @@ var rekeyTables = []rekeyTable{
 	{"tb_desk_tickets", oneColumn("tb_desk_tickets", "num", "description", store.ADDesk)},
 	{"tb_desk_comments", oneColumn("tb_desk_comments", "id", "body", store.ADComment)},
 	{"tb_dry_runs", rekeyDrafts},
+	{"tb_chat_inbox", oneColumn("tb_chat_inbox", "id", "text", store.ADInbox)},
 }
 
 // stale is the SQL test for a non-empty value not under the active key

@@ -2,6 +2,7 @@ package postgres
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"time"
 
@@ -14,7 +15,7 @@ var _ store.ChatInbox = (*Store)(nil)
 
 const inboxCols = `id, source, conversation, thread, msg_key, text, prompt, created_at`
 
-func scanInbox(row pgx.Row) (store.ChatMessage, error) {
+func (s *Store) scanInbox(row pgx.Row) (store.ChatMessage, error) {
 	var (
 		m      store.ChatMessage
 		prompt *string
@@ -24,6 +25,10 @@ func scanInbox(row pgx.Row) (store.ChatMessage, error) {
 		return m, err
 	}
 	m.CreatedAt = at.UTC()
+	var err error
+	if m.Text, err = s.openString(m.Text, store.ADInbox(m.ID)); err != nil {
+		return m, fmt.Errorf("inbox message %d: %w", m.ID, err)
+	}
 	if prompt != nil {
 		return m, fromJSON([]byte(*prompt), &m.Prompt)
 	}
@@ -38,12 +43,22 @@ func (s *Store) ChatInboxAdd(ctx context.Context, m store.ChatMessage) (store.Ch
 	}
 	var out store.ChatMessage
 	err = s.inTx(ctx, func(tx pgx.Tx) error {
-		if _, err := tx.Exec(ctx, `INSERT INTO tb_chat_inbox (source, conversation, thread, msg_key,
-			text, prompt, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (source, conversation, thread, msg_key) DO NOTHING`,
-			m.Source, m.Conversation, m.Thread, m.Key, m.Text, prompt, now()); err != nil {
+		// The sealed text is bound to the row's id, known once inserted.
+		var id int64
+		err := tx.QueryRow(ctx, `INSERT INTO tb_chat_inbox (source, conversation, thread, msg_key,
+			text, prompt, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (source, conversation, thread, msg_key) DO NOTHING
+			RETURNING id`, m.Source, m.Conversation, m.Thread, m.Key, s.plainOrEmpty(m.Text), prompt, now()).Scan(&id)
+		switch {
+		case errors.Is(err, pgx.ErrNoRows): // a retried post: kept already
+		case err != nil:
 			return err
+		case s.cipher != nil && m.Text != "":
+			if _, err := tx.Exec(ctx, `UPDATE tb_chat_inbox SET text = $1 WHERE id = $2`,
+				s.sealString(m.Text, store.ADInbox(id)), id); err != nil {
+				return err
+			}
 		}
-		out, err = scanInbox(tx.QueryRow(ctx, `SELECT `+inboxCols+` FROM tb_chat_inbox
+		out, err = s.scanInbox(tx.QueryRow(ctx, `SELECT `+inboxCols+` FROM tb_chat_inbox
 			WHERE source = $1 AND conversation = $2 AND thread = $3 AND msg_key = $4`, m.Source, m.Conversation, m.Thread, m.Key))
 		return err
 	})
@@ -64,7 +79,7 @@ func (s *Store) ChatInboxList(ctx context.Context, q store.ChatInboxQuery) ([]st
 	defer rows.Close()
 	out := []store.ChatMessage{}
 	for rows.Next() {
-		m, err := scanInbox(rows)
+		m, err := s.scanInbox(rows)
 		if err != nil {
 			return nil, fmt.Errorf("list inbox: %w", err)
 		}
@@ -74,4 +89,17 @@ func (s *Store) ChatInboxList(ctx context.Context, q store.ChatInboxQuery) ([]st
 		return nil, fmt.Errorf("list inbox: %w", err)
 	}
 	return out, nil
+}
+
+// ChatInboxPurge deletes the messages older than their source's cutoff.
+func (s *Store) ChatInboxPurge(ctx context.Context, p store.RetentionPolicy, now time.Time) (int, error) {
+	where, args, ok := retentionClauses(p, now, "created_at")
+	if !ok {
+		return 0, nil
+	}
+	tag, err := s.pool.Exec(ctx, `DELETE FROM tb_chat_inbox WHERE `+where, args...)
+	if err != nil {
+		return 0, fmt.Errorf("purge inbox: %w", err)
+	}
+	return int(tag.RowsAffected()), nil
 }

@@ -14,9 +14,19 @@ import (
 )
 
 // retentionWhere is the SQL condition (and its arguments) selecting the
-// unpurged events before each source's cutoff. Sources with their own
-// retention get their own clause; every other source gets the default.
+// unpurged events before each source's cutoff.
 func retentionWhere(p store.RetentionPolicy, now time.Time) (string, []any, bool) {
+	where, args, ok := retentionClauses(p, now, "at")
+	if !ok {
+		return "", nil, false
+	}
+	return `purged_at IS NULL AND ` + where, args, true
+}
+
+// retentionClauses selects the rows of a table with a source column whose
+// time column lies before their source's cutoff. Sources with their own
+// retention get their own clause; every other source gets the default.
+func retentionClauses(p store.RetentionPolicy, now time.Time, at string) (string, []any, bool) {
 	var (
 		clauses []string
 		args    []any
@@ -29,12 +39,12 @@ func retentionWhere(p store.RetentionPolicy, now time.Time) (string, []any, bool
 	for src := range p.Sources {
 		named = append(named, src)
 		if cut, ok := p.Cutoff(src, now); ok {
-			clauses = append(clauses, `(source = `+arg(src)+` AND at < `+arg(cut)+`)`)
+			clauses = append(clauses, `(source = `+arg(src)+` AND `+at+` < `+arg(cut)+`)`)
 		}
 	}
 	if p.Days > 0 {
 		cut, _ := p.Cutoff("", now)
-		c := `(at < ` + arg(cut)
+		c := `(` + at + ` < ` + arg(cut)
 		if len(named) > 0 {
 			c += ` AND NOT (source = ANY(` + arg(named) + `))`
 		}
@@ -43,7 +53,7 @@ func retentionWhere(p store.RetentionPolicy, now time.Time) (string, []any, bool
 	if len(clauses) == 0 {
 		return "", nil, false
 	}
-	return `purged_at IS NULL AND (` + strings.Join(clauses, " OR ") + `)`, args, true
+	return `(` + strings.Join(clauses, " OR ") + `)`, args, true
 }
 
 // RetentionCount counts per source the events the policy purges now.

@@ -22,6 +22,7 @@ var bodyColumns = []bodyColumn{
 	{"tb_desk_tickets", "description", false},
 	{"tb_desk_comments", "body", false},
 	{"tb_dry_runs", "draft", false},
+	{"tb_chat_inbox", "text", false},
 }
 
 // text is the column as TEXT (ciphertexts are ASCII in either type).
@@ -125,6 +126,7 @@ var rekeyTables = []rekeyTable{
 	{"tb_desk_tickets", oneColumn("tb_desk_tickets", "num", "description", store.ADDesk)},
 	{"tb_desk_comments", oneColumn("tb_desk_comments", "id", "body", store.ADComment)},
 	{"tb_dry_runs", oneColumn("tb_dry_runs", "id", "draft", store.ADDryRun)},
+	{"tb_chat_inbox", oneColumn("tb_chat_inbox", "id", "text", store.ADInbox)},
 }
 
 // stale is the SQL test for a non-empty value not under the active key.

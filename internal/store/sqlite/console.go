@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/ticketbridge/ticketbridge/internal/store"
 )
@@ -77,13 +78,19 @@ func (s *Store) DeskSearch(ctx context.Context, f store.DeskFilter) ([]store.Des
 	if f.Limit <= 0 {
 		f.Limit = 50
 	}
-	rows, err := s.db.QueryContext(ctx, `SELECT `+deskCols+`, assignee FROM tb_desk_tickets t
-		WHERE num < ?1
+	// Text of three characters or more goes through the trigram index,
+	// newest first, so a page stops after Limit matches; shorter text has
+	// no trigram and is matched by LIKE.
+	from, order, text := `tb_desk_tickets t WHERE t.num < ?1 AND (?5 = '' OR title LIKE '%' || ?5 || '%' ESCAPE '\')`, `t.num`, likeEscape(f.Text)
+	if utf8.RuneCountInString(f.Text) >= 3 {
+		from = `tb_desk_titles f JOIN tb_desk_tickets t ON t.num = f.rowid WHERE f.words MATCH ?5 AND f.rowid < ?1`
+		order, text = `f.rowid`, `"`+strings.ReplaceAll(f.Text, `"`, `""`)+`"`
+	}
+	rows, err := s.db.QueryContext(ctx, `SELECT `+deskCols+`, assignee FROM `+from+`
 		AND (?2 = '' OR status = ?2) AND (?3 = '' OR priority = ?3) AND (?4 = '' OR assignee = ?4)
-		AND (?5 = '' OR title LIKE '%' || ?5 || '%' ESCAPE '\')
 		AND (?6 = '' OR EXISTS (SELECT 1 FROM tb_links l WHERE l.ticket_key = 'LOCAL-' || t.num
 			AND substr(l.conv_key, 1, length(?6) + 1) = ?6 || '/'))
-		ORDER BY num DESC LIMIT ?7`, before, f.Status, f.Priority, f.Assignee, likeEscape(f.Text), f.Source, f.Limit)
+		ORDER BY `+order+` DESC LIMIT ?7`, before, f.Status, f.Priority, f.Assignee, text, f.Source, f.Limit)
 	if err != nil {
 		return nil, fmt.Errorf("search desk: %w", err)
 	}

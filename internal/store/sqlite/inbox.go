@@ -3,7 +3,9 @@ package sqlite
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
+	"time"
 
 	"github.com/ticketbridge/ticketbridge/internal/store"
 )
@@ -12,7 +14,7 @@ var _ store.ChatInbox = (*Store)(nil)
 
 const inboxCols = `id, source, conversation, thread, msg_key, text, prompt, created_at`
 
-func scanInbox(row interface{ Scan(...any) error }) (store.ChatMessage, error) {
+func (s *Store) scanInbox(row interface{ Scan(...any) error }) (store.ChatMessage, error) {
 	var (
 		m      store.ChatMessage
 		prompt *string
@@ -22,6 +24,10 @@ func scanInbox(row interface{ Scan(...any) error }) (store.ChatMessage, error) {
 		return m, err
 	}
 	m.CreatedAt = fromNanos(at)
+	var err error
+	if m.Text, err = s.openString(m.Text, store.ADInbox(m.ID)); err != nil {
+		return m, fmt.Errorf("inbox message %d: %w", m.ID, err)
+	}
 	return m, fromJSON(prompt, &m.Prompt)
 }
 
@@ -33,12 +39,22 @@ func (s *Store) ChatInboxAdd(ctx context.Context, m store.ChatMessage) (store.Ch
 	}
 	var out store.ChatMessage
 	err = s.inTx(ctx, func(tx *sql.Tx) error {
-		if _, err := tx.ExecContext(ctx, `INSERT INTO tb_chat_inbox (source, conversation, thread, msg_key,
-			text, prompt, created_at) VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (source, conversation, thread, msg_key) DO NOTHING`,
-			m.Source, m.Conversation, m.Thread, m.Key, m.Text, prompt, nanos(now())); err != nil {
+		// The sealed text is bound to the row's id, known once inserted.
+		var id int64
+		err := tx.QueryRowContext(ctx, `INSERT INTO tb_chat_inbox (source, conversation, thread, msg_key,
+			text, prompt, created_at) VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (source, conversation, thread, msg_key) DO NOTHING
+			RETURNING id`, m.Source, m.Conversation, m.Thread, m.Key, s.plainOrEmpty(m.Text), prompt, nanos(now())).Scan(&id)
+		switch {
+		case errors.Is(err, sql.ErrNoRows): // a retried post: kept already
+		case err != nil:
 			return err
+		case s.cipher != nil && m.Text != "":
+			if _, err := tx.ExecContext(ctx, `UPDATE tb_chat_inbox SET text = ? WHERE id = ?`,
+				s.sealString(m.Text, store.ADInbox(id)), id); err != nil {
+				return err
+			}
 		}
-		out, err = scanInbox(tx.QueryRowContext(ctx, `SELECT `+inboxCols+` FROM tb_chat_inbox
+		out, err = s.scanInbox(tx.QueryRowContext(ctx, `SELECT `+inboxCols+` FROM tb_chat_inbox
 			WHERE source = ? AND conversation = ? AND thread = ? AND msg_key = ?`, m.Source, m.Conversation, m.Thread, m.Key))
 		return err
 	})
@@ -59,7 +75,7 @@ func (s *Store) ChatInboxList(ctx context.Context, q store.ChatInboxQuery) ([]st
 	defer rows.Close()
 	out := []store.ChatMessage{}
 	for rows.Next() {
-		m, err := scanInbox(rows)
+		m, err := s.scanInbox(rows)
 		if err != nil {
 			return nil, fmt.Errorf("list inbox: %w", err)
 		}
@@ -69,4 +85,18 @@ func (s *Store) ChatInboxList(ctx context.Context, q store.ChatInboxQuery) ([]st
 		return nil, fmt.Errorf("list inbox: %w", err)
 	}
 	return out, nil
+}
+
+// ChatInboxPurge deletes the messages older than their source's cutoff.
+func (s *Store) ChatInboxPurge(ctx context.Context, p store.RetentionPolicy, now time.Time) (int, error) {
+	where, args, ok := retentionClauses(p, now, "created_at")
+	if !ok {
+		return 0, nil
+	}
+	res, err := s.db.ExecContext(ctx, `DELETE FROM tb_chat_inbox WHERE `+where, args...)
+	if err != nil {
+		return 0, fmt.Errorf("purge inbox: %w", err)
+	}
+	n, err := res.RowsAffected()
+	return int(n), err
 }

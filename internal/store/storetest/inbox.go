@@ -3,13 +3,14 @@ package storetest
 import (
 	"slices"
 	"testing"
+	"time"
 
 	"github.com/ticketbridge/ticketbridge/internal/core"
 	"github.com/ticketbridge/ticketbridge/internal/store"
 )
 
 func inboxCases() []testCase {
-	return []testCase{{"ChatInbox", testChatInbox}}
+	return []testCase{{"ChatInbox", testChatInbox}, {"ChatInboxPurge", testChatInboxPurge}}
 }
 
 // testChatInbox: a retried post is stored once, and the list pages with
@@ -81,5 +82,41 @@ func testChatInbox(t *testing.T, s store.Store) {
 	must(t, "ChatInboxList", err)
 	if p := got[0].Prompt; p == nil || *p != *msgs[0].Prompt {
 		t.Errorf("prompt = %+v, want %+v", p, msgs[0].Prompt)
+	}
+}
+
+// testChatInboxPurge: retention deletes the messages older than their
+// source's cutoff (a source's own days win over the default) and keeps
+// the rest.
+func testChatInboxPurge(t *testing.T, s store.Store) {
+	in := inbox(t, s)
+	ctx := t.Context()
+	for _, m := range []store.ChatMessage{
+		{Source: "web", Conversation: "c1", Key: "a", Text: "old web"},
+		{Source: "slack", Conversation: "c1", Key: "b", Text: "old slack"},
+	} {
+		_, err := in.ChatInboxAdd(ctx, m)
+		must(t, "ChatInboxAdd", err)
+	}
+	now := time.Now()
+	if n, err := in.ChatInboxPurge(ctx, store.RetentionPolicy{}, now.Add(365*24*time.Hour)); err != nil || n != 0 {
+		t.Fatalf("purge with no retention = %d, %v; want 0", n, err)
+	}
+	// Two days on: slack keeps 7 days, every other source 1.
+	p := store.RetentionPolicy{Days: 1, Sources: map[string]int{"slack": 7}}
+	n, err := in.ChatInboxPurge(ctx, p, now.Add(48*time.Hour))
+	must(t, "ChatInboxPurge", err)
+	if n != 1 {
+		t.Fatalf("purged %d, want 1", n)
+	}
+	left, err := in.ChatInboxList(ctx, store.ChatInboxQuery{Limit: 10})
+	must(t, "ChatInboxList", err)
+	if len(left) != 1 || left[0].Text != "old slack" {
+		t.Fatalf("left = %+v, want the slack message only", left)
+	}
+	n, err = in.ChatInboxPurge(ctx, p, now.Add(8*24*time.Hour))
+	must(t, "ChatInboxPurge", err)
+	if n != 1 {
+		t.Fatalf("purged %d after 8 days, want 1", n)
 	}
 }

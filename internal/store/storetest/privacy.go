@@ -167,6 +167,17 @@ func writeBodies(t *testing.T, s store.Store, tag string) {
 	must(t, "DeskComment", err)
 	must(t, "DryRunRecord", s.DryRunRecord(ctx, store.DryRun{Route: "r", ConvKey: "c", Rule: "x",
 		Draft: core.TicketDraft{Title: "dry " + tag, Description: "dry desc " + tag}}))
+	_, err = inbox(t, s).ChatInboxAdd(ctx, store.ChatMessage{Source: "web", Conversation: "c-" + tag, Key: "k", Text: "bot says " + tag})
+	must(t, "ChatInboxAdd", err)
+}
+
+func inbox(t *testing.T, s store.Store) store.ChatInbox {
+	t.Helper()
+	in, ok := s.(store.ChatInbox)
+	if !ok {
+		t.Fatalf("%T does not implement store.ChatInbox", s)
+	}
+	return in
 }
 
 // readBodies reads back every value writeBodies stored, failing on any
@@ -195,6 +206,13 @@ func readBodies(t *testing.T, s store.Store, tag string) error {
 	if len(cs) != 1 || cs[0].Body != "comment "+tag {
 		t.Fatalf("desk comments = %+v", cs)
 	}
+	msgs, err := inbox(t, s).ChatInboxList(ctx, store.ChatInboxQuery{Source: "web", Conversation: "c-" + tag, Limit: 10})
+	if err != nil {
+		return err
+	}
+	if len(msgs) != 1 || msgs[0].Text != "bot says "+tag {
+		t.Fatalf("inbox messages of %s = %+v", tag, msgs)
+	}
 	drs, err := s.DryRuns(ctx, 0)
 	if err != nil {
 		return err
@@ -217,9 +235,9 @@ func testBodiesCounted(t *testing.T, s store.Store) {
 	for _, v := range counts {
 		n += v
 	}
-	// event text, raw, description, comment, draft
-	if n != 5 {
-		t.Fatalf("BodiesByKey = %v, want 5 values in all", counts)
+	// event text, raw, description, comment, draft, inbox message
+	if n != 6 {
+		t.Fatalf("BodiesByKey = %v, want 6 values in all", counts)
 	}
 	must(t, "CheckKeys", s.CheckKeys(t.Context()))
 }
