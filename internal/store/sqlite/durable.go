@@ -2,7 +2,6 @@ package sqlite
 
 import (
 	"context"
-	"database/sql/driver"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -83,17 +82,4 @@ func syncLater(ctx context.Context) context.Context {
 func mustSync(ctx context.Context) bool {
 	later, _ := ctx.Value(syncLaterKey{}).(bool)
 	return !later && !store.IsInternal(ctx)
-}
-
-// syncingTx syncs after its commit.
-type syncingTx struct {
-	driver.Tx
-	w *walSync
-}
-
-func (t syncingTx) Commit() error {
-	if err := t.Tx.Commit(); err != nil {
-		return err
-	}
-	return t.w.sync()
 }
