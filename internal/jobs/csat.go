@@ -62,7 +62,15 @@ func (b *batch) csatAnswer(ev core.StoredEvent, cs *convState) {
 	}
 	for _, r := range b.w.d.Routes {
 		if r.CSAT != nil && routeHasSource(r, ev.Source) {
-			b.add(store.Change{Jobs: store.Jobs{Insert(CSATAnswerArgs{EventID: ev.ID})}})
+			// In the conversation's partition queue (one worker), so two
+			// answers are recorded in the order they were given: only
+			// the first counts.
+			job := Insert(CSATAnswerArgs{EventID: ev.ID})
+			if job.InsertOpts == nil {
+				job.InsertOpts = &river.InsertOpts{}
+			}
+			job.InsertOpts.Queue = PartitionQueue(Partition(ev.Conversation.Key(), b.w.d.Partitions))
+			b.add(store.Change{Jobs: store.Jobs{job}})
 			return
 		}
 	}
