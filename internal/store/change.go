@@ -9,6 +9,8 @@ import (
 
 	"github.com/riverqueue/river"
 	"github.com/riverqueue/river/rivertype"
+
+	"github.com/ticketbridge/ticketbridge/internal/core"
 )
 
 // Change is one state change of a conversation together with the jobs it
@@ -64,6 +66,27 @@ func (JobArgs) Kind() string { return "" }
 
 // RowJob wraps a job row for river.JobCompleteTx.
 func RowJob(row *rivertype.JobRow) *river.Job[JobArgs] { return &river.Job[JobArgs]{JobRow: row} }
+
+// DecideTx is an open ingest transaction: it reads the conversations and
+// applies changes.
+type DecideTx interface {
+	ChangeTx
+	StateReader
+}
+
+// ApplyDecisions runs decide on an ingest transaction's new events and
+// applies the changes and jobs it returns inside that transaction. Both
+// stores' IngestDecide call it.
+func ApplyDecisions(ctx context.Context, tx DecideTx, fresh []core.StoredEvent, decide Decide) error {
+	changes, jobs, err := decide(ctx, tx, fresh)
+	if err != nil {
+		return fmt.Errorf("decide: %w", err)
+	}
+	if _, err := ApplyChanges(ctx, tx, changes); err != nil {
+		return fmt.Errorf("apply decisions: %w", err)
+	}
+	return tx.InsertJobs(ctx, jobs)
+}
 
 // ApplyChanges applies changes in order inside tx and inserts the jobs of
 // those that took effect in one call at the end; made[i] tells whether

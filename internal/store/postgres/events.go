@@ -39,16 +39,7 @@ func (s *Store) IngestDecide(ctx context.Context, events []core.Event, decide st
 		if err := lockConversations(ctx, tx, keys); err != nil {
 			return err
 		}
-		changes, jobs, err := decide(ctx, stateReader{s: s, q: tx}, fresh)
-		if err != nil {
-			return fmt.Errorf("decide: %w", err)
-		}
-		if len(changes) > 0 {
-			if _, err := store.ApplyChanges(ctx, changeTx{s: s, tx: tx}, changes); err != nil {
-				return fmt.Errorf("apply decisions: %w", err)
-			}
-		}
-		return s.insertJobs(ctx, tx, jobs)
+		return store.ApplyDecisions(ctx, changeTx{s: s, tx: tx}, fresh, decide)
 	})
 }
 
@@ -121,18 +112,14 @@ func (s *Store) ingest(ctx context.Context, events []core.Event, then func(ctx c
 	return accepted, nil
 }
 
-// stateReader reads conversations through an open transaction.
-type stateReader struct {
-	s *Store
-	q querier
+// ConversationsState reads the conversations through the transaction.
+func (c changeTx) ConversationsState(ctx context.Context, convKeys []string) (map[string]store.ConversationState, error) {
+	return c.s.conversationsState(ctx, c.tx, convKeys)
 }
 
-func (r stateReader) ConversationsState(ctx context.Context, convKeys []string) (map[string]store.ConversationState, error) {
-	return r.s.conversationsState(ctx, r.q, convKeys)
-}
-
-func (r stateReader) ConversationEvents(ctx context.Context, convKey string, afterID, throughID int64, limit int) ([]core.StoredEvent, error) {
-	return r.s.conversationEvents(ctx, r.q, convKey, afterID, throughID, limit)
+// ConversationEvents reads a conversation's events through the transaction.
+func (c changeTx) ConversationEvents(ctx context.Context, convKey string, afterID, throughID int64, limit int) ([]core.StoredEvent, error) {
+	return c.s.conversationEvents(ctx, c.tx, convKey, afterID, throughID, limit)
 }
 
 // querier is the pool or an open transaction.

@@ -71,6 +71,7 @@ func postgresIn(t testing.TB, schema string, owner bool, opts ...postgres.Option
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	dsn := PostgresDSN()
+	sharedExtensions(ctx, t, dsn)
 	s, err := postgres.Open(ctx, dsn, schema, nil, opts...)
 	if err != nil {
 		t.Fatalf("teststore: PostgreSQL at %s is not usable: %v\n"+
@@ -95,6 +96,32 @@ func redact(dsn string) string {
 		return u.Redacted()
 	}
 	return dsn
+}
+
+// sharedExtensions installs pg_trgm in public before any test schema is
+// migrated. Otherwise migration 013 installs it in the first test schema on
+// the search_path, and dropping that schema (CASCADE) at its cleanup drops
+// the extension under every other test running at the same moment.
+func sharedExtensions(ctx context.Context, t testing.TB, dsn string) {
+	conn, err := pgx.Connect(ctx, dsn)
+	if err != nil {
+		return // Open reports the unusable database with advice
+	}
+	defer conn.Close(ctx)
+	var schema string
+	err = conn.QueryRow(ctx, `SELECT n.nspname FROM pg_extension e JOIN pg_namespace n ON n.oid = e.extnamespace WHERE e.extname = 'pg_trgm'`).Scan(&schema)
+	if err == nil && schema == "public" {
+		return
+	}
+	if err == nil { // left in a test schema by an older run: move it out
+		if _, err := conn.Exec(ctx, "ALTER EXTENSION pg_trgm SET SCHEMA public"); err != nil {
+			t.Logf("teststore: move pg_trgm out of schema %s: %v", schema, err)
+		}
+		return
+	}
+	// Another test process may install it at the same moment: its error is
+	// harmless, the extension exists either way.
+	_, _ = conn.Exec(ctx, "CREATE EXTENSION IF NOT EXISTS pg_trgm SCHEMA public")
 }
 
 func dropSchema(t testing.TB, dsn, schema string) {
