@@ -117,15 +117,20 @@ func TestCapabilitiesGoThroughWrappers(t *testing.T) {
 				t.Fatalf("timed calls %v, want 2 with 503 and 1 paused for %s", got, op)
 			}
 
-			// The rate limit: a burst of 600/10 = 60 calls, then a wait.
+			// The rate limit: a burst of 600/10 = 60 calls, then a wait; a
+			// look-up leaves the last token to the write it comes before.
+			want := 60
+			if op == sink.OpFindComment || op == sink.OpFindAttachment {
+				want = 59
+			}
 			inner = &capableSink{}
 			call = capabilityCalls(sink.Limit(inner, 600, clock))[op]
 			var limited error
 			for i := 0; i < 100 && limited == nil; i++ {
 				limited = call()
 			}
-			if _, ok := core.RetryAfterOf(limited); !ok || inner.calls != 60 {
-				t.Fatalf("rate limit: %v after %d calls, want a RetryAfter after 60", limited, inner.calls)
+			if _, ok := core.RetryAfterOf(limited); !ok || inner.calls != want {
+				t.Fatalf("rate limit: %v after %d calls, want a RetryAfter after %d", limited, inner.calls, want)
 			}
 		})
 	}
