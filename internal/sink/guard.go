@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/ticketbridge/ticketbridge/internal/core"
+	"github.com/ticketbridge/ticketbridge/internal/store"
 )
 
 // guard is what a wrapper (metrics, rate limit, pause-and-probe) does
@@ -64,6 +65,8 @@ const (
 	OpFindComment     = "find_comment"
 	OpFindAttachment  = "find_attachment"
 	OpSetPriority     = "set_priority"
+	// OpCreate is Create's own label, which linked creation shares.
+	OpCreate = "create"
 )
 
 // guarded returns t with its calls to the ticket system run under gs. It
@@ -93,6 +96,8 @@ func guarded[T any](t T, gs guards) T {
 		w = guardedAttachmentFinder{any(t).(AttachmentFinder), gs}
 	case *PrioritySetter:
 		w = guardedPriority{any(t).(PrioritySetter), gs}
+	case *LinkedCreator:
+		w = guardedLinkedCreator{any(t).(LinkedCreator), gs}
 	}
 	if out, ok := w.(T); ok {
 		return out
@@ -125,6 +130,19 @@ type guardedPriority struct {
 
 func (g guardedPriority) SetPriority(ctx context.Context, ref core.TicketRef, priority string) error {
 	return g.gs.run(OpSetPriority, func() error { return g.c.SetPriority(ctx, ref, priority) })
+}
+
+type guardedLinkedCreator struct {
+	c  LinkedCreator
+	gs guards
+}
+
+func (g guardedLinkedCreator) CreateLinked(ctx context.Context, t core.TicketDraft, link func(ref core.TicketRef, made bool) (store.TicketLinking, error)) (ref core.TicketRef, err error) {
+	err = g.gs.run(OpCreate, func() error {
+		ref, err = g.c.CreateLinked(ctx, t, link)
+		return err
+	})
+	return ref, err
 }
 
 type guardedStatus struct {

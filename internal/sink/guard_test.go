@@ -12,6 +12,7 @@ import (
 
 	"github.com/ticketbridge/ticketbridge/internal/core"
 	"github.com/ticketbridge/ticketbridge/internal/sink"
+	"github.com/ticketbridge/ticketbridge/internal/store"
 )
 
 // capableSink is flakySink with every capability that calls the system.
@@ -41,6 +42,10 @@ func (c *capableSink) ValidateMapping(context.Context, sink.MappingSpec) ([]stri
 func (c *capableSink) FindComment(context.Context, core.TicketRef, string) (string, bool, error) {
 	c.calls++
 	return "", false, c.err
+}
+func (c *capableSink) CreateLinked(context.Context, core.TicketDraft, func(core.TicketRef, bool) (store.TicketLinking, error)) (core.TicketRef, error) {
+	c.calls++
+	return core.TicketRef{}, c.err
 }
 func (c *capableSink) FindAttachment(context.Context, core.TicketRef, core.File) (bool, error) {
 	c.calls++
@@ -86,6 +91,11 @@ func capabilityCalls(s sink.Sink) map[string]func() error {
 		sink.OpFindAttachment: func() error {
 			f, _ := sink.As[sink.AttachmentFinder](s)
 			_, err := f.FindAttachment(ctx, ref, core.File{Name: "f", Size: 1, Key: "tb-attach-"})
+			return err
+		},
+		sink.OpCreate: func() error {
+			c, _ := sink.As[sink.LinkedCreator](s)
+			_, err := c.CreateLinked(ctx, core.TicketDraft{}, nil)
 			return err
 		},
 		sink.OpSetPriority: func() error {
