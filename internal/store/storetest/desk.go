@@ -188,7 +188,7 @@ func testDeskCreateLinked(t *testing.T, s store.Store) {
 	must(t, "LinkOpen", err)
 	linking := func(tk store.DeskTicket, made bool) (store.TicketLinking, error) {
 		return store.TicketLinking{LinkID: l.ID, Ref: core.TicketRef{Sink: "desk", Key: tk.Key}, Cursor: 3,
-			Jobs: job("created-" + tk.Key + "-" + strconv.FormatBool(made)),
+			Jobs:  job("created-" + tk.Key + "-" + strconv.FormatBool(made)),
 			Audit: &store.AuditEntry{Actor: "system", Action: "ticket.create.linked", Target: "desk/" + tk.Key}}, nil
 	}
 
