@@ -19,6 +19,7 @@ import (
 	"time"
 
 	"github.com/riverqueue/river/rivertype"
+	"riverqueue.com/riverui"
 
 	"github.com/ticketbridge/ticketbridge/internal/api"
 	"github.com/ticketbridge/ticketbridge/internal/blob"
@@ -74,6 +75,8 @@ type App struct {
 	log     *slog.Logger
 	// ownStore is false when the caller passed the store in.
 	ownStore bool
+	// riverUI is River's own web UI in the console (nil when not mounted).
+	riverUI *riverui.Handler
 	// stopHealth ends the health sampler (nil when none runs).
 	stopHealth context.CancelFunc
 	// reloading orders config reloads; liveRoutes are the routes in force
@@ -366,6 +369,12 @@ func (a *App) Start(ctx context.Context) error {
 		}, func(lag time.Duration) { a.Metrics.ProcessingLag.Set(lag.Seconds()) })
 	})
 	a.watching.Go(func() { a.watchOverrides(watch) })
+	if a.riverUI != nil {
+		// Its counts' refresh ends with watch, at Close.
+		if err := a.riverUI.Start(watch); err != nil {
+			a.log.Warn("river ui counts not started", "error", err.Error())
+		}
+	}
 	a.startHealth()
 	return nil
 }

@@ -10,6 +10,9 @@ import (
 
 // registerConsole mounts the web console when the store has what it needs
 // (both backends do; a test's partial store may not).
+//
+// River's own UI is mounted under /console/river/ when the app has a River
+// client; Start starts its background counts.
 func (a *App) registerConsole(mux *http.ServeMux, tokens *api.Tokens, opts Options) {
 	st, ok := a.Store.(console.Store)
 	if !ok {
@@ -19,6 +22,15 @@ func (a *App) registerConsole(mux *http.ServeMux, tokens *api.Tokens, opts Optio
 		Tokens: tokens, Store: st, Desk: a.Desk, Queue: a.Queue, Rules: a.Deps.Rules, Now: opts.Now, Log: opts.Log,
 		Runtime:       a,
 		SecureCookies: strings.HasPrefix(a.Config.Server.PublicURL, "https://"),
+	}
+	if a.Queue != nil {
+		ui, err := console.NewRiverUI(a.Queue, opts.Log)
+		if err != nil {
+			// The console says River's UI is not available; the rest runs.
+			opts.Log.Warn("river ui not mounted", "error", err.Error())
+		} else {
+			a.riverUI, c.RiverUI = ui, ui
+		}
 	}
 	if err := c.Register(mux); err != nil {
 		// The templates are embedded and parsed by the console's tests, so
