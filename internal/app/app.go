@@ -19,7 +19,6 @@ import (
 	"time"
 
 	"github.com/riverqueue/river/rivertype"
-	"riverqueue.com/riverui"
 
 	"github.com/ticketbridge/ticketbridge/internal/api"
 	"github.com/ticketbridge/ticketbridge/internal/blob"
@@ -75,8 +74,6 @@ type App struct {
 	log     *slog.Logger
 	// ownStore is false when the caller passed the store in.
 	ownStore bool
-	// riverUI is River's own web UI in the console (nil when not mounted).
-	riverUI *riverui.Handler
 	// stopHealth ends the health sampler (nil when none runs).
 	stopHealth context.CancelFunc
 	// reloading orders config reloads; liveRoutes are the routes in force
@@ -369,12 +366,6 @@ func (a *App) Start(ctx context.Context) error {
 		}, func(lag time.Duration) { a.Metrics.ProcessingLag.Set(lag.Seconds()) })
 	})
 	a.watching.Go(func() { a.watchOverrides(watch) })
-	if a.riverUI != nil {
-		// Its counts' refresh ends with watch, at Close.
-		if err := a.riverUI.Start(watch); err != nil {
-			a.log.Warn("river ui counts not started", "error", err.Error())
-		}
-	}
 	a.startHealth()
 	return nil
 }

@@ -12,7 +12,10 @@ import (
 // (both backends do; a test's partial store may not).
 //
 // River's own UI is mounted under /console/river/ when the app has a River
-// client; Start starts its background counts.
+// client. Its handler is not started: started, it would count every job
+// state in the background every 10 s on every replica, watched or not (on
+// SQLite through the one connection all writes share). Unstarted, it
+// counts when asked: exact up to 10,000 jobs a state, estimated above.
 func (a *App) registerConsole(mux *http.ServeMux, tokens *api.Tokens, opts Options) {
 	st, ok := a.Store.(console.Store)
 	if !ok {
@@ -29,7 +32,7 @@ func (a *App) registerConsole(mux *http.ServeMux, tokens *api.Tokens, opts Optio
 			// The console says River's UI is not available; the rest runs.
 			opts.Log.Warn("river ui not mounted", "error", err.Error())
 		} else {
-			a.riverUI, c.RiverUI = ui, ui
+			c.RiverUI = ui
 		}
 	}
 	if err := c.Register(mux); err != nil {

@@ -28,8 +28,8 @@ const riverPrefix = "/console/river"
 const maxRiverBody = 64 << 10
 
 // NewRiverUI builds River's own web UI (riverqueue.com/riverui) on q, which
-// must be River's client on SQLite or PostgreSQL, for Console.RiverUI. Its
-// background counts run once Start is called; it serves without them.
+// must be River's client on SQLite or PostgreSQL, for Console.RiverUI. It
+// serves without Start, which would add background job counts.
 func NewRiverUI(q store.Queue, log *slog.Logger) (*riverui.Handler, error) {
 	var endpoints uiendpoints.Bundle
 	switch c := q.(type) {

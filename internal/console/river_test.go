@@ -51,9 +51,7 @@ func newRiverFixture(t *testing.T, st store.Store) *riverFixture {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := ui.Start(t.Context()); err != nil {
-		t.Fatal(err)
-	}
+	// Not started, as the app mounts it (no background counts).
 	now := time.Now()
 	f := &riverFixture{
 		c:  &Console{Tokens: api.NewTokens(testTokens, nil), Store: cs, Queue: q, RiverUI: ui, Now: func() time.Time { return now }},
