@@ -111,9 +111,6 @@ var errUnknownChange = errors.New("not a change River UI makes")
 // and each change is audited under the session's name.
 func (c *Console) river() http.Handler {
 	cop := http.NewCrossOriginProtection()
-	cop.SetDenyHandler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		c.riverFail(w, r, nil, http.StatusForbidden, "err.crossorigin")
-	}))
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		riverHeaders(w, r)
 		reading := r.Method == http.MethodGet || r.Method == http.MethodHead
@@ -158,7 +155,7 @@ func (c *Console) river() http.Handler {
 func (c *Console) riverApply(w http.ResponseWriter, r *http.Request, s *session) {
 	body, err := io.ReadAll(io.LimitReader(r.Body, maxRiverBody+1))
 	if err != nil || len(body) > maxRiverBody {
-		c.riverFail(w, r, s, http.StatusRequestEntityTooLarge, "err.toolarge")
+		writeRiverError(w, http.StatusRequestEntityTooLarge, "the body is larger than 64 KiB")
 		return
 	}
 	ch, err := riverChangeOf(r, body)
