@@ -194,6 +194,9 @@ func features(text string, evidence []string, f *scratch) []uint32 {
 	f.cons = concepts.conceptsOf(s, toks, f.cons[:0])
 	out = conceptFeatures(f.cons, out)
 	out = conceptSetFeatures(f.cons, out)
+	// The words again, marked with the context that can turn them: a
+	// solved problem or the customer's own mistake, a plan, test or joke.
+	// "Missing" after "turned up" is learnt apart from "missing" alone.
 	var ctx uint32
 	for _, c := range f.cons {
 		switch c {
@@ -209,12 +212,12 @@ func features(text string, evidence []string, f *scratch) []uint32 {
 			out = append(out, h)
 		}
 	}
+	// Trouble (Assessment.Trouble). A repetition alone ("still",
+	// "again", "又") names none: "still the best app", "又下雪了".
 	f.trouble = false
 	for _, c := range f.cons {
 		switch c {
 		case cFault, cMissing, cMoney, cAnger, cNegator, cRequest:
-			// A repetition alone ("still", "again", "又") names no
-			// trouble: "still the best app", "又下雪了".
 			f.trouble = true
 		}
 	}
