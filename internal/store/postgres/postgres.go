@@ -22,7 +22,11 @@ import (
 
 // Store is the PostgreSQL store.Store.
 type Store struct {
-	pool   *pgxpool.Pool
+	pool *pgxpool.Pool
+	// internal is a second pool whose commits do not wait for the WAL
+	// flush (synchronous_commit=off): River's own queries and the jobs'
+	// writes go through it (store.Internal, durability.go).
+	internal *pgxpool.Pool
 	schema string
 	log    *slog.Logger
 	client atomic.Pointer[river.Client[pgx.Tx]]
@@ -68,7 +72,14 @@ func Open(ctx context.Context, dsn, schema string, log *slog.Logger, opts ...Opt
 			return nil, fmt.Errorf("open postgres: create schema: %w", err)
 		}
 	}
-	s := &Store{pool: pool, schema: schema, log: log}
+	icfg := pool.Config()
+	icfg.ConnConfig.RuntimeParams["synchronous_commit"] = "off"
+	internal, err := pgxpool.NewWithConfig(ctx, icfg)
+	if err != nil {
+		pool.Close()
+		return nil, fmt.Errorf("open postgres: internal pool: %w", err)
+	}
+	s := &Store{pool: pool, internal: internal, schema: schema, log: log}
 	for _, o := range opts {
 		o(s)
 	}
@@ -91,6 +102,7 @@ func (s *Store) Ping(ctx context.Context) error {
 
 // Close closes the pool. Stop the Queue first.
 func (s *Store) Close() error {
+	s.internal.Close()
 	s.pool.Close()
 	return nil
 }
@@ -112,7 +124,7 @@ func (s *Store) Queue(cfg *river.Config) (store.Queue, error) {
 	if cfg.Logger == nil {
 		cfg.Logger = s.log
 	}
-	client, err := river.NewClient(riverpgxv5.New(s.pool), cfg)
+	client, err := river.NewClient(riverpgxv5.New(s.internal), cfg)
 	if err != nil {
 		return nil, fmt.Errorf("new queue: %w", err)
 	}
@@ -136,7 +148,11 @@ func (s *Store) Migrate(ctx context.Context) error {
 
 // inTx runs fn in a transaction.
 func (s *Store) inTx(ctx context.Context, fn func(tx pgx.Tx) error) error {
-	tx, err := s.pool.Begin(ctx)
+	pool := s.pool
+	if store.IsInternal(ctx) {
+		pool = s.internal
+	}
+	tx, err := pool.Begin(ctx)
 	if err != nil {
 		return fmt.Errorf("begin: %w", err)
 	}
