@@ -22,7 +22,8 @@ const ExternalIDPrefix = "tb-"
 // createWorker creates a link's ticket. A retried attempt first looks for
 // the ticket an earlier attempt may have created (its response lost, or
 // the process killed before the link was written), so retries never make a
-// second ticket.
+// second ticket; a sink that creates in the link's own commit (the local
+// desk, sink.LinkedCreator) needs no look-up.
 type createWorker struct {
 	river.WorkerDefaults[CreateArgs]
 	d *Deps
