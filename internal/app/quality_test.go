@@ -431,3 +431,75 @@ func TestSLATimersMoveWithTheTicket(t *testing.T) {
 		t.Errorf("resolution breaches = %v, want 1", v)
 	}
 }
+
+// The resolution clock stands still while the ticket waits on the
+// customer, across a restart: a ticket due Monday 14:00 goes pending at
+// 11:00; the process stops; its breach timer wakes on the new process at
+// 16:00 and finds the clock paused; the agent reopens at 16:00 and the
+// three business hours left run 16:00-17:00 and Tuesday 09:00-11:00.
+func TestSLAPausesWhileWaitingOnTheCustomerAcrossARestart(t *testing.T) {
+	reopen := teststore.SQLiteReopener(t)
+	c := &clock{t: time.Date(2027, 1, 4, 10, 0, 0, 0, time.UTC)} // Monday; ahead of the real clock, see above
+	slaRoute := withRoute(func(r *config.Route) {
+		r.SLA = &config.SLA{
+			TimeZone:      "UTC",
+			BusinessHours: &config.BusinessHours{Days: []string{"mon", "tue", "wed", "thu", "fri"}, Start: "09:00", End: "17:00"},
+			Resolution:    map[string]time.Duration{"default": 4 * time.Hour},
+			PauseStatuses: []string{"pending"},
+			Channel:       &config.Channel{Source: "chat", Conversation: "team"},
+		}
+	})
+	first := start(t, reopen(nil), slaRoute, withClock(c))
+	first.chat.SetClock(c.Now)
+	resp, err := generictest.SendWithID(t.Context(), first.srv.URL, "chat", first.key, "w1-1", c.Now(),
+		generictest.Message("w1", "cust-w1", "/ticket the invoice total is wrong"))
+	first.delivered(resp, err)
+	first.replyWith("I've opened ticket LOCAL-1")
+	q := first.app.Store.(store.Quality)
+	l1 := linkOf(t, first, "w1")
+	first.eventually("the SLA clock", func() bool { _, err := q.SLAGet(t.Context(), l1); return err == nil })
+	c.Advance(time.Hour)
+	if _, err := first.app.Desk.SetStatus(t.Context(), "LOCAL-1", "pending"); err != nil {
+		t.Fatal(err)
+	}
+	first.eventually("the pause on the clock", func() bool {
+		cl, err := q.SLAGet(t.Context(), l1)
+		return err == nil && len(cl.Statuses) == 1 && cl.Statuses[0].Paused
+	})
+	if err := first.app.Close(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+
+	c.Advance(5 * time.Hour) // Monday 16:00: two hours past the unpaused deadline
+	second := start(t, reopen(nil), slaRoute, withClock(c))
+	second.chat.SetClock(c.Now)
+	second.timersDone(c)
+	second.quiet(len(second.chat.Replies()))
+	if n := second.countReplies("SLA breached"); n != 0 {
+		t.Fatalf("breached while waiting on the customer: %q", texts(second.chat.Replies()))
+	}
+	if _, err := second.app.Desk.SetStatus(t.Context(), "LOCAL-1", "open"); err != nil {
+		t.Fatal(err)
+	}
+	q = second.app.Store.(store.Quality)
+	second.eventually("the resume on the clock", func() bool {
+		cl, err := q.SLAGet(t.Context(), l1)
+		return err == nil && len(cl.Statuses) == 2 && !cl.Statuses[1].Paused
+	})
+	c.Advance(18*time.Hour + 59*time.Minute) // Tuesday 10:59
+	second.timersDone(c)
+	second.quiet(len(second.chat.Replies()))
+	if n := second.countReplies("SLA breached"); n != 0 {
+		t.Fatalf("breached before the moved deadline: %q", texts(second.chat.Replies()))
+	}
+	c.Advance(2 * time.Minute)
+	breach := second.replyWith("SLA breached: resolution of LOCAL-1 was due at 2027-01-05 11:00 UTC")
+	if breach.Conversation.ID != "team" {
+		t.Fatalf("breach went to %+v", breach.Conversation)
+	}
+	second.timersDone(c)
+	second.quiet(len(second.chat.Replies()))
+	if n := second.countReplies("SLA breached"); n != 1 {
+		t.Fatalf("breach told %d times, want once: %q", n, texts(second.chat.Replies()))
+	}
+}
