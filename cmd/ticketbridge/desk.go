@@ -133,7 +133,22 @@ func deskCmd() *cobra.Command {
 			return nil
 		}),
 	}
-	for _, c := range []*cobra.Command{list, show, comment, status, assign} {
+	priority := &cobra.Command{
+		Use: "priority KEY PRIORITY", Short: "Change a ticket's priority (its SLA deadlines follow)", Args: cobra.ExactArgs(2),
+		RunE: withDesk(func(cmd *cobra.Command, args []string, st store.Store, d *local.Desk) error {
+			prev, err := d.ChangePriority(cmd.Context(), args[0], args[1])
+			if err != nil {
+				return deskError(args[0], err)
+			}
+			to := strings.TrimSpace(args[1])
+			if err := auditCLI(cmd.Context(), st, "desk.priority", args[0], map[string]any{"from": prev, "to": to}); err != nil {
+				return err
+			}
+			fmt.Fprintf(cmd.OutOrStdout(), "%s: priority %s → %s\n", args[0], prev, to)
+			return nil
+		}),
+	}
+	for _, c := range []*cobra.Command{list, show, comment, status, assign, priority} {
 		addConfigFlag(c)
 		cmd.AddCommand(c)
 	}

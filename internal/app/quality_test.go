@@ -503,3 +503,51 @@ func TestSLAPausesWhileWaitingOnTheCustomerAcrossARestart(t *testing.T) {
 		t.Fatalf("breach told %d times, want once: %q", n, texts(second.chat.Replies()))
 	}
 }
+
+// An agent changes a desk ticket's priority (POST …/priority; `ticketbridge
+// desk priority` does the same): the deadlines follow, from 18:00 to
+// 12:00; setting the same priority again changes nothing.
+func TestSLAFollowsADeskPriorityChange(t *testing.T) {
+	c := &clock{t: time.Date(2027, 1, 4, 10, 0, 0, 0, time.UTC)} // ahead of the real clock, see above
+	h := start(t, teststore.SQLite(t), withClock(c), withRoute(func(r *config.Route) {
+		r.SLA = &config.SLA{
+			TimeZone:   "UTC",
+			Resolution: map[string]time.Duration{"normal": 8 * time.Hour, "urgent": 2 * time.Hour},
+			Channel:    &config.Channel{Source: "chat", Conversation: "team"},
+		}
+	}))
+	h.chat.SetClock(c.Now)
+	resp, err := generictest.SendWithID(t.Context(), h.srv.URL, "chat", h.key, "d1-1", c.Now(), generictest.Message("d1", "cust-d1", "/ticket the printer is on fire"))
+	h.delivered(resp, err)
+	h.replyWith("I've opened ticket LOCAL-1")
+	q := h.app.Store.(store.Quality)
+	l1 := linkOf(t, h, "d1")
+	h.eventually("the SLA clock", func() bool { _, err := q.SLAGet(t.Context(), l1); return err == nil })
+	c.Advance(30 * time.Minute)
+	for range 2 {
+		if code, body := h.api("POST", "/api/v1/desk/tickets/LOCAL-1/priority", adminToken, map[string]string{"priority": "urgent"}); code != 200 {
+			t.Fatalf("priority: %d %v", code, body)
+		}
+	}
+	if code, _ := h.api("POST", "/api/v1/desk/tickets/LOCAL-1/priority", adminToken, map[string]string{"priority": " "}); code != 400 {
+		t.Fatalf("empty priority: %d, want 400", code)
+	}
+	h.eventually("the new priority on the clock", func() bool {
+		cl, err := q.SLAGet(t.Context(), l1)
+		return err == nil && cl.Priority == "urgent" && !cl.PriorityAt.IsZero()
+	})
+	c.Advance(89 * time.Minute) // 11:59
+	h.timersDone(c)
+	h.quiet(len(h.chat.Replies()))
+	if n := h.countReplies("SLA breached"); n != 0 {
+		t.Fatalf("breached before the new deadline: %q", texts(h.chat.Replies()))
+	}
+	c.Advance(2 * time.Minute)
+	h.replyWith("SLA breached: resolution of LOCAL-1 was due at 2027-01-04 12:00 UTC")
+	c.Advance(8 * time.Hour)
+	h.timersDone(c)
+	h.quiet(len(h.chat.Replies()))
+	if n := h.countReplies("SLA breached"); n != 1 {
+		t.Fatalf("breach told %d times, want once", n)
+	}
+}

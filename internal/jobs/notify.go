@@ -171,6 +171,18 @@ func (w *ticketEventWorker) Work(ctx context.Context, job *river.Job[TicketEvent
 		})}, d.slaMark(link, ev.Sink+"-"+ev.EventID, store.SLAUpdate{FirstResponseAt: ev.Time})...))
 	case core.TicketAssigned:
 		return d.insert(ctx, d.assigned(link, ev))
+	case core.TicketPriorityChanged:
+		// The deadlines follow a priority a person set in the system.
+		// Our own escalation's echo is marked ours and stops above; one
+		// that is not changes nothing (the clock has that priority).
+		if strings.TrimSpace(ev.Priority) == "" {
+			return nil
+		}
+		at := ev.Time
+		if at.IsZero() {
+			at = d.Now()
+		}
+		return d.insert(ctx, d.slaMark(link, ev.Sink+"-"+ev.EventID, store.SLAUpdate{Priority: strings.TrimSpace(ev.Priority), PriorityAt: at.UTC()}))
 	}
 	return nil
 }

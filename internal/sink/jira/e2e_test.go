@@ -9,6 +9,7 @@ import (
 	"github.com/ticketbridge/ticketbridge/internal/app/apptest"
 	"github.com/ticketbridge/ticketbridge/internal/config"
 	"github.com/ticketbridge/ticketbridge/internal/sink/jira/jirafake"
+	"github.com/ticketbridge/ticketbridge/internal/store"
 )
 
 // bridge is the whole app with the Jira sink "jira" on a fake site.
@@ -137,5 +138,63 @@ func TestEndToEndRetryAfter(t *testing.T) {
 	}
 	if len(b.site.Issues()) != 1 {
 		t.Fatalf("issues = %d", len(b.site.Issues()))
+	}
+}
+
+// A person raises an issue's priority in Jira: the jira:issue_updated
+// webhook's priority item (Highest, read back through priority_map as
+// urgent) moves the resolution deadline from 18:00 to 12:00, where the
+// breach is told once; no echo follows.
+func TestEndToEndPriorityChangeInJiraMovesTheDeadline(t *testing.T) {
+	t.Parallel()
+	clock := apptest.NewClock(time.Date(2027, 1, 4, 10, 0, 0, 0, time.UTC)) // Monday; ahead of the real clock
+	site := jirafake.New(t, jirafake.Options{Now: clock.Now})
+	o := site.Options()
+	c := config.NewConnector("sinks[1]", "jira", "jira")
+	for k, v := range map[string]any{
+		"url": site.URL(), "email": o.Email, "api_token": o.Token, "project": o.Project,
+		"webhook_secret": o.WebhookSecret, "integration_account_id": o.AccountID,
+	} {
+		c.Set(k, v)
+	}
+	b := apptest.StartClocked(t, c, clock, func(cfg *config.Config) {
+		cfg.Routes[0].SLA = &config.SLA{
+			TimeZone:   "UTC",
+			Resolution: map[string]time.Duration{"normal": 8 * time.Hour, "urgent": 2 * time.Hour},
+			Channel:    &config.Channel{Source: "chat", Conversation: "team"},
+		}
+	})
+	b.Say("p1", "/ticket payroll export is missing December")
+	b.Replies(1)
+	key := site.Issues()[0].Key
+	clock.Advance(30 * time.Minute)
+	b.Delivered(site.SendPriorityChange(t.Context(), b.Srv.URL, "jira", key, "Highest", jirafake.Agent.AccountID))
+	q := b.App.Store.(store.Quality)
+	deadline := time.Now().Add(15 * time.Second)
+	for {
+		links, err := b.App.Store.LinksForConversation(t.Context(), "chat/p1")
+		if err != nil || len(links) != 1 {
+			t.Fatalf("links: %v %v", links, err)
+		}
+		if cl, err := q.SLAGet(t.Context(), links[0].ID); err == nil && cl.Priority == "urgent" {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the clock never took the priority set in Jira")
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	clock.Advance(89 * time.Minute) // 11:59
+	b.TimersDone(clock)
+	if n := b.Count("SLA breached"); n != 0 {
+		t.Fatalf("breached before the new deadline: %d", n)
+	}
+	clock.Advance(2 * time.Minute)
+	b.ReplyWith("SLA breached: resolution of " + key + " was due at 2027-01-04 12:00 UTC")
+	clock.Advance(8 * time.Hour) // past the old deadline
+	b.TimersDone(clock)
+	b.Quiet(len(b.Chat.Replies()))
+	if n := b.Count("SLA breached"); n != 1 {
+		t.Fatalf("breach told %d times, want once", n)
 	}
 }

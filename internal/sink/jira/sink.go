@@ -6,6 +6,7 @@ import (
 	"errors"
 	"net/url"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"unicode/utf8"
@@ -161,6 +162,23 @@ func (s *Sink) SetPriority(ctx context.Context, ref core.TicketRef, priority str
 	}
 	body := map[string]any{"fields": map[string]any{"priority": map[string]string{"name": name}}}
 	return s.c.call(ctx, "set priority", "PUT", "/rest/api/3/issue/"+url.PathEscape(ref.Key), body, nil)
+}
+
+// ourPriority is our name for a Jira priority: the priority_map key
+// that maps to it (the first in sorted order when several do), else
+// Jira's name as it is.
+func (s *Sink) ourPriority(name string) string {
+	keys := make([]string, 0, len(s.s.PriorityMap))
+	for k, v := range s.s.PriorityMap {
+		if strings.EqualFold(v, name) {
+			keys = append(keys, k)
+		}
+	}
+	if len(keys) == 0 {
+		return name
+	}
+	slices.Sort(keys)
+	return keys[0]
 }
 
 // priority maps our priority name to Jira's; "" leaves Jira's default.

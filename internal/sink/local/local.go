@@ -191,6 +191,34 @@ func (d *Desk) Assign(ctx context.Context, key, agent string) error {
 	return fs.DeskAssign(ctx, key, agent, d.emit(ev))
 }
 
+// ChangePriority changes a ticket's priority as an agent and announces
+// it: the ticket's SLA deadlines follow (an sla_mark with the new
+// priority). The change and its event commit together; the same
+// priority again changes nothing and announces nothing.
+func (d *Desk) ChangePriority(ctx context.Context, key, priority string) (string, error) {
+	priority = strings.TrimSpace(priority)
+	if priority == "" {
+		return "", fmt.Errorf("%w: empty priority", ErrInvalid)
+	}
+	fs, ok := d.store.(FieldStore)
+	if !ok {
+		return "", fmt.Errorf("set priority of %s: the desk's store cannot change priorities", key)
+	}
+	cur, err := d.store.DeskGet(ctx, key)
+	if err != nil {
+		return "", fmt.Errorf("load %s: %w", key, err)
+	}
+	if cur.Priority == priority {
+		return cur.Priority, nil
+	}
+	ev := core.TicketEvent{
+		Sink: d.id, EventID: newEventID(), Kind: core.TicketPriorityChanged,
+		Ticket: core.TicketRef{Sink: d.id, Key: key, Status: cur.Status}, ExternalID: cur.ExternalID,
+		Priority: priority, Time: d.now(),
+	}
+	return cur.Priority, fs.DeskSetPriority(ctx, key, priority, d.emit(ev))
+}
+
 // FieldStore is the part of the store that changes a desk ticket's
 // priority and assignee with jobs (store.Quality).
 type FieldStore interface {
@@ -199,7 +227,8 @@ type FieldStore interface {
 }
 
 // SetPriority changes a ticket's priority (an SLA escalation). Setting
-// the same priority again changes nothing, so a retry is harmless.
+// the same priority again changes nothing, so a retry is harmless. It
+// announces nothing: the escalation marks the clock itself.
 func (d *Desk) SetPriority(ctx context.Context, ref core.TicketRef, priority string) error {
 	fs, ok := d.store.(FieldStore)
 	if !ok {

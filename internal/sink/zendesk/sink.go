@@ -83,6 +83,18 @@ func (s *Sink) newTicket(t core.TicketDraft) (NewTicket, error) {
 	return nt, nil
 }
 
+// ourPriority is our name for a Zendesk priority: the priority_map key
+// that maps to it (the first in sorted order when several do), else
+// Zendesk's value as it is.
+func (s *Sink) ourPriority(p string) string {
+	for _, k := range sortedKeys(s.set.PriorityMap) {
+		if strings.EqualFold(s.set.PriorityMap[k], p) {
+			return k
+		}
+	}
+	return strings.ToLower(p)
+}
+
 // priority maps ours onto Zendesk's values.
 func (s *Sink) priority(p string) (string, bool) {
 	if v, ok := s.set.PriorityMap[p]; ok {

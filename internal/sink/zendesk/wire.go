@@ -158,6 +158,7 @@ type HookTicket struct {
 	ID         Flex   `json:"id"`
 	ExternalID string `json:"external_id,omitempty"`
 	Status     string `json:"status,omitempty"`
+	Priority   string `json:"priority,omitempty"`
 	URL        string `json:"url,omitempty"`
 }
 
