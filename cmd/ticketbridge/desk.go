@@ -79,6 +79,16 @@ func deskCmd() *cobra.Command {
 			out := cmd.OutOrStdout()
 			fmt.Fprintf(out, "%s  [%s]  priority %s  requester %s <%s>\n%s\nlabels: %s\n\n%s\n", t.Key, t.Status, t.Priority,
 				t.Requester.Name, t.Requester.Email, t.Title, strings.Join(t.Labels, ", "), t.Description)
+			if q, ok := st.(store.Quality); ok {
+				// The ticket's satisfaction field, once the customer answered.
+				if score, comment, err := q.DeskSatisfaction(cmd.Context(), args[0]); err == nil && score > 0 {
+					fmt.Fprintf(out, "\nsatisfaction: %d/5", score)
+					if comment != "" {
+						fmt.Fprintf(out, " (%s)", comment)
+					}
+					fmt.Fprintln(out)
+				}
+			}
 			for _, c := range cs {
 				vis := "public"
 				if !c.Public {

@@ -169,7 +169,14 @@ func (a *API) deskShow(w http.ResponseWriter, r *http.Request) {
 	if cs == nil {
 		cs = []store.DeskComment{}
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"ticket": t, "comments": cs})
+	out := map[string]any{"ticket": t, "comments": cs}
+	if q, ok := a.Store.(store.Quality); ok {
+		// The ticket's satisfaction field, once the customer answered.
+		if score, comment, err := q.DeskSatisfaction(r.Context(), key); err == nil && score > 0 {
+			out["satisfaction"] = core.Satisfaction{Score: score, Comment: comment}
+		}
+	}
+	writeJSON(w, http.StatusOK, out)
 }
 
 func (a *API) desk() (*local.Desk, error) {

@@ -1,6 +1,7 @@
 package app_test
 
 import (
+	"fmt"
 	"net/http"
 	"strings"
 	"sync"
@@ -151,14 +152,16 @@ func TestCSATAskedOnceAndAnswerWrittenBack(t *testing.T) {
 		}
 		h.say("s1", "4 quick fix, thanks")
 		h.replyWith("Thank you for your feedback")
-		h.eventually("the answer on the ticket", func() bool {
-			for _, c := range h.deskComments(tk.Key) {
-				if strings.Contains(c.Body, "Customer satisfaction: 4/5") && strings.Contains(c.Body, "quick fix, thanks") && !c.Public {
-					return true
-				}
-			}
-			return false
+		// The desk has a satisfaction field of its own: the answer goes
+		// there, not into a note.
+		h.eventually("the answer in the ticket's satisfaction field", func() bool {
+			sc, cm, err := st.(store.Quality).DeskSatisfaction(t.Context(), tk.Key)
+			return err == nil && sc == 4 && cm == "quick fix, thanks"
 		})
+		if code, body := h.api("GET", "/api/v1/desk/tickets/"+tk.Key, adminToken, nil); code != 200 ||
+			fmt.Sprint(body["satisfaction"]) != "map[comment:quick fix, thanks score:4]" {
+			t.Fatalf("desk show: %d %v, want the satisfaction field", code, body["satisfaction"])
+		}
 		h.say("s1", "5")
 		// Reopened and solved again: the ticket was asked already.
 		for i, s := range []string{"open", "solved"} {
@@ -201,6 +204,11 @@ func TestCSATAskedOnceAndAnswerWrittenBack(t *testing.T) {
 		}
 		if n := h.countReplies("Thank you for your feedback"); n != 1 {
 			t.Fatalf("thanked %d times, want once", n)
+		}
+		for _, c := range h.deskComments(tk.Key) {
+			if strings.Contains(c.Body, "Customer satisfaction") {
+				t.Errorf("the answer was noted as well as written in the field: %q", c.Body)
+			}
 		}
 		if v := h.metric(`ticketbridge_csat_responses_total{score="4"}`); v != 1 {
 			t.Errorf(`csat_responses_total{score="4"} = %v, want 1`, v)

@@ -104,3 +104,10 @@ type TicketEvent struct {
 	// not echoed back to the chat.
 	Ours bool `json:"ours,omitempty"`
 }
+
+// Satisfaction is a customer's CSAT answer as a ticket system's own
+// satisfaction field keeps it: a score from 1 to 5 and what they added.
+type Satisfaction struct {
+	Score   int    `json:"score"`
+	Comment string `json:"comment,omitempty"`
+}

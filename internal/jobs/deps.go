@@ -73,6 +73,7 @@ func Workers(d *Deps) *river.Workers {
 	river.AddWorker(w, &csatAskWorker{d: d})
 	river.AddWorker(w, &csatAnswerWorker{d: d})
 	river.AddWorker(w, &ticketNoteWorker{d: d})
+	river.AddWorker(w, &csatFieldWorker{d: d})
 	river.AddWorker(w, &slaStartWorker{d: d})
 	river.AddWorker(w, &slaMarkWorker{d: d})
 	river.AddWorker(w, &slaTimerWorker{d: d})

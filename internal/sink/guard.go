@@ -64,6 +64,7 @@ const (
 	OpFindComment     = "find_comment"
 	OpFindAttachment  = "find_attachment"
 	OpSetPriority     = "set_priority"
+	OpSatisfaction    = "satisfaction"
 )
 
 // guarded returns t with its calls to the ticket system run under gs. It
@@ -93,6 +94,8 @@ func guarded[T any](t T, gs guards) T {
 		w = guardedAttachmentFinder{any(t).(AttachmentFinder), gs}
 	case *PrioritySetter:
 		w = guardedPriority{any(t).(PrioritySetter), gs}
+	case *SatisfactionWriter:
+		w = guardedSatisfaction{any(t).(SatisfactionWriter), gs}
 	}
 	if out, ok := w.(T); ok {
 		return out
@@ -125,6 +128,29 @@ type guardedPriority struct {
 
 func (g guardedPriority) SetPriority(ctx context.Context, ref core.TicketRef, priority string) error {
 	return g.gs.run(OpSetPriority, func() error { return g.c.SetPriority(ctx, ref, priority) })
+}
+
+type guardedSatisfaction struct {
+	c  SatisfactionWriter
+	gs guards
+}
+
+func (g guardedSatisfaction) SatisfactionFields() (score, comment bool) { return g.c.SatisfactionFields() }
+
+func (g guardedSatisfaction) SetSatisfaction(ctx context.Context, ref core.TicketRef, s core.Satisfaction) error {
+	return g.gs.run(OpSatisfaction, func() error { return g.c.SetSatisfaction(ctx, ref, s) })
+}
+
+func (g guardedSatisfaction) Satisfaction(ctx context.Context, ref core.TicketRef) (core.Satisfaction, bool, error) {
+	var (
+		s     core.Satisfaction
+		found bool
+	)
+	err := g.gs.run(OpSatisfaction, func() (err error) {
+		s, found, err = g.c.Satisfaction(ctx, ref)
+		return err
+	})
+	return s, found, err
 }
 
 type guardedStatus struct {

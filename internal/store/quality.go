@@ -113,4 +113,9 @@ type Quality interface {
 	// DeskAssign its assignee.
 	DeskSetPriority(ctx context.Context, key, priority string, jobs Jobs) error
 	DeskAssign(ctx context.Context, key, assignee string, jobs Jobs) error
+	// DeskSetSatisfaction writes a local desk ticket's satisfaction field
+	// (a CSAT score 1–5 and its comment); writing the same again changes
+	// nothing. DeskSatisfaction reads it (score 0: not answered).
+	DeskSetSatisfaction(ctx context.Context, key string, score int, comment string) error
+	DeskSatisfaction(ctx context.Context, key string) (score int, comment string, err error)
 }

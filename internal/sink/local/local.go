@@ -220,10 +220,42 @@ func (d *Desk) ChangePriority(ctx context.Context, key, priority string) (string
 }
 
 // FieldStore is the part of the store that changes a desk ticket's
-// priority and assignee with jobs (store.Quality).
+// priority and assignee with jobs, and its satisfaction field
+// (store.Quality).
 type FieldStore interface {
 	DeskSetPriority(ctx context.Context, key, priority string, jobs store.Jobs) error
 	DeskAssign(ctx context.Context, key, assignee string, jobs store.Jobs) error
+	DeskSetSatisfaction(ctx context.Context, key string, score int, comment string) error
+	DeskSatisfaction(ctx context.Context, key string) (int, string, error)
+}
+
+// SatisfactionFields: the desk keeps the score and the comment.
+func (d *Desk) SatisfactionFields() (score, comment bool) {
+	_, ok := d.store.(FieldStore)
+	return ok, ok
+}
+
+// SetSatisfaction writes a CSAT answer into the ticket's satisfaction
+// field.
+func (d *Desk) SetSatisfaction(ctx context.Context, ref core.TicketRef, s core.Satisfaction) error {
+	fs, ok := d.store.(FieldStore)
+	if !ok {
+		return &core.CallError{Op: "set satisfaction of " + ref.Key, Message: "the desk's store has no satisfaction field", Permanent: true}
+	}
+	return fs.DeskSetSatisfaction(ctx, ref.Key, s.Score, s.Comment)
+}
+
+// Satisfaction reads the ticket's satisfaction field.
+func (d *Desk) Satisfaction(ctx context.Context, ref core.TicketRef) (core.Satisfaction, bool, error) {
+	fs, ok := d.store.(FieldStore)
+	if !ok {
+		return core.Satisfaction{}, false, nil
+	}
+	score, comment, err := fs.DeskSatisfaction(ctx, ref.Key)
+	if err != nil {
+		return core.Satisfaction{}, false, err
+	}
+	return core.Satisfaction{Score: score, Comment: comment}, score > 0, nil
 }
 
 // SetPriority changes a ticket's priority (an SLA escalation). Setting

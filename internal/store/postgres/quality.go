@@ -251,3 +251,44 @@ func (s *Store) deskSet(ctx context.Context, what, column, key, value string, jo
 	}
 	return err
 }
+
+// DeskSetSatisfaction writes a desk ticket's satisfaction field.
+func (s *Store) DeskSetSatisfaction(ctx context.Context, key string, score int, comment string) error {
+	if score < 1 || score > 5 {
+		return fmt.Errorf("set satisfaction of %q: score %d is not 1 to 5", key, score)
+	}
+	num, ok := deskNum(key)
+	if !ok {
+		return fmt.Errorf("set satisfaction of %q: %w", key, store.ErrNotFound)
+	}
+	tag, err := s.pool.Exec(ctx, `UPDATE tb_desk_tickets SET csat_score = $1, csat_comment = $2,
+		updated_at = CASE WHEN csat_score = $1 AND csat_comment = $2 THEN updated_at ELSE $3 END WHERE num = $4`,
+		score, comment, now(), num)
+	if err != nil {
+		return fmt.Errorf("set satisfaction of %q: %w", key, err)
+	}
+	if tag.RowsAffected() == 0 {
+		return fmt.Errorf("set satisfaction of %q: %w", key, store.ErrNotFound)
+	}
+	return nil
+}
+
+// DeskSatisfaction reads a desk ticket's satisfaction field.
+func (s *Store) DeskSatisfaction(ctx context.Context, key string) (int, string, error) {
+	num, ok := deskNum(key)
+	if !ok {
+		return 0, "", fmt.Errorf("satisfaction of %q: %w", key, store.ErrNotFound)
+	}
+	var (
+		score   int
+		comment string
+	)
+	err := s.pool.QueryRow(ctx, `SELECT csat_score, csat_comment FROM tb_desk_tickets WHERE num = $1`, num).Scan(&score, &comment)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return 0, "", fmt.Errorf("satisfaction of %q: %w", key, store.ErrNotFound)
+	}
+	if err != nil {
+		return 0, "", fmt.Errorf("satisfaction of %q: %w", key, err)
+	}
+	return score, comment, nil
+}

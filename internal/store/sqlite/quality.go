@@ -271,3 +271,44 @@ func (s *Store) deskSet(ctx context.Context, what, column, key, value string, jo
 	}
 	return err
 }
+
+// DeskSetSatisfaction writes a desk ticket's satisfaction field.
+func (s *Store) DeskSetSatisfaction(ctx context.Context, key string, score int, comment string) error {
+	if score < 1 || score > 5 {
+		return fmt.Errorf("set satisfaction of %q: score %d is not 1 to 5", key, score)
+	}
+	num, ok := deskNum(key)
+	if !ok {
+		return fmt.Errorf("set satisfaction of %q: %w", key, store.ErrNotFound)
+	}
+	res, err := s.db.ExecContext(ctx, `UPDATE tb_desk_tickets SET csat_score = ?, csat_comment = ?,
+		updated_at = CASE WHEN csat_score = ? AND csat_comment = ? THEN updated_at ELSE ? END WHERE num = ?`,
+		score, comment, score, comment, nanos(now()), num)
+	if err != nil {
+		return fmt.Errorf("set satisfaction of %q: %w", key, err)
+	}
+	if n, err := res.RowsAffected(); err != nil || n == 0 {
+		return fmt.Errorf("set satisfaction of %q: %w", key, errors.Join(err, store.ErrNotFound))
+	}
+	return nil
+}
+
+// DeskSatisfaction reads a desk ticket's satisfaction field.
+func (s *Store) DeskSatisfaction(ctx context.Context, key string) (int, string, error) {
+	num, ok := deskNum(key)
+	if !ok {
+		return 0, "", fmt.Errorf("satisfaction of %q: %w", key, store.ErrNotFound)
+	}
+	var (
+		score   int
+		comment string
+	)
+	err := s.db.QueryRowContext(ctx, `SELECT csat_score, csat_comment FROM tb_desk_tickets WHERE num = ?`, num).Scan(&score, &comment)
+	if errors.Is(err, sql.ErrNoRows) {
+		return 0, "", fmt.Errorf("satisfaction of %q: %w", key, store.ErrNotFound)
+	}
+	if err != nil {
+		return 0, "", fmt.Errorf("satisfaction of %q: %w", key, err)
+	}
+	return score, comment, nil
+}

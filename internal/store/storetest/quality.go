@@ -256,4 +256,22 @@ func testDeskSetPriority(t *testing.T, s store.Store) {
 	}
 	wantNotFound(t, "DeskAssign of nope", qs.DeskAssign(ctx, "nope", "Ana", job("none")))
 	wantJobTags(t, q, "prio", "assigned")
+
+	// The satisfaction field: empty until written, the same write again
+	// harmless, a score outside 1-5 refused.
+	if sc, cm, err := qs.DeskSatisfaction(ctx, tk.Key); err != nil || sc != 0 || cm != "" {
+		t.Fatalf("DeskSatisfaction before an answer = %d, %q, %v", sc, cm, err)
+	}
+	for range 2 {
+		must(t, "DeskSetSatisfaction", qs.DeskSetSatisfaction(ctx, tk.Key, 4, "quick, 谢谢"))
+	}
+	if sc, cm, err := qs.DeskSatisfaction(ctx, tk.Key); err != nil || sc != 4 || cm != "quick, 谢谢" {
+		t.Fatalf("DeskSatisfaction = %d, %q, %v; want 4, the comment", sc, cm, err)
+	}
+	if err := qs.DeskSetSatisfaction(ctx, tk.Key, 6, ""); err == nil {
+		t.Fatal("score 6 accepted")
+	}
+	wantNotFound(t, "DeskSetSatisfaction of LOCAL-999", qs.DeskSetSatisfaction(ctx, "LOCAL-999", 3, ""))
+	_, _, err = qs.DeskSatisfaction(ctx, "LOCAL-999")
+	wantNotFound(t, "DeskSatisfaction of LOCAL-999", err)
 }
