@@ -135,7 +135,9 @@ type guardedSatisfaction struct {
 	gs guards
 }
 
-func (g guardedSatisfaction) SatisfactionFields() (score, comment bool) { return g.c.SatisfactionFields() }
+func (g guardedSatisfaction) SatisfactionFields() (score, comment bool) {
+	return g.c.SatisfactionFields()
+}
 
 func (g guardedSatisfaction) SetSatisfaction(ctx context.Context, ref core.TicketRef, s core.Satisfaction) error {
 	return g.gs.run(OpSatisfaction, func() error { return g.c.SetSatisfaction(ctx, ref, s) })
