@@ -1,6 +1,7 @@
 package jira_test
 
 import (
+	"encoding/json"
 	"net/http"
 	"strings"
 	"testing"
@@ -8,6 +9,7 @@ import (
 
 	"github.com/ticketbridge/ticketbridge/internal/app/apptest"
 	"github.com/ticketbridge/ticketbridge/internal/config"
+	"github.com/ticketbridge/ticketbridge/internal/sink/jira"
 	"github.com/ticketbridge/ticketbridge/internal/sink/jira/jirafake"
 	"github.com/ticketbridge/ticketbridge/internal/store"
 )
@@ -197,4 +199,49 @@ func TestEndToEndPriorityChangeInJiraMovesTheDeadline(t *testing.T) {
 	if n := b.Count("SLA breached"); n != 1 {
 		t.Fatalf("breach told %d times, want once", n)
 	}
+}
+
+// A CSAT answer on a Jira issue goes into the configured number field
+// (csat_field); the comment, which has no field of its own here, goes in
+// an internal comment beside it.
+func TestEndToEndCSATIntoTheJiraField(t *testing.T) {
+	t.Parallel()
+	site := jirafake.New(t, jirafake.Options{EditableFields: []string{"customfield_10070"}})
+	o := site.Options()
+	c := config.NewConnector("sinks[1]", "jira", "jira")
+	for k, v := range map[string]any{
+		"url": site.URL(), "email": o.Email, "api_token": o.Token, "project": o.Project,
+		"webhook_secret": o.WebhookSecret, "integration_account_id": o.AccountID, "csat_field": "customfield_10070",
+	} {
+		c.Set(k, v)
+	}
+	b := apptest.Start(t, c, func(cfg *config.Config) { cfg.Routes[0].CSAT = &config.CSAT{} })
+	b.Say("s1", "/ticket the badge reader rejects my card")
+	b.Replies(1)
+	key := site.Issues()[0].Key
+	b.Delivered(site.SendStatusChange(t.Context(), b.Srv.URL, "jira", key, "Done", jirafake.Agent.AccountID))
+	b.ReplyWith("How satisfied are you")
+	b.Say("s1", "4 fixed fast")
+	b.ReplyWith("Thank you for your feedback")
+	deadline := time.Now().Add(15 * time.Second)
+	for {
+		is, _ := site.Issue(key)
+		var note bool
+		for _, cm := range is.Comments {
+			note = note || strings.Contains(jiraText(cm.Body), "fixed fast")
+		}
+		if score, _ := is.Fields["customfield_10070"].(float64); score == 4 && note {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("field %v, comments %+v: want 4 in customfield_10070 and the comment noted", is.Fields["customfield_10070"], is.Comments)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+// jiraText is the plain text of an ADF document.
+func jiraText(doc jira.ADF) string {
+	b, _ := json.Marshal(doc)
+	return string(b)
 }

@@ -38,6 +38,9 @@ type Options struct {
 	MaxAttachmentBytes int64
 	// Now is the site's clock; default time.Now.
 	Now func() time.Time
+	// EditableFields are custom fields on the edit screen
+	// (customfield_10070 …): an edit sets them, the issue shows them.
+	EditableFields []string
 }
 
 // Comment is a comment the site holds.
