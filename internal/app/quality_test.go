@@ -268,7 +268,8 @@ func TestSLABreachFiresAfterRestart(t *testing.T) {
 			FirstResponse: map[string]time.Duration{"default": 2 * time.Hour},
 			RemindBefore:  30 * time.Minute,
 			Channel:       &config.Channel{Source: "chat", Conversation: "team-support"},
-			Escalate:      &config.Escalate{Priority: "urgent", Channel: &config.Channel{Source: "chat", Conversation: "team-leads"}},
+			Escalate: &config.Escalate{Priority: "urgent", Queue: "tier-2",
+				Channel: &config.Channel{Source: "chat", Conversation: "team-leads"}},
 		}
 	})
 	first := start(t, reopen(nil), slaRoute, withClock(c))
@@ -311,13 +312,16 @@ func TestSLABreachFiresAfterRestart(t *testing.T) {
 		got, err := second.app.Store.DeskGet(t.Context(), tk.Key)
 		return toLeads && err == nil && got.Priority == "urgent"
 	})
+	// The desk has no queues: the escalation asks for the move on the
+	// ticket instead.
 	second.eventually("the notes on the ticket", func() bool {
-		var remind, breach bool
+		var remind, breach, queue bool
 		for _, n := range second.deskComments(tk.Key) {
 			remind = remind || (!n.Public && strings.HasPrefix(n.Body, "SLA reminder: first response"))
 			breach = breach || (!n.Public && strings.HasPrefix(n.Body, "SLA breached: first response"))
+			queue = queue || (!n.Public && n.Body == "SLA escalation: please move this ticket to queue tier-2.")
 		}
-		return remind && breach
+		return remind && breach && queue
 	})
 	if v := second.metric(`ticketbridge_sla_breaches_total{kind="first_response",route="support"}`); v != 1 {
 		t.Errorf("sla_breaches_total = %v, want 1", v)

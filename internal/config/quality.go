@@ -82,10 +82,15 @@ type Channel struct {
 }
 
 // Escalate is what a breach does: the ticket's priority set (through the
-// sink) and another conversation told.
+// sink), the ticket moved to another queue of the system, and another
+// conversation told.
 type Escalate struct {
-	Priority string   `yaml:"priority"`
-	Channel  *Channel `yaml:"channel"`
+	Priority string `yaml:"priority"`
+	// Queue is the system's own id of the queue a breached ticket moves
+	// to: a Zendesk or Freshdesk group id. Sinks without queues get a
+	// note asking for the move.
+	Queue   string   `yaml:"queue"`
+	Channel *Channel `yaml:"channel"`
 }
 
 // CalendarSpec is the SLA's calendar in the sla package's terms.
@@ -183,8 +188,8 @@ func (v *validator) quality(f string, r Route, sources map[string]bool) {
 	}
 	v.channel(f+".channel", s.Channel, sources)
 	if e := s.Escalate; e != nil {
-		if e.Priority == "" && e.Channel == nil {
-			v.add(f+".escalate", "needs a priority or a channel")
+		if e.Priority == "" && e.Queue == "" && e.Channel == nil {
+			v.add(f+".escalate", "needs a priority, a queue or a channel")
 		}
 		v.channel(f+".escalate.channel", e.Channel, sources)
 	}

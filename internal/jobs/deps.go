@@ -78,6 +78,7 @@ func Workers(d *Deps) *river.Workers {
 	river.AddWorker(w, &slaMarkWorker{d: d})
 	river.AddWorker(w, &slaTimerWorker{d: d})
 	river.AddWorker(w, &slaEscalateWorker{d: d})
+	river.AddWorker(w, &slaQueueWorker{d: d})
 	river.AddWorker(w, &RetentionWorker{Store: d.Store, Blob: d.Blob, Policy: d.Retention, Log: d.Log, Now: d.Now})
 	return w
 }

@@ -23,6 +23,7 @@ const (
 	KindSLATimer    = "sla_timer"
 	KindSLAMark     = "sla_mark"
 	KindSLAEscalate = "sla_escalate"
+	KindSLAQueue    = "sla_queue"
 )
 
 // SLAStartArgs starts a new ticket's SLA clock and schedules its timers,
@@ -84,6 +85,19 @@ type SLAEscalateArgs struct {
 func (SLAEscalateArgs) Kind() string { return KindSLAEscalate }
 
 func (SLAEscalateArgs) InsertOpts() river.InsertOpts {
+	return river.InsertOpts{UniqueOpts: river.UniqueOpts{ByArgs: true, ByState: allStates}}
+}
+
+// SLAQueueArgs moves a breached ticket to the escalation queue through
+// its sink.
+type SLAQueueArgs struct {
+	LinkID string `json:"link_id"`
+	Queue  string `json:"queue"`
+}
+
+func (SLAQueueArgs) Kind() string { return KindSLAQueue }
+
+func (SLAQueueArgs) InsertOpts() river.InsertOpts {
 	return river.InsertOpts{UniqueOpts: river.UniqueOpts{ByArgs: true, ByState: allStates}}
 }
 
@@ -385,6 +399,9 @@ func (w *slaTimerWorker) effects(route config.Route, link store.Link, c store.SL
 		if e.Priority != "" && !strings.EqualFold(e.Priority, c.Priority) {
 			jobs = append(jobs, Insert(SLAEscalateArgs{LinkID: link.ID, Priority: e.Priority}))
 		}
+		if q := strings.TrimSpace(e.Queue); q != "" {
+			jobs = append(jobs, Insert(SLAQueueArgs{LinkID: link.ID, Queue: q}))
+		}
 	}
 	return jobs
 }
@@ -424,4 +441,37 @@ func (w *slaEscalateWorker) Work(ctx context.Context, job *river.Job[SLAEscalate
 		return retryable(fmt.Errorf("set priority of %s: %w", link.TicketKey, err))
 	}
 	return d.insert(ctx, mark)
+}
+
+type slaQueueWorker struct {
+	river.WorkerDefaults[SLAQueueArgs]
+	d *Deps
+}
+
+func (w *slaQueueWorker) Work(ctx context.Context, job *river.Job[SLAQueueArgs]) error {
+	d := w.d
+	link, ok, err := d.linkOf(ctx, job.Args.LinkID)
+	if !ok {
+		return err
+	}
+	if link.TicketKey == "" {
+		return river.JobSnooze(2 * time.Second) // the ticket is being created
+	}
+	note := func(why string) error {
+		return d.insert(ctx, store.Jobs{Insert(TicketNoteArgs{LinkID: link.ID, Key: "sla-" + link.ID + "-queue",
+			Body: "SLA escalation: please move this ticket to queue " + job.Args.Queue + why + "."})})
+	}
+	qs, ok := sink.As[sink.QueueSetter](d.Sinks[link.Sink])
+	if !ok {
+		return note("") // the system cannot be told; its agents are, on the ticket
+	}
+	// Moving a ticket to a queue is idempotent: a retry after a lost
+	// answer moves it there again.
+	ref := core.TicketRef{Sink: link.Sink, Key: link.TicketKey, URL: link.TicketURL}
+	err = qs.SetQueue(ctx, ref, job.Args.Queue)
+	if err != nil && core.IsPermanent(err) {
+		d.Log.WarnContext(ctx, "escalation queue refused; asking on the ticket", "sink", link.Sink, "ticket", link.TicketKey, "error", err)
+		return note(" (the system refused it: " + err.Error() + ")")
+	}
+	return retryable(err)
 }

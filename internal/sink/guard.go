@@ -65,6 +65,7 @@ const (
 	OpFindAttachment  = "find_attachment"
 	OpSetPriority     = "set_priority"
 	OpSatisfaction    = "satisfaction"
+	OpSetQueue        = "set_queue"
 )
 
 // guarded returns t with its calls to the ticket system run under gs. It
@@ -94,6 +95,8 @@ func guarded[T any](t T, gs guards) T {
 		w = guardedAttachmentFinder{any(t).(AttachmentFinder), gs}
 	case *PrioritySetter:
 		w = guardedPriority{any(t).(PrioritySetter), gs}
+	case *QueueSetter:
+		w = guardedQueue{any(t).(QueueSetter), gs}
 	case *SatisfactionWriter:
 		w = guardedSatisfaction{any(t).(SatisfactionWriter), gs}
 	}
@@ -128,6 +131,15 @@ type guardedPriority struct {
 
 func (g guardedPriority) SetPriority(ctx context.Context, ref core.TicketRef, priority string) error {
 	return g.gs.run(OpSetPriority, func() error { return g.c.SetPriority(ctx, ref, priority) })
+}
+
+type guardedQueue struct {
+	c  QueueSetter
+	gs guards
+}
+
+func (g guardedQueue) SetQueue(ctx context.Context, ref core.TicketRef, queue string) error {
+	return g.gs.run(OpSetQueue, func() error { return g.c.SetQueue(ctx, ref, queue) })
 }
 
 type guardedSatisfaction struct {

@@ -51,6 +51,10 @@ func (c *capableSink) SetPriority(context.Context, core.TicketRef, string) error
 	return c.err
 }
 
+func (c *capableSink) SetQueue(context.Context, core.TicketRef, string) error {
+	c.calls++
+	return c.err
+}
 func (c *capableSink) SatisfactionFields() (bool, bool) { return true, true }
 func (c *capableSink) SetSatisfaction(context.Context, core.TicketRef, core.Satisfaction) error {
 	c.calls++
@@ -101,6 +105,10 @@ func capabilityCalls(s sink.Sink) map[string]func() error {
 		sink.OpSetPriority: func() error {
 			p, _ := sink.As[sink.PrioritySetter](s)
 			return p.SetPriority(ctx, ref, "urgent")
+		},
+		sink.OpSetQueue: func() error {
+			q, _ := sink.As[sink.QueueSetter](s)
+			return q.SetQueue(ctx, ref, "42")
 		},
 		sink.OpSatisfaction: func() error {
 			w, _ := sink.As[sink.SatisfactionWriter](s)

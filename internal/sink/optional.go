@@ -34,6 +34,13 @@ type PrioritySetter interface {
 	SetPriority(ctx context.Context, ref core.TicketRef, priority string) error
 }
 
+// QueueSetter moves a ticket to another queue of its system (an SLA
+// escalation): queue is the system's own id for it (a Zendesk or
+// Freshdesk group id). Moving it there again is harmless.
+type QueueSetter interface {
+	SetQueue(ctx context.Context, ref core.TicketRef, queue string) error
+}
+
 // SatisfactionWriter writes a CSAT answer into the ticket's own
 // satisfaction field (the local desk's; a configured custom field on Jira
 // and ServiceNow). SatisfactionFields says what it can hold: score false

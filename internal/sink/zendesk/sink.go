@@ -251,6 +251,17 @@ func (s *Sink) SetPriority(ctx context.Context, ref core.TicketRef, priority str
 	return s.update(ctx, op, ref, TicketUpdate{Priority: p})
 }
 
+// SetQueue moves a ticket to another group (an SLA escalation's queue,
+// a group id); moving it there again is harmless.
+func (s *Sink) SetQueue(ctx context.Context, ref core.TicketRef, queue string) error {
+	const op = "set group"
+	id, err := strconv.ParseInt(strings.TrimSpace(queue), 10, 64)
+	if err != nil || id <= 0 {
+		return &core.CallError{Op: op, Permanent: true, Message: fmt.Sprintf("queue %q is not a Zendesk group id", queue)}
+	}
+	return s.update(ctx, op, ref, TicketUpdate{GroupID: id})
+}
+
 func (s *Sink) update(ctx context.Context, op string, ref core.TicketRef, u TicketUpdate) error {
 	id, err := ticketID(op, ref)
 	if err != nil {
