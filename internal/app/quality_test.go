@@ -450,7 +450,14 @@ func TestSLATimersMoveWithTheTicket(t *testing.T) {
 // 16:00 and finds the clock paused; the agent reopens at 16:00 and the
 // three business hours left run 16:00-17:00 and Tuesday 09:00-11:00.
 func TestSLAPausesWhileWaitingOnTheCustomerAcrossARestart(t *testing.T) {
-	reopen := teststore.SQLiteReopener(t)
+	for name, reopener := range map[string]func(testing.TB) teststore.Reopener{
+		"sqlite": teststore.SQLiteReopener, "postgres": teststore.PostgresReopener,
+	} {
+		t.Run(name, func(t *testing.T) { slaPauseAcrossARestart(t, reopener(t)) })
+	}
+}
+
+func slaPauseAcrossARestart(t *testing.T, reopen teststore.Reopener) {
 	c := &clock{t: time.Date(2027, 1, 4, 10, 0, 0, 0, time.UTC)} // Monday; ahead of the real clock, see above
 	slaRoute := withRoute(func(r *config.Route) {
 		r.SLA = &config.SLA{

@@ -2,6 +2,7 @@ package storetest
 
 import (
 	"errors"
+	"fmt"
 	"slices"
 	"testing"
 	"time"
@@ -233,6 +234,31 @@ func testSLARevisions(t *testing.T, s store.Store) {
 		t.Fatalf("SLAFire = %v, %v", ok, err)
 	}
 	wantJobTags(t, q, append(tags, "fire")...)
+
+	// Changes decided at once on the same revision: exactly one commits,
+	// the others are told to decide again.
+	const racers = 6
+	errs := make(chan error, racers)
+	for i := range racers {
+		go func() {
+			_, err := qs.SLAUpdate(ctx, "R", 7, store.SLAUpdate{Status: &store.SLAStatus{Key: fmt.Sprintf("race-%d", i), At: t0.Add(9 * time.Hour)}}, nil)
+			errs <- err
+		}()
+	}
+	won := 0
+	for range racers {
+		switch err := <-errs; {
+		case err == nil:
+			won++
+		case !errors.Is(err, store.ErrConflict):
+			t.Fatalf("racing SLAUpdate: %v", err)
+		}
+	}
+	c, err = qs.SLAGet(ctx, "R")
+	must(t, "SLAGet", err)
+	if won != 1 || c.Revision != 8 || len(c.Statuses) != 4 {
+		t.Fatalf("%d racing updates won, clock at revision %d with %d statuses; want 1, 8, 4", won, c.Revision, len(c.Statuses))
+	}
 }
 
 // testDeskSetPriority: the priority and the assignee change with their
