@@ -245,3 +245,75 @@ func jiraText(doc jira.ADF) string {
 	b, _ := json.Marshal(doc)
 	return string(b)
 }
+
+// Jira's deliveries can come out of order: the issue waits on the
+// customer from 11:30 to 12:00, but the resume's webhook arrives first.
+// The clock orders the changes by their own time, so the half hour is
+// given back (due 14:30, not 14:00) and the clock runs, not paused by
+// the late "waiting" delivery.
+func TestEndToEndPauseToldOutOfOrder(t *testing.T) {
+	t.Parallel()
+	clock := apptest.NewClock(time.Date(2027, 1, 4, 10, 0, 0, 0, time.UTC)) // ahead of the real clock
+	site := jirafake.New(t, jirafake.Options{Now: clock.Now})
+	o := site.Options()
+	c := config.NewConnector("sinks[1]", "jira", "jira")
+	for k, v := range map[string]any{
+		"url": site.URL(), "email": o.Email, "api_token": o.Token, "project": o.Project,
+		"webhook_secret": o.WebhookSecret, "integration_account_id": o.AccountID,
+	} {
+		c.Set(k, v)
+	}
+	b := apptest.StartClocked(t, c, clock, func(cfg *config.Config) {
+		cfg.Routes[0].SLA = &config.SLA{
+			TimeZone:      "UTC",
+			Resolution:    map[string]time.Duration{"default": 4 * time.Hour},
+			PauseStatuses: []string{"Waiting for customer"},
+			Channel:       &config.Channel{Source: "chat", Conversation: "team"},
+		}
+	})
+	b.Say("o1", "/ticket the VPN certificate expired")
+	b.Replies(1)
+	key := site.Issues()[0].Key
+	agent := jirafake.Agent.AccountID
+	clock.Advance(90 * time.Minute) // 11:30
+	from, err := site.Move(key, "Waiting for customer", agent)
+	if err != nil {
+		t.Fatal(err)
+	}
+	waiting, err := site.StatusWebhook(key, from, agent)
+	if err != nil {
+		t.Fatal(err)
+	}
+	clock.Advance(30 * time.Minute) // 12:00
+	if from, err = site.Move(key, "In Progress", agent); err != nil {
+		t.Fatal(err)
+	}
+	resumed, err := site.StatusWebhook(key, from, agent)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b.Delivered(site.SendWebhook(t.Context(), b.Srv.URL, "jira", "wh-resumed", resumed))
+	b.Delivered(site.SendWebhook(t.Context(), b.Srv.URL, "jira", "wh-waiting", waiting))
+	q := b.App.Store.(store.Quality)
+	deadline := time.Now().Add(15 * time.Second)
+	for {
+		links, err := b.App.Store.LinksForConversation(t.Context(), "chat/o1")
+		if err != nil || len(links) != 1 {
+			t.Fatalf("links: %v %v", links, err)
+		}
+		if cl, err := q.SLAGet(t.Context(), links[0].ID); err == nil && len(cl.Statuses) == 2 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the clock never heard of both status changes")
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	clock.Advance(149 * time.Minute) // 14:29
+	b.TimersDone(clock)
+	if n := b.Count("SLA breached"); n != 0 {
+		t.Fatalf("breached before the moved deadline: %d", n)
+	}
+	clock.Advance(2 * time.Minute)
+	b.ReplyWith("SLA breached: resolution of " + key + " was due at 2027-01-04 14:30 UTC")
+}

@@ -35,7 +35,7 @@ const (
 // changelog, and returns the status it left.
 func (s *Site) Move(key, status, actor string) (jira.Status, error) {
 	var to jira.Status
-	for _, st := range []jira.Status{StatusToDo, StatusInProgress, StatusDone, StatusWontDo} {
+	for _, st := range []jira.Status{StatusToDo, StatusInProgress, StatusDone, StatusWontDo, StatusWaiting} {
 		if st.Name == status {
 			to = st
 		}
