@@ -6,6 +6,7 @@ import (
 	"net"
 	"os"
 	"os/signal"
+	"runtime/pprof"
 	"sort"
 	"syscall"
 
@@ -73,6 +74,15 @@ func serveCmd() *cobra.Command {
 			signal.Notify(hup, syscall.SIGHUP)
 			defer signal.Stop(hup)
 			go reloadOnSignal(ctx, hup, a, log, nil)
+			if path, _ := cmd.Flags().GetString("cpuprofile"); path != "" {
+				stop, err := startCPUProfile(path)
+				if err != nil {
+					ln.Close()
+					a.Close(ctx)
+					return err
+				}
+				defer stop()
+			}
 			log.Info("ticketbridge listening", "addr", ln.Addr().String(), "storage", cfg.Storage.Driver)
 			serveErr := a.Serve(ctx, ln)
 			return joinErr(serveErr, a.Close(cmd.Context()))
@@ -81,7 +91,21 @@ func serveCmd() *cobra.Command {
 	addConfigFlag(cmd)
 	cmd.Flags().String("listen", "", "address to listen on, e.g. 127.0.0.1:0 for any free port (overrides server.listen)")
 	cmd.Flags().Bool("allow-dev-secrets", false, "let the embedded default (development secret and admin token) listen on a non-loopback address")
+	cmd.Flags().String("cpuprofile", "", "write a CPU profile of the whole run to this file (for benchmarks: go tool pprof BINARY FILE)")
 	return cmd
+}
+
+// startCPUProfile profiles the process until the returned stop is called.
+func startCPUProfile(path string) (stop func(), err error) {
+	f, err := os.Create(path)
+	if err != nil {
+		return nil, fmt.Errorf("create cpu profile: %w", err)
+	}
+	if err := pprof.StartCPUProfile(f); err != nil {
+		f.Close()
+		return nil, fmt.Errorf("start cpu profile: %w", err)
+	}
+	return func() { pprof.StopCPUProfile(); f.Close() }, nil
 }
 
 // loopback is true when addr only accepts connections from this machine.

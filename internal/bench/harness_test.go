@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -120,6 +121,20 @@ type stampSink struct {
 
 func (s *stampSink) Create(ctx context.Context, t core.TicketDraft) (core.TicketRef, error) {
 	ref, err := s.Sink.Create(ctx, t)
+	if err == nil {
+		s.created.Mark(t.Requester.ID, time.Now())
+	}
+	return ref, err
+}
+
+// CreateLinked stamps the local desk's creation, made in the same commit
+// as its link's record (sink.LinkedCreator).
+func (s *stampSink) CreateLinked(ctx context.Context, t core.TicketDraft, link func(core.TicketRef, bool) (store.TicketLinking, error)) (core.TicketRef, error) {
+	lc, ok := sink.As[sink.LinkedCreator](s.Sink)
+	if !ok {
+		return core.TicketRef{}, errors.New("the benchmark's sink cannot create linked tickets")
+	}
+	ref, err := lc.CreateLinked(ctx, t, link)
 	if err == nil {
 		s.created.Mark(t.Requester.ID, time.Now())
 	}

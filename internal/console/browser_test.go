@@ -8,12 +8,15 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/chromedp/chromedp"
+	"github.com/riverqueue/river"
+	"github.com/riverqueue/river/rivertype"
 
 	"github.com/ticketbridge/ticketbridge/internal/app/apptest"
 	"github.com/ticketbridge/ticketbridge/internal/health"
@@ -299,6 +302,70 @@ func TestBrowserPollFallback(t *testing.T) {
 		got, _ := chromedp.Run(ctx, chromedp.Evaluate[string](`document.querySelector("[data-poll]").getAttribute("data-updates")`))
 		return got == "poll"
 	})
+}
+
+// TestBrowserRiverUI opens River's own UI from the console's operations
+// navigation as a lead, sees the jobs list render with a scheduled job,
+// and checks that another site's script cannot cancel that job through
+// River UI's API.
+func TestBrowserRiverUI(t *testing.T) {
+	br := startBridge(t)
+	res, err := br.App.Queue.Insert(t.Context(), jobs.ProcessArgs{}, &river.InsertOpts{ScheduledAt: time.Now().Add(time.Hour)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	id := strconv.FormatInt(res.Job.ID, 10)
+	ctx := newChrome(t, "en")
+	run(t, ctx, "sign in as a lead", chromedp.Navigate(br.Srv.URL+"/console/desk"), chromedp.WaitVisible(chromedp.CSS("#token")),
+		chromedp.SendKeys(chromedp.CSS("#token"), leadToken), chromedp.Click(chromedp.CSS("#signin")),
+		chromedp.WaitVisible(chromedp.CSS("#nav-river")))
+	run(t, ctx, "open River UI from the navigation", chromedp.Click(chromedp.CSS("#nav-river")),
+		chromedp.WaitVisible(chromedp.CSS(`#root a[href^="/console/river/"]`)))
+	if u := value(t, ctx, "River UI's address", chromedp.Location()); !strings.HasPrefix(u, br.Srv.URL+"/console/river/") {
+		t.Fatalf("the navigation led to %s", u)
+	}
+	jobLink := `#root a[href="/console/river/jobs/` + id + `"]`
+	run(t, ctx, "scheduled jobs", chromedp.Navigate(br.Srv.URL+"/console/river/jobs?state=scheduled"),
+		chromedp.WaitVisible(chromedp.CSS(jobLink)))
+	if got := text(t, ctx, jobLink); !strings.Contains(got, jobs.KindProcess) {
+		t.Fatalf("the job's row says %q, want its kind %s", got, jobs.KindProcess)
+	}
+	shot(t, ctx, "en", "river-jobs")
+	run(t, ctx, "job detail", chromedp.Click(chromedp.CSS(jobLink)), chromedp.WaitVisible(chromedp.CSS(`#root h1, #root h2`)))
+	shot(t, ctx, "en", "river-job")
+
+	// Another site's script posts a cancel with the lead's cookie: refused.
+	evil := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/html; charset=utf-8")
+		fmt.Fprintf(w, `<!doctype html><title>evil</title><script>
+			fetch(%q, {method: "POST", mode: "no-cors", credentials: "include",
+				headers: {"Content-Type": "text/plain"}, body: JSON.stringify({ids: [%q]})})
+			.finally(() => { document.title = "sent" })</script>`, br.Srv.URL+"/console/river/api/jobs/cancel", id)
+	}))
+	defer evil.Close()
+	run(t, ctx, "cross-site cancel", chromedp.Navigate(evil.URL))
+	waitFor(t, "the cross-site request", func() bool {
+		got, _ := chromedp.Run(ctx, chromedp.Title())
+		return got == "sent"
+	})
+	job, err := br.App.Queue.JobGet(t.Context(), res.Job.ID)
+	if err != nil || job.State != rivertype.JobStateScheduled {
+		t.Fatalf("after the cross-site request the job is %v (%v), want scheduled", job.State, err)
+	}
+
+	// The lead cancels it with River UI's own button: done and audited.
+	run(t, ctx, "cancel in River UI", chromedp.Navigate(br.Srv.URL+"/console/river/jobs/"+id),
+		chromedp.WaitVisible(chromedp.Search(`//button[normalize-space(.)="Cancel"]`)),
+		chromedp.Click(chromedp.Search(`//button[normalize-space(.)="Cancel"]`)))
+	waitFor(t, "the job to be cancelled", func() bool {
+		job, err := br.App.Queue.JobGet(t.Context(), res.Job.ID)
+		return err == nil && job.State == rivertype.JobStateCancelled
+	})
+	entries, err := br.App.Store.AuditList(t.Context(), store.AuditFilter{Action: "console.river.job_cancel"})
+	if err != nil || len(entries) != 1 || entries[0].Actor != "lee-lead" || entries[0].Target != "job/"+id {
+		t.Fatalf("audit of the cancel: %+v %v", entries, err)
+	}
+	shot(t, ctx, "en", "river-cancelled")
 }
 
 var _ = apptest.Start // the bridge comes from flow_test.go's startBridge

@@ -51,6 +51,10 @@ type Console struct {
 	// Runtime changes routes and reloads the config while running (nil:
 	// the routes page only shows them).
 	Runtime Runtime
+	// RiverUI is River's own web UI (NewRiverUI), served under
+	// /console/river/ to the operations scopes; nil when there is no
+	// River client (the route then says so).
+	RiverUI http.Handler
 	Now     func() time.Time
 	Log     *slog.Logger
 	// SecureCookies marks the session cookie Secure even when the request
@@ -90,6 +94,7 @@ func (c *Console) Register(mux *http.ServeMux) error {
 	for _, rt := range c.routes() {
 		mux.HandleFunc(rt.pattern, c.guard(rt.right, rt.h))
 	}
+	mux.Handle(riverPrefix+"/", c.river())
 	return nil
 }
 

@@ -46,6 +46,9 @@ var catalogs = map[string]catalog{
 		"routes.reloaded": "Reloaded", "routes.refused": "The config file was refused; the running config is kept:",
 		"nav.routes": "Routes", "err.noroute": "No such route.", "err.noruntime": "Runtime changes are not available on this server.",
 		"health.nodata": "No data in this range yet.", "err.nohealth": "This store keeps no health figures.",
+		"nav.river": "Jobs (River)", "err.noriver": "River's job UI is not available: this server runs no job queue.",
+		"err.noriverchange": "River UI makes no such change here.",
+		"err.crossorigin":   "A request from another site was refused.",
 	},
 	"zh": {
 		"app.name": "ticketbridge", "nav.desk": "工单台", "nav.conversations": "会话",
@@ -90,5 +93,8 @@ var catalogs = map[string]catalog{
 		"routes.reloaded": "已重新加载", "routes.refused": "配置文件被拒绝，继续使用当前配置：",
 		"nav.routes": "路由", "err.noroute": "路由不存在。", "err.noruntime": "此服务器不支持运行时更改。",
 		"health.nodata": "此时间段暂无数据。", "err.nohealth": "该存储不保存运行状况数据。",
+		"nav.river": "任务（River）", "err.noriver": "River 任务界面不可用：此服务器未运行任务队列。",
+		"err.noriverchange": "此处不支持该 River UI 更改。",
+		"err.crossorigin":   "来自其他网站的请求已被拒绝。",
 	},
 }

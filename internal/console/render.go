@@ -19,6 +19,8 @@ type view struct {
 	S    *session
 	Path string // this page, for the language switch
 	Data any
+	// River is whether River's own UI is mounted (for the navigation).
+	River bool
 }
 
 // Ops reports whether the signed-in user may see the operations pages.
@@ -67,7 +69,7 @@ func (c *Console) parse() error {
 // first so that a template error is a clean 500, not half a page.
 func (c *Console) render(w http.ResponseWriter, r *http.Request, status int, page string, s *session, data any) {
 	lang := language(r)
-	v := view{T: catalogs[lang], Lang: lang, S: s, Path: r.URL.RequestURI(), Data: data}
+	v := view{T: catalogs[lang], Lang: lang, S: s, Path: r.URL.RequestURI(), Data: data, River: c.RiverUI != nil}
 	var buf bytes.Buffer
 	if err := c.pages[page].ExecuteTemplate(&buf, "layout", v); err != nil {
 		if c.Log != nil {

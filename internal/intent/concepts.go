@@ -33,6 +33,7 @@ const (
 	cAgain
 	cAck
 	cHypo
+	cDoing
 	numConcepts
 )
 
@@ -46,9 +47,13 @@ var conceptWords = map[concept][]string{
 		"duplicat", "doubl", "twice", "overdue", "overcharg", "unauthoriz", "hole", "smell", "thaw", "ruin", "soak", "useless", "garbage",
 		"坏", "碎", "裂", "破", "漏", "闪退", "卡", "崩", "黑屏", "白屏", "失败", "报错", "错误", "异常", "故障", "断", "掉线",
 		"冻结", "锁", "封", "被拒", "无效", "过期", "回声", "糊", "空白", "不对", "错了", "是错的", "没反应", "没声音", "打不开",
-		"登不", "进不", "用不了", "不能用", "不行", "缓冲", "转圈", "循环", "踢", "延迟", "慢了", "重复", "两次", "乱", "划痕", "开胶", "味"},
+		"登不", "进不", "用不了", "不能用", "不行", "缓冲", "转圈", "循环", "踢", "延迟", "慢了", "重复", "两次", "乱", "划痕", "开胶", "味",
+		"reset", "wiped", "deleted", "cut off", "cuts off", "cutting off", "stops", "stopped", "chipped", "stain", "peeled", "split", "snapped", "skips", "unreadable", "timeout", "timed out", "throttl", "offline", "mismatch", "lied", "poking", "spins",
+		"失效", "截掉", "被截", "删了", "删掉", "清零", "超时", "限流", "重置", "离线", "吞了", "掉了", "脱落", "不同步", "两回事", "不符", "没动静", "加载不", "听不到", "看不到", "收不到", "泡烂", "绿屏", "花屏", "戳出", "没声", "停了", "就停", "自动退出", "不一样"},
 	cMissing: {"missing", "never", "vanish", "disappear", "gone", "lost", "nothing", "nowhere", "without", "absent", "empty",
-		"没收到", "没到", "未到", "不见", "没了", "丢", "少了", "少发", "缺", "没发", "没有发", "没给", "没送", "消失", "找不到", "没到账"},
+		"没收到", "没到", "未到", "不见", "没了", "丢", "少了", "少发", "缺", "没发", "没有发", "没给", "没送", "消失", "找不到", "没到账",
+		"only", "short", "half", "lighter", "instead", "came and went", "still waiting", "still no", "still not", "still nothing",
+		"只有", "只剩", "只发", "只到", "一半", "还没到", "没有脚", "没有耳", "还在等", "还没收", "还没退", "还没有", "等了"},
 	cMoney: {"refund", "charg", "paid", "pay", "payment", "money", "fee", "bill", "invoice", "card", "transfer", "balance", "price", "cost", "withdrawal", "cashback", "credit", "debit", "gems", "coins",
 		"退款", "钱", "扣", "付", "费", "账单", "发票", "转账", "余额", "价", "提现", "充", "返现", "金币", "钻石"},
 	cNegator: {"not", "no", "didn", "didnt", "isn", "isnt", "wasn", "wasnt", "don", "dont", "doesn", "doesnt", "nothing", "none", "nor",
@@ -91,7 +96,19 @@ var conceptWords = map[concept][]string{
 		"tutorial", "book", "talk", "webinar", "hackathon", "automatically", "what happens", "would", "suppose", "example", "guide", "design", "prevent",
 		"avoid", "recommend", "best practice", "practices", "reading", "movie", "song", "novel", "game where", "called", "titled", "named",
 		"以防", "万一", "如果", "假如", "模拟", "测试", "沙箱", "教程", "设计", "演讲", "文章", "预防", "避免", "推荐", "一般", "怎么处理", "政策", "规则", "叫", "题目", "电影", "小说", "歌"},
+	// Doing or about to do something, waiting, handing over: the small
+	// talk of a chat in progress ("attaching the screenshot", "give me a
+	// minute", "I'll forward this"), not a report of trouble.
+	cDoing: {"attaching", "attached", "uploading", "sending", "pasting", "forwarding", "forward", "reading", "typing", "writing", "checking", "grabbing", "pulling",
+		"let me", "give me", "one sec", "one moment", "hang on", "hold on", "brb", "be right back", "back in", "will reach out", "i'll", "we'll", "gonna", "going to", "about to", "in a sec", "in a minute", "shortly", "right now",
+		"稍等", "等我", "等一下", "等会", "我去", "我先", "马上", "一会儿", "我看看", "我找", "我翻", "我问问", "我转给", "发给你", "发过来", "在弄", "正在", "我来"},
 }
+
+// idioms are Chinese set phrases that contain a concept's characters
+// without its meaning: 好久不见 ("long time no see") is not 不见
+// ("missing"), 没想到 ("didn't expect") not a negation of anything. Their
+// characters give no concept.
+var idioms = []string{"好久不见", "不见不散", "还没想好", "没想到", "不客气", "不好意思", "没关系", "不错", "不得不说", "忍不住", "舍不得", "来不及了吧"}
 
 // conceptIndex finds concepts quickly: English words in a map, Chinese
 // terms by their first character.
@@ -99,6 +116,7 @@ type conceptIndex struct {
 	words   map[string][]concept
 	phrases map[string][]phrase // first word → phrases of several words
 	han     map[rune][]phrase
+	idioms  map[rune][][]byte
 }
 
 type phrase struct {
@@ -107,7 +125,11 @@ type phrase struct {
 }
 
 func buildConcepts() *conceptIndex {
-	ix := &conceptIndex{words: map[string][]concept{}, phrases: map[string][]phrase{}, han: map[rune][]phrase{}}
+	ix := &conceptIndex{words: map[string][]concept{}, phrases: map[string][]phrase{}, han: map[rune][]phrase{}, idioms: map[rune][][]byte{}}
+	for _, w := range idioms {
+		r, _ := utf8.DecodeRuneInString(w)
+		ix.idioms[r] = append(ix.idioms[r], []byte(w))
+	}
 	// In concept order, not map order: the order of a word's concepts
 	// makes the pair features, which must be the same on every run.
 	for c := concept(1); c < numConcepts; c++ {
@@ -142,10 +164,24 @@ func stems(w []byte) (a, b []byte) {
 
 // conceptsOf appends to out the concepts of the tokens of s, in order.
 func (ix *conceptIndex) conceptsOf(s []byte, toks []tok, out []concept) []concept {
+	skip := 0 // the end of an idiom: characters before it give no concept
 	for _, t := range toks {
 		w := s[t.start:t.end]
 		if t.han {
+			if t.start < skip {
+				continue
+			}
 			r, _ := utf8.DecodeRune(w)
+			idiom := false
+			for _, id := range ix.idioms[r] {
+				if bytes.HasPrefix(s[t.start:], id) {
+					skip, idiom = t.start+len(id), true
+					break
+				}
+			}
+			if idiom {
+				continue
+			}
 			for _, p := range ix.han[r] {
 				if bytes.HasPrefix(s[t.start:], p.text) {
 					out = append(out, p.c)

@@ -114,6 +114,8 @@ func TestAssessTrouble(t *testing.T) {
 		"the parcel is broken":               true,
 		"I was charged twice":                true,
 		"still waiting for my order":         true,
+		"still the best app for this":        false, // a repetition alone is not trouble
+		"又下雪了，连着三天了":                         false,
 		"please help me with this":           true,
 		"my phone number hasn't changed":     true, // a negation: not small talk by words alone
 		"see you at the meetup on Friday":    false,

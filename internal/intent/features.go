@@ -193,10 +193,31 @@ func features(text string, evidence []string, f *scratch) []uint32 {
 	out = append(out, (hashStart(kindLength)^uint32(min(len(toks), 12)/3))*fnvPrime)
 	f.cons = concepts.conceptsOf(s, toks, f.cons[:0])
 	out = conceptFeatures(f.cons, out)
+	out = conceptSetFeatures(f.cons, out)
+	// The words again, marked with the context that can turn them: a
+	// solved problem or the customer's own mistake, a plan, test or joke.
+	// "Missing" after "turned up" is learnt apart from "missing" alone.
+	var ctx uint32
+	for _, c := range f.cons {
+		switch c {
+		case cResolved, cSelf:
+			ctx |= 1
+		case cHypo, cJoke:
+			ctx |= 2
+		}
+	}
+	if ctx != 0 {
+		for _, t := range toks {
+			h := hashBytes((hashStart(kindUnigram)^(0x800|ctx))*fnvPrime, s[t.start:t.end])
+			out = append(out, h)
+		}
+	}
+	// Trouble (Assessment.Trouble). A repetition alone ("still",
+	// "again", "又") names none: "still the best app", "又下雪了".
 	f.trouble = false
 	for _, c := range f.cons {
 		switch c {
-		case cFault, cMissing, cMoney, cAnger, cNegator, cStill, cRequest, cAgain:
+		case cFault, cMissing, cMoney, cAnger, cNegator, cRequest:
 			f.trouble = true
 		}
 	}
@@ -254,6 +275,28 @@ func conceptFeatures(cs []concept, out []uint32) []uint32 {
 		out = append(out, ((h0^0x300)*fnvPrime^uint32(cs[0]))*fnvPrime, ((h0^0x400)*fnvPrime^uint32(cs[len(cs)-1]))*fnvPrime)
 	} else {
 		out = append(out, (h0^0x500)*fnvPrime)
+	}
+	return out
+}
+
+// conceptSetFeatures appends each pair of distinct concepts found anywhere
+// in the message, however far apart: "missing" with "turned up" three
+// clauses later is a solved problem, "declined" with "sandbox" a test.
+func conceptSetFeatures(cs []concept, out []uint32) []uint32 {
+	var set uint64
+	for _, c := range cs {
+		set |= 1 << c
+	}
+	h0 := (hashStart(kindConcept) ^ 0x700) * fnvPrime
+	for a := concept(1); a < numConcepts; a++ {
+		if set&(1<<a) == 0 {
+			continue
+		}
+		for b := a + 1; b < numConcepts; b++ {
+			if set&(1<<b) != 0 {
+				out = append(out, ((h0^uint32(a))*fnvPrime^uint32(b))*fnvPrime)
+			}
+		}
 	}
 	return out
 }

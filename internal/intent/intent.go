@@ -59,10 +59,11 @@ type Assessment struct {
 	// P is the probability (0–1) that the message reports a problem.
 	P float64
 	// Trouble says the message names trouble in its own words: a fault,
-	// something missing, money, anger, a negation, a repetition ("still",
-	// "again") or a request. Messages without any are mostly small talk,
-	// and a high P on one is more often the model over-reading a word
-	// ("minutes", "stream") than a problem.
+	// something missing (including "still waiting", "还在等"), money,
+	// anger, a negation or a request. A repetition alone ("still the
+	// best", "又下雪了") is not trouble. Messages without any are mostly
+	// small talk, and a high P on one is more often the model over-reading
+	// a word ("minutes", "stream") than a problem.
 	Trouble bool
 }
 

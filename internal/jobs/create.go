@@ -10,6 +10,7 @@ import (
 
 	"github.com/ticketbridge/ticketbridge/internal/core"
 	"github.com/ticketbridge/ticketbridge/internal/rules"
+	"github.com/ticketbridge/ticketbridge/internal/sink"
 	"github.com/ticketbridge/ticketbridge/internal/store"
 )
 
@@ -45,45 +46,83 @@ func (w *createWorker) Work(ctx context.Context, job *river.Job[CreateArgs]) err
 	if err != nil {
 		return err
 	}
-	ref, found := core.TicketRef{}, false
-	if job.Attempt > 1 {
-		ref, found, err = snk.FindByExternalID(ctx, draft.ExternalID)
-		if err != nil {
-			return retryable(fmt.Errorf("find ticket %s: %w", draft.ExternalID, err))
+	// What commits with the ticket: the link's record, the "created"
+	// notice, attachments, SLA clocks, anything said meanwhile, the audit.
+	linking := func(ref core.TicketRef, made bool) (store.TicketLinking, error) {
+		result := "found_existing"
+		if made {
+			result = "created"
 		}
+		text, err := d.Rules.Notify(route.Name, "created", rules.NotifyData{Route: route.Name, Ticket: ref, Draft: &draft, Event: &ev})
+		if err != nil {
+			return store.TicketLinking{}, fmt.Errorf("render created notice: %w", err)
+		}
+		follow := store.Jobs{
+			Insert(NotifyArgs{Route: link.Route, To: link.Conversation, Message: core.OutboundMessage{Text: text, Key: "created-" + link.ID}}),
+		}
+		follow = append(follow, attachJobs(link.ID, recent)...)
+		follow = append(follow, slaStartJobs(route, link.ID, draft.Priority, d.Now())...)
+		return store.TicketLinking{
+			LinkID: link.ID, Ref: ref, Cursor: job.Args.ThroughID, Jobs: follow,
+			IfFollowUps: store.Jobs{Insert(AppendArgs{LinkID: link.ID, EventID: job.Args.ThroughID})},
+			Audit: &store.AuditEntry{Actor: "system", Action: "ticket.create", Target: ref.Sink + "/" + ref.Key,
+				Detail: map[string]any{"link": link.ID, "route": link.Route, "rule": job.Args.Rule, "result": result}},
+		}, nil
+	}
+	var made bool
+	if lc, ok := sink.As[sink.LinkedCreator](snk); ok {
+		// Both or neither committed, so a retry needs no look-up.
+		_, err = lc.CreateLinked(ctx, draft, func(ref core.TicketRef, fresh bool) (store.TicketLinking, error) {
+			made = fresh
+			return linking(ref, fresh)
+		})
+		err = retryable(err)
+	} else {
+		made, err = w.createThenLink(ctx, job, snk, draft, linking)
+	}
+	if err != nil {
+		if job.Attempt >= job.MaxAttempts || core.IsPermanent(err) {
+			d.Metrics.TicketsCreated.WithLabelValues(link.Sink, "error").Inc()
+		}
+		return err
 	}
 	result := "found_existing"
-	if !found {
-		ref, err = snk.Create(ctx, draft)
-		if err != nil {
-			if core.IsPermanent(err) || job.Attempt >= job.MaxAttempts {
-				d.Metrics.TicketsCreated.WithLabelValues(link.Sink, "error").Inc()
-			}
-			return retryable(fmt.Errorf("create ticket: %w", err))
-		}
+	if made {
 		result = "created"
 	}
 	d.Metrics.TicketsCreated.WithLabelValues(link.Sink, result).Inc()
-	text, err := d.Rules.Notify(route.Name, "created", rules.NotifyData{Route: route.Name, Ticket: ref, Draft: &draft, Event: &ev})
-	if err != nil {
-		return fmt.Errorf("render created notice: %w", err)
-	}
-	follow := store.Jobs{
-		Insert(NotifyArgs{Route: link.Route, To: link.Conversation, Message: core.OutboundMessage{Text: text, Key: "created-" + link.ID}}),
-	}
-	follow = append(follow, attachJobs(link.ID, recent)...)
-	follow = append(follow, slaStartJobs(route, link.ID, draft.Priority, d.Now())...)
-	// Anything said while the ticket was being created, if anything was.
-	said := store.Jobs{Insert(AppendArgs{LinkID: link.ID, EventID: job.Args.ThroughID})}
-	if err := d.Store.LinkSetTicket(ctx, link.ID, ref, job.Args.ThroughID, follow, said); err != nil {
-		return fmt.Errorf("record ticket %s: %w", ref.Key, err)
-	}
 	d.Metrics.ObserveSince("event_to_ticket", job.Args.Received, d.Now())
-	if err := d.Store.AuditAdd(ctx, store.AuditEntry{Actor: "system", Action: "ticket.create", Target: ref.Sink + "/" + ref.Key,
-		Detail: map[string]any{"link": link.ID, "route": link.Route, "rule": job.Args.Rule, "result": result}}); err != nil {
-		d.Log.WarnContext(ctx, "audit ticket creation", "ticket", ref.Key, "error", err)
-	}
 	return nil
+}
+
+// createThenLink creates the ticket in the sink and then records it on its
+// link. A retried attempt first looks for the ticket an earlier attempt may
+// have created (its response lost, or the process killed before the link
+// was written). It reports whether the ticket was made now.
+func (w *createWorker) createThenLink(ctx context.Context, job *river.Job[CreateArgs], snk sink.Sink, draft core.TicketDraft,
+	linking func(core.TicketRef, bool) (store.TicketLinking, error)) (bool, error) {
+	ref, found := core.TicketRef{}, false
+	if job.Attempt > 1 {
+		var err error
+		ref, found, err = snk.FindByExternalID(ctx, draft.ExternalID)
+		if err != nil {
+			return false, retryable(fmt.Errorf("find ticket %s: %w", draft.ExternalID, err))
+		}
+	}
+	if !found {
+		var err error
+		if ref, err = snk.Create(ctx, draft); err != nil {
+			return false, retryable(fmt.Errorf("create ticket: %w", err))
+		}
+	}
+	l, err := linking(ref, !found)
+	if err != nil {
+		return false, err
+	}
+	if err := w.d.Store.LinkSetTicket(ctx, l); err != nil {
+		return false, fmt.Errorf("record ticket %s: %w", ref.Key, err)
+	}
+	return !found, nil
 }
 
 // draft maps the ticket. It also returns the stored events the ticket

@@ -47,7 +47,7 @@ const DefaultBareThreshold = 0.9
 // joke, a plan or a solved problem is where it goes wrong; the model,
 // which reads the pack's match as one of its features, still scores such
 // messages low. Chosen by cross-validation on the training part.
-const PackVeto = 0.2
+const PackVeto = 0.4
 
 // detection is what the pack found in one message, computed once and
 // shared by the keywords, the pack and the model.

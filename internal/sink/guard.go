@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/ticketbridge/ticketbridge/internal/core"
+	"github.com/ticketbridge/ticketbridge/internal/store"
 )
 
 // guard is what a wrapper (metrics, rate limit, pause-and-probe) does
@@ -66,6 +67,8 @@ const (
 	OpSetPriority     = "set_priority"
 	OpSatisfaction    = "satisfaction"
 	OpSetQueue        = "set_queue"
+	// OpCreate is Create's own label, which linked creation shares.
+	OpCreate = "create"
 )
 
 // guarded returns t with its calls to the ticket system run under gs. It
@@ -99,6 +102,8 @@ func guarded[T any](t T, gs guards) T {
 		w = guardedQueue{any(t).(QueueSetter), gs}
 	case *SatisfactionWriter:
 		w = guardedSatisfaction{any(t).(SatisfactionWriter), gs}
+	case *LinkedCreator:
+		w = guardedLinkedCreator{any(t).(LinkedCreator), gs}
 	}
 	if out, ok := w.(T); ok {
 		return out
@@ -165,6 +170,19 @@ func (g guardedSatisfaction) Satisfaction(ctx context.Context, ref core.TicketRe
 		return err
 	})
 	return s, found, err
+}
+
+type guardedLinkedCreator struct {
+	c  LinkedCreator
+	gs guards
+}
+
+func (g guardedLinkedCreator) CreateLinked(ctx context.Context, t core.TicketDraft, link func(ref core.TicketRef, made bool) (store.TicketLinking, error)) (ref core.TicketRef, err error) {
+	err = g.gs.run(OpCreate, func() error {
+		ref, err = g.c.CreateLinked(ctx, t, link)
+		return err
+	})
+	return ref, err
 }
 
 type guardedStatus struct {

@@ -42,7 +42,7 @@ func codeOf(err error) string {
 func (i *instrumented) Create(ctx context.Context, t core.TicketDraft) (core.TicketRef, error) {
 	start := i.now()
 	ref, err := i.Sink.Create(ctx, t)
-	i.observe("create", start, err)
+	i.observe(OpCreate, start, err)
 	return ref, err
 }
 

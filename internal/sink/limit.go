@@ -29,13 +29,32 @@ type limited struct {
 }
 
 func (l *limited) take(op string) error {
-	r := l.lim.ReserveN(l.now(), 1)
-	if d := r.DelayFrom(l.now()); d > 0 {
-		r.CancelAt(l.now())
+	now := l.now()
+	if lookup(op) && l.lim.Burst() >= 2 {
+		// A retry looks for its earlier effect and then writes it: if the
+		// look-up could spend the only token there is, the write would be
+		// refused, the job would snooze, and its next attempt would look
+		// again, spending the next token: a retry that never writes. So a
+		// look-up goes only when its write can follow.
+		if have := l.lim.TokensAt(now); have < 2 {
+			wait := time.Duration((2 - have) / float64(l.lim.Limit()) * float64(time.Second))
+			return &core.CallError{Op: op, Message: "local rate limit of " + l.ID(), RetryAfter: max(wait, time.Millisecond)}
+		}
+	}
+	r := l.lim.ReserveN(now, 1)
+	if d := r.DelayFrom(now); d > 0 {
+		r.CancelAt(now)
 		return &core.CallError{Op: op, Message: "local rate limit of " + l.ID(), RetryAfter: d}
 	}
 	return nil
 }
+
+// lookup reports whether op looks for an earlier effect before a write.
+func lookup(op string) bool {
+	return op == opFindTicket || op == OpFindComment || op == OpFindAttachment
+}
+
+const opFindTicket = "find ticket"
 
 func (l *limited) Create(ctx context.Context, t core.TicketDraft) (core.TicketRef, error) {
 	if err := l.take("create ticket"); err != nil {
@@ -45,7 +64,7 @@ func (l *limited) Create(ctx context.Context, t core.TicketDraft) (core.TicketRe
 }
 
 func (l *limited) FindByExternalID(ctx context.Context, id string) (core.TicketRef, bool, error) {
-	if err := l.take("find ticket"); err != nil {
+	if err := l.take(opFindTicket); err != nil {
 		return core.TicketRef{}, false, err
 	}
 	return l.Sink.FindByExternalID(ctx, id)

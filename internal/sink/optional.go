@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/ticketbridge/ticketbridge/internal/core"
+	"github.com/ticketbridge/ticketbridge/internal/store"
 )
 
 // The interfaces below are capabilities a connector has when its ticket
@@ -26,6 +27,16 @@ type Attacher interface {
 // core.StateClosed …) when the chat side asks, e.g. with a close command.
 type Transitioner interface {
 	Transition(ctx context.Context, ref core.TicketRef, state string) error
+}
+
+// LinkedCreator creates a ticket and records it on its link in one
+// commit: the local desk can, as it lives in ticketbridge's own database.
+// A retry then needs no look-up, since either both happened or neither
+// did. link turns the ticket into the link's record (made is false when a
+// ticket with the draft's external id was there already); it runs inside
+// the transaction.
+type LinkedCreator interface {
+	CreateLinked(ctx context.Context, t core.TicketDraft, link func(ref core.TicketRef, made bool) (store.TicketLinking, error)) (core.TicketRef, error)
 }
 
 // PrioritySetter changes a ticket's priority (an SLA escalation); the

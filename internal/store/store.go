@@ -65,13 +65,9 @@ type Store interface {
 	// LinksForConversation returns the open links of a conversation.
 	LinksForConversation(ctx context.Context, convKey string) ([]Link, error)
 	LinkByTicket(ctx context.Context, sink, ticketKey string) (Link, error)
-	// LinkSetTicket records the created ticket and the last event its
-	// description covered, with jobs; ifFollowUps are inserted too, but
-	// only when the conversation already has events after the link's
-	// cursor (on PostgreSQL under the conversation's lock, which
-	// IngestDecide also takes: an event stored later sees the ticket and
-	// queues its own append).
-	LinkSetTicket(ctx context.Context, id string, ref core.TicketRef, cursor int64, jobs, ifFollowUps Jobs) error
+	// LinkSetTicket records a created ticket on its link (TicketLinking
+	// says what commits with it).
+	LinkSetTicket(ctx context.Context, l TicketLinking) error
 	// LinkAppendBegin records, before a comment goes out, the last event
 	// it carries; LinkAdvance clears it.
 	LinkAppendBegin(ctx context.Context, id string, through int64) error
@@ -131,11 +127,32 @@ type Store interface {
 	Audit
 }
 
+// TicketLinking is a created ticket's record on its link: the ticket, the
+// last event its description covered, the jobs the ticket causes, and the
+// audit entry, committed together. IfFollowUps are inserted too, but only
+// when the conversation already has events after the link's cursor (on
+// PostgreSQL under the conversation's lock, which IngestDecide also
+// takes: an event stored later sees the ticket and queues its own append).
+type TicketLinking struct {
+	LinkID      string
+	Ref         core.TicketRef
+	Cursor      int64
+	Jobs        Jobs
+	IfFollowUps Jobs
+	Audit       *AuditEntry
+}
+
 // Desk is the built-in local ticket desk's storage.
 type Desk interface {
 	// DeskCreate makes a ticket unless one with the draft's ExternalID
 	// exists; it returns the ticket and whether it made it.
 	DeskCreate(ctx context.Context, d core.TicketDraft) (DeskTicket, bool, error)
+	// DeskCreateLinked is DeskCreate and LinkSetTicket in one
+	// transaction: the desk lives in the link's database, so a ticket and
+	// its link's record commit together, saving a commit and a look-up on
+	// retries. link builds the record from the ticket (and whether it was
+	// made now) inside the transaction: it must not call the network.
+	DeskCreateLinked(ctx context.Context, d core.TicketDraft, link func(DeskTicket, bool) (TicketLinking, error)) (DeskTicket, bool, error)
 	DeskFindByExternalID(ctx context.Context, externalID string) (DeskTicket, error)
 	DeskGet(ctx context.Context, key string) (DeskTicket, error)
 	DeskList(ctx context.Context, status string, limit int) ([]DeskTicket, error)

@@ -65,6 +65,12 @@ func main() {
 		{"zh_problem_10.txt", "zh", "problem"}, {"zh_not_10.txt", "zh", "not"},
 		{"en_not_11.txt", "en", "not"}, {"zh_not_11.txt", "zh", "not"},
 		{"en_not_12.txt", "en", "not"}, {"zh_not_12.txt", "zh", "not"},
+		{"en_problem_13.txt", "en", "problem"}, {"en_not_13.txt", "en", "not"},
+		{"zh_problem_13.txt", "zh", "problem"}, {"zh_not_13.txt", "zh", "not"},
+		{"en_problem_14.txt", "en", "problem"}, {"en_not_14.txt", "en", "not"},
+		{"zh_problem_14.txt", "zh", "problem"}, {"zh_not_14.txt", "zh", "not"},
+		{"en_problem_15.txt", "en", "problem"}, {"en_not_15.txt", "en", "not"},
+		{"zh_problem_15.txt", "zh", "problem"}, {"zh_not_15.txt", "zh", "not"},
 	} {
 		bs, err := readSource(filepath.Join(*dir, "source", f.name), f.lang, f.label)
 		if err != nil {

@@ -24,15 +24,18 @@ type scored struct {
 // talk per language for the settings a route can choose, combined with
 // the rule pack as internal/rules combines them. It is how the defaults
 // are chosen without the held-out part. With verbose, every scored message
-// is printed too (tab-separated), for a look at what goes wrong.
-func crossValidate(w io.Writer, rows []row, opt intent.TrainOptions, verbose bool) {
+// is printed too (tab-separated), for a look at what goes wrong. With
+// keep, only the messages it holds are scored (all are trained on).
+func crossValidate(w io.Writer, rows []row, opt intent.TrainOptions, verbose bool, keep map[string]bool) {
 	var all []scored
 	for fold := range uint32(5) {
 		var train []intent.Example
 		var test []row
 		for _, r := range rows {
 			if r.fold == fold {
-				test = append(test, r)
+				if keep == nil || keep[r.Text] {
+					test = append(test, r)
+				}
 			} else {
 				train = append(train, r.Example)
 			}

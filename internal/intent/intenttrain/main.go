@@ -32,6 +32,7 @@ func main() {
 	epochs := flag.Int("epochs", 0, "training passes (0: the default)")
 	rate := flag.Float64("rate", 0, "learning rate (0: the default)")
 	l2 := flag.Float64("l2", 0, "weight decay (0: the default)")
+	only := flag.String("only", "", "with -cv, report only on the messages of this JSONL file (e.g. an earlier training part), to compare corpora on the same lines")
 	flag.Parse()
 	rows, err := read(*corpus)
 	if err != nil {
@@ -39,7 +40,18 @@ func main() {
 	}
 	opt := intent.TrainOptions{Epochs: *epochs, Rate: *rate, L2: *l2}
 	if *cv {
-		crossValidate(os.Stdout, rows, opt, *misses)
+		var keep map[string]bool
+		if *only != "" {
+			rs, err := read(*only)
+			if err != nil {
+				log.Fatal(err)
+			}
+			keep = make(map[string]bool, len(rs))
+			for _, r := range rs {
+				keep[r.Text] = true
+			}
+		}
+		crossValidate(os.Stdout, rows, opt, *misses, keep)
 		return
 	}
 	examples := make([]intent.Example, len(rows))

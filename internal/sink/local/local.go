@@ -76,6 +76,18 @@ func (d *Desk) Create(ctx context.Context, t core.TicketDraft) (core.TicketRef, 
 	return d.ref(dt), nil
 }
 
+// CreateLinked makes the ticket and records it on its link in one
+// transaction (sink.LinkedCreator).
+func (d *Desk) CreateLinked(ctx context.Context, t core.TicketDraft, link func(ref core.TicketRef, made bool) (store.TicketLinking, error)) (core.TicketRef, error) {
+	dt, _, err := d.store.DeskCreateLinked(ctx, t, func(dt store.DeskTicket, made bool) (store.TicketLinking, error) {
+		return link(d.ref(dt), made)
+	})
+	if err != nil {
+		return core.TicketRef{}, fmt.Errorf("create desk ticket: %w", err)
+	}
+	return d.ref(dt), nil
+}
+
 func (d *Desk) FindByExternalID(ctx context.Context, externalID string) (core.TicketRef, bool, error) {
 	dt, err := d.store.DeskFindByExternalID(ctx, externalID)
 	if err != nil {

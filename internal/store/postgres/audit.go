@@ -5,24 +5,33 @@ import (
 	"fmt"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
 
 	"github.com/ticketbridge/ticketbridge/internal/store"
 )
 
 // AuditAdd appends an entry; a zero At is now.
 func (s *Store) AuditAdd(ctx context.Context, e store.AuditEntry) error {
+	if err := auditInsert(ctx, s.pool, e); err != nil {
+		return fmt.Errorf("audit add: %w", err)
+	}
+	return nil
+}
+
+// auditInsert writes e through the pool or a transaction.
+func auditInsert(ctx context.Context, db interface {
+	Exec(context.Context, string, ...any) (pgconn.CommandTag, error)
+}, e store.AuditEntry) error {
 	if e.At.IsZero() {
 		e.At = now()
 	}
 	detail, err := jsonArg(e.Detail, len(e.Detail) == 0)
 	if err != nil {
-		return fmt.Errorf("audit add: %w", err)
+		return err
 	}
-	if _, err := s.pool.Exec(ctx, `INSERT INTO tb_audit (at, actor, action, target, detail)
-		VALUES ($1, $2, $3, $4, $5)`, e.At.UTC(), e.Actor, e.Action, e.Target, detail); err != nil {
-		return fmt.Errorf("audit add: %w", err)
-	}
-	return nil
+	_, err = db.Exec(ctx, `INSERT INTO tb_audit (at, actor, action, target, detail)
+		VALUES ($1, $2, $3, $4, $5)`, e.At.UTC(), e.Actor, e.Action, e.Target, detail)
+	return err
 }
 
 // AuditList returns matching entries, newest first.

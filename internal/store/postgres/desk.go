@@ -64,48 +64,79 @@ func (s *Store) scanDesk(row pgx.Row) (store.DeskTicket, error) {
 // DeskCreate makes a ticket in status "new" unless one with the draft's
 // ExternalID exists. An empty ExternalID always makes a new ticket.
 func (s *Store) DeskCreate(ctx context.Context, d core.TicketDraft) (store.DeskTicket, bool, error) {
-	req, err := jsonArg(d.Requester, false)
-	if err != nil {
-		return store.DeskTicket{}, false, fmt.Errorf("create desk ticket: %w", err)
-	}
-	labels, err := jsonArg(d.Labels, len(d.Labels) == 0)
-	if err != nil {
-		return store.DeskTicket{}, false, fmt.Errorf("create desk ticket: %w", err)
-	}
-	custom, err := jsonArg(d.Custom, len(d.Custom) == 0)
-	if err != nil {
-		return store.DeskTicket{}, false, fmt.Errorf("create desk ticket: %w", err)
-	}
-	var ext *string
-	if d.ExternalID != "" {
-		ext = &d.ExternalID
-	}
 	var (
 		out  store.DeskTicket
 		made bool
 	)
-	err = s.inTx(ctx, func(tx pgx.Tx) error {
-		at := now()
-		out, err = s.scanDesk(tx.QueryRow(ctx, `INSERT INTO tb_desk_tickets (external_id, title,
-			description, priority, requester, labels, custom, status, created_at, updated_at)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9) ON CONFLICT (external_id) DO NOTHING
-			RETURNING `+deskCols, ext, d.Title, s.plainOrEmpty(d.Description), d.Priority, req, labels, custom,
-			deskStatuses[0], at))
-		if err == nil {
-			made = true
-			return s.sealDesk(ctx, tx, &out, d.Description)
-		}
-		if !errors.Is(err, pgx.ErrNoRows) {
-			return err
-		}
-		out, err = s.scanDesk(tx.QueryRow(ctx, `SELECT `+deskCols+` FROM tb_desk_tickets
-			WHERE external_id = $1`, d.ExternalID))
+	err := s.inTx(ctx, func(tx pgx.Tx) (err error) {
+		out, made, err = s.deskInsert(ctx, tx, d)
 		return err
 	})
 	if err != nil {
 		return store.DeskTicket{}, false, fmt.Errorf("create desk ticket: %w", err)
 	}
 	return out, made, nil
+}
+
+// DeskCreateLinked makes the ticket and records it on its link in one
+// transaction.
+func (s *Store) DeskCreateLinked(ctx context.Context, d core.TicketDraft, link func(store.DeskTicket, bool) (store.TicketLinking, error)) (store.DeskTicket, bool, error) {
+	var (
+		out  store.DeskTicket
+		made bool
+	)
+	err := s.inTx(ctx, func(tx pgx.Tx) (err error) {
+		if out, made, err = s.deskInsert(ctx, tx, d); err != nil {
+			return err
+		}
+		l, err := link(out, made)
+		if err != nil {
+			return err
+		}
+		if err := s.checkJobs(l.Jobs); err != nil {
+			return err
+		}
+		return s.linkSetTicket(ctx, tx, l)
+	})
+	if err != nil {
+		return store.DeskTicket{}, false, fmt.Errorf("create linked desk ticket: %w", err)
+	}
+	return out, made, nil
+}
+
+// deskInsert makes the ticket in tx unless one with the draft's external
+// id exists, which it returns instead.
+func (s *Store) deskInsert(ctx context.Context, tx pgx.Tx, d core.TicketDraft) (store.DeskTicket, bool, error) {
+	req, err := jsonArg(d.Requester, false)
+	if err != nil {
+		return store.DeskTicket{}, false, err
+	}
+	labels, err := jsonArg(d.Labels, len(d.Labels) == 0)
+	if err != nil {
+		return store.DeskTicket{}, false, err
+	}
+	custom, err := jsonArg(d.Custom, len(d.Custom) == 0)
+	if err != nil {
+		return store.DeskTicket{}, false, err
+	}
+	var ext *string
+	if d.ExternalID != "" {
+		ext = &d.ExternalID
+	}
+	out, err := s.scanDesk(tx.QueryRow(ctx, `INSERT INTO tb_desk_tickets (external_id, title,
+		description, priority, requester, labels, custom, status, created_at, updated_at)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9) ON CONFLICT (external_id) DO NOTHING
+		RETURNING `+deskCols, ext, d.Title, s.plainOrEmpty(d.Description), d.Priority, req, labels, custom,
+		deskStatuses[0], now()))
+	if err == nil {
+		return out, true, s.sealDesk(ctx, tx, &out, d.Description)
+	}
+	if !errors.Is(err, pgx.ErrNoRows) {
+		return store.DeskTicket{}, false, err
+	}
+	out, err = s.scanDesk(tx.QueryRow(ctx, `SELECT `+deskCols+` FROM tb_desk_tickets
+		WHERE external_id = $1`, d.ExternalID))
+	return out, false, err
 }
 
 func (s *Store) deskWhere(ctx context.Context, what, where string, arg any) (store.DeskTicket, error) {

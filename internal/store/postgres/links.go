@@ -157,33 +157,54 @@ func (s *Store) updateLinkThen(ctx context.Context, what string, jobs store.Jobs
 
 // LinkSetTicket records the created ticket; a link still "creating" becomes
 // "open".
-func (s *Store) LinkSetTicket(ctx context.Context, id string, ref core.TicketRef, cursor int64, jobs, ifFollowUps store.Jobs) error {
-	var then func(pgx.Tx) error
-	if len(ifFollowUps) > 0 {
-		then = func(tx pgx.Tx) error {
-			var convKey string
-			if err := tx.QueryRow(ctx, `SELECT conv_key FROM tb_links WHERE id = $1`, id).Scan(&convKey); err != nil {
-				return err
-			}
-			// An event stored before this lock is seen below; one
-			// stored after it sees the ticket key and queues its own
-			// append.
-			if err := lockConversations(ctx, tx, []string{convKey}); err != nil {
-				return err
-			}
-			var more bool
-			err := tx.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM tb_events e, tb_links l
-				WHERE l.id = $1 AND e.conv_key = l.conv_key AND e.id > l.cursor)`, id).Scan(&more)
-			if err != nil || !more {
-				return err
-			}
-			return s.insertJobs(ctx, tx, ifFollowUps)
+func (s *Store) LinkSetTicket(ctx context.Context, l store.TicketLinking) error {
+	if err := s.checkJobs(l.Jobs); err != nil {
+		return fmt.Errorf("set link ticket: %w", err)
+	}
+	if err := s.inTx(ctx, func(tx pgx.Tx) error { return s.linkSetTicket(ctx, tx, l) }); err != nil {
+		return fmt.Errorf("set link ticket: %w", err)
+	}
+	return nil
+}
+
+func (s *Store) linkSetTicket(ctx context.Context, tx pgx.Tx, l store.TicketLinking) error {
+	tag, err := tx.Exec(ctx, `UPDATE tb_links SET sink = COALESCE(NULLIF($2, ''), sink),
+		ticket_key = $3, ticket_url = $4, sink_status = $5, cursor = GREATEST(cursor, $6),
+		updated_at = $7, state = CASE state WHEN $8 THEN $9 ELSE state END WHERE id = $1`,
+		l.LinkID, l.Ref.Sink, l.Ref.Key, l.Ref.URL, l.Ref.Status, l.Cursor, now(), store.LinkCreating, core.StateOpen)
+	if err != nil {
+		return err
+	}
+	if tag.RowsAffected() == 0 {
+		return store.ErrNotFound
+	}
+	if err := s.insertJobs(ctx, tx, l.Jobs); err != nil {
+		return err
+	}
+	if l.Audit != nil {
+		if err := auditInsert(ctx, tx, *l.Audit); err != nil {
+			return err
 		}
 	}
-	return s.updateLinkThen(ctx, "set link ticket", jobs, then, `sink = COALESCE(NULLIF($2, ''), sink),
-		ticket_key = $3, ticket_url = $4, sink_status = $5, cursor = GREATEST(cursor, $6),
-		updated_at = $7, state = CASE state WHEN $8 THEN $9 ELSE state END`,
-		id, ref.Sink, ref.Key, ref.URL, ref.Status, cursor, now(), store.LinkCreating, core.StateOpen)
+	if len(l.IfFollowUps) == 0 {
+		return nil
+	}
+	var convKey string
+	if err := tx.QueryRow(ctx, `SELECT conv_key FROM tb_links WHERE id = $1`, l.LinkID).Scan(&convKey); err != nil {
+		return err
+	}
+	// An event stored before this lock is seen below; one stored after it
+	// sees the ticket key and queues its own append.
+	if err := lockConversations(ctx, tx, []string{convKey}); err != nil {
+		return err
+	}
+	var more bool
+	err = tx.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM tb_events e, tb_links l
+		WHERE l.id = $1 AND e.conv_key = l.conv_key AND e.id > l.cursor)`, l.LinkID).Scan(&more)
+	if err != nil || !more {
+		return err
+	}
+	return s.insertJobs(ctx, tx, l.IfFollowUps)
 }
 
 // LinkAdvance moves the cursor forward; a smaller cursor changes nothing.

@@ -2,6 +2,7 @@ package sqlite
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
 
 	"github.com/ticketbridge/ticketbridge/internal/store"
@@ -9,18 +10,26 @@ import (
 
 // AuditAdd appends an entry; a zero At is now.
 func (s *Store) AuditAdd(ctx context.Context, e store.AuditEntry) error {
+	if err := s.auditInsert(ctx, s.db, e); err != nil {
+		return fmt.Errorf("audit add: %w", err)
+	}
+	return nil
+}
+
+// auditInsert writes e through db or a transaction.
+func (s *Store) auditInsert(ctx context.Context, db interface {
+	ExecContext(context.Context, string, ...any) (sql.Result, error)
+}, e store.AuditEntry) error {
 	if e.At.IsZero() {
 		e.At = now()
 	}
 	detail, err := jsonText(e.Detail, len(e.Detail) == 0)
 	if err != nil {
-		return fmt.Errorf("audit add: %w", err)
+		return err
 	}
-	if _, err := s.db.ExecContext(ctx, `INSERT INTO tb_audit (at, actor, action, target, detail)
-		VALUES (?, ?, ?, ?, ?)`, nanos(e.At), e.Actor, e.Action, e.Target, detail); err != nil {
-		return fmt.Errorf("audit add: %w", err)
-	}
-	return nil
+	_, err = db.ExecContext(ctx, `INSERT INTO tb_audit (at, actor, action, target, detail)
+		VALUES (?, ?, ?, ?, ?)`, nanos(e.At), e.Actor, e.Action, e.Target, detail)
+	return err
 }
 
 // AuditList returns matching entries, newest first.

@@ -1,6 +1,7 @@
 package sqlite
 
 import (
+	"cmp"
 	"context"
 	"database/sql"
 	"fmt"
@@ -40,41 +41,27 @@ func (s *Store) ingest(ctx context.Context, events []core.Event, then func(ctx c
 	accepted := make([]bool, len(events))
 	err := s.inTx(ctx, func(tx *sql.Tx) error {
 		clear(accepted)
-		stmt, err := tx.PrepareContext(ctx, `INSERT INTO tb_events (source, event_id, kind, conv_key,
-			conv_source, conv_id, conv_thread, sender, at, command, action, attachments, meta,
-			body_text, body_raw, stored_at)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-			ON CONFLICT (source, event_id) DO NOTHING RETURNING id`)
-		if err != nil {
-			return fmt.Errorf("ingest: %w", err)
+		stored := nanos(now())
+		ins := eventInserter{tx: tx, stored: stored, accepted: accepted}
+		for off := 0; off < len(events); {
+			n := insertChunk(len(events) - off)
+			if err := ins.insert(ctx, s, events, off, n); err != nil {
+				return err
+			}
+			off += n
 		}
-		defer stmt.Close()
-		at := now()
-		stored := nanos(at)
-		var (
-			ids   []int64
-			index []int
-			fresh []core.StoredEvent
-		)
-		for i, e := range events {
-			args, err := s.eventArgs(e)
-			if err != nil {
-				return fmt.Errorf("ingest event %q: %w", e.EventID, err)
-			}
-			var id int64
-			err = stmt.QueryRowContext(ctx, append(args, stored)...).Scan(&id)
-			if err == sql.ErrNoRows {
-				continue // a duplicate, in the database or earlier in this batch
-			}
-			if err != nil {
-				return fmt.Errorf("ingest event %q: %w", e.EventID, err)
-			}
-			accepted[i] = true
-			ids, index = append(ids, id), append(index, i)
-			fresh = append(fresh, core.StoredEvent{ID: id, Event: e, StoredAt: fromNanos(stored)})
-		}
-		if len(ids) == 0 {
+		if len(ins.found) == 0 {
 			return nil
+		}
+		// RETURNING gives rows in no particular order: the batch's order
+		// is the events' order, which is the ids' order.
+		slices.SortFunc(ins.found, func(a, b insertedRow) int { return cmp.Compare(a.index, b.index) })
+		ids := make([]int64, len(ins.found))
+		index := make([]int, len(ins.found))
+		fresh := make([]core.StoredEvent, len(ins.found))
+		for j, r := range ins.found {
+			ids[j], index[j] = r.id, r.index
+			fresh[j] = core.StoredEvent{ID: r.id, Event: events[r.index], StoredAt: fromNanos(stored)}
 		}
 		return then(ctx, tx, fresh, ids, index)
 	})
@@ -82,6 +69,94 @@ func (s *Store) ingest(ctx context.Context, events []core.Event, then func(ctx c
 		return nil, err
 	}
 	return accepted, nil
+}
+
+// Events are inserted a chunk of rows per statement: one statement per
+// event cost more in database/sql and the driver than in SQLite itself.
+// Chunk sizes are few and fixed, so the kept statements (stmtcache.go)
+// stay few.
+var insertChunks = [...]int{64, 16, 4, 1}
+
+// insertChunk is the largest chunk size that fits in left events.
+func insertChunk(left int) int {
+	for _, n := range insertChunks {
+		if left >= n {
+			return n
+		}
+	}
+	return 1
+}
+
+const eventColumns = 16
+
+var insertEventsSQL = func() map[int]string {
+	m := map[int]string{}
+	for _, n := range insertChunks {
+		var b strings.Builder
+		b.WriteString(`INSERT INTO tb_events (source, event_id, kind, conv_key,
+			conv_source, conv_id, conv_thread, sender, at, command, action, attachments, meta,
+			body_text, body_raw, stored_at) VALUES `)
+		for i := range n {
+			if i > 0 {
+				b.WriteString(", ")
+			}
+			b.WriteString("(?" + strings.Repeat(", ?", eventColumns-1) + ")")
+		}
+		b.WriteString(" ON CONFLICT (source, event_id) DO NOTHING RETURNING id, source, event_id")
+		m[n] = b.String()
+	}
+	return m
+}()
+
+type insertedRow struct {
+	id    int64
+	index int
+}
+
+type eventInserter struct {
+	tx       *sql.Tx
+	stored   int64
+	accepted []bool
+	found    []insertedRow
+}
+
+// insert stores events[off:off+n] in one statement and records which
+// were new. A row the statement skipped is a duplicate, in the database or
+// earlier in the batch; of two equal events in one chunk the first is the
+// one stored.
+func (ins *eventInserter) insert(ctx context.Context, s *Store, events []core.Event, off, n int) error {
+	args := make([]any, 0, n*eventColumns)
+	for i := off; i < off+n; i++ {
+		a, err := s.eventArgs(events[i])
+		if err != nil {
+			return fmt.Errorf("ingest event %q: %w", events[i].EventID, err)
+		}
+		args = append(append(args, a...), ins.stored)
+	}
+	rows, err := ins.tx.QueryContext(ctx, insertEventsSQL[n], args...)
+	if err != nil {
+		return fmt.Errorf("ingest %d events: %w", n, err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var (
+			id            int64
+			source, evtID string
+		)
+		if err := rows.Scan(&id, &source, &evtID); err != nil {
+			return fmt.Errorf("ingest %d events: %w", n, err)
+		}
+		i := slices.IndexFunc(events[off:off+n], func(e core.Event) bool { return e.Source == source && e.EventID == evtID })
+		if i < 0 || ins.accepted[off+i] {
+			return fmt.Errorf("ingest %d events: stored event %s/%s is not in the batch", n, source, evtID)
+		}
+		ins.accepted[off+i] = true
+		ins.found = append(ins.found, insertedRow{id: id, index: off + i})
+	}
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("ingest %d events: %w", n, err)
+	}
+	return nil
 }
 
 // ConversationsState reads the conversations through the transaction.

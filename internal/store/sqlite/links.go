@@ -158,23 +158,47 @@ func (s *Store) updateLinkThen(ctx context.Context, what string, jobs store.Jobs
 
 // LinkSetTicket records the created ticket; a link still "creating" becomes
 // "open".
-func (s *Store) LinkSetTicket(ctx context.Context, id string, ref core.TicketRef, cursor int64, jobs, ifFollowUps store.Jobs) error {
-	var then func(*sql.Tx) error
-	if len(ifFollowUps) > 0 {
-		then = func(tx *sql.Tx) error {
-			var n int
-			err := tx.QueryRowContext(ctx, `SELECT count(*) FROM tb_links l
-				WHERE l.id = ? AND EXISTS (SELECT 1 FROM tb_events e WHERE e.conv_key = l.conv_key AND e.id > l.cursor)`, id).Scan(&n)
-			if err != nil || n == 0 {
-				return err
-			}
-			return s.insertJobs(ctx, tx, ifFollowUps)
+func (s *Store) LinkSetTicket(ctx context.Context, l store.TicketLinking) error {
+	if err := s.checkJobs(l.Jobs); err != nil {
+		return fmt.Errorf("set link ticket: %w", err)
+	}
+	if err := s.inTx(ctx, func(tx *sql.Tx) error { return s.linkSetTicket(ctx, tx, l) }); err != nil {
+		return fmt.Errorf("set link ticket: %w", err)
+	}
+	return nil
+}
+
+func (s *Store) linkSetTicket(ctx context.Context, tx *sql.Tx, l store.TicketLinking) error {
+	res, err := tx.ExecContext(ctx, `UPDATE tb_links SET sink = COALESCE(NULLIF(?, ''), sink), ticket_key = ?,
+		ticket_url = ?, sink_status = ?, cursor = max(cursor, ?), updated_at = ?,
+		state = CASE state WHEN ? THEN ? ELSE state END WHERE id = ?`,
+		l.Ref.Sink, l.Ref.Key, l.Ref.URL, l.Ref.Status, l.Cursor, nanos(now()), store.LinkCreating, core.StateOpen, l.LinkID)
+	if err != nil {
+		return err
+	}
+	if n, err := res.RowsAffected(); err != nil {
+		return err
+	} else if n == 0 {
+		return store.ErrNotFound
+	}
+	if err := s.insertJobs(ctx, tx, l.Jobs); err != nil {
+		return err
+	}
+	if l.Audit != nil {
+		if err := s.auditInsert(ctx, tx, *l.Audit); err != nil {
+			return err
 		}
 	}
-	return s.updateLinkThen(ctx, "set link ticket", jobs, then, `sink = COALESCE(NULLIF(?, ''), sink), ticket_key = ?, ticket_url = ?,
-		sink_status = ?, cursor = max(cursor, ?), updated_at = ?,
-		state = CASE state WHEN ? THEN ? ELSE state END`,
-		ref.Sink, ref.Key, ref.URL, ref.Status, cursor, nanos(now()), store.LinkCreating, core.StateOpen, id)
+	if len(l.IfFollowUps) == 0 {
+		return nil
+	}
+	var n int
+	err = tx.QueryRowContext(ctx, `SELECT count(*) FROM tb_links l
+		WHERE l.id = ? AND EXISTS (SELECT 1 FROM tb_events e WHERE e.conv_key = l.conv_key AND e.id > l.cursor)`, l.LinkID).Scan(&n)
+	if err != nil || n == 0 {
+		return err
+	}
+	return s.insertJobs(ctx, tx, l.IfFollowUps)
 }
 
 // LinkAdvance moves the cursor forward; a smaller cursor changes nothing.

@@ -151,7 +151,7 @@ func (s *Store) Queue(cfg *river.Config) (store.Queue, error) {
 	if cfg.Logger == nil {
 		cfg.Logger = s.log
 	}
-	client, err := river.NewClient(riversqlite.New(s.db), cfg)
+	client, err := river.NewClient[*sql.Tx](&readersFirstDriver{Driver: riversqlite.New(s.db), readers: s.rdb}, cfg)
 	if err != nil {
 		return nil, fmt.Errorf("new queue: %w", err)
 	}

@@ -70,7 +70,7 @@ func testDeskSearch(t *testing.T, s store.Store) {
 	conv := core.ConversationRef{Source: "slack1", Conversation: "C9"}
 	l, _, err := s.LinkOpen(ctx, store.Link{ID: "l1", Route: "r", ConvKey: conv.Key(), Conversation: conv, Sink: "desk"}, nil)
 	must(t, "LinkOpen", err)
-	must(t, "LinkSetTicket", s.LinkSetTicket(ctx, l.ID, core.TicketRef{Sink: "desk", Key: keys[1]}, 0, nil, nil))
+	must(t, "LinkSetTicket", s.LinkSetTicket(ctx, store.TicketLinking{LinkID: l.ID, Ref: core.TicketRef{Sink: "desk", Key: keys[1]}}))
 	for name, tc := range map[string]struct {
 		f    store.DeskFilter
 		want []string

@@ -1,6 +1,7 @@
 package storetest
 
 import (
+	"errors"
 	"reflect"
 	"strconv"
 	"strings"
@@ -13,6 +14,7 @@ import (
 func deskCases() []testCase {
 	return []testCase{
 		{"DeskCreate", testDeskCreate},
+		{"DeskCreateLinked", testDeskCreateLinked},
 		{"DeskList", testDeskList},
 		{"DeskComments", testDeskComments},
 		{"DeskSetStatus", testDeskSetStatus},
@@ -175,4 +177,51 @@ func testDeskSetStatus(t *testing.T, s store.Store) {
 		t.Error("DeskSetStatus to an unknown status succeeded")
 	}
 	wantJobTags(t, q, "open", "pending", "solved", "solved")
+}
+
+// The ticket, its link's record, the jobs and the audit entry commit
+// together or not at all; a second call finds the ticket it made.
+func testDeskCreateLinked(t *testing.T, s store.Store) {
+	q := queue(t, s)
+	ctx := t.Context()
+	l, _, err := s.LinkOpen(ctx, newLink("r1", conv("chat", "L1")), nil)
+	must(t, "LinkOpen", err)
+	linking := func(tk store.DeskTicket, made bool) (store.TicketLinking, error) {
+		return store.TicketLinking{LinkID: l.ID, Ref: core.TicketRef{Sink: "desk", Key: tk.Key}, Cursor: 3,
+			Jobs:  job("created-" + tk.Key + "-" + strconv.FormatBool(made)),
+			Audit: &store.AuditEntry{Actor: "system", Action: "ticket.create.linked", Target: "desk/" + tk.Key}}, nil
+	}
+
+	refused := errors.New("mapping refused")
+	_, _, err = s.DeskCreateLinked(ctx, draft("tb-"+l.ID, "rolled back"), func(store.DeskTicket, bool) (store.TicketLinking, error) {
+		return store.TicketLinking{}, refused
+	})
+	if !errors.Is(err, refused) {
+		t.Fatalf("DeskCreateLinked with a failing link = %v, want %v", err, refused)
+	}
+	if _, err := s.DeskFindByExternalID(ctx, "tb-"+l.ID); !errors.Is(err, store.ErrNotFound) {
+		t.Fatalf("after a failed link the ticket exists: %v", err)
+	}
+
+	tk, made, err := s.DeskCreateLinked(ctx, draft("tb-"+l.ID, "linked"), linking)
+	must(t, "DeskCreateLinked", err)
+	if !made || tk.Title != "linked" {
+		t.Fatalf("DeskCreateLinked = %+v made %v, want a new ticket", tk, made)
+	}
+	got, err := s.LinkGet(ctx, l.ID)
+	must(t, "LinkGet", err)
+	if got.TicketKey != tk.Key || got.Cursor != 3 || got.State != core.StateOpen {
+		t.Fatalf("link after DeskCreateLinked = %+v, want ticket %s, cursor 3, open", got, tk.Key)
+	}
+	again, made, err := s.DeskCreateLinked(ctx, draft("tb-"+l.ID, "retry"), linking)
+	must(t, "DeskCreateLinked again", err)
+	if made || again.Key != tk.Key {
+		t.Fatalf("DeskCreateLinked again = %s made %v, want %s found", again.Key, made, tk.Key)
+	}
+	wantJobTags(t, q, "created-"+tk.Key+"-true", "created-"+tk.Key+"-false")
+	entries, err := s.AuditList(ctx, store.AuditFilter{Action: "ticket.create.linked"})
+	must(t, "AuditList", err)
+	if len(entries) != 2 || entries[0].Target != "desk/"+tk.Key {
+		t.Fatalf("audit entries = %+v, want two for desk/%s", entries, tk.Key)
+	}
 }

@@ -39,8 +39,8 @@ func testLinkSetTicketFollowUps(t *testing.T, s store.Store) {
 	for i, c := range []core.ConversationRef{quiet, chatty} {
 		l, _, err := s.LinkOpen(ctx, newLink("r1", c), nil)
 		must(t, "LinkOpen", err)
-		must(t, "LinkSetTicket", s.LinkSetTicket(ctx, l.ID, core.TicketRef{Key: "K-" + c.Conversation}, through[i],
-			job("notice-"+c.Conversation), job("append-"+c.Conversation)))
+		must(t, "LinkSetTicket", s.LinkSetTicket(ctx, store.TicketLinking{LinkID: l.ID, Ref: core.TicketRef{Key: "K-" + c.Conversation},
+			Cursor: through[i], Jobs: job("notice-" + c.Conversation), IfFollowUps: job("append-" + c.Conversation)}))
 	}
 	wantJobTags(t, q, "notice-Q", "notice-T", "append-T")
 }
@@ -130,7 +130,8 @@ func testLinkLifecycle(t *testing.T, s store.Store) {
 	must(t, "LinkOpen", err)
 
 	ref := core.TicketRef{Sink: "jira", Key: "SUP-7", URL: "https://jira.example/SUP-7", Status: "To Do"}
-	must(t, "LinkSetTicket", s.LinkSetTicket(t.Context(), l.ID, ref, 5, job("set-ticket"), nil))
+	audit := &store.AuditEntry{Actor: "system", Action: "ticket.create", Target: "jira/SUP-7"}
+	must(t, "LinkSetTicket", s.LinkSetTicket(t.Context(), store.TicketLinking{LinkID: l.ID, Ref: ref, Cursor: 5, Jobs: job("set-ticket"), Audit: audit}))
 	got, err := s.LinkByTicket(t.Context(), "jira", "SUP-7")
 	must(t, "LinkByTicket", err)
 	if got.ID != l.ID || got.TicketKey != "SUP-7" || got.TicketURL != ref.URL || got.SinkStatus != "To Do" ||
@@ -188,7 +189,7 @@ func testLinkNotFound(t *testing.T, s store.Store) {
 	_, err = s.LinkByTicket(t.Context(), "jira", "NOPE-1")
 	wantNotFound(t, "LinkByTicket", err)
 	wantNotFound(t, "LinkAdvance", s.LinkAdvance(t.Context(), "nope", 3))
-	wantNotFound(t, "LinkSetTicket", s.LinkSetTicket(t.Context(), "nope", core.TicketRef{Key: "X-1"}, 1, job("x"), nil))
+	wantNotFound(t, "LinkSetTicket", s.LinkSetTicket(t.Context(), store.TicketLinking{LinkID: "nope", Ref: core.TicketRef{Key: "X-1"}, Cursor: 1, Jobs: job("x"), Audit: &store.AuditEntry{Actor: "system", Action: "ticket.create"}}))
 	wantNotFound(t, "LinkSetStatus", s.LinkSetStatus(t.Context(), "nope", "Done", core.StateClosed, nil))
 	links, err := s.LinksForConversation(t.Context(), "slack/none")
 	must(t, "LinksForConversation", err)
