@@ -79,6 +79,16 @@ func deskCmd() *cobra.Command {
 			out := cmd.OutOrStdout()
 			fmt.Fprintf(out, "%s  [%s]  priority %s  requester %s <%s>\n%s\nlabels: %s\n\n%s\n", t.Key, t.Status, t.Priority,
 				t.Requester.Name, t.Requester.Email, t.Title, strings.Join(t.Labels, ", "), t.Description)
+			if q, ok := st.(store.Quality); ok {
+				// The ticket's satisfaction field, once the customer answered.
+				if score, comment, err := q.DeskSatisfaction(cmd.Context(), args[0]); err == nil && score > 0 {
+					fmt.Fprintf(out, "\nsatisfaction: %d/5", score)
+					if comment != "" {
+						fmt.Fprintf(out, " (%s)", comment)
+					}
+					fmt.Fprintln(out)
+				}
+			}
 			for _, c := range cs {
 				vis := "public"
 				if !c.Public {
@@ -133,7 +143,22 @@ func deskCmd() *cobra.Command {
 			return nil
 		}),
 	}
-	for _, c := range []*cobra.Command{list, show, comment, status, assign} {
+	priority := &cobra.Command{
+		Use: "priority KEY PRIORITY", Short: "Change a ticket's priority (its SLA deadlines follow)", Args: cobra.ExactArgs(2),
+		RunE: withDesk(func(cmd *cobra.Command, args []string, st store.Store, d *local.Desk) error {
+			prev, err := d.ChangePriority(cmd.Context(), args[0], args[1])
+			if err != nil {
+				return deskError(args[0], err)
+			}
+			to := strings.TrimSpace(args[1])
+			if err := auditCLI(cmd.Context(), st, "desk.priority", args[0], map[string]any{"from": prev, "to": to}); err != nil {
+				return err
+			}
+			fmt.Fprintf(cmd.OutOrStdout(), "%s: priority %s → %s\n", args[0], prev, to)
+			return nil
+		}),
+	}
+	for _, c := range []*cobra.Command{list, show, comment, status, assign, priority} {
 		addConfigFlag(c)
 		cmd.AddCommand(c)
 	}

@@ -93,6 +93,8 @@ func TestDesk(t *testing.T) {
 		{[]string{"desk", "comment", "LOCAL-1", "customer is a VIP", "--internal"}, "commented on LOCAL-1\n"},
 		{[]string{"desk", "status", "LOCAL-1", "solved"}, "LOCAL-1: new → solved\n"},
 		{[]string{"desk", "assign", "LOCAL-1", "Dana"}, "LOCAL-1 assigned to Dana\n"},
+		{[]string{"desk", "priority", "LOCAL-1", "urgent"}, "LOCAL-1: priority high → urgent\n"},
+		{[]string{"desk", "priority", "LOCAL-1", "urgent"}, "LOCAL-1: priority urgent → urgent\n"},
 	}
 	for _, s := range steps {
 		r := run(t, "", s.args...)
@@ -106,7 +108,7 @@ func TestDesk(t *testing.T) {
 		t.Fatalf("desk show: %v", r.err)
 	}
 	for _, want := range []string{
-		"LOCAL-1  [solved]  priority high  requester Lin Chen <lin@example.com>\nRefund: charged twice for order 1042\nlabels: chat, billing\n\nI was charged twice.\n",
+		"LOCAL-1  [solved]  priority urgent  requester Lin Chen <lin@example.com>\nRefund: charged twice for order 1042\nlabels: chat, billing\n\nI was charged twice.\n",
 		"\n--- Dana, ", "(public)\nRefund issued, sorry!\n",
 		"\n--- agent, ", "(internal)\ncustomer is a VIP\n",
 	} {
@@ -121,10 +123,14 @@ func TestDesk(t *testing.T) {
 	}
 
 	// Each change is announced as a ticket_event job for the server to
-	// pick up: two comments, the status change, the assignment.
+	// pick up: two comments, the status change, the assignment, the
+	// priority change (once: the same priority again is no change).
 	evs := ticketEvents(t)
-	if len(evs) != 4 {
-		t.Fatalf("%d ticket_event jobs, want 4: %+v", len(evs), evs)
+	if len(evs) != 5 {
+		t.Fatalf("%d ticket_event jobs, want 5: %+v", len(evs), evs)
+	}
+	if e := evs[4]; e.Kind != core.TicketPriorityChanged || e.Priority != "urgent" || e.Ticket.Key != "LOCAL-1" {
+		t.Errorf("fifth event = %+v, want LOCAL-1's priority urgent", e)
 	}
 	if e := evs[3]; e.Kind != core.TicketAssigned || e.Assignee != "Dana" || e.Ticket.Key != "LOCAL-1" {
 		t.Errorf("fourth event = %+v, want LOCAL-1 assigned to Dana", e)

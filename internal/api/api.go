@@ -55,6 +55,7 @@ func (a *API) Register(mux *http.ServeMux) {
 	mux.HandleFunc("POST /api/v1/desk/tickets/{key}/comments", t.require(ScopeOperate, a.deskComment))
 	mux.HandleFunc("POST /api/v1/desk/tickets/{key}/status", t.require(ScopeOperate, a.deskStatus))
 	mux.HandleFunc("POST /api/v1/desk/tickets/{key}/assignee", t.require(ScopeOperate, a.deskAssign))
+	mux.HandleFunc("POST /api/v1/desk/tickets/{key}/priority", t.require(ScopeOperate, a.deskPriority))
 	mux.HandleFunc("GET /api/v1/dead-letters", t.require(ScopeRead, a.deadLetters))
 	mux.HandleFunc("POST /api/v1/dead-letters/{id}/replay", t.require(ScopeOperate, a.replay))
 	mux.HandleFunc("GET /api/v1/dry-runs", t.require(ScopeRead, a.dryRuns))
@@ -168,7 +169,14 @@ func (a *API) deskShow(w http.ResponseWriter, r *http.Request) {
 	if cs == nil {
 		cs = []store.DeskComment{}
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"ticket": t, "comments": cs})
+	out := map[string]any{"ticket": t, "comments": cs}
+	if q, ok := a.Store.(store.Quality); ok {
+		// The ticket's satisfaction field, once the customer answered.
+		if score, comment, err := q.DeskSatisfaction(r.Context(), key); err == nil && score > 0 {
+			out["satisfaction"] = core.Satisfaction{Score: score, Comment: comment}
+		}
+	}
+	writeJSON(w, http.StatusOK, out)
 }
 
 func (a *API) desk() (*local.Desk, error) {
@@ -247,6 +255,31 @@ func (a *API) deskAssign(w http.ResponseWriter, r *http.Request) {
 	}
 	a.audit(r, "desk.assign", r.PathValue("key"), map[string]any{"assignee": req.Assignee})
 	writeJSON(w, http.StatusOK, map[string]string{"assignee": strings.TrimSpace(req.Assignee)})
+}
+
+// deskPriority changes a desk ticket's priority as an agent; the SLA
+// deadlines follow.
+func (a *API) deskPriority(w http.ResponseWriter, r *http.Request) {
+	var req struct {
+		Priority string `json:"priority"`
+	}
+	if err := decode(r, &req); err != nil {
+		writeError(w, http.StatusBadRequest, err.Error())
+		return
+	}
+	d, err := a.desk()
+	if err != nil {
+		writeError(w, http.StatusNotFound, err.Error())
+		return
+	}
+	prev, err := d.ChangePriority(r.Context(), r.PathValue("key"), req.Priority)
+	if err != nil {
+		writeStoreError(w, err)
+		return
+	}
+	p := strings.TrimSpace(req.Priority)
+	a.audit(r, "desk.priority", r.PathValue("key"), map[string]any{"from": prev, "to": p})
+	writeJSON(w, http.StatusOK, map[string]string{"previous": prev, "priority": p})
 }
 
 func (a *API) replay(w http.ResponseWriter, r *http.Request) {

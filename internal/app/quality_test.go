@@ -1,6 +1,7 @@
 package app_test
 
 import (
+	"fmt"
 	"net/http"
 	"strings"
 	"sync"
@@ -151,14 +152,16 @@ func TestCSATAskedOnceAndAnswerWrittenBack(t *testing.T) {
 		}
 		h.say("s1", "4 quick fix, thanks")
 		h.replyWith("Thank you for your feedback")
-		h.eventually("the answer on the ticket", func() bool {
-			for _, c := range h.deskComments(tk.Key) {
-				if strings.Contains(c.Body, "Customer satisfaction: 4/5") && strings.Contains(c.Body, "quick fix, thanks") && !c.Public {
-					return true
-				}
-			}
-			return false
+		// The desk has a satisfaction field of its own: the answer goes
+		// there, not into a note.
+		h.eventually("the answer in the ticket's satisfaction field", func() bool {
+			sc, cm, err := st.(store.Quality).DeskSatisfaction(t.Context(), tk.Key)
+			return err == nil && sc == 4 && cm == "quick fix, thanks"
 		})
+		if code, body := h.api("GET", "/api/v1/desk/tickets/"+tk.Key, adminToken, nil); code != 200 ||
+			fmt.Sprint(body["satisfaction"]) != "map[comment:quick fix, thanks score:4]" {
+			t.Fatalf("desk show: %d %v, want the satisfaction field", code, body["satisfaction"])
+		}
 		h.say("s1", "5")
 		// Reopened and solved again: the ticket was asked already.
 		for i, s := range []string{"open", "solved"} {
@@ -201,6 +204,11 @@ func TestCSATAskedOnceAndAnswerWrittenBack(t *testing.T) {
 		}
 		if n := h.countReplies("Thank you for your feedback"); n != 1 {
 			t.Fatalf("thanked %d times, want once", n)
+		}
+		for _, c := range h.deskComments(tk.Key) {
+			if strings.Contains(c.Body, "Customer satisfaction") {
+				t.Errorf("the answer was noted as well as written in the field: %q", c.Body)
+			}
 		}
 		if v := h.metric(`ticketbridge_csat_responses_total{score="4"}`); v != 1 {
 			t.Errorf(`csat_responses_total{score="4"} = %v, want 1`, v)
@@ -260,7 +268,8 @@ func TestSLABreachFiresAfterRestart(t *testing.T) {
 			FirstResponse: map[string]time.Duration{"default": 2 * time.Hour},
 			RemindBefore:  30 * time.Minute,
 			Channel:       &config.Channel{Source: "chat", Conversation: "team-support"},
-			Escalate:      &config.Escalate{Priority: "urgent", Channel: &config.Channel{Source: "chat", Conversation: "team-leads"}},
+			Escalate: &config.Escalate{Priority: "urgent", Queue: "tier-2",
+				Channel: &config.Channel{Source: "chat", Conversation: "team-leads"}},
 		}
 	})
 	first := start(t, reopen(nil), slaRoute, withClock(c))
@@ -309,13 +318,16 @@ func TestSLABreachFiresAfterRestart(t *testing.T) {
 		got, err := second.app.Store.DeskGet(t.Context(), tk.Key)
 		return toLeads && err == nil && got.Priority == "urgent"
 	})
+	// The desk has no queues: the escalation asks for the move on the
+	// ticket instead.
 	second.eventually("the notes on the ticket", func() bool {
-		var remind, breach bool
+		var remind, breach, queue bool
 		for _, n := range second.deskComments(tk.Key) {
 			remind = remind || (!n.Public && strings.HasPrefix(n.Body, "SLA reminder: first response"))
 			breach = breach || (!n.Public && strings.HasPrefix(n.Body, "SLA breached: first response"))
+			queue = queue || (!n.Public && n.Body == "SLA escalation: please move this ticket to queue tier-2.")
 		}
-		return remind && breach
+		return remind && breach && queue
 	})
 	if v := second.metric(`ticketbridge_sla_breaches_total{kind="first_response",route="support"}`); v != 1 {
 		t.Errorf("sla_breaches_total = %v, want 1", v)
@@ -435,5 +447,132 @@ func TestSLATimersMoveWithTheTicket(t *testing.T) {
 	}
 	if v := h.metric(`ticketbridge_sla_breaches_total{kind="resolution",route="support"}`); v != 1 {
 		t.Errorf("resolution breaches = %v, want 1", v)
+	}
+}
+
+// The resolution clock stands still while the ticket waits on the
+// customer, across a restart: a ticket due Monday 14:00 goes pending at
+// 11:00; the process stops; its breach timer wakes on the new process at
+// 16:00 and finds the clock paused; the agent reopens at 16:00 and the
+// three business hours left run 16:00-17:00 and Tuesday 09:00-11:00.
+func TestSLAPausesWhileWaitingOnTheCustomerAcrossARestart(t *testing.T) {
+	for name, reopener := range map[string]func(testing.TB) teststore.Reopener{
+		"sqlite": teststore.SQLiteReopener, "postgres": teststore.PostgresReopener,
+	} {
+		t.Run(name, func(t *testing.T) { slaPauseAcrossARestart(t, reopener(t)) })
+	}
+}
+
+func slaPauseAcrossARestart(t *testing.T, reopen teststore.Reopener) {
+	c := &clock{t: time.Date(2027, 1, 4, 10, 0, 0, 0, time.UTC)} // Monday; ahead of the real clock, see above
+	slaRoute := withRoute(func(r *config.Route) {
+		r.SLA = &config.SLA{
+			TimeZone:      "UTC",
+			BusinessHours: &config.BusinessHours{Days: []string{"mon", "tue", "wed", "thu", "fri"}, Start: "09:00", End: "17:00"},
+			Resolution:    map[string]time.Duration{"default": 4 * time.Hour},
+			PauseStatuses: []string{"pending"},
+			Channel:       &config.Channel{Source: "chat", Conversation: "team"},
+		}
+	})
+	first := start(t, reopen(nil), slaRoute, withClock(c))
+	first.chat.SetClock(c.Now)
+	resp, err := generictest.SendWithID(t.Context(), first.srv.URL, "chat", first.key, "w1-1", c.Now(),
+		generictest.Message("w1", "cust-w1", "/ticket the invoice total is wrong"))
+	first.delivered(resp, err)
+	first.replyWith("I've opened ticket LOCAL-1")
+	q := first.app.Store.(store.Quality)
+	l1 := linkOf(t, first, "w1")
+	first.eventually("the SLA clock", func() bool { _, err := q.SLAGet(t.Context(), l1); return err == nil })
+	c.Advance(time.Hour)
+	if _, err := first.app.Desk.SetStatus(t.Context(), "LOCAL-1", "pending"); err != nil {
+		t.Fatal(err)
+	}
+	first.eventually("the pause on the clock", func() bool {
+		cl, err := q.SLAGet(t.Context(), l1)
+		return err == nil && len(cl.Statuses) == 1 && cl.Statuses[0].Paused
+	})
+	if err := first.app.Close(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+
+	c.Advance(5 * time.Hour) // Monday 16:00: two hours past the unpaused deadline
+	second := start(t, reopen(nil), slaRoute, withClock(c))
+	second.chat.SetClock(c.Now)
+	second.timersDone(c)
+	second.quiet(len(second.chat.Replies()))
+	if n := second.countReplies("SLA breached"); n != 0 {
+		t.Fatalf("breached while waiting on the customer: %q", texts(second.chat.Replies()))
+	}
+	if _, err := second.app.Desk.SetStatus(t.Context(), "LOCAL-1", "open"); err != nil {
+		t.Fatal(err)
+	}
+	q = second.app.Store.(store.Quality)
+	second.eventually("the resume on the clock", func() bool {
+		cl, err := q.SLAGet(t.Context(), l1)
+		return err == nil && len(cl.Statuses) == 2 && !cl.Statuses[1].Paused
+	})
+	c.Advance(18*time.Hour + 59*time.Minute) // Tuesday 10:59
+	second.timersDone(c)
+	second.quiet(len(second.chat.Replies()))
+	if n := second.countReplies("SLA breached"); n != 0 {
+		t.Fatalf("breached before the moved deadline: %q", texts(second.chat.Replies()))
+	}
+	c.Advance(2 * time.Minute)
+	breach := second.replyWith("SLA breached: resolution of LOCAL-1 was due at 2027-01-05 11:00 UTC")
+	if breach.Conversation.ID != "team" {
+		t.Fatalf("breach went to %+v", breach.Conversation)
+	}
+	second.timersDone(c)
+	second.quiet(len(second.chat.Replies()))
+	if n := second.countReplies("SLA breached"); n != 1 {
+		t.Fatalf("breach told %d times, want once: %q", n, texts(second.chat.Replies()))
+	}
+}
+
+// An agent changes a desk ticket's priority (POST …/priority; `ticketbridge
+// desk priority` does the same): the deadlines follow, from 18:00 to
+// 12:00; setting the same priority again changes nothing.
+func TestSLAFollowsADeskPriorityChange(t *testing.T) {
+	c := &clock{t: time.Date(2027, 1, 4, 10, 0, 0, 0, time.UTC)} // ahead of the real clock, see above
+	h := start(t, teststore.SQLite(t), withClock(c), withRoute(func(r *config.Route) {
+		r.SLA = &config.SLA{
+			TimeZone:   "UTC",
+			Resolution: map[string]time.Duration{"normal": 8 * time.Hour, "urgent": 2 * time.Hour},
+			Channel:    &config.Channel{Source: "chat", Conversation: "team"},
+		}
+	}))
+	h.chat.SetClock(c.Now)
+	resp, err := generictest.SendWithID(t.Context(), h.srv.URL, "chat", h.key, "d1-1", c.Now(), generictest.Message("d1", "cust-d1", "/ticket the printer is on fire"))
+	h.delivered(resp, err)
+	h.replyWith("I've opened ticket LOCAL-1")
+	q := h.app.Store.(store.Quality)
+	l1 := linkOf(t, h, "d1")
+	h.eventually("the SLA clock", func() bool { _, err := q.SLAGet(t.Context(), l1); return err == nil })
+	c.Advance(30 * time.Minute)
+	for range 2 {
+		if code, body := h.api("POST", "/api/v1/desk/tickets/LOCAL-1/priority", adminToken, map[string]string{"priority": "urgent"}); code != 200 {
+			t.Fatalf("priority: %d %v", code, body)
+		}
+	}
+	if code, _ := h.api("POST", "/api/v1/desk/tickets/LOCAL-1/priority", adminToken, map[string]string{"priority": " "}); code != 400 {
+		t.Fatalf("empty priority: %d, want 400", code)
+	}
+	h.eventually("the new priority on the clock", func() bool {
+		cl, err := q.SLAGet(t.Context(), l1)
+		return err == nil && cl.Priority == "urgent" && !cl.PriorityAt.IsZero()
+	})
+	c.Advance(89 * time.Minute) // 11:59
+	h.timersDone(c)
+	h.quiet(len(h.chat.Replies()))
+	if n := h.countReplies("SLA breached"); n != 0 {
+		t.Fatalf("breached before the new deadline: %q", texts(h.chat.Replies()))
+	}
+	c.Advance(2 * time.Minute)
+	h.replyWith("SLA breached: resolution of LOCAL-1 was due at 2027-01-04 12:00 UTC")
+	c.Advance(8 * time.Hour)
+	h.timersDone(c)
+	h.quiet(len(h.chat.Replies()))
+	if n := h.countReplies("SLA breached"); n != 1 {
+		t.Fatalf("breach told %d times, want once", n)
 	}
 }

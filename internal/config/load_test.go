@@ -62,6 +62,9 @@ func TestParseFull(t *testing.T) {
 		{"csat quiet period", c.Routes[1].CSAT.Quiet(), 168 * time.Hour},
 		{"sla target", c.Routes[1].SLA.FirstResponse["urgent"], 30 * time.Minute},
 		{"sla escalation", c.Routes[1].SLA.Escalate.Channel.Conversation, "team-leads"},
+		{"sla escalation queue", c.Routes[1].SLA.Escalate.Queue, "360002"},
+		{"sla pause", c.Routes[1].SLA.Pauses("Pending", "in_progress") && c.Routes[1].SLA.Pauses("Awaiting reply", "waiting_on_customer") &&
+			!c.Routes[1].SLA.Pauses("open", "open"), true},
 		{"rollout", *c.Routes[0].Rollout, 50},
 		{"confirm timeout", c.Routes[0].Trigger.ConfirmTimeout, 15 * time.Minute},
 		{"negation", c.Routes[0].Trigger.Negations[0], "no need to refund"},

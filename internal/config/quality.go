@@ -54,6 +54,12 @@ type SLA struct {
 	Resolution    map[string]time.Duration `yaml:"resolution"`
 	RemindBefore  time.Duration            `yaml:"remind_before"`
 	RemindAfter   time.Duration            `yaml:"remind_after"`
+	// PauseStatuses stop the resolution clock while the ticket is in one
+	// of them (waiting on the customer): a ticket system's status name
+	// ("pending", "Waiting for customer") or a chat state the route maps
+	// statuses to ("waiting_on_customer"), matched without regard to
+	// case. The first-response clock never pauses.
+	PauseStatuses []string `yaml:"pause_statuses"`
 	// Channel is the team conversation reminders and breaches go to
 	// (besides a note on the ticket, which reaches its assignee).
 	Channel *Channel `yaml:"channel"`
@@ -76,10 +82,15 @@ type Channel struct {
 }
 
 // Escalate is what a breach does: the ticket's priority set (through the
-// sink) and another conversation told.
+// sink), the ticket moved to another queue of the system, and another
+// conversation told.
 type Escalate struct {
-	Priority string   `yaml:"priority"`
-	Channel  *Channel `yaml:"channel"`
+	Priority string `yaml:"priority"`
+	// Queue is the system's own id of the queue a breached ticket moves
+	// to: a Zendesk or Freshdesk group id. Sinks without queues get a
+	// note asking for the move.
+	Queue   string   `yaml:"queue"`
+	Channel *Channel `yaml:"channel"`
 }
 
 // CalendarSpec is the SLA's calendar in the sla package's terms.
@@ -170,10 +181,15 @@ func (v *validator) quality(f string, r Route, sources map[string]bool) {
 	if s.RemindAfter < 0 {
 		v.add(f+".remind_after", "must not be negative")
 	}
+	for j, st := range s.PauseStatuses {
+		if strings.TrimSpace(st) == "" {
+			v.add(indexPath(f+".pause_statuses", j), "must not be empty")
+		}
+	}
 	v.channel(f+".channel", s.Channel, sources)
 	if e := s.Escalate; e != nil {
-		if e.Priority == "" && e.Channel == nil {
-			v.add(f+".escalate", "needs a priority or a channel")
+		if e.Priority == "" && e.Queue == "" && e.Channel == nil {
+			v.add(f+".escalate", "needs a priority, a queue or a channel")
 		}
 		v.channel(f+".escalate.channel", e.Channel, sources)
 	}
@@ -192,6 +208,18 @@ func (v *validator) channel(f string, c *Channel, sources map[string]bool) {
 	if c.Conversation == "" {
 		v.add(f+".conversation", "is required")
 	}
+}
+
+// Pauses reports whether a ticket in the system's status, which the
+// route reads as chat state, stops the resolution clock.
+func (s *SLA) Pauses(status, state string) bool {
+	for _, p := range s.PauseStatuses {
+		p = strings.TrimSpace(p)
+		if strings.EqualFold(p, strings.TrimSpace(status)) || (state != "" && strings.EqualFold(p, state)) {
+			return true
+		}
+	}
+	return false
 }
 
 // PhraseList is the route's phrases, or the built-in list.

@@ -63,6 +63,10 @@ const (
 	TicketStatusChanged TicketEventKind = "status_changed"
 	TicketCommentAdded  TicketEventKind = "comment_added"
 	TicketAssigned      TicketEventKind = "assigned"
+	// TicketPriorityChanged: someone changed the ticket's priority in the
+	// system (Priority is the new one, in the route's terms where the
+	// sink's priority_map has it).
+	TicketPriorityChanged TicketEventKind = "priority_changed"
 )
 
 // Chat-facing ticket states a route's status map produces.
@@ -89,11 +93,21 @@ type TicketEvent struct {
 	To         string          `json:"to,omitempty"`
 	// ToCategory is the system's own class of the new status where it has
 	// one (Jira's statusCategory: new, indeterminate, done).
-	ToCategory string    `json:"to_category,omitempty"`
-	Comment    *Comment  `json:"comment,omitempty"`
-	Assignee   string    `json:"assignee,omitempty"`
-	Time       time.Time `json:"time"`
+	ToCategory string   `json:"to_category,omitempty"`
+	Comment    *Comment `json:"comment,omitempty"`
+	Assignee   string   `json:"assignee,omitempty"`
+	// Priority is the new priority of a priority_changed event: our name
+	// for it where the sink's priority_map has one, else the system's.
+	Priority string    `json:"priority,omitempty"`
+	Time     time.Time `json:"time"`
 	// Ours is set when the change was made by ticketbridge itself, so it is
 	// not echoed back to the chat.
 	Ours bool `json:"ours,omitempty"`
+}
+
+// Satisfaction is a customer's CSAT answer as a ticket system's own
+// satisfaction field keeps it: a score from 1 to 5 and what they added.
+type Satisfaction struct {
+	Score   int    `json:"score"`
+	Comment string `json:"comment,omitempty"`
 }

@@ -177,11 +177,9 @@ func (w *csatAnswerWorker) Work(ctx context.Context, job *river.Job[CSATAnswerAr
 		return nil // a button of an older survey, answered already
 	}
 	key := "csat-" + survey.LinkID
-	follow := store.Jobs{
-		Insert(TicketNoteArgs{LinkID: survey.LinkID, Key: key, Body: csat.Note(score, comment)}),
+	follow := append(d.csatEffects(survey.Sink, survey.LinkID, score, comment),
 		Insert(NotifyArgs{Route: survey.Route, To: survey.Conversation,
-			Message: core.OutboundMessage{Text: "Thank you for your feedback!", Key: key + "-thanks"}}),
-	}
+			Message: core.OutboundMessage{Text: "Thank you for your feedback!", Key: key + "-thanks"}}))
 	made, err := q.CSATAnswer(ctx, survey.LinkID, score, comment, ev.Time, follow)
 	if err != nil {
 		return fmt.Errorf("record csat answer: %w", err)

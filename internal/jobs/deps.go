@@ -73,10 +73,12 @@ func Workers(d *Deps) *river.Workers {
 	river.AddWorker(w, &csatAskWorker{d: d})
 	river.AddWorker(w, &csatAnswerWorker{d: d})
 	river.AddWorker(w, &ticketNoteWorker{d: d})
+	river.AddWorker(w, &csatFieldWorker{d: d})
 	river.AddWorker(w, &slaStartWorker{d: d})
 	river.AddWorker(w, &slaMarkWorker{d: d})
 	river.AddWorker(w, &slaTimerWorker{d: d})
 	river.AddWorker(w, &slaEscalateWorker{d: d})
+	river.AddWorker(w, &slaQueueWorker{d: d})
 	river.AddWorker(w, &RetentionWorker{Store: d.Store, Blob: d.Blob, Policy: d.Retention, Log: d.Log, Now: d.Now})
 	return w
 }

@@ -171,6 +171,18 @@ func (w *ticketEventWorker) Work(ctx context.Context, job *river.Job[TicketEvent
 		})}, d.slaMark(link, ev.Sink+"-"+ev.EventID, store.SLAUpdate{FirstResponseAt: ev.Time})...))
 	case core.TicketAssigned:
 		return d.insert(ctx, d.assigned(link, ev))
+	case core.TicketPriorityChanged:
+		// The deadlines follow a priority a person set in the system.
+		// Our own escalation's echo is marked ours and stops above; one
+		// that is not changes nothing (the clock has that priority).
+		if strings.TrimSpace(ev.Priority) == "" {
+			return nil
+		}
+		at := ev.Time
+		if at.IsZero() {
+			at = d.Now()
+		}
+		return d.insert(ctx, d.slaMark(link, ev.Sink+"-"+ev.EventID, store.SLAUpdate{Priority: strings.TrimSpace(ev.Priority), PriorityAt: at.UTC()}))
 	}
 	return nil
 }
@@ -178,21 +190,24 @@ func (w *ticketEventWorker) Work(ctx context.Context, job *river.Job[TicketEvent
 func (w *ticketEventWorker) status(ctx context.Context, link store.Link, ev core.TicketEvent, ref core.TicketRef) error {
 	d := w.d
 	state := w.chatState(link, ev)
+	// The clock hears of every status change, even one the link already
+	// shows: a change reported out of order still falls into its place.
+	pause := d.slaStatus(link, ev, state)
 	if state == link.State && ev.To == link.SinkStatus {
-		return nil
+		return d.insert(ctx, pause)
 	}
-	var follow store.Jobs
+	follow := pause
 	if state != link.State {
 		text, err := d.Rules.Notify(link.Route, "status", rules.NotifyData{Route: link.Route, Ticket: ref, State: state, SinkStatus: ev.To})
 		if err != nil {
 			return fmt.Errorf("render status notice: %w", err)
 		}
-		follow = store.Jobs{Insert(NotifyArgs{
+		follow = append(follow, Insert(NotifyArgs{
 			Route:   link.Route,
 			To:      link.Conversation,
 			Message: core.OutboundMessage{Text: text, Key: "status-" + ev.Sink + "-" + ev.EventID},
 			Since:   ev.Time,
-		})}
+		}))
 		follow = append(follow, d.solved(link, ev.Sink+"-"+ev.EventID, ev.Time, state)...)
 	}
 	if err := d.Store.LinkSetStatus(ctx, link.ID, ev.To, state, follow); err != nil {

@@ -51,3 +51,20 @@ func (d *Deps) linkOf(ctx context.Context, id string) (store.Link, bool, error) 
 	}
 	return link, true, nil
 }
+
+// slaStatus tells the link's clock of a status change, on routes whose
+// SLA pauses: whether the new status (the system's name or the chat
+// state it maps to) is one the resolution clock stands still in. The
+// change is placed by the ticket event's own time.
+func (d *Deps) slaStatus(link store.Link, ev core.TicketEvent, state string) store.Jobs {
+	r, ok := d.Routes[link.Route]
+	if !ok || r.SLA == nil || len(r.SLA.PauseStatuses) == 0 {
+		return nil
+	}
+	at := ev.Time
+	if at.IsZero() {
+		at = d.Now()
+	}
+	key := ev.Sink + "-" + ev.EventID
+	return d.slaMark(link, key, store.SLAUpdate{Status: &store.SLAStatus{Key: key, At: at.UTC(), Paused: r.SLA.Pauses(ev.To, state)}})
+}

@@ -23,6 +23,7 @@ const (
 	KindSLATimer    = "sla_timer"
 	KindSLAMark     = "sla_mark"
 	KindSLAEscalate = "sla_escalate"
+	KindSLAQueue    = "sla_queue"
 )
 
 // SLAStartArgs starts a new ticket's SLA clock and schedules its timers,
@@ -48,6 +49,10 @@ type SLATimerArgs struct {
 	Deadline sla.Kind  `json:"kind"`
 	Stage    sla.Stage `json:"stage"`
 	At       time.Time `json:"at"`
+	// Round counts the resolution clock's finished pauses: a timer of a
+	// resumed clock is a new job even when a pause gave back no business
+	// time and its moment is that of a timer that woke in the pause.
+	Round int `json:"round,omitempty"`
 }
 
 func (SLATimerArgs) Kind() string { return KindSLATimer }
@@ -83,6 +88,19 @@ func (SLAEscalateArgs) InsertOpts() river.InsertOpts {
 	return river.InsertOpts{UniqueOpts: river.UniqueOpts{ByArgs: true, ByState: allStates}}
 }
 
+// SLAQueueArgs moves a breached ticket to the escalation queue through
+// its sink.
+type SLAQueueArgs struct {
+	LinkID string `json:"link_id"`
+	Queue  string `json:"queue"`
+}
+
+func (SLAQueueArgs) Kind() string { return KindSLAQueue }
+
+func (SLAQueueArgs) InsertOpts() river.InsertOpts {
+	return river.InsertOpts{UniqueOpts: river.UniqueOpts{ByArgs: true, ByState: allStates}}
+}
+
 // slaStartJobs are the jobs a new ticket's record carries when its route
 // has an SLA.
 func slaStartJobs(route config.Route, linkID, priority string, at time.Time) store.Jobs {
@@ -102,30 +120,62 @@ func (d *Deps) slaMark(link store.Link, key string, u store.SLAUpdate) store.Job
 }
 
 // timers are the timer jobs of every stage still ahead for c, each
-// scheduled at its moment.
+// scheduled at its moment; a paused resolution clock has none (its
+// resume schedules them).
 func timers(p sla.Policy, c store.SLAClock) store.Jobs {
 	var out store.Jobs
 	for _, kind := range sla.Kinds {
 		if met(c, kind) {
 			continue
 		}
-		due, ok := p.Deadline(kind, c.Priority, c.StartedAt)
-		if !ok {
+		ck, ok := clockOf(p, c, kind)
+		if !ok || !ck.Running {
 			continue
 		}
 		for _, st := range sla.Stages {
-			at, ok := p.When(st, due)
+			at, ok := p.When(st, ck.Due)
 			if !ok || slices.Contains(c.Fired, stageKey(kind, st)) {
 				continue
 			}
-			out = append(out, timerJob(c.LinkID, kind, st, at))
+			out = append(out, timerJob(c.LinkID, kind, st, at, round(c, kind)))
 		}
 	}
 	return out
 }
 
-func timerJob(linkID string, kind sla.Kind, st sla.Stage, at time.Time) river.InsertManyParams {
-	p := Insert(SLATimerArgs{LinkID: linkID, Deadline: kind, Stage: st, At: at.UTC()})
+// clockOf is where kind's deadline stands for c, its pauses counted.
+func clockOf(p sla.Policy, c store.SLAClock, kind sla.Kind) (sla.Clock, bool) {
+	return p.Clock(kind, c.Priority, c.StartedAt, pauses(c))
+}
+
+func pauses(c store.SLAClock) []sla.Pause {
+	if len(c.Statuses) == 0 {
+		return nil
+	}
+	sts := make([]sla.Status, len(c.Statuses))
+	for i, st := range c.Statuses {
+		sts[i] = sla.Status{At: st.At, Paused: st.Paused}
+	}
+	return sla.Pauses(c.StartedAt, sts)
+}
+
+// round is the number of finished pauses of kind's clock (0 for the
+// first response, which does not pause).
+func round(c store.SLAClock, kind sla.Kind) int {
+	if kind != sla.Resolution {
+		return 0
+	}
+	n := 0
+	for _, ps := range pauses(c) {
+		if !ps.To.IsZero() {
+			n++
+		}
+	}
+	return n
+}
+
+func timerJob(linkID string, kind sla.Kind, st sla.Stage, at time.Time, round int) river.InsertManyParams {
+	p := Insert(SLATimerArgs{LinkID: linkID, Deadline: kind, Stage: st, At: at.UTC(), Round: round})
 	// UTC, like every time River keeps.
 	p.InsertOpts.ScheduledAt = at.UTC()
 	return p
@@ -149,6 +199,25 @@ func routePolicy(r config.Route) (sla.Policy, bool, error) {
 		return p, false, river.JobCancel(fmt.Errorf("route %s sla: %w", r.Name, err))
 	}
 	return p, true, nil
+}
+
+// clockTries bounds how often a clock change is decided anew when
+// another change committed between its read and its write.
+const clockTries = 8
+
+// applied is c with u applied as the store applies it, for the timers
+// that go with the change.
+func applied(c store.SLAClock, u store.SLAUpdate) (next store.SLAClock, moved bool) {
+	next = c
+	if u.Priority != "" && !strings.EqualFold(u.Priority, c.Priority) &&
+		(u.PriorityAt.IsZero() || !u.PriorityAt.Before(c.PriorityAt)) {
+		next.Priority, moved = u.Priority, true
+	}
+	if st := u.Status; st != nil && !slices.ContainsFunc(c.Statuses, func(x store.SLAStatus) bool { return x.Key == st.Key }) {
+		next.Statuses = append(slices.Clip(c.Statuses), *st)
+		moved = true
+	}
+	return next, moved
 }
 
 type slaStartWorker struct {
@@ -188,30 +257,36 @@ func (w *slaMarkWorker) Work(ctx context.Context, job *river.Job[SLAMarkArgs]) e
 	if err != nil {
 		return err
 	}
-	c, err := q.SLAGet(ctx, job.Args.LinkID)
-	if errors.Is(err, store.ErrNotFound) {
+	for range clockTries {
+		c, err := q.SLAGet(ctx, job.Args.LinkID)
+		if errors.Is(err, store.ErrNotFound) {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		p, ok, err := routePolicy(d.Routes[c.Route])
+		if !ok {
+			return err
+		}
+		// A new priority or a status change moves the deadlines: the
+		// timers for the new ones go in with the change (the old ones
+		// find, waking, that they are not due and do nothing). A paused
+		// resolution clock gets none until it resumes.
+		var follow store.Jobs
+		if next, moved := applied(c, job.Args.Update); moved {
+			follow = timers(p, next)
+		}
+		_, err = q.SLAUpdate(ctx, c.LinkID, c.Revision, job.Args.Update, follow)
+		if errors.Is(err, store.ErrConflict) {
+			continue // decided on a clock that changed meanwhile: again
+		}
+		if err != nil {
+			return fmt.Errorf("update sla clock: %w", err)
+		}
 		return nil
 	}
-	if err != nil {
-		return err
-	}
-	p, ok, err := routePolicy(d.Routes[c.Route])
-	if !ok {
-		return err
-	}
-	// A new priority moves the deadlines: the timers for the new ones go
-	// in with the change (the old ones find, waking, that they are not
-	// due and do nothing).
-	var follow store.Jobs
-	if u := job.Args.Update; u.Priority != "" && !strings.EqualFold(u.Priority, c.Priority) {
-		next := c
-		next.Priority = u.Priority
-		follow = timers(p, next)
-	}
-	if _, err := q.SLAUpdate(ctx, c.LinkID, job.Args.Update, follow); err != nil {
-		return fmt.Errorf("update sla clock: %w", err)
-	}
-	return nil
+	return fmt.Errorf("update sla clock of %s: it changed %d times while deciding", job.Args.LinkID, clockTries)
 }
 
 type slaTimerWorker struct {
@@ -220,8 +295,19 @@ type slaTimerWorker struct {
 }
 
 func (w *slaTimerWorker) Work(ctx context.Context, job *river.Job[SLATimerArgs]) error {
+	for range clockTries {
+		err := w.once(ctx, job.Args)
+		if !errors.Is(err, store.ErrConflict) {
+			return err
+		}
+	}
+	return fmt.Errorf("sla timer of %s: the clock changed %d times while deciding", job.Args.LinkID, clockTries)
+}
+
+// once decides a timer on the clock as it is now; ErrConflict when the
+// clock changed before the decision committed.
+func (w *slaTimerWorker) once(ctx context.Context, a SLATimerArgs) error {
 	d := w.d
-	a := job.Args
 	q, err := d.quality()
 	if err != nil {
 		return err
@@ -238,10 +324,11 @@ func (w *slaTimerWorker) Work(ctx context.Context, job *river.Job[SLATimerArgs])
 	if !ok || met(c, a.Deadline) || slices.Contains(c.Fired, stageKey(a.Deadline, a.Stage)) {
 		return err
 	}
-	due, ok := p.Deadline(a.Deadline, c.Priority, c.StartedAt)
-	if !ok {
-		return nil
+	ck, ok := clockOf(p, c, a.Deadline)
+	if !ok || !ck.Running {
+		return nil // no target, or waiting on the customer: the resume schedules anew
 	}
+	due := ck.Due
 	at, ok := p.When(a.Stage, due)
 	if !ok {
 		return nil
@@ -249,7 +336,7 @@ func (w *slaTimerWorker) Work(ctx context.Context, job *river.Job[SLATimerArgs])
 	now := d.Now()
 	if now.Before(at) {
 		if !at.Equal(a.At) {
-			return d.insert(ctx, store.Jobs{timerJob(a.LinkID, a.Deadline, a.Stage, at)})
+			return d.insert(ctx, store.Jobs{timerJob(a.LinkID, a.Deadline, a.Stage, at, round(c, a.Deadline))})
 		}
 		// Woken early (clock skew between replicas): wait for the moment.
 		return river.JobSnooze(at.Sub(now))
@@ -261,7 +348,10 @@ func (w *slaTimerWorker) Work(ctx context.Context, job *river.Job[SLATimerArgs])
 	if !ok {
 		return err
 	}
-	made, err := q.SLAFire(ctx, a.LinkID, stageKey(a.Deadline, a.Stage), now, w.effects(route, link, c, a, due))
+	made, err := q.SLAFire(ctx, a.LinkID, c.Revision, stageKey(a.Deadline, a.Stage), now, w.effects(route, link, c, a, due))
+	if errors.Is(err, store.ErrConflict) {
+		return err
+	}
 	if err != nil {
 		return fmt.Errorf("record sla %s: %w", stageKey(a.Deadline, a.Stage), err)
 	}
@@ -309,6 +399,9 @@ func (w *slaTimerWorker) effects(route config.Route, link store.Link, c store.SL
 		if e.Priority != "" && !strings.EqualFold(e.Priority, c.Priority) {
 			jobs = append(jobs, Insert(SLAEscalateArgs{LinkID: link.ID, Priority: e.Priority}))
 		}
+		if q := strings.TrimSpace(e.Queue); q != "" {
+			jobs = append(jobs, Insert(SLAQueueArgs{LinkID: link.ID, Queue: q}))
+		}
 	}
 	return jobs
 }
@@ -331,7 +424,9 @@ func (w *slaEscalateWorker) Work(ctx context.Context, job *river.Job[SLAEscalate
 	if !ok {
 		return err
 	}
-	mark := d.slaMark(link, "escalate-"+job.Args.Priority, store.SLAUpdate{Priority: job.Args.Priority})
+	// Timed like a ticket event, so a person's later change in the
+	// system wins over the escalation, and an older one does not.
+	mark := d.slaMark(link, "escalate-"+job.Args.Priority, store.SLAUpdate{Priority: job.Args.Priority, PriorityAt: d.Now().UTC()})
 	ps, ok := sink.As[sink.PrioritySetter](d.Sinks[link.Sink])
 	if !ok {
 		// The system cannot be told; its agents are, on the ticket.
@@ -346,4 +441,37 @@ func (w *slaEscalateWorker) Work(ctx context.Context, job *river.Job[SLAEscalate
 		return retryable(fmt.Errorf("set priority of %s: %w", link.TicketKey, err))
 	}
 	return d.insert(ctx, mark)
+}
+
+type slaQueueWorker struct {
+	river.WorkerDefaults[SLAQueueArgs]
+	d *Deps
+}
+
+func (w *slaQueueWorker) Work(ctx context.Context, job *river.Job[SLAQueueArgs]) error {
+	d := w.d
+	link, ok, err := d.linkOf(ctx, job.Args.LinkID)
+	if !ok {
+		return err
+	}
+	if link.TicketKey == "" {
+		return river.JobSnooze(2 * time.Second) // the ticket is being created
+	}
+	note := func(why string) error {
+		return d.insert(ctx, store.Jobs{Insert(TicketNoteArgs{LinkID: link.ID, Key: "sla-" + link.ID + "-queue",
+			Body: "SLA escalation: please move this ticket to queue " + job.Args.Queue + why + "."})})
+	}
+	qs, ok := sink.As[sink.QueueSetter](d.Sinks[link.Sink])
+	if !ok {
+		return note("") // the system cannot be told; its agents are, on the ticket
+	}
+	// Moving a ticket to a queue is idempotent: a retry after a lost
+	// answer moves it there again.
+	ref := core.TicketRef{Sink: link.Sink, Key: link.TicketKey, URL: link.TicketURL}
+	err = qs.SetQueue(ctx, ref, job.Args.Queue)
+	if err != nil && core.IsPermanent(err) {
+		d.Log.WarnContext(ctx, "escalation queue refused; asking on the ticket", "sink", link.Sink, "ticket", link.TicketKey, "error", err)
+		return note(" (the system refused it: " + err.Error() + ")")
+	}
+	return retryable(err)
 }

@@ -65,6 +65,8 @@ const (
 	OpFindComment     = "find_comment"
 	OpFindAttachment  = "find_attachment"
 	OpSetPriority     = "set_priority"
+	OpSatisfaction    = "satisfaction"
+	OpSetQueue        = "set_queue"
 	// OpCreate is Create's own label, which linked creation shares.
 	OpCreate = "create"
 )
@@ -96,6 +98,10 @@ func guarded[T any](t T, gs guards) T {
 		w = guardedAttachmentFinder{any(t).(AttachmentFinder), gs}
 	case *PrioritySetter:
 		w = guardedPriority{any(t).(PrioritySetter), gs}
+	case *QueueSetter:
+		w = guardedQueue{any(t).(QueueSetter), gs}
+	case *SatisfactionWriter:
+		w = guardedSatisfaction{any(t).(SatisfactionWriter), gs}
 	case *LinkedCreator:
 		w = guardedLinkedCreator{any(t).(LinkedCreator), gs}
 	}
@@ -130,6 +136,40 @@ type guardedPriority struct {
 
 func (g guardedPriority) SetPriority(ctx context.Context, ref core.TicketRef, priority string) error {
 	return g.gs.run(OpSetPriority, func() error { return g.c.SetPriority(ctx, ref, priority) })
+}
+
+type guardedQueue struct {
+	c  QueueSetter
+	gs guards
+}
+
+func (g guardedQueue) SetQueue(ctx context.Context, ref core.TicketRef, queue string) error {
+	return g.gs.run(OpSetQueue, func() error { return g.c.SetQueue(ctx, ref, queue) })
+}
+
+type guardedSatisfaction struct {
+	c  SatisfactionWriter
+	gs guards
+}
+
+func (g guardedSatisfaction) SatisfactionFields() (score, comment bool) {
+	return g.c.SatisfactionFields()
+}
+
+func (g guardedSatisfaction) SetSatisfaction(ctx context.Context, ref core.TicketRef, s core.Satisfaction) error {
+	return g.gs.run(OpSatisfaction, func() error { return g.c.SetSatisfaction(ctx, ref, s) })
+}
+
+func (g guardedSatisfaction) Satisfaction(ctx context.Context, ref core.TicketRef) (core.Satisfaction, bool, error) {
+	var (
+		s     core.Satisfaction
+		found bool
+	)
+	err := g.gs.run(OpSatisfaction, func() (err error) {
+		s, found, err = g.c.Satisfaction(ctx, ref)
+		return err
+	})
+	return s, found, err
 }
 
 type guardedLinkedCreator struct {

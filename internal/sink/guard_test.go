@@ -56,6 +56,20 @@ func (c *capableSink) SetPriority(context.Context, core.TicketRef, string) error
 	return c.err
 }
 
+func (c *capableSink) SetQueue(context.Context, core.TicketRef, string) error {
+	c.calls++
+	return c.err
+}
+func (c *capableSink) SatisfactionFields() (bool, bool) { return true, true }
+func (c *capableSink) SetSatisfaction(context.Context, core.TicketRef, core.Satisfaction) error {
+	c.calls++
+	return c.err
+}
+func (c *capableSink) Satisfaction(context.Context, core.TicketRef) (core.Satisfaction, bool, error) {
+	c.calls++
+	return core.Satisfaction{}, false, c.err
+}
+
 // calls makes one call through each capability found with As.
 func capabilityCalls(s sink.Sink) map[string]func() error {
 	ctx, ref := context.Background(), core.TicketRef{Key: "T-1"}
@@ -101,6 +115,14 @@ func capabilityCalls(s sink.Sink) map[string]func() error {
 		sink.OpSetPriority: func() error {
 			p, _ := sink.As[sink.PrioritySetter](s)
 			return p.SetPriority(ctx, ref, "urgent")
+		},
+		sink.OpSetQueue: func() error {
+			q, _ := sink.As[sink.QueueSetter](s)
+			return q.SetQueue(ctx, ref, "42")
+		},
+		sink.OpSatisfaction: func() error {
+			w, _ := sink.As[sink.SatisfactionWriter](s)
+			return w.SetSatisfaction(ctx, ref, core.Satisfaction{Score: 4})
 		},
 	}
 }

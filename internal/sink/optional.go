@@ -45,6 +45,27 @@ type PrioritySetter interface {
 	SetPriority(ctx context.Context, ref core.TicketRef, priority string) error
 }
 
+// QueueSetter moves a ticket to another queue of its system (an SLA
+// escalation): queue is the system's own id for it (a Zendesk or
+// Freshdesk group id). Moving it there again is harmless.
+type QueueSetter interface {
+	SetQueue(ctx context.Context, ref core.TicketRef, queue string) error
+}
+
+// SatisfactionWriter writes a CSAT answer into the ticket's own
+// satisfaction field (the local desk's; a configured custom field on Jira
+// and ServiceNow). SatisfactionFields says what it can hold: score false
+// means no field is configured (the answer goes in an internal note),
+// comment false that the comment has no field of its own. Satisfaction
+// reads the field back (found false while it is empty), so a retry after
+// an unknown outcome looks for its earlier write; writing the same again
+// is harmless anyway.
+type SatisfactionWriter interface {
+	SatisfactionFields() (score, comment bool)
+	SetSatisfaction(ctx context.Context, ref core.TicketRef, s core.Satisfaction) error
+	Satisfaction(ctx context.Context, ref core.TicketRef) (s core.Satisfaction, found bool, err error)
+}
+
 // StatusReader reads a ticket's current status name.
 type StatusReader interface {
 	Status(ctx context.Context, ref core.TicketRef) (string, error)

@@ -172,3 +172,44 @@ func wall(midnight time.Time, off time.Duration) time.Time {
 	mins := int(off / time.Minute)
 	return time.Date(y, m, d, mins/60, mins%60, 0, 0, midnight.Location())
 }
+
+// Between is the business time that passes from a to b: the inverse of
+// Add, so Add(a, Between(a, b)) is b whenever b is inside opening hours.
+// b at or before a gives 0.
+func (c Calendar) Between(a, b time.Time) time.Duration {
+	if !b.After(a) {
+		return 0
+	}
+	if c.always && len(c.holidays) == 0 {
+		return b.Sub(a)
+	}
+	var sum time.Duration
+	t := a.In(c.loc)
+	for range maxDays {
+		if !t.Before(b) {
+			break
+		}
+		y, m, day := t.Date()
+		midnight := time.Date(y, m, day, 0, 0, 0, 0, c.loc)
+		next := time.Date(y, m, day+1, 0, 0, 0, 0, c.loc)
+		if c.Working(midnight) {
+			open, close := midnight, next
+			if !c.always {
+				open = wall(midnight, c.open)
+				close = wall(midnight, c.close)
+			}
+			from, to := t, close
+			if from.Before(open) {
+				from = open
+			}
+			if b.Before(to) {
+				to = b
+			}
+			if to.After(from) {
+				sum += to.Sub(from)
+			}
+		}
+		t = next
+	}
+	return sum
+}

@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"errors"
 	"time"
 
 	"github.com/ticketbridge/ticketbridge/internal/core"
@@ -33,9 +34,35 @@ type SLAClock struct {
 	FirstResponseAt time.Time // zero until an agent's first public reply
 	ResolvedAt      time.Time // zero while unresolved
 	Assignee        string
+	// PriorityAt is the time of the ticket change that set Priority
+	// (zero: the priority the ticket started with).
+	PriorityAt time.Time
 	// Fired lists the timer stages that acted ("resolution/breach").
 	Fired []string
+	// Statuses are the status changes the clock was told, in order of
+	// their own time (not of arrival): the pauses of the resolution
+	// clock are computed from them.
+	Statuses []SLAStatus
+	// Revision counts the changes to the clock. SLAUpdate and SLAFire
+	// name the revision their decision read, so two changes computed
+	// from the same state cannot both commit.
+	Revision int64
 }
+
+// SLAStatus is one status change of a ticket on its clock: at At the
+// ticket went into a status that pauses the resolution clock or one that
+// does not. Key is the ticket event's identity; the same key twice adds
+// nothing.
+type SLAStatus struct {
+	Key    string    `json:"key"`
+	At     time.Time `json:"at"`
+	Paused bool      `json:"paused"`
+}
+
+// ErrConflict is returned by a guarded change whose clock changed since
+// the revision it names: the caller reads the clock again and decides
+// anew.
+var ErrConflict = errors.New("changed meanwhile")
 
 // SLAUpdate is what a ticket change tells an SLA clock; zero fields
 // change nothing, and the times are only set where unset.
@@ -43,7 +70,13 @@ type SLAUpdate struct {
 	FirstResponseAt time.Time
 	ResolvedAt      time.Time
 	Priority        string
-	Assignee        string
+	// PriorityAt is the time of the ticket change that set Priority: a
+	// change older than the one the clock has does not apply (events
+	// can arrive out of order). Zero applies unconditionally.
+	PriorityAt time.Time `json:",omitzero"`
+	Assignee   string
+	// Status is a status change for the pause accounting.
+	Status *SLAStatus `json:",omitempty"`
 }
 
 // Quality keeps the service-quality flows' state: CSAT surveys and SLA
@@ -66,16 +99,23 @@ type Quality interface {
 	SLAStart(ctx context.Context, c SLAClock, jobs Jobs) (bool, error)
 	// SLAGet returns a clock with its fired stages, or ErrNotFound.
 	SLAGet(ctx context.Context, linkID string) (SLAClock, error)
-	// SLAUpdate applies u to the clock and, when anything changed, inserts
-	// jobs; it reports whether anything changed (false too for a link
-	// without a clock).
-	SLAUpdate(ctx context.Context, linkID string, u SLAUpdate, jobs Jobs) (bool, error)
+	// SLAUpdate applies u to the clock at revision rev and, when
+	// anything changed, inserts jobs and counts a revision; it reports
+	// whether anything changed (false too for a link without a clock).
+	// A clock no longer at rev is not changed: ErrConflict.
+	SLAUpdate(ctx context.Context, linkID string, rev int64, u SLAUpdate, jobs Jobs) (bool, error)
 	// SLAFire records that stage fired, with jobs, unless it fired
-	// already; it reports whether it did.
-	SLAFire(ctx context.Context, linkID, stage string, at time.Time, jobs Jobs) (bool, error)
+	// already; it reports whether it did. Like SLAUpdate it is guarded
+	// by rev and counts a revision.
+	SLAFire(ctx context.Context, linkID string, rev int64, stage string, at time.Time, jobs Jobs) (bool, error)
 
 	// DeskSetPriority changes a local desk ticket's priority with jobs;
 	// DeskAssign its assignee.
 	DeskSetPriority(ctx context.Context, key, priority string, jobs Jobs) error
 	DeskAssign(ctx context.Context, key, assignee string, jobs Jobs) error
+	// DeskSetSatisfaction writes a local desk ticket's satisfaction field
+	// (a CSAT score 1–5 and its comment); writing the same again changes
+	// nothing. DeskSatisfaction reads it (score 0: not answered).
+	DeskSetSatisfaction(ctx context.Context, key string, score int, comment string) error
+	DeskSatisfaction(ctx context.Context, key string) (score int, comment string, err error)
 }

@@ -39,6 +39,7 @@ type Ticket struct {
 	Status    int      `json:"status"`
 	Priority  int      `json:"priority"`
 	Tags      []string `json:"tags"`
+	GroupID   int64    `json:"group_id"`
 	CreatedAt string   `json:"created_at"`
 }
 
@@ -225,6 +226,28 @@ func (s *Sink) Status(ctx context.Context, ref core.TicketRef) (string, error) {
 		return "", err
 	}
 	return StatusName(tk.Status), nil
+}
+
+// SetQueue moves a ticket to another group (an SLA escalation's queue,
+// a group id) and checks the answer; moving it there again is harmless.
+func (s *Sink) SetQueue(ctx context.Context, ref core.TicketRef, queue string) error {
+	const op = "set group"
+	id, err := ticketID(op, ref)
+	if err != nil {
+		return err
+	}
+	group, err := strconv.ParseInt(strings.TrimSpace(queue), 10, 64)
+	if err != nil || group <= 0 {
+		return &core.CallError{Op: op, Permanent: true, Message: fmt.Sprintf("queue %q is not a Freshdesk group id", queue)}
+	}
+	var tk Ticket
+	if err := s.c.JSON(ctx, op, "PUT", "/tickets/"+id, map[string]any{"group_id": group}, &tk); err != nil {
+		return err
+	}
+	if tk.GroupID != group {
+		return &core.CallError{Op: op, Permanent: true, Message: fmt.Sprintf("ticket %s stayed in group %d", id, tk.GroupID)}
+	}
+	return nil
 }
 
 // Transition sets the status for a chat state (in_progress is open:

@@ -218,3 +218,42 @@ func TestEndToEnd(t *testing.T) {
 		t.Fatalf("leaked: %q", got)
 	}
 }
+
+// An escalation's queue is a group id: the ticket moves to that group,
+// checked on the answer; an id that is not a number is permanent.
+func TestSetQueue(t *testing.T) {
+	t.Parallel()
+	tests := map[string]struct {
+		queue   string
+		want    int64
+		wantErr string
+	}{
+		"a group":      {queue: "43000567", want: 43000567},
+		"not a number": {queue: "tier-2", wantErr: `queue "tier-2" is not a Freshdesk group id`},
+		"not positive": {queue: "0", wantErr: `queue "0" is not a Freshdesk group id`},
+	}
+	for name, tt := range tests {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			srv := freshdeskfake.New(t, freshdeskfake.Options{})
+			sk := newSink(t, srv)
+			ref, err := sk.Create(t.Context(), draft("tb-q", ""))
+			if err != nil {
+				t.Fatal(err)
+			}
+			err = sk.SetQueue(t.Context(), ref, tt.queue)
+			if tt.wantErr != "" {
+				if err == nil || !strings.Contains(err.Error(), tt.wantErr) || !core.IsPermanent(err) {
+					t.Fatalf("SetQueue = %v, want a permanent error with %q", err, tt.wantErr)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := srv.Tickets()[0].GroupID; got != tt.want {
+				t.Fatalf("group = %d, want %d", got, tt.want)
+			}
+		})
+	}
+}

@@ -62,6 +62,13 @@ type Settings struct {
 	// CustomFields maps a key of the route's mapping.custom to a field id
 	// (customfield_10050).
 	CustomFields map[string]string `yaml:"custom_fields"`
+	// CSATField is the number custom field (customfield_10070) a CSAT
+	// answer's score is written into; CSATCommentField, optional, a
+	// single-line text field for its comment. Without CSATField the answer
+	// is an internal note; without CSATCommentField a comment goes in a
+	// note beside the score.
+	CSATField        string `yaml:"csat_field"`
+	CSATCommentField string `yaml:"csat_comment_field"`
 	// StatusOverrides, per project key: Jira status name → chat state,
 	// for statuses whose category misleads.
 	StatusOverrides map[string]map[string]string `yaml:"status_overrides"`
@@ -222,6 +229,12 @@ func (s Settings) validate() error {
 		if !fieldID.MatchString(v) {
 			return fmt.Errorf("custom_fields.%s: %q is not a field id like customfield_10050", k, v)
 		}
+	}
+	if s.CSATField != "" && !fieldID.MatchString(s.CSATField) {
+		return fmt.Errorf("csat_field: %q is not a field id like customfield_10070", s.CSATField)
+	}
+	if s.CSATCommentField != "" && (s.CSATField == "" || !fieldID.MatchString(s.CSATCommentField)) {
+		return fmt.Errorf("csat_comment_field: %q must be a field id like customfield_10071, set with csat_field", s.CSATCommentField)
 	}
 	for p, m := range s.StatusOverrides {
 		for name, state := range m {

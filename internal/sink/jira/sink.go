@@ -6,6 +6,7 @@ import (
 	"errors"
 	"net/url"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"unicode/utf8"
@@ -161,6 +162,77 @@ func (s *Sink) SetPriority(ctx context.Context, ref core.TicketRef, priority str
 	}
 	body := map[string]any{"fields": map[string]any{"priority": map[string]string{"name": name}}}
 	return s.c.call(ctx, "set priority", "PUT", "/rest/api/3/issue/"+url.PathEscape(ref.Key), body, nil)
+}
+
+// csatCommentMax is what a single-line text field holds.
+const csatCommentMax = 255
+
+// SatisfactionFields: csat_field holds the score, csat_comment_field the
+// comment.
+func (s *Sink) SatisfactionFields() (score, comment bool) {
+	return s.s.CSATField != "", s.s.CSATCommentField != ""
+}
+
+// SetSatisfaction writes a CSAT answer into the configured custom fields
+// with an issue edit; the same edit again is harmless.
+func (s *Sink) SetSatisfaction(ctx context.Context, ref core.TicketRef, sat core.Satisfaction) error {
+	if s.s.CSATField == "" {
+		return &core.CallError{Op: "set satisfaction", Message: "no csat_field configured", Permanent: true}
+	}
+	fields := map[string]any{s.s.CSATField: sat.Score}
+	if s.s.CSATCommentField != "" {
+		fields[s.s.CSATCommentField] = cutRunes(sat.Comment, csatCommentMax)
+	}
+	return s.c.call(ctx, "set satisfaction", "PUT", "/rest/api/3/issue/"+url.PathEscape(ref.Key), map[string]any{"fields": fields}, nil)
+}
+
+// Satisfaction reads the score back from csat_field (found false while
+// the field is empty).
+func (s *Sink) Satisfaction(ctx context.Context, ref core.TicketRef) (core.Satisfaction, bool, error) {
+	if s.s.CSATField == "" {
+		return core.Satisfaction{}, false, nil
+	}
+	q := url.Values{"fields": {strings.Trim(s.s.CSATField+","+s.s.CSATCommentField, ",")}}
+	var is struct {
+		Fields map[string]any `json:"fields"`
+	}
+	if err := s.c.call(ctx, "read satisfaction", "GET", "/rest/api/3/issue/"+url.PathEscape(ref.Key)+"?"+q.Encode(), nil, &is); err != nil {
+		return core.Satisfaction{}, false, err
+	}
+	score, ok := is.Fields[s.s.CSATField].(float64)
+	if !ok || score < 1 {
+		return core.Satisfaction{}, false, nil
+	}
+	out := core.Satisfaction{Score: int(score)}
+	if s.s.CSATCommentField != "" {
+		out.Comment, _ = is.Fields[s.s.CSATCommentField].(string)
+	}
+	return out, true, nil
+}
+
+// cutRunes keeps the first n runes of v.
+func cutRunes(v string, n int) string {
+	if r := []rune(v); len(r) > n {
+		return string(r[:n])
+	}
+	return v
+}
+
+// ourPriority is our name for a Jira priority: the priority_map key
+// that maps to it (the first in sorted order when several do), else
+// Jira's name as it is.
+func (s *Sink) ourPriority(name string) string {
+	keys := make([]string, 0, len(s.s.PriorityMap))
+	for k, v := range s.s.PriorityMap {
+		if strings.EqualFold(v, name) {
+			keys = append(keys, k)
+		}
+	}
+	if len(keys) == 0 {
+		return name
+	}
+	slices.Sort(keys)
+	return keys[0]
 }
 
 // priority maps our priority name to Jira's; "" leaves Jira's default.

@@ -64,22 +64,24 @@ func TestNewSettingsErrorsNameTheKey(t *testing.T) {
 		mutate func(*jira.Settings)
 		want   string
 	}{
-		"no url":          {func(s *jira.Settings) { s.URL = "" }, "url:"},
-		"relative url":    {func(s *jira.Settings) { s.URL = "x.atlassian.net" }, "url:"},
-		"url with path":   {func(s *jira.Settings) { s.URL = "https://x.atlassian.net/jira" }, "url:"},
-		"no email":        {func(s *jira.Settings) { s.Email = "" }, "email:"},
-		"no token":        {func(s *jira.Settings) { s.APIToken = "" }, "api_token:"},
-		"no project":      {func(s *jira.Settings) { s.Project = "" }, "project:"},
-		"bad project":     {func(s *jira.Settings) { s.Project = "ops desk" }, "project:"},
-		"half jsm":        {func(s *jira.Settings) { s.ServiceDeskID = "10" }, "service_desk_id:"},
-		"no secret":       {func(s *jira.Settings) { s.WebhookSecret = "" }, "webhook_secret:"},
-		"bad custom":      {func(s *jira.Settings) { s.CustomFields = map[string]string{"x": "Chat Link"} }, "custom_fields.x:"},
-		"bad override":    {func(s *jira.Settings) { s.StatusOverrides = map[string]map[string]string{"OPS": {"Won't Do": "gone"}} }, "status_overrides.OPS.Won't Do:"},
-		"bad transition":  {func(s *jira.Settings) { s.TransitionNames = map[string]string{"finished": "Done"} }, "transition_names.finished:"},
-		"short poll":      {func(s *jira.Settings) { s.PollInterval = time.Second }, "poll_interval:"},
-		"negative rpm":    {func(s *jira.Settings) { s.RequestsPerMinute = -1 }, "requests_per_minute:"},
-		"negative attach": {func(s *jira.Settings) { s.MaxAttachmentBytes = -1 }, "max_attachment_bytes:"},
-		"empty priority":  {func(s *jira.Settings) { s.PriorityMap = map[string]string{"high": " "} }, "priority_map.high:"},
+		"no url":              {func(s *jira.Settings) { s.URL = "" }, "url:"},
+		"relative url":        {func(s *jira.Settings) { s.URL = "x.atlassian.net" }, "url:"},
+		"url with path":       {func(s *jira.Settings) { s.URL = "https://x.atlassian.net/jira" }, "url:"},
+		"no email":            {func(s *jira.Settings) { s.Email = "" }, "email:"},
+		"no token":            {func(s *jira.Settings) { s.APIToken = "" }, "api_token:"},
+		"no project":          {func(s *jira.Settings) { s.Project = "" }, "project:"},
+		"bad project":         {func(s *jira.Settings) { s.Project = "ops desk" }, "project:"},
+		"half jsm":            {func(s *jira.Settings) { s.ServiceDeskID = "10" }, "service_desk_id:"},
+		"no secret":           {func(s *jira.Settings) { s.WebhookSecret = "" }, "webhook_secret:"},
+		"bad csat field":      {func(s *jira.Settings) { s.CSATField = "customfield 10070" }, "csat_field:"},
+		"comment field alone": {func(s *jira.Settings) { s.CSATCommentField = "customfield_10071" }, "csat_comment_field:"},
+		"bad custom":          {func(s *jira.Settings) { s.CustomFields = map[string]string{"x": "Chat Link"} }, "custom_fields.x:"},
+		"bad override":        {func(s *jira.Settings) { s.StatusOverrides = map[string]map[string]string{"OPS": {"Won't Do": "gone"}} }, "status_overrides.OPS.Won't Do:"},
+		"bad transition":      {func(s *jira.Settings) { s.TransitionNames = map[string]string{"finished": "Done"} }, "transition_names.finished:"},
+		"short poll":          {func(s *jira.Settings) { s.PollInterval = time.Second }, "poll_interval:"},
+		"negative rpm":        {func(s *jira.Settings) { s.RequestsPerMinute = -1 }, "requests_per_minute:"},
+		"negative attach":     {func(s *jira.Settings) { s.MaxAttachmentBytes = -1 }, "max_attachment_bytes:"},
+		"empty priority":      {func(s *jira.Settings) { s.PriorityMap = map[string]string{"high": " "} }, "priority_map.high:"},
 	}
 	for name, tc := range cases {
 		t.Run(name, func(t *testing.T) {
@@ -648,6 +650,60 @@ func TestSetPriority(t *testing.T) {
 			is, _ := site.Issue(ref.Key)
 			if p, _ := is.Fields["priority"].(map[string]any); p["name"] != tt.want {
 				t.Errorf("priority = %v, want %s", is.Fields["priority"], tt.want)
+			}
+		})
+	}
+}
+
+// A CSAT answer goes into the configured custom fields and reads back;
+// a field the edit screen lacks is Jira's permanent 400; without
+// csat_field the sink says it has no field.
+func TestSatisfactionField(t *testing.T) {
+	t.Parallel()
+	tests := map[string]struct {
+		score, comment string // settings
+		editable       []string
+		fields         [2]bool
+		want           core.Satisfaction
+		wantErr        bool
+	}{
+		"score and comment": {score: "customfield_10070", comment: "customfield_10071", editable: []string{"customfield_10070", "customfield_10071"},
+			fields: [2]bool{true, true}, want: core.Satisfaction{Score: 4, Comment: "quick, 谢谢"}},
+		"score only":      {score: "customfield_10070", editable: []string{"customfield_10070"}, fields: [2]bool{true, false}, want: core.Satisfaction{Score: 4}},
+		"not on a screen": {score: "customfield_10099", editable: []string{"customfield_10070"}, fields: [2]bool{true, false}, wantErr: true},
+		"no field":        {},
+	}
+	for name, tt := range tests {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			site := jirafake.New(t, jirafake.Options{EditableFields: tt.editable})
+			sk := newSink(t, site, func(s *jira.Settings) { s.CSATField, s.CSATCommentField = tt.score, tt.comment })
+			if s, c := sk.SatisfactionFields(); s != tt.fields[0] || c != tt.fields[1] {
+				t.Fatalf("SatisfactionFields = %v, %v; want %v", s, c, tt.fields)
+			}
+			ref, err := sk.Create(t.Context(), draft())
+			if err != nil {
+				t.Fatal(err)
+			}
+			if _, found, err := sk.Satisfaction(t.Context(), ref); err != nil || found {
+				t.Fatalf("Satisfaction before an answer = %v, %v", found, err)
+			}
+			if !tt.fields[0] {
+				return
+			}
+			err = sk.SetSatisfaction(t.Context(), ref, core.Satisfaction{Score: 4, Comment: "quick, 谢谢"})
+			if tt.wantErr {
+				if err == nil || !core.IsPermanent(err) {
+					t.Fatalf("SetSatisfaction = %v, want Jira's permanent 400", err)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			got, found, err := sk.Satisfaction(t.Context(), ref)
+			if err != nil || !found || got != tt.want {
+				t.Fatalf("Satisfaction = %+v, %v, %v; want %+v", got, found, err, tt.want)
 			}
 		})
 	}

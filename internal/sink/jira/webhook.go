@@ -24,8 +24,9 @@ func Sign(secret string, body []byte) string {
 }
 
 // ParseWebhook verifies an admin webhook delivery (X-Hub-Signature, an
-// HMAC-SHA256 of the raw body) and turns it into ticket events: status
-// and assignee changes of jira:issue_updated, and comment_created. Other
+// HMAC-SHA256 of the raw body) and turns it into ticket events: status,
+// priority and assignee changes of jira:issue_updated, and
+// comment_created. Other
 // events give none.
 //
 // Replays are judged on what the signature covers only. The window is
@@ -154,6 +155,12 @@ func (s *Sink) issueUpdated(w Webhook, id string, at time.Time) ([]core.TicketEv
 				if st := w.Issue.Fields.Status; st != nil && strings.EqualFold(st.Name, it.ToString) {
 					ev.ToCategory = st.StatusCategory.Key
 				}
+			case it.Field == "priority" || it.FieldID == "priority":
+				if it.ToString == "" {
+					continue
+				}
+				ev.Kind = core.TicketPriorityChanged
+				ev.Priority = s.ourPriority(it.ToString)
 			case it.Field == "assignee" || it.FieldID == "assignee":
 				// toString is the display name; empty means unassigned.
 				ev.Kind = core.TicketAssigned

@@ -108,6 +108,8 @@ func summarize(evs []core.TicketEvent) string {
 			s += " " + vis + " by " + ev.Comment.Author + ": " + strings.ReplaceAll(ev.Comment.Body, "\n", "⏎")
 		case core.TicketAssigned:
 			s += " to " + ev.Assignee
+		case core.TicketPriorityChanged:
+			s += " priority " + ev.Priority
 		}
 		if ev.Ours {
 			s += " OURS"
@@ -128,6 +130,8 @@ func TestParseWebhookEvents(t *testing.T) {
 		"comment_role.json":                 "wh comment_added OPS-7 ext= status= internal by Kim Agent: admins only",
 		"comment_ours.json":                 "wh comment_added OPS-7 ext= status= public by ticketbridge: customer wrote: thanks OURS",
 		"assigned.json":                     "wh assigned OPS-7 ext= status= to Lee",
+		"priority.json":                     "wh priority_changed OPS-7 ext=tb-link7 status= priority urgent",
+		"priority_unmapped.json":            "wh priority_changed OPS-7 ext= status= priority Blocker OURS",
 		"created.json":                      "",
 	}
 	sk := hookSink(t, hookTime)

@@ -203,15 +203,76 @@ func (d *Desk) Assign(ctx context.Context, key, agent string) error {
 	return fs.DeskAssign(ctx, key, agent, d.emit(ev))
 }
 
+// ChangePriority changes a ticket's priority as an agent and announces
+// it: the ticket's SLA deadlines follow (an sla_mark with the new
+// priority). The change and its event commit together; the same
+// priority again changes nothing and announces nothing.
+func (d *Desk) ChangePriority(ctx context.Context, key, priority string) (string, error) {
+	priority = strings.TrimSpace(priority)
+	if priority == "" {
+		return "", fmt.Errorf("%w: empty priority", ErrInvalid)
+	}
+	fs, ok := d.store.(FieldStore)
+	if !ok {
+		return "", fmt.Errorf("set priority of %s: the desk's store cannot change priorities", key)
+	}
+	cur, err := d.store.DeskGet(ctx, key)
+	if err != nil {
+		return "", fmt.Errorf("load %s: %w", key, err)
+	}
+	if cur.Priority == priority {
+		return cur.Priority, nil
+	}
+	ev := core.TicketEvent{
+		Sink: d.id, EventID: newEventID(), Kind: core.TicketPriorityChanged,
+		Ticket: core.TicketRef{Sink: d.id, Key: key, Status: cur.Status}, ExternalID: cur.ExternalID,
+		Priority: priority, Time: d.now(),
+	}
+	return cur.Priority, fs.DeskSetPriority(ctx, key, priority, d.emit(ev))
+}
+
 // FieldStore is the part of the store that changes a desk ticket's
-// priority and assignee with jobs (store.Quality).
+// priority and assignee with jobs, and its satisfaction field
+// (store.Quality).
 type FieldStore interface {
 	DeskSetPriority(ctx context.Context, key, priority string, jobs store.Jobs) error
 	DeskAssign(ctx context.Context, key, assignee string, jobs store.Jobs) error
+	DeskSetSatisfaction(ctx context.Context, key string, score int, comment string) error
+	DeskSatisfaction(ctx context.Context, key string) (int, string, error)
+}
+
+// SatisfactionFields: the desk keeps the score and the comment.
+func (d *Desk) SatisfactionFields() (score, comment bool) {
+	_, ok := d.store.(FieldStore)
+	return ok, ok
+}
+
+// SetSatisfaction writes a CSAT answer into the ticket's satisfaction
+// field.
+func (d *Desk) SetSatisfaction(ctx context.Context, ref core.TicketRef, s core.Satisfaction) error {
+	fs, ok := d.store.(FieldStore)
+	if !ok {
+		return &core.CallError{Op: "set satisfaction of " + ref.Key, Message: "the desk's store has no satisfaction field", Permanent: true}
+	}
+	return fs.DeskSetSatisfaction(ctx, ref.Key, s.Score, s.Comment)
+}
+
+// Satisfaction reads the ticket's satisfaction field.
+func (d *Desk) Satisfaction(ctx context.Context, ref core.TicketRef) (core.Satisfaction, bool, error) {
+	fs, ok := d.store.(FieldStore)
+	if !ok {
+		return core.Satisfaction{}, false, nil
+	}
+	score, comment, err := fs.DeskSatisfaction(ctx, ref.Key)
+	if err != nil {
+		return core.Satisfaction{}, false, err
+	}
+	return core.Satisfaction{Score: score, Comment: comment}, score > 0, nil
 }
 
 // SetPriority changes a ticket's priority (an SLA escalation). Setting
-// the same priority again changes nothing, so a retry is harmless.
+// the same priority again changes nothing, so a retry is harmless. It
+// announces nothing: the escalation marks the clock itself.
 func (d *Desk) SetPriority(ctx context.Context, ref core.TicketRef, priority string) error {
 	fs, ok := d.store.(FieldStore)
 	if !ok {

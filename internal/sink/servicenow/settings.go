@@ -51,6 +51,12 @@ type Settings struct {
 	// CustomFields maps a key of the route's mapping.custom to an
 	// incident column; unmapped keys are used as column names.
 	CustomFields map[string]string `yaml:"custom_fields"`
+	// CSATField is an incident column (u_csat_score) a CSAT answer's
+	// score is written into; CSATCommentField, optional, one for its
+	// comment. Without CSATField the answer is a work note; without
+	// CSATCommentField a comment goes in a work note beside the score.
+	CSATField        string `yaml:"csat_field"`
+	CSATCommentField string `yaml:"csat_comment_field"`
 	// LabelsField is a column for the draft's labels (comma separated);
 	// empty appends them to the description.
 	LabelsField string `yaml:"labels_field"`
@@ -165,6 +171,12 @@ func New(id string, s Settings, d sink.Deps) (*Sink, error) {
 		if !columnPattern.MatchString(col) {
 			return nil, fmt.Errorf("custom_fields.%s: %q is not a column name", k, col)
 		}
+	}
+	if s.CSATField != "" && !columnPattern.MatchString(s.CSATField) {
+		return nil, fmt.Errorf("csat_field: %q is not a column name", s.CSATField)
+	}
+	if s.CSATCommentField != "" && (s.CSATField == "" || !columnPattern.MatchString(s.CSATCommentField)) {
+		return nil, fmt.Errorf("csat_comment_field: %q must be a column name, set with csat_field", s.CSATCommentField)
 	}
 	if s.LabelsField != "" && !columnPattern.MatchString(s.LabelsField) {
 		return nil, fmt.Errorf("labels_field: %q is not a column name", s.LabelsField)

@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"net/url"
 	"sort"
+	"strconv"
 	"strings"
 
 	"github.com/ticketbridge/ticketbridge/internal/core"
@@ -191,6 +192,67 @@ func (s *Sink) Comment(ctx context.Context, ref core.TicketRef, c core.Comment) 
 	}
 	return s.do(ctx, call{op: op, method: http.MethodPatch, path: pathIncident + "/" + id,
 		query: url.Values{"sysparm_fields": {"sys_id"}}, body: map[string]string{field: sinkhttp.Marked(c.Body, c.Key, sinkhttp.Visible)}})
+}
+
+// SatisfactionFields: csat_field holds the score, csat_comment_field the
+// comment.
+func (s *Sink) SatisfactionFields() (score, comment bool) {
+	return s.s.CSATField != "", s.s.CSATCommentField != ""
+}
+
+// SetSatisfaction writes a CSAT answer into the configured incident
+// columns. The Table API ignores a column the table lacks, so the answer
+// is read back from the update's own result: a score that did not stick
+// is a permanent error (the worker notes the answer instead).
+func (s *Sink) SetSatisfaction(ctx context.Context, ref core.TicketRef, sat core.Satisfaction) error {
+	const op = "set satisfaction"
+	if s.s.CSATField == "" {
+		return &core.CallError{Op: op, Message: "no csat_field configured", Permanent: true}
+	}
+	id, err := s.sysID(ctx, ref)
+	if err != nil {
+		return err
+	}
+	body := map[string]string{s.s.CSATField: strconv.Itoa(sat.Score)}
+	if s.s.CSATCommentField != "" {
+		body[s.s.CSATCommentField] = sat.Comment
+	}
+	var got resultOne[map[string]string]
+	if err := s.do(ctx, call{op: op, method: http.MethodPatch, path: pathIncident + "/" + id,
+		query: url.Values{"sysparm_fields": {s.satisfactionColumns()}}, body: body, out: &got}); err != nil {
+		return err
+	}
+	if got.Result[s.s.CSATField] != strconv.Itoa(sat.Score) {
+		return &core.CallError{Op: op, Permanent: true,
+			Message: "the incident did not keep " + s.s.CSATField + " (is it a column of the incident table?)"}
+	}
+	return nil
+}
+
+// Satisfaction reads the score back (found false while the column is
+// empty).
+func (s *Sink) Satisfaction(ctx context.Context, ref core.TicketRef) (core.Satisfaction, bool, error) {
+	if s.s.CSATField == "" {
+		return core.Satisfaction{}, false, nil
+	}
+	id, err := s.sysID(ctx, ref)
+	if err != nil {
+		return core.Satisfaction{}, false, err
+	}
+	var got resultOne[map[string]string]
+	if err := s.do(ctx, call{op: "read satisfaction", method: http.MethodGet, path: pathIncident + "/" + id,
+		query: url.Values{"sysparm_fields": {s.satisfactionColumns()}}, out: &got}); err != nil {
+		return core.Satisfaction{}, false, err
+	}
+	score, err := strconv.Atoi(got.Result[s.s.CSATField])
+	if err != nil || score < 1 {
+		return core.Satisfaction{}, false, nil
+	}
+	return core.Satisfaction{Score: score, Comment: got.Result[s.s.CSATCommentField]}, true, nil
+}
+
+func (s *Sink) satisfactionColumns() string {
+	return strings.Trim(s.s.CSATField+","+s.s.CSATCommentField, ",")
 }
 
 // findCommentLimit bounds the journal entries FindComment reads; the

@@ -43,6 +43,8 @@ func TestSettingsProblemsNameTheKey(t *testing.T) {
 		"negative rpm":    {func(s *servicenow.Settings) { s.RequestsPerMinute = -1 }, "requests_per_minute:"},
 		"empty state":     {func(s *servicenow.Settings) { s.StateNames = map[string]string{"9": ""} }, "state_names.9:"},
 		"negative attach": {func(s *servicenow.Settings) { s.MaxAttachmentBytes = -1 }, "max_attachment_bytes:"},
+		"bad csat column": {func(s *servicenow.Settings) { s.CSATField = "CSAT score" }, "csat_field:"},
+		"comment alone":   {func(s *servicenow.Settings) { s.CSATCommentField = "u_csat_comment" }, "csat_comment_field:"},
 	}
 	for name, tc := range tests {
 		t.Run(name, func(t *testing.T) {
@@ -402,5 +404,60 @@ func TestOAuthBearer(t *testing.T) {
 	})
 	if err := sn.Check(t.Context()); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// A CSAT answer goes into the configured incident columns and reads
+// back; a column the table lacks (ServiceNow ignores it) is found out
+// from the update's result and is permanent; without csat_field the sink
+// says it has no field.
+func TestSatisfactionColumns(t *testing.T) {
+	t.Parallel()
+	tests := map[string]struct {
+		score, comment string
+		columns        []string
+		fields         [2]bool
+		want           core.Satisfaction
+		wantErr        bool
+	}{
+		"score and comment": {score: "u_csat_score", comment: "u_csat_comment", columns: []string{"u_csat_score", "u_csat_comment"},
+			fields: [2]bool{true, true}, want: core.Satisfaction{Score: 2, Comment: "slow, 太慢了"}},
+		"score only":   {score: "u_csat_score", columns: []string{"u_csat_score"}, fields: [2]bool{true, false}, want: core.Satisfaction{Score: 2}},
+		"not a column": {score: "u_satisfaction", columns: []string{"u_csat_score"}, fields: [2]bool{true, false}, wantErr: true},
+		"no field":     {},
+	}
+	for name, tt := range tests {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			in := servicenowfake.New(t, servicenowfake.Options{Columns: tt.columns})
+			sn := newSink(t, in, func(s *servicenow.Settings) { s.CSATField, s.CSATCommentField = tt.score, tt.comment })
+			if s, c := sn.SatisfactionFields(); s != tt.fields[0] || c != tt.fields[1] {
+				t.Fatalf("SatisfactionFields = %v, %v; want %v", s, c, tt.fields)
+			}
+			ref, err := sn.Create(t.Context(), core.TicketDraft{ExternalID: "tb-csat", Title: "c"})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if _, found, err := sn.Satisfaction(t.Context(), ref); err != nil || found {
+				t.Fatalf("Satisfaction before an answer = %v, %v", found, err)
+			}
+			if !tt.fields[0] {
+				return
+			}
+			err = sn.SetSatisfaction(t.Context(), ref, core.Satisfaction{Score: 2, Comment: "slow, 太慢了"})
+			if tt.wantErr {
+				if err == nil || !core.IsPermanent(err) {
+					t.Fatalf("SetSatisfaction = %v, want a permanent error", err)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			got, found, err := sn.Satisfaction(t.Context(), core.TicketRef{Key: ref.Key})
+			if err != nil || !found || got != tt.want {
+				t.Fatalf("Satisfaction = %+v, %v, %v; want %+v", got, found, err, tt.want)
+			}
+		})
 	}
 }

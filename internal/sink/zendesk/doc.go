@@ -27,9 +27,10 @@
 // A Zendesk webhook (request format JSON, method POST) connected to
 // triggers whose body is ours, one trigger per kind:
 //
-//	{"kind": "status_changed" | "comment_added" | "assigned",
+//	{"kind": "status_changed" | "comment_added" | "assigned" | "priority_changed",
 //	 "ticket": {"id": "{{ticket.id}}", "external_id": "{{ticket.external_id}}",
-//	            "status": "{{ticket.status}}", "url": "{{ticket.link}}"},
+//	            "status": "{{ticket.status}}", "url": "{{ticket.link}}",
+//	            "priority": "{{ticket.priority}}"},             (priority_changed)
 //	 "comment": {"id": "{{ticket.latest_comment.id}}",
 //	             "body": "{{ticket.latest_comment.value}}",
 //	             "public": "{{ticket.latest_comment.is_public}}",
@@ -38,6 +39,10 @@
 //	 "assignee": {"id": "{{ticket.assignee.id}}", "name": "{{ticket.assignee.name}}"},  (assigned)
 //	 "updater_id": "{{current_user.id}}",
 //	 "time": "{{ticket.updated_at_with_timestamp}}"}                  (optional)
+//
+// A priority_changed trigger ("Priority changed", condition on the
+// priority) moves the SLA deadlines: the priority is read back through
+// priority_map (Zendesk's "urgent" becomes the route's name for it).
 //
 // Ids and booleans may be strings or JSON values. A comment is public only
 // when "public" reads true; anything else is an internal note. A change is

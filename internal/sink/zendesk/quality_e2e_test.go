@@ -6,9 +6,11 @@ import (
 	"testing"
 	"time"
 
+	"github.com/ticketbridge/ticketbridge/internal/app/apptest"
 	"github.com/ticketbridge/ticketbridge/internal/config"
 	"github.com/ticketbridge/ticketbridge/internal/core"
 	"github.com/ticketbridge/ticketbridge/internal/sink/zendesk"
+	"github.com/ticketbridge/ticketbridge/internal/sink/zendesk/zendeskfake"
 	"github.com/ticketbridge/ticketbridge/internal/source/generic/generictest"
 )
 
@@ -63,5 +65,50 @@ func TestEndToEndHandoverAssignAndCSAT(t *testing.T) {
 			t.Fatalf("no CSAT note on the Zendesk ticket: %+v", tk.Comments)
 		}
 		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+// An SLA breach escalates to another queue: the ticket moves to the
+// escalation's group in Zendesk and the priority goes up, once each.
+func TestEndToEndBreachMovesTheTicketToTheEscalationGroup(t *testing.T) {
+	clock := apptest.NewClock(time.Date(2027, 1, 4, 10, 0, 0, 0, time.UTC)) // ahead of the real clock
+	zd := zendeskfake.New(t, zendeskfake.Options{Now: clock.Now, Groups: []int64{360002}})
+	c := config.NewConnector("sinks[1]", "zd", "zendesk")
+	for k, v := range map[string]any{
+		"url": zd.URL(), "email": zd.Email(), "api_token": zd.Token(),
+		"webhook_secret": zd.WebhookSecret(), "integration_user_id": zd.UserID(),
+	} {
+		c.Set(k, v)
+	}
+	b := apptest.StartClocked(t, c, clock, func(cfg *config.Config) {
+		tr := &cfg.Routes[0].Trigger
+		tr.RulePack, tr.Confirm = "", false
+		cfg.Routes[0].SLA = &config.SLA{
+			TimeZone:      "UTC",
+			FirstResponse: map[string]time.Duration{"default": time.Hour},
+			Escalate:      &config.Escalate{Priority: "urgent", Queue: "360002"},
+		}
+	})
+	b.Say("g1", "/ticket the invoices page is down")
+	b.Replies(1)
+	id := zd.Tickets()[0].ID
+	clock.Advance(61 * time.Minute)
+	b.TimersDone(clock)
+	deadline := time.Now().Add(15 * time.Second)
+	for {
+		tk, _ := zd.Ticket(id)
+		if tk.GroupID == 360002 && tk.Priority == "urgent" {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("ticket group %d, priority %q: want group 360002, urgent", tk.GroupID, tk.Priority)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	tk, _ := zd.Ticket(id)
+	for _, cm := range tk.Comments {
+		if strings.Contains(cm.Body, "please move this ticket") {
+			t.Fatalf("asked on the ticket although the move worked: %q", cm.Body)
+		}
 	}
 }

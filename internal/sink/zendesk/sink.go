@@ -83,6 +83,18 @@ func (s *Sink) newTicket(t core.TicketDraft) (NewTicket, error) {
 	return nt, nil
 }
 
+// ourPriority is our name for a Zendesk priority: the priority_map key
+// that maps to it (the first in sorted order when several do), else
+// Zendesk's value as it is.
+func (s *Sink) ourPriority(p string) string {
+	for _, k := range sortedKeys(s.set.PriorityMap) {
+		if strings.EqualFold(s.set.PriorityMap[k], p) {
+			return k
+		}
+	}
+	return strings.ToLower(p)
+}
+
 // priority maps ours onto Zendesk's values.
 func (s *Sink) priority(p string) (string, bool) {
 	if v, ok := s.set.PriorityMap[p]; ok {
@@ -237,6 +249,17 @@ func (s *Sink) SetPriority(ctx context.Context, ref core.TicketRef, priority str
 			Message: fmt.Sprintf("priority %q: not in priority_map and not a Zendesk priority (%s)", priority, strings.Join(Priorities, ", "))}
 	}
 	return s.update(ctx, op, ref, TicketUpdate{Priority: p})
+}
+
+// SetQueue moves a ticket to another group (an SLA escalation's queue,
+// a group id); moving it there again is harmless.
+func (s *Sink) SetQueue(ctx context.Context, ref core.TicketRef, queue string) error {
+	const op = "set group"
+	id, err := strconv.ParseInt(strings.TrimSpace(queue), 10, 64)
+	if err != nil || id <= 0 {
+		return &core.CallError{Op: op, Permanent: true, Message: fmt.Sprintf("queue %q is not a Zendesk group id", queue)}
+	}
+	return s.update(ctx, op, ref, TicketUpdate{GroupID: id})
 }
 
 func (s *Sink) update(ctx context.Context, op string, ref core.TicketRef, u TicketUpdate) error {

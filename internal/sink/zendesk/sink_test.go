@@ -628,3 +628,43 @@ func TestSetPriority(t *testing.T) {
 		})
 	}
 }
+
+// An escalation's queue is a group id: the ticket moves to that group;
+// an id that is not a number, or a group Zendesk does not have, is
+// permanent.
+func TestSetQueue(t *testing.T) {
+	t.Parallel()
+	tests := map[string]struct {
+		queue   string
+		want    int64
+		wantErr string
+	}{
+		"a group":         {queue: "360002", want: 360002},
+		"not a number":    {queue: "tier-2", wantErr: `queue "tier-2" is not a Zendesk group id`},
+		"no such group":   {queue: "999", wantErr: "Group: 999 is not valid"},
+		"spaces are fine": {queue: " 360002 ", want: 360002},
+	}
+	for name, tt := range tests {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			f, sk := setup(t, zendeskfake.Options{Groups: []int64{360002}})
+			ref, err := sk.Create(t.Context(), draft("tb-q"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			err = sk.SetQueue(t.Context(), ref, tt.queue)
+			if tt.wantErr != "" {
+				if err == nil || !strings.Contains(err.Error(), tt.wantErr) || !core.IsPermanent(err) {
+					t.Fatalf("SetQueue = %v, want a permanent error with %q", err, tt.wantErr)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := f.Tickets()[0].GroupID; got != tt.want {
+				t.Fatalf("group = %d, want %d", got, tt.want)
+			}
+		})
+	}
+}

@@ -30,12 +30,14 @@ const (
 	KindStatusChanged = "status_changed"
 	KindCommentAdded  = "comment_added"
 	KindAssigned      = "assigned"
+	KindPriority      = "priority_changed"
 )
 
 var kinds = map[string]core.TicketEventKind{
 	KindStatusChanged: core.TicketStatusChanged,
 	KindCommentAdded:  core.TicketCommentAdded,
 	KindAssigned:      core.TicketAssigned,
+	KindPriority:      core.TicketPriorityChanged,
 }
 
 // Sign computes Zendesk's signature: base64(HMAC-SHA256(secret,
@@ -131,6 +133,11 @@ func (s *Sink) ParseWebhook(r *http.Request, body []byte) ([]core.TicketEvent, e
 		// note must never reach the customer.
 		ev.Comment = &core.Comment{Body: w.Comment.Body, Public: w.Comment.Public.True(), Author: author}
 		ev.Ours = ev.Ours || s.ours(w.Comment.AuthorID)
+	case core.TicketPriorityChanged:
+		if strings.TrimSpace(w.Ticket.Priority) == "" {
+			return nil, malformed("ticket.priority: missing for %s", w.Kind)
+		}
+		ev.Priority = s.ourPriority(strings.TrimSpace(w.Ticket.Priority))
 	case core.TicketAssigned:
 		// An empty assignee means the ticket was unassigned.
 		if w.Assignee != nil {

@@ -65,6 +65,8 @@ func TestParseWebhookFixtures(t *testing.T) {
 		"comment_public_unclear": {want: core.TicketEvent{Kind: core.TicketCommentAdded,
 			Comment: &core.Comment{Body: "placeholder left unrendered", Public: false, Author: "311"}}},
 		"assigned": {want: core.TicketEvent{Kind: core.TicketAssigned, Assignee: "Kim Agent"}},
+		"priority_changed": {want: core.TicketEvent{Kind: core.TicketPriorityChanged, Priority: "high",
+			Time: time.Date(2026, 11, 28, 10, 5, 0, 0, time.UTC)}},
 	}
 	for name, tt := range tests {
 		t.Run(name, func(t *testing.T) {
@@ -87,7 +89,7 @@ func TestParseWebhookFixtures(t *testing.T) {
 			if name != "comment_public_unclear" && ev.ExternalID != "tb-7" {
 				t.Errorf("external id = %q", ev.ExternalID)
 			}
-			if ev.Kind != w.Kind || ev.To != w.To || ev.Ours != w.Ours || ev.Assignee != w.Assignee || !ev.Time.Equal(w.Time) {
+			if ev.Kind != w.Kind || ev.To != w.To || ev.Ours != w.Ours || ev.Assignee != w.Assignee || ev.Priority != w.Priority || !ev.Time.Equal(w.Time) {
 				t.Errorf("event = %+v\nwant    %+v", ev, w)
 			}
 			if (ev.Comment == nil) != (w.Comment == nil) || (w.Comment != nil && *ev.Comment != *w.Comment) {

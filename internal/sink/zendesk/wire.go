@@ -64,6 +64,7 @@ type TicketUpdate struct {
 	Comment  *NewComment `json:"comment,omitempty"`
 	Status   string      `json:"status,omitempty"`
 	Priority string      `json:"priority,omitempty"`
+	GroupID  int64       `json:"group_id,omitempty"`
 }
 
 // TicketComment is one comment in GET /tickets/{id}/comments.json.
@@ -158,6 +159,7 @@ type HookTicket struct {
 	ID         Flex   `json:"id"`
 	ExternalID string `json:"external_id,omitempty"`
 	Status     string `json:"status,omitempty"`
+	Priority   string `json:"priority,omitempty"`
 	URL        string `json:"url,omitempty"`
 }
 

@@ -9,6 +9,7 @@ import (
 	"github.com/ticketbridge/ticketbridge/internal/config"
 	"github.com/ticketbridge/ticketbridge/internal/source/slack"
 	"github.com/ticketbridge/ticketbridge/internal/source/slack/slackfake"
+	"github.com/ticketbridge/ticketbridge/internal/store"
 )
 
 // waitPost waits for a post whose text contains want.
@@ -149,25 +150,26 @@ func TestEndToEndCSATButtons(t *testing.T) {
 	h.send(slackfake.Interaction(t, press))
 	h.waitPost("Thank you for your feedback")
 	h.send(slackfake.Interaction(t, slackfake.ButtonPress(actions.Elements[0].ActionID, five.Value, channel, root, ask.TS, "U0ANN", "1795863101.000100")))
+	// The desk keeps the score in its own satisfaction field.
+	q := h.app.Store.(store.Quality)
 	deadline := time.Now().Add(15 * time.Second)
 	for {
-		cs, err := h.app.Store.DeskComments(t.Context(), tk.Key)
+		score, _, err := q.DeskSatisfaction(t.Context(), tk.Key)
 		if err != nil {
 			t.Fatal(err)
 		}
-		var found bool
-		for _, c := range cs {
-			found = found || (!c.Public && strings.HasPrefix(c.Body, "Customer satisfaction: 5/5"))
-		}
-		if found {
+		if score == 5 {
 			break
 		}
 		if time.Now().After(deadline) {
-			t.Fatalf("no score on %s: %+v", tk.Key, cs)
+			t.Fatalf("no score on %s (field %d)", tk.Key, score)
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
 	time.Sleep(300 * time.Millisecond)
+	if score, _, _ := q.DeskSatisfaction(t.Context(), tk.Key); score != 5 {
+		t.Fatalf("the second press changed the score to %d", score)
+	}
 	if n := h.countPosts("Thank you for your feedback"); n != 1 {
 		t.Fatalf("thanked %d times, want once", n)
 	}

@@ -93,14 +93,15 @@ func (s *Store) SLAStart(ctx context.Context, c store.SLAClock, jobs store.Jobs)
 		c.LinkID, c.Route, c.Priority, nanos(c.StartedAt), c.Assignee)
 }
 
-// SLAGet returns a clock and its fired stages.
+// SLAGet returns a clock, its fired stages and its status changes.
 func (s *Store) SLAGet(ctx context.Context, linkID string) (store.SLAClock, error) {
 	var (
-		c                        store.SLAClock
-		started, first, resolved int64
+		c                                    store.SLAClock
+		started, first, resolved, priorityAt int64
 	)
-	err := s.db.QueryRowContext(ctx, `SELECT link_id, route, priority, started_at, first_response_at, resolved_at, assignee
-		FROM tb_sla WHERE link_id = ?`, linkID).Scan(&c.LinkID, &c.Route, &c.Priority, &started, &first, &resolved, &c.Assignee)
+	err := s.db.QueryRowContext(ctx, `SELECT link_id, route, priority, started_at, first_response_at, resolved_at, assignee,
+		priority_at, revision FROM tb_sla WHERE link_id = ?`, linkID).
+		Scan(&c.LinkID, &c.Route, &c.Priority, &started, &first, &resolved, &c.Assignee, &priorityAt, &c.Revision)
 	if errors.Is(err, sql.ErrNoRows) {
 		return c, store.ErrNotFound
 	}
@@ -108,6 +109,7 @@ func (s *Store) SLAGet(ctx context.Context, linkID string) (store.SLAClock, erro
 		return c, fmt.Errorf("get sla: %w", err)
 	}
 	c.StartedAt, c.FirstResponseAt, c.ResolvedAt = fromNanos(started), fromNanos(first), fromNanos(resolved)
+	c.PriorityAt = fromNanos(priorityAt)
 	rows, err := s.db.QueryContext(ctx, `SELECT stage FROM tb_sla_fired WHERE link_id = ? ORDER BY fired_at, stage`, linkID)
 	if err != nil {
 		return c, fmt.Errorf("get sla: %w", err)
@@ -123,27 +125,126 @@ func (s *Store) SLAGet(ctx context.Context, linkID string) (store.SLAClock, erro
 	if err := rows.Err(); err != nil {
 		return c, fmt.Errorf("get sla: %w", err)
 	}
+	srows, err := s.db.QueryContext(ctx, `SELECT event_key, at, paused FROM tb_sla_status WHERE link_id = ? ORDER BY at, event_key`, linkID)
+	if err != nil {
+		return c, fmt.Errorf("get sla statuses: %w", err)
+	}
+	defer srows.Close()
+	for srows.Next() {
+		var (
+			st store.SLAStatus
+			at int64
+		)
+		if err := srows.Scan(&st.Key, &at, &st.Paused); err != nil {
+			return c, fmt.Errorf("get sla statuses: %w", err)
+		}
+		st.At = fromNanos(at)
+		c.Statuses = append(c.Statuses, st)
+	}
+	if err := srows.Err(); err != nil {
+		return c, fmt.Errorf("get sla statuses: %w", err)
+	}
 	return c, nil
 }
 
+// errUnchanged rolls back a guarded change that changed nothing.
+var errUnchanged = errors.New("unchanged")
+
+// slaGuarded runs change in a transaction after moving the clock from
+// revision rev to the next; change reports whether it changed anything,
+// and only then do the revision and jobs commit. A clock at another
+// revision is ErrConflict; no clock is (false, nil).
+func (s *Store) slaGuarded(ctx context.Context, what, linkID string, rev int64, jobs store.Jobs, change func(tx *sql.Tx) (bool, error)) (bool, error) {
+	if err := s.checkJobs(jobs); err != nil {
+		return false, fmt.Errorf("%s: %w", what, err)
+	}
+	err := s.inTx(ctx, func(tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx, `UPDATE tb_sla SET revision = revision + 1 WHERE link_id = ? AND revision = ?`, linkID, rev)
+		if err != nil {
+			return err
+		}
+		if n, err := res.RowsAffected(); err != nil {
+			return err
+		} else if n == 0 {
+			var cur int64
+			err := tx.QueryRowContext(ctx, `SELECT revision FROM tb_sla WHERE link_id = ?`, linkID).Scan(&cur)
+			if errors.Is(err, sql.ErrNoRows) {
+				return errUnchanged
+			}
+			if err != nil {
+				return err
+			}
+			return fmt.Errorf("clock of %s at revision %d, not %d: %w", linkID, cur, rev, store.ErrConflict)
+		}
+		made, err := change(tx)
+		if err != nil {
+			return err
+		}
+		if !made {
+			return errUnchanged
+		}
+		return s.insertJobs(ctx, tx, jobs)
+	})
+	if errors.Is(err, errUnchanged) {
+		return false, nil
+	}
+	if err != nil {
+		return false, fmt.Errorf("%s: %w", what, err)
+	}
+	return true, nil
+}
+
 // SLAUpdate applies a ticket change to its clock.
-func (s *Store) SLAUpdate(ctx context.Context, linkID string, u store.SLAUpdate, jobs store.Jobs) (bool, error) {
-	return s.execJobs(ctx, "update sla", jobs, `UPDATE tb_sla SET
-		first_response_at = CASE WHEN first_response_at = 0 THEN ? ELSE first_response_at END,
-		resolved_at = CASE WHEN resolved_at = 0 THEN ? ELSE resolved_at END,
-		priority = COALESCE(NULLIF(?, ''), priority),
-		assignee = COALESCE(NULLIF(?, ''), assignee)
-		WHERE link_id = ? AND (
-			(first_response_at = 0 AND ? <> 0) OR (resolved_at = 0 AND ? <> 0) OR
-			(? <> '' AND ? <> priority) OR (? <> '' AND ? <> assignee))`,
-		nanos(u.FirstResponseAt), nanos(u.ResolvedAt), u.Priority, u.Assignee, linkID,
-		nanos(u.FirstResponseAt), nanos(u.ResolvedAt), u.Priority, u.Priority, u.Assignee, u.Assignee)
+func (s *Store) SLAUpdate(ctx context.Context, linkID string, rev int64, u store.SLAUpdate, jobs store.Jobs) (bool, error) {
+	return s.slaGuarded(ctx, "update sla", linkID, rev, jobs, func(tx *sql.Tx) (bool, error) {
+		// ?7 applies the priority whatever the clock's priority_at (an
+		// update without a time of its own).
+		res, err := tx.ExecContext(ctx, `UPDATE tb_sla SET
+			first_response_at = CASE WHEN first_response_at = 0 THEN ?1 ELSE first_response_at END,
+			resolved_at = CASE WHEN resolved_at = 0 THEN ?2 ELSE resolved_at END,
+			priority = CASE WHEN ?3 <> '' AND (?7 OR ?6 >= priority_at) THEN ?3 ELSE priority END,
+			priority_at = CASE WHEN ?3 <> '' AND ?6 > priority_at THEN ?6 ELSE priority_at END,
+			assignee = COALESCE(NULLIF(?4, ''), assignee)
+			WHERE link_id = ?5 AND (
+				(first_response_at = 0 AND ?1 <> 0) OR (resolved_at = 0 AND ?2 <> 0) OR
+				(?3 <> '' AND ((?3 <> priority AND (?7 OR ?6 >= priority_at)) OR ?6 > priority_at)) OR
+				(?4 <> '' AND ?4 <> assignee))`,
+			nanos(u.FirstResponseAt), nanos(u.ResolvedAt), u.Priority, u.Assignee, linkID, nanos(u.PriorityAt), u.PriorityAt.IsZero())
+		if err != nil {
+			return false, err
+		}
+		n, err := res.RowsAffected()
+		if err != nil {
+			return false, err
+		}
+		made := n > 0
+		if st := u.Status; st != nil {
+			res, err := tx.ExecContext(ctx, `INSERT INTO tb_sla_status (link_id, event_key, at, paused) VALUES (?, ?, ?, ?)
+				ON CONFLICT (link_id, event_key) DO NOTHING`, linkID, st.Key, nanos(st.At), st.Paused)
+			if err != nil {
+				return false, err
+			}
+			if n, err := res.RowsAffected(); err != nil {
+				return false, err
+			} else if n > 0 {
+				made = true
+			}
+		}
+		return made, nil
+	})
 }
 
 // SLAFire records a timer stage once.
-func (s *Store) SLAFire(ctx context.Context, linkID, stage string, at time.Time, jobs store.Jobs) (bool, error) {
-	return s.execJobs(ctx, "fire sla stage", jobs, `INSERT INTO tb_sla_fired (link_id, stage, fired_at)
-		VALUES (?, ?, ?) ON CONFLICT (link_id, stage) DO NOTHING`, linkID, stage, nanos(at))
+func (s *Store) SLAFire(ctx context.Context, linkID string, rev int64, stage string, at time.Time, jobs store.Jobs) (bool, error) {
+	return s.slaGuarded(ctx, "fire sla stage", linkID, rev, jobs, func(tx *sql.Tx) (bool, error) {
+		res, err := tx.ExecContext(ctx, `INSERT INTO tb_sla_fired (link_id, stage, fired_at)
+			VALUES (?, ?, ?) ON CONFLICT (link_id, stage) DO NOTHING`, linkID, stage, nanos(at))
+		if err != nil {
+			return false, err
+		}
+		n, err := res.RowsAffected()
+		return n > 0, err
+	})
 }
 
 // DeskSetPriority changes a desk ticket's priority.
@@ -169,4 +270,45 @@ func (s *Store) deskSet(ctx context.Context, what, column, key, value string, jo
 		err = fmt.Errorf("%s %q: %w", what, key, store.ErrNotFound)
 	}
 	return err
+}
+
+// DeskSetSatisfaction writes a desk ticket's satisfaction field.
+func (s *Store) DeskSetSatisfaction(ctx context.Context, key string, score int, comment string) error {
+	if score < 1 || score > 5 {
+		return fmt.Errorf("set satisfaction of %q: score %d is not 1 to 5", key, score)
+	}
+	num, ok := deskNum(key)
+	if !ok {
+		return fmt.Errorf("set satisfaction of %q: %w", key, store.ErrNotFound)
+	}
+	res, err := s.db.ExecContext(ctx, `UPDATE tb_desk_tickets SET csat_score = ?, csat_comment = ?,
+		updated_at = CASE WHEN csat_score = ? AND csat_comment = ? THEN updated_at ELSE ? END WHERE num = ?`,
+		score, comment, score, comment, nanos(now()), num)
+	if err != nil {
+		return fmt.Errorf("set satisfaction of %q: %w", key, err)
+	}
+	if n, err := res.RowsAffected(); err != nil || n == 0 {
+		return fmt.Errorf("set satisfaction of %q: %w", key, errors.Join(err, store.ErrNotFound))
+	}
+	return nil
+}
+
+// DeskSatisfaction reads a desk ticket's satisfaction field.
+func (s *Store) DeskSatisfaction(ctx context.Context, key string) (int, string, error) {
+	num, ok := deskNum(key)
+	if !ok {
+		return 0, "", fmt.Errorf("satisfaction of %q: %w", key, store.ErrNotFound)
+	}
+	var (
+		score   int
+		comment string
+	)
+	err := s.db.QueryRowContext(ctx, `SELECT csat_score, csat_comment FROM tb_desk_tickets WHERE num = ?`, num).Scan(&score, &comment)
+	if errors.Is(err, sql.ErrNoRows) {
+		return 0, "", fmt.Errorf("satisfaction of %q: %w", key, store.ErrNotFound)
+	}
+	if err != nil {
+		return 0, "", fmt.Errorf("satisfaction of %q: %w", key, err)
+	}
+	return score, comment, nil
 }

@@ -1,6 +1,8 @@
 package storetest
 
 import (
+	"errors"
+	"fmt"
 	"slices"
 	"testing"
 	"time"
@@ -10,7 +12,7 @@ import (
 )
 
 func qualityCases() []testCase {
-	return []testCase{{"CSAT", testCSAT}, {"SLAClock", testSLAClock}, {"DeskSetPriorityAndAssign", testDeskSetPriority}}
+	return []testCase{{"CSAT", testCSAT}, {"SLAClock", testSLAClock}, {"SLARevisionsAndStatuses", testSLARevisions}, {"DeskSetPriorityAndAssign", testDeskSetPriority}}
 }
 
 func quality(t *testing.T, s store.Store) store.Quality {
@@ -112,9 +114,13 @@ func testSLAClock(t *testing.T, s store.Store) {
 	}
 	_, err := qs.SLAGet(ctx, "nope")
 	wantNotFound(t, "SLAGet", err)
+	var rev int64
 	update := func(u store.SLAUpdate, tag string) bool {
-		ok, err := qs.SLAUpdate(ctx, "L", u, job(tag))
+		ok, err := qs.SLAUpdate(ctx, "L", rev, u, job(tag))
 		must(t, "SLAUpdate", err)
+		if ok {
+			rev++
+		}
 		return ok
 	}
 	if !update(store.SLAUpdate{FirstResponseAt: t0.Add(time.Hour)}, "first") {
@@ -132,12 +138,15 @@ func testSLAClock(t *testing.T, s store.Store) {
 	if !update(store.SLAUpdate{ResolvedAt: t0.Add(3 * time.Hour)}, "resolved") {
 		t.Fatal("resolution not recorded")
 	}
-	if ok, err := qs.SLAUpdate(ctx, "nope", store.SLAUpdate{Priority: "high"}, job("no-clock")); err != nil || ok {
+	if ok, err := qs.SLAUpdate(ctx, "nope", 0, store.SLAUpdate{Priority: "high"}, job("no-clock")); err != nil || ok {
 		t.Fatalf("SLAUpdate of a link without a clock = %v, %v", ok, err)
 	}
 	for i, st := range []string{"resolution/remind", "resolution/breach", "resolution/remind"} {
-		ok, err := qs.SLAFire(ctx, "L", st, t0.Add(time.Duration(i)*time.Minute), job("fire-"+st))
+		ok, err := qs.SLAFire(ctx, "L", rev, st, t0.Add(time.Duration(i)*time.Minute), job("fire-"+st))
 		must(t, "SLAFire", err)
+		if ok {
+			rev++
+		}
 		if ok != (i < 2) {
 			t.Fatalf("SLAFire(%s) #%d made = %v", st, i+1, ok)
 		}
@@ -148,10 +157,108 @@ func testSLAClock(t *testing.T, s store.Store) {
 		ResolvedAt: t0.Add(3 * time.Hour), Assignee: "Ana", Fired: []string{"resolution/remind", "resolution/breach"}}
 	if c.LinkID != want.LinkID || c.Route != want.Route || c.Priority != want.Priority || !c.StartedAt.Equal(want.StartedAt) ||
 		!c.FirstResponseAt.Equal(want.FirstResponseAt) || !c.ResolvedAt.Equal(want.ResolvedAt) || c.Assignee != want.Assignee ||
-		!slices.Equal(c.Fired, want.Fired) {
+		!slices.Equal(c.Fired, want.Fired) || c.Revision != rev || c.Revision != 5 || len(c.Statuses) != 0 {
 		t.Fatalf("SLAGet = %+v\nwant %+v", c, want)
 	}
 	wantJobTags(t, q, "start", "first", "escalated", "resolved", "fire-resolution/remind", "fire-resolution/breach")
+}
+
+// testSLARevisions: a change computed from an older revision is refused
+// (and inserts nothing); status changes come back in order of their own
+// time whatever order they were told in, once per key; a priority from a
+// change older than the clock's does not apply.
+func testSLARevisions(t *testing.T, s store.Store) {
+	ctx, qs, q := t.Context(), quality(t, s), queue(t, s)
+	t0 := time.Date(2026, 12, 4, 10, 0, 0, 0, time.UTC)
+	if _, err := qs.SLAStart(ctx, store.SLAClock{LinkID: "R", Route: "r", Priority: "normal", StartedAt: t0}, nil); err != nil {
+		t.Fatal(err)
+	}
+	status := func(key string, h int, paused bool) store.SLAUpdate {
+		return store.SLAUpdate{Status: &store.SLAStatus{Key: key, At: t0.Add(time.Duration(h) * time.Hour), Paused: paused}}
+	}
+	steps := []struct {
+		name  string
+		rev   int64
+		u     store.SLAUpdate
+		made  bool
+		clash bool
+	}{
+		{"resumed at 3, told first", 0, status("e3", 3, false), true, false},
+		{"paused at 1, told late", 1, status("e1", 1, true), true, false},
+		{"the same event again", 2, status("e1", 1, true), false, false},
+		{"computed from revision 1", 1, status("e5", 5, true), false, true},
+		{"priority high at 4", 2, store.SLAUpdate{Priority: "high", PriorityAt: t0.Add(4 * time.Hour)}, true, false},
+		{"priority low at 2, told late", 3, store.SLAUpdate{Priority: "low", PriorityAt: t0.Add(2 * time.Hour)}, false, false},
+		{"high again at 6 (newer, same value)", 3, store.SLAUpdate{Priority: "high", PriorityAt: t0.Add(6 * time.Hour)}, true, false},
+		{"low at 5, older than 6", 4, store.SLAUpdate{Priority: "low", PriorityAt: t0.Add(5 * time.Hour)}, false, false},
+		{"escalated, no time of its own", 4, store.SLAUpdate{Priority: "urgent"}, true, false},
+		{"paused at 7 and resolved", 5, store.SLAUpdate{ResolvedAt: t0.Add(8 * time.Hour), Status: &store.SLAStatus{Key: "e7", At: t0.Add(7 * time.Hour), Paused: true}}, true, false},
+	}
+	var tags []string
+	for _, st := range steps {
+		made, err := qs.SLAUpdate(ctx, "R", st.rev, st.u, job(st.name))
+		if st.clash {
+			if !errors.Is(err, store.ErrConflict) {
+				t.Fatalf("%s: SLAUpdate = %v, %v; want ErrConflict", st.name, made, err)
+			}
+			continue
+		}
+		must(t, st.name, err)
+		if made != st.made {
+			t.Fatalf("%s: made = %v, want %v", st.name, made, st.made)
+		}
+		if made {
+			tags = append(tags, st.name)
+		}
+	}
+	wantJobTags(t, q, tags...)
+	c, err := qs.SLAGet(ctx, "R")
+	must(t, "SLAGet", err)
+	if c.Revision != 6 || c.Priority != "urgent" || !c.PriorityAt.Equal(t0.Add(6*time.Hour)) || !c.ResolvedAt.Equal(t0.Add(8*time.Hour)) {
+		t.Fatalf("clock = %+v, want revision 6, priority urgent (set at 6h), resolved at 8h", c)
+	}
+	want := []store.SLAStatus{{Key: "e1", At: t0.Add(time.Hour), Paused: true}, {Key: "e3", At: t0.Add(3 * time.Hour)},
+		{Key: "e7", At: t0.Add(7 * time.Hour), Paused: true}}
+	if len(c.Statuses) != len(want) {
+		t.Fatalf("statuses = %+v, want %+v", c.Statuses, want)
+	}
+	for i := range want {
+		if g := c.Statuses[i]; g.Key != want[i].Key || !g.At.Equal(want[i].At) || g.Paused != want[i].Paused {
+			t.Fatalf("statuses = %+v, want %+v", c.Statuses, want)
+		}
+	}
+	if _, err := qs.SLAFire(ctx, "R", 5, "resolution/breach", t0, job("stale-fire")); !errors.Is(err, store.ErrConflict) {
+		t.Fatalf("SLAFire from an old revision = %v, want ErrConflict", err)
+	}
+	if ok, err := qs.SLAFire(ctx, "R", 6, "resolution/breach", t0, job("fire")); err != nil || !ok {
+		t.Fatalf("SLAFire = %v, %v", ok, err)
+	}
+	wantJobTags(t, q, append(tags, "fire")...)
+
+	// Changes decided at once on the same revision: exactly one commits,
+	// the others are told to decide again.
+	const racers = 6
+	errs := make(chan error, racers)
+	for i := range racers {
+		go func() {
+			_, err := qs.SLAUpdate(ctx, "R", 7, store.SLAUpdate{Status: &store.SLAStatus{Key: fmt.Sprintf("race-%d", i), At: t0.Add(9 * time.Hour)}}, nil)
+			errs <- err
+		}()
+	}
+	won := 0
+	for range racers {
+		switch err := <-errs; {
+		case err == nil:
+			won++
+		case !errors.Is(err, store.ErrConflict):
+			t.Fatalf("racing SLAUpdate: %v", err)
+		}
+	}
+	c, err = qs.SLAGet(ctx, "R")
+	must(t, "SLAGet", err)
+	if won != 1 || c.Revision != 8 || len(c.Statuses) != 4 {
+		t.Fatalf("%d racing updates won, clock at revision %d with %d statuses; want 1, 8, 4", won, c.Revision, len(c.Statuses))
+	}
 }
 
 // testDeskSetPriority: the priority and the assignee change with their
@@ -175,4 +282,22 @@ func testDeskSetPriority(t *testing.T, s store.Store) {
 	}
 	wantNotFound(t, "DeskAssign of nope", qs.DeskAssign(ctx, "nope", "Ana", job("none")))
 	wantJobTags(t, q, "prio", "assigned")
+
+	// The satisfaction field: empty until written, the same write again
+	// harmless, a score outside 1-5 refused.
+	if sc, cm, err := qs.DeskSatisfaction(ctx, tk.Key); err != nil || sc != 0 || cm != "" {
+		t.Fatalf("DeskSatisfaction before an answer = %d, %q, %v", sc, cm, err)
+	}
+	for range 2 {
+		must(t, "DeskSetSatisfaction", qs.DeskSetSatisfaction(ctx, tk.Key, 4, "quick, 谢谢"))
+	}
+	if sc, cm, err := qs.DeskSatisfaction(ctx, tk.Key); err != nil || sc != 4 || cm != "quick, 谢谢" {
+		t.Fatalf("DeskSatisfaction = %d, %q, %v; want 4, the comment", sc, cm, err)
+	}
+	if err := qs.DeskSetSatisfaction(ctx, tk.Key, 6, ""); err == nil {
+		t.Fatal("score 6 accepted")
+	}
+	wantNotFound(t, "DeskSetSatisfaction of LOCAL-999", qs.DeskSetSatisfaction(ctx, "LOCAL-999", 3, ""))
+	_, _, err = qs.DeskSatisfaction(ctx, "LOCAL-999")
+	wantNotFound(t, "DeskSatisfaction of LOCAL-999", err)
 }

@@ -49,6 +49,7 @@ type Ticket struct {
 	Source      int
 	Tags        []string
 	Custom      map[string]any
+	GroupID     int64
 	Notes       []Note
 	UpdatedAt   time.Time
 }
@@ -192,7 +193,7 @@ func invalid(w http.ResponseWriter, field, msg string) {
 
 func (tk *Ticket) json() map[string]any {
 	return map[string]any{"id": tk.ID, "subject": tk.Subject, "status": tk.Status, "priority": tk.Priority,
-		"tags": tk.Tags, "updated_at": tk.UpdatedAt.Format(time.RFC3339)}
+		"tags": tk.Tags, "group_id": tk.GroupID, "updated_at": tk.UpdatedAt.Format(time.RFC3339)}
 }
 
 func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
@@ -306,13 +307,25 @@ func (s *Server) ticket(w http.ResponseWriter, r *http.Request, idText string) {
 	}
 	if r.Method == "PUT" {
 		var in struct {
-			Status int `json:"status"`
+			Status  *int   `json:"status"`
+			GroupID *int64 `json:"group_id"`
 		}
-		if json.NewDecoder(r.Body).Decode(&in) != nil || in.Status < 2 || in.Status > 5 {
+		if json.NewDecoder(r.Body).Decode(&in) != nil || (in.Status == nil && in.GroupID == nil) ||
+			(in.Status != nil && (*in.Status < 2 || *in.Status > 5)) {
 			invalid(w, "status", "It should be one of these values: '2,3,4,5'")
 			return
 		}
-		tk.Status, tk.UpdatedAt = in.Status, time.Now()
+		if in.GroupID != nil && *in.GroupID <= 0 {
+			invalid(w, "group_id", "There is no group matching the given group_id")
+			return
+		}
+		if in.Status != nil {
+			tk.Status = *in.Status
+		}
+		if in.GroupID != nil {
+			tk.GroupID = *in.GroupID
+		}
+		tk.UpdatedAt = time.Now()
 	}
 	writeJSON(w, 200, tk.json())
 }

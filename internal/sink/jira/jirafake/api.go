@@ -254,6 +254,9 @@ func (s *Site) render(is Issue, changelog bool) map[string]any {
 			"comment": map[string]any{"comments": comments, "total": len(comments)},
 		},
 	}
+	for _, k := range s.o.EditableFields {
+		out["fields"].(map[string]any)[k] = is.Fields[k] // null until set, as Jira shows an empty field
+	}
 	files := []map[string]any{}
 	for i, a := range is.Attachments {
 		files = append(files, map[string]any{"id": strconv.Itoa(i + 1), "filename": a.Name, "size": a.Size, "mimeType": a.ContentType})
@@ -286,7 +289,16 @@ func (s *Site) editIssue(w http.ResponseWriter, r *http.Request) {
 	}
 	errs := map[string]string{}
 	var priority struct{ Name string }
+	custom := map[string]any{}
 	for k, raw := range body.Fields {
+		if slices.Contains(s.o.EditableFields, k) {
+			var v any
+			if json.Unmarshal(raw, &v) != nil {
+				errs[k] = "Field '" + k + "' has an invalid value."
+			}
+			custom[k] = v
+			continue
+		}
 		if k != "priority" {
 			errs[k] = "Field '" + k + "' cannot be set. It is not on the appropriate screen, or unknown."
 			continue
@@ -308,6 +320,10 @@ func (s *Site) editIssue(w http.ResponseWriter, r *http.Request) {
 	}
 	if priority.Name != "" {
 		is.Fields["priority"] = map[string]any{"name": priority.Name}
+		is.Updated = s.o.Now().UTC()
+	}
+	for k, v := range custom {
+		is.Fields[k] = v
 		is.Updated = s.o.Now().UTC()
 	}
 	w.WriteHeader(http.StatusNoContent)

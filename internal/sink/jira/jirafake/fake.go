@@ -38,6 +38,9 @@ type Options struct {
 	MaxAttachmentBytes int64
 	// Now is the site's clock; default time.Now.
 	Now func() time.Time
+	// EditableFields are custom fields on the edit screen
+	// (customfield_10070 …): an edit sets them, the issue shows them.
+	EditableFields []string
 }
 
 // Comment is a comment the site holds.
@@ -84,6 +87,10 @@ var (
 	StatusInProgress = jira.Status{ID: "10001", Name: "In Progress", StatusCategory: jira.StatusCategory{Key: "indeterminate"}}
 	StatusDone       = jira.Status{ID: "10002", Name: "Done", StatusCategory: jira.StatusCategory{Key: "done"}}
 	StatusWontDo     = jira.Status{ID: "10003", Name: "Won't Do", StatusCategory: jira.StatusCategory{Key: "done"}}
+	// StatusWaiting is a service desk's "waiting for customer": an agent
+	// moves an issue there inside the site (Move); no transition of
+	// ours leads to it.
+	StatusWaiting = jira.Status{ID: "10004", Name: "Waiting for customer", StatusCategory: jira.StatusCategory{Key: "indeterminate"}}
 )
 
 // workflow lists every transition; each leads to its status from any

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"slices"
 	"strconv"
 
 	"github.com/ticketbridge/ticketbridge/internal/sink/jira"
@@ -34,7 +35,7 @@ const (
 // changelog, and returns the status it left.
 func (s *Site) Move(key, status, actor string) (jira.Status, error) {
 	var to jira.Status
-	for _, st := range []jira.Status{StatusToDo, StatusInProgress, StatusDone, StatusWontDo} {
+	for _, st := range []jira.Status{StatusToDo, StatusInProgress, StatusDone, StatusWontDo, StatusWaiting} {
 		if st.Name == status {
 			to = st
 		}
@@ -182,4 +183,41 @@ func (s *Site) newIdentifier() string {
 	defer s.mu.Unlock()
 	s.nextID++
 	return "wh-" + strconv.Itoa(s.nextID)
+}
+
+// SendPriorityChange sets an issue's priority inside the site as actor
+// (a person editing the issue) and sends the matching signed
+// jira:issue_updated webhook, whose changelog carries the priority item.
+func (s *Site) SendPriorityChange(ctx context.Context, serverURL, sinkID, key, priority, actor string) (*http.Response, error) {
+	if !slices.Contains(Priorities, priority) {
+		return nil, fmt.Errorf("no priority %q on the site", priority)
+	}
+	s.mu.Lock()
+	is := s.find(key)
+	if is == nil {
+		s.mu.Unlock()
+		return nil, fmt.Errorf("no issue %s", key)
+	}
+	var from string
+	if p, ok := is.Fields["priority"].(map[string]any); ok {
+		from, _ = p["name"].(string)
+	}
+	s.nextID++
+	now := s.o.Now().UTC()
+	author := s.user(actor)
+	item := jira.ChangeItem{Field: "priority", FieldID: "priority", FromString: from, ToString: priority}
+	is.History = append(is.History, jira.History{ID: strconv.Itoa(s.nextID), Author: &author, Created: now.Format(jira.TimeFormat),
+		Items: []jira.ChangeItem{item}})
+	is.Fields["priority"] = map[string]any{"name": priority}
+	is.Updated = now
+	body, err := json.Marshal(map[string]any{
+		"timestamp": now.UnixMilli(), "webhookEvent": jira.EventIssueUpdated,
+		"issue_event_type_name": "issue_updated", "user": author, "issue": s.render(*is, false),
+		"changelog": map[string]any{"id": strconv.Itoa(len(is.History) + 50000), "items": []jira.ChangeItem{item}},
+	})
+	s.mu.Unlock()
+	if err != nil {
+		return nil, err
+	}
+	return s.SendWebhook(ctx, serverURL, sinkID, s.newIdentifier(), body)
 }

@@ -147,6 +147,9 @@ func (s *Server) update(w http.ResponseWriter, r *http.Request) {
 	case u.Priority != "" && !slices.Contains(zendesk.Priorities, u.Priority):
 		writeJSON(w, http.StatusUnprocessableEntity, recordInvalid("priority", fmt.Sprintf("Priority: %s is not valid", u.Priority)))
 		return
+	case u.GroupID != 0 && !slices.Contains(s.o.Groups, u.GroupID):
+		writeJSON(w, http.StatusUnprocessableEntity, recordInvalid("group", fmt.Sprintf("Group: %d is not valid", u.GroupID)))
+		return
 	case u.Comment != nil && strings.TrimSpace(u.Comment.Body) == "" && len(u.Comment.Uploads) == 0:
 		writeJSON(w, http.StatusUnprocessableEntity, recordInvalid("comment", "Comment: Body cannot be blank"))
 		return
@@ -168,6 +171,9 @@ func (s *Server) update(w http.ResponseWriter, r *http.Request) {
 	}
 	if u.Priority != "" {
 		t.Priority = u.Priority
+	}
+	if u.GroupID != 0 {
+		t.GroupID = u.GroupID
 	}
 	if u.Status != "" {
 		t.Status = u.Status
