@@ -1,6 +1,7 @@
 package console
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"net/http"
@@ -66,6 +67,18 @@ type ticketView struct {
 	Statuses   []string
 	Priorities []string
 	NoDesk     bool
+	// CSAT is the customer's answer to the satisfaction survey, written
+	// into the desk's own field (zero Score: not answered).
+	CSAT struct {
+		Score   int
+		Comment string
+	}
+}
+
+// satisfactionReader reads a desk ticket's satisfaction field; stores with
+// service-quality state have it (store.Quality).
+type satisfactionReader interface {
+	DeskSatisfaction(ctx context.Context, key string) (score int, comment string, err error)
 }
 
 // timelineLimit bounds the events shown; a longer conversation shows its
@@ -112,6 +125,12 @@ func (c *Console) loadTicket(w http.ResponseWriter, r *http.Request, s *session)
 				return ticketView{}, false
 			}
 		case !errors.Is(err, store.ErrNotFound):
+			c.fail(w, r, s, http.StatusServiceUnavailable, "err.store")
+			return ticketView{}, false
+		}
+	}
+	if sr, ok := c.Store.(satisfactionReader); ok {
+		if v.CSAT.Score, v.CSAT.Comment, err = sr.DeskSatisfaction(ctx, key); err != nil {
 			c.fail(w, r, s, http.StatusServiceUnavailable, "err.store")
 			return ticketView{}, false
 		}

@@ -173,6 +173,19 @@ func TestDeskFromChatLink(t *testing.T) {
 		}
 	}
 
+	// The customer's satisfaction answer, once in the desk's field, shows
+	// beside the ticket's fields.
+	if strings.Contains(page, `id="csat"`) {
+		t.Fatal("ticket page shows a satisfaction answer nobody gave")
+	}
+	if err := br.App.Store.(store.Quality).DeskSetSatisfaction(t.Context(), "LOCAL-1", 4, "quick & kind"); err != nil {
+		t.Fatal(err)
+	}
+	_, _, page = agent.get(path)
+	if !strings.Contains(page, `<dd id="csat">4/5 · quick &amp; kind</dd>`) {
+		t.Fatalf("ticket page lacks the satisfaction answer: %.2000s", page)
+	}
+
 	// The page's poll sees the customer write again.
 	_, _, v1 := agent.get(path + "/version")
 	br.Say("c1", "it is getting worse")
