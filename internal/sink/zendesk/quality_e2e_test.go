@@ -51,7 +51,7 @@ func TestEndToEndHandoverAssignAndCSAT(t *testing.T) {
 	}
 	b.Say("q1", "5 Kim was great")
 	b.Replies(5)
-	deadline := time.Now().Add(15 * time.Second)
+	deadline := time.Now().Add(time.Minute) // a bound for a real failure, not a timing assumption
 	for {
 		tk, _ := zd.Ticket(id)
 		var note bool
@@ -94,7 +94,7 @@ func TestEndToEndBreachMovesTheTicketToTheEscalationGroup(t *testing.T) {
 	id := zd.Tickets()[0].ID
 	clock.Advance(61 * time.Minute)
 	b.TimersDone(clock)
-	deadline := time.Now().Add(15 * time.Second)
+	deadline := time.Now().Add(time.Minute) // a bound for a real failure, not a timing assumption
 	for {
 		tk, _ := zd.Ticket(id)
 		if tk.GroupID == 360002 && tk.Priority == "urgent" {

@@ -27,9 +27,9 @@ type Store struct {
 	// flush (synchronous_commit=off): River's own queries and the jobs'
 	// writes go through it (store.Internal, durability.go).
 	internal *pgxpool.Pool
-	schema string
-	log    *slog.Logger
-	client atomic.Pointer[river.Client[pgx.Tx]]
+	schema   string
+	log      *slog.Logger
+	client   atomic.Pointer[river.Client[pgx.Tx]]
 	// cipher seals the body columns; nil keeps them plaintext.
 	cipher     store.Cipher
 	plainReads atomic.Int64
