@@ -576,3 +576,98 @@ func TestSLAFollowsADeskPriorityChange(t *testing.T) {
 		t.Fatalf("breach told %d times, want once", n)
 	}
 }
+
+// A reopened ticket's resolution clock runs again, across a restart: a
+// ticket due Monday 14:00 (first response 12:00) is solved at 11:00
+// through the desk's status API; the process stops; its timers wake on
+// the new process on Tuesday and find both deadlines met. The agent
+// reopens it at Tuesday 10:00: the three business hours left run to
+// 13:00 (the time it stood solved counts as paused), where the
+// resolution breach fires; the first response stays met. Solved and
+// reopened again, the breach is not told twice.
+func TestSLAReopenedTicketRunsItsResolutionClockAgain(t *testing.T) {
+	for name, reopener := range map[string]func(testing.TB) teststore.Reopener{
+		"sqlite": teststore.SQLiteReopener, "postgres": teststore.PostgresReopener,
+	} {
+		t.Run(name, func(t *testing.T) { slaReopenAcrossARestart(t, reopener(t)) })
+	}
+}
+
+func slaReopenAcrossARestart(t *testing.T, reopen teststore.Reopener) {
+	c := &clock{t: time.Date(2027, 1, 4, 10, 0, 0, 0, time.UTC)} // Monday; ahead of the real clock, see above
+	slaRoute := withRoute(func(r *config.Route) {
+		r.SLA = &config.SLA{
+			TimeZone:      "UTC",
+			BusinessHours: &config.BusinessHours{Days: []string{"mon", "tue", "wed", "thu", "fri"}, Start: "09:00", End: "17:00"},
+			FirstResponse: map[string]time.Duration{"default": 2 * time.Hour},
+			Resolution:    map[string]time.Duration{"default": 4 * time.Hour},
+			Channel:       &config.Channel{Source: "chat", Conversation: "team"},
+		}
+	})
+	setStatus := func(h *harness, status string) {
+		t.Helper()
+		if code, body := h.api("POST", "/api/v1/desk/tickets/LOCAL-1/status", adminToken, map[string]string{"status": status}); code != 200 {
+			t.Fatalf("desk status %s: %d %v", status, code, body)
+		}
+	}
+	resolved := func(h *harness, l1 string, want bool, n int) {
+		t.Helper()
+		q := h.app.Store.(store.Quality)
+		h.eventually(fmt.Sprintf("%d status changes on the clock, resolved %v", n, want), func() bool {
+			cl, err := q.SLAGet(t.Context(), l1)
+			return err == nil && len(cl.Statuses) == n && cl.Statuses[n-1].Resolved == want
+		})
+	}
+	first := start(t, reopen(nil), slaRoute, withClock(c))
+	first.chat.SetClock(c.Now)
+	resp, err := generictest.SendWithID(t.Context(), first.srv.URL, "chat", first.key, "o1-1", c.Now(),
+		generictest.Message("o1", "cust-o1", "/ticket the export button is gone"))
+	first.delivered(resp, err)
+	first.replyWith("I've opened ticket LOCAL-1")
+	l1 := linkOf(t, first, "o1")
+	first.eventually("the SLA clock", func() bool { _, err := first.app.Store.(store.Quality).SLAGet(t.Context(), l1); return err == nil })
+	c.Advance(time.Hour)
+	setStatus(first, "solved")
+	resolved(first, l1, true, 1)
+	if err := first.app.Close(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+
+	c.Advance(23 * time.Hour) // Tuesday 10:00: past both first deadlines
+	second := start(t, reopen(nil), slaRoute, withClock(c))
+	second.chat.SetClock(c.Now)
+	second.timersDone(c)
+	second.quiet(len(second.chat.Replies()))
+	if n := second.countReplies("SLA "); n != 0 {
+		t.Fatalf("SLA messages for a solved ticket: %q", texts(second.chat.Replies()))
+	}
+	setStatus(second, "open")
+	resolved(second, l1, false, 2)
+	c.Advance(2*time.Hour + 59*time.Minute) // Tuesday 12:59
+	second.timersDone(c)
+	second.quiet(len(second.chat.Replies()))
+	if n := second.countReplies("SLA "); n != 0 {
+		t.Fatalf("SLA messages before the moved deadline: %q", texts(second.chat.Replies()))
+	}
+	c.Advance(2 * time.Minute)
+	second.replyWith("SLA breached: resolution of LOCAL-1 was due at 2027-01-05 13:00 UTC")
+
+	// Solved and reopened once more, a day later: the breach was told.
+	setStatus(second, "solved")
+	resolved(second, l1, true, 3)
+	c.Advance(24 * time.Hour)
+	setStatus(second, "open")
+	resolved(second, l1, false, 4)
+	c.Advance(48 * time.Hour)
+	second.timersDone(c)
+	second.quiet(len(second.chat.Replies()))
+	if n := second.countReplies("SLA breached: resolution of LOCAL-1"); n != 1 {
+		t.Fatalf("resolution breach told %d times, want once: %q", n, texts(second.chat.Replies()))
+	}
+	if n := second.countReplies("first response of LOCAL-1"); n != 0 {
+		t.Fatalf("the first response was met by the resolution, but: %q", texts(second.chat.Replies()))
+	}
+	if v := second.metric(`ticketbridge_sla_breaches_total{kind="resolution",route="support"}`); v != 1 {
+		t.Errorf("resolution breaches = %v, want 1", v)
+	}
+}

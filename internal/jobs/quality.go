@@ -21,7 +21,13 @@ func (d *Deps) solved(link store.Link, key string, at time.Time, state string) s
 	if r, ok := d.Routes[link.Route]; ok && r.CSAT != nil {
 		out = append(out, Insert(CSATAskArgs{LinkID: link.ID}))
 	}
-	return append(out, d.slaMark(link, key, store.SLAUpdate{ResolvedAt: at})...)
+	if at.IsZero() {
+		at = d.Now()
+	}
+	// The resolution is a status change too: a later reopening runs the
+	// clock again from it.
+	return append(out, d.slaMark(link, key, store.SLAUpdate{ResolvedAt: at.UTC(),
+		Status: &store.SLAStatus{Key: key, At: at.UTC(), Resolved: true}})...)
 }
 
 // assigned tells the customer who picked the ticket up (routes with a
@@ -52,13 +58,14 @@ func (d *Deps) linkOf(ctx context.Context, id string) (store.Link, bool, error) 
 	return link, true, nil
 }
 
-// slaStatus tells the link's clock of a status change, on routes whose
-// SLA pauses: whether the new status (the system's name or the chat
-// state it maps to) is one the resolution clock stands still in. The
-// change is placed by the ticket event's own time.
+// slaStatus tells the link's clock of a status change, on routes with an
+// SLA: whether the new status (the system's name or the chat state it
+// maps to) is one the resolution clock stands still in, and whether it
+// is resolved or closed (a change to any other status after one reopens
+// the ticket). The change is placed by the ticket event's own time.
 func (d *Deps) slaStatus(link store.Link, ev core.TicketEvent, state string) store.Jobs {
 	r, ok := d.Routes[link.Route]
-	if !ok || r.SLA == nil || len(r.SLA.PauseStatuses) == 0 {
+	if !ok || r.SLA == nil {
 		return nil
 	}
 	at := ev.Time
@@ -66,5 +73,6 @@ func (d *Deps) slaStatus(link store.Link, ev core.TicketEvent, state string) sto
 		at = d.Now()
 	}
 	key := ev.Sink + "-" + ev.EventID
-	return d.slaMark(link, key, store.SLAUpdate{Status: &store.SLAStatus{Key: key, At: at.UTC(), Paused: r.SLA.Pauses(ev.To, state)}})
+	return d.slaMark(link, key, store.SLAUpdate{Status: &store.SLAStatus{Key: key, At: at.UTC(),
+		Paused: r.SLA.Pauses(ev.To, state), Resolved: state == core.StateResolved || state == core.StateClosed}})
 }

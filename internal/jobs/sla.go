@@ -149,18 +149,26 @@ func clockOf(p sla.Policy, c store.SLAClock, kind sla.Kind) (sla.Clock, bool) {
 }
 
 func pauses(c store.SLAClock) []sla.Pause {
-	if len(c.Statuses) == 0 {
-		return nil
-	}
-	sts := make([]sla.Status, len(c.Statuses))
-	for i, st := range c.Statuses {
-		sts[i] = sla.Status{At: st.At, Paused: st.Paused}
-	}
-	return sla.Pauses(c.StartedAt, sts)
+	return sla.Pauses(c.StartedAt, statuses(c))
 }
 
-// round is the number of finished pauses of kind's clock (0 for the
-// first response, which does not pause).
+// statuses are c's status changes as the clock reads them. The first
+// resolution counts as one even when no status change recorded it (a
+// clock resolved before changes carried resolutions); when one did, the
+// two are the same change.
+func statuses(c store.SLAClock) []sla.Status {
+	var sts []sla.Status
+	if !c.ResolvedAt.IsZero() {
+		sts = append(sts, sla.Status{At: c.ResolvedAt, Resolved: true})
+	}
+	for _, st := range c.Statuses {
+		sts = append(sts, sla.Status{At: st.At, Paused: st.Paused, Resolved: st.Resolved})
+	}
+	return sts
+}
+
+// round is the number of finished pauses of kind's clock, reopenings
+// included (0 for the first response, which does not pause).
 func round(c store.SLAClock, kind sla.Kind) int {
 	if kind != sla.Resolution {
 		return 0
@@ -181,11 +189,15 @@ func timerJob(linkID string, kind sla.Kind, st sla.Stage, at time.Time, round in
 	return p
 }
 
+// met reports whether kind's deadline is kept. The first response is
+// for good once the ticket had a public reply or a resolution; the
+// resolution only while the ticket stays resolved: a reopening (a later
+// change to an open status) runs its clock again.
 func met(c store.SLAClock, kind sla.Kind) bool {
 	if kind == sla.FirstResponse {
 		return !c.FirstResponseAt.IsZero() || !c.ResolvedAt.IsZero()
 	}
-	return !c.ResolvedAt.IsZero()
+	return sla.Resolved(statuses(c))
 }
 
 func stageKey(kind sla.Kind, st sla.Stage) string { return string(kind) + "/" + string(st) }
@@ -212,6 +224,9 @@ func applied(c store.SLAClock, u store.SLAUpdate) (next store.SLAClock, moved bo
 	if u.Priority != "" && !strings.EqualFold(u.Priority, c.Priority) &&
 		(u.PriorityAt.IsZero() || !u.PriorityAt.Before(c.PriorityAt)) {
 		next.Priority, moved = u.Priority, true
+	}
+	if next.ResolvedAt.IsZero() && !u.ResolvedAt.IsZero() {
+		next.ResolvedAt = u.ResolvedAt
 	}
 	if st := u.Status; st != nil && !slices.ContainsFunc(c.Statuses, func(x store.SLAStatus) bool { return x.Key == st.Key }) {
 		next.Statuses = append(slices.Clip(c.Statuses), *st)

@@ -31,6 +31,7 @@ func TestAppliedMovesTheClock(t *testing.T) {
 		"a new status":                {store.SLAUpdate{Status: &store.SLAStatus{Key: "e2", At: t0.Add(2 * time.Hour)}}, "normal", 2, true},
 		"a status told twice":         {store.SLAUpdate{Status: &store.SLAStatus{Key: "e1", At: t0.Add(time.Hour), Paused: true}}, "normal", 1, false},
 		"an assignee moves nothing":   {store.SLAUpdate{Assignee: "Ana"}, "normal", 1, false},
+		"a resolution":                {store.SLAUpdate{ResolvedAt: t0.Add(2 * time.Hour), Status: &store.SLAStatus{Key: "e2", At: t0.Add(2 * time.Hour), Resolved: true}}, "normal", 2, true},
 	}
 	for name, tc := range tests {
 		t.Run(name, func(t *testing.T) {
@@ -81,6 +82,68 @@ func TestTimersOfAPausedClock(t *testing.T) {
 			for k, w := range tc.want {
 				if g := got[k]; !g.At.Equal(w.At) || g.Round != w.Round {
 					t.Fatalf("%s timer = %+v, want %+v", k, g, w)
+				}
+			}
+		})
+	}
+}
+
+// A resolved ticket has no timers; reopened, its resolution clock runs
+// on from the business time spent before the resolution (the time it
+// stood resolved counts as paused) in a new round, its first response
+// stays met, and a stage that fired before does not come back.
+func TestTimersOfAReopenedTicket(t *testing.T) {
+	cal, err := sla.New(sla.Spec{TimeZone: "UTC"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := sla.Policy{Calendar: cal, RemindBefore: 30 * time.Minute, Targets: map[sla.Kind]map[string]time.Duration{
+		sla.FirstResponse: {sla.DefaultPriority: time.Hour}, sla.Resolution: {sla.DefaultPriority: 4 * time.Hour}}}
+	t0 := time.Date(2027, 1, 4, 10, 0, 0, 0, time.UTC)
+	h := func(n int) time.Time { return t0.Add(time.Duration(n) * time.Hour) }
+	clock := func(resolvedAt time.Time, fired []string, sts ...store.SLAStatus) store.SLAClock {
+		return store.SLAClock{LinkID: "L", StartedAt: t0, ResolvedAt: resolvedAt, Fired: fired, Statuses: sts}
+	}
+	resolved := store.SLAStatus{Key: "s", At: h(1), Resolved: true}
+	reopened := store.SLAStatus{Key: "o", At: h(3)}
+	type stage struct {
+		kind  sla.Kind
+		stage sla.Stage
+	}
+	tests := map[string]struct {
+		c    store.SLAClock
+		want map[stage]SLATimerArgs
+	}{
+		"resolved": {clock(h(1), nil, resolved), nil},
+		// Three hours left from 13:00; 30 minutes before is the reminder.
+		"reopened": {clock(h(1), nil, resolved, reopened), map[stage]SLATimerArgs{
+			{sla.Resolution, sla.StageRemind}: {At: h(6).Add(-30 * time.Minute), Round: 1},
+			{sla.Resolution, sla.StageBreach}: {At: h(6), Round: 1}}},
+		"reopened, told before the resolution": {clock(time.Time{}, nil, reopened), map[stage]SLATimerArgs{
+			{sla.FirstResponse, sla.StageRemind}: {At: h(1).Add(-30 * time.Minute)},
+			{sla.FirstResponse, sla.StageBreach}: {At: h(1)},
+			{sla.Resolution, sla.StageRemind}:    {At: h(4).Add(-30 * time.Minute)},
+			{sla.Resolution, sla.StageBreach}:    {At: h(4)}}},
+		"resolved before resolutions were statuses, reopened": {clock(h(1), nil, reopened), map[stage]SLATimerArgs{
+			{sla.Resolution, sla.StageRemind}: {At: h(6).Add(-30 * time.Minute), Round: 1},
+			{sla.Resolution, sla.StageBreach}: {At: h(6), Round: 1}}},
+		"reopened after the reminder": {clock(h(1), []string{"resolution/remind"}, resolved, reopened), map[stage]SLATimerArgs{
+			{sla.Resolution, sla.StageBreach}: {At: h(6), Round: 1}}},
+		"resolved again": {clock(h(1), nil, resolved, reopened, store.SLAStatus{Key: "s2", At: h(4), Resolved: true}), nil},
+	}
+	for name, tc := range tests {
+		t.Run(name, func(t *testing.T) {
+			got := map[stage]SLATimerArgs{}
+			for _, j := range timers(p, tc.c) {
+				a := j.Args.(SLATimerArgs)
+				got[stage{a.Deadline, a.Stage}] = SLATimerArgs{At: a.At, Round: a.Round}
+			}
+			if len(got) != len(tc.want) {
+				t.Fatalf("timers = %+v, want %+v", got, tc.want)
+			}
+			for k, w := range tc.want {
+				if g, ok := got[k]; !ok || !g.At.Equal(w.At) || g.Round != w.Round {
+					t.Fatalf("%v timer = %+v, want %+v", k, g, w)
 				}
 			}
 		})

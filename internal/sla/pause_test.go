@@ -51,15 +51,24 @@ func TestPauses(t *testing.T) {
 		want    []Pause
 	}{
 		"none":               {nil, nil},
-		"running stays":      {[]Status{{h(1), false}}, nil},
-		"paused now":         {[]Status{{h(1), true}}, []Pause{{From: h(1)}}},
-		"paused and resumed": {[]Status{{h(1), true}, {h(3), false}}, []Pause{{h(1), h(3)}}},
-		"told out of order":  {[]Status{{h(3), false}, {h(1), true}}, []Pause{{h(1), h(3)}}},
-		"repeats change nothing": {[]Status{{h(1), true}, {h(2), true}, {h(3), false}, {h(4), false}},
+		"running stays":      {[]Status{{At: h(1), Paused: false}}, nil},
+		"paused now":         {[]Status{{At: h(1), Paused: true}}, []Pause{{From: h(1)}}},
+		"paused and resumed": {[]Status{{At: h(1), Paused: true}, {At: h(3), Paused: false}}, []Pause{{h(1), h(3)}}},
+		"told out of order":  {[]Status{{At: h(3), Paused: false}, {At: h(1), Paused: true}}, []Pause{{h(1), h(3)}}},
+		"repeats change nothing": {[]Status{{At: h(1), Paused: true}, {At: h(2), Paused: true}, {At: h(3), Paused: false}, {At: h(4), Paused: false}},
 			[]Pause{{h(1), h(3)}}},
-		"two pauses, late one in the middle": {[]Status{{h(1), true}, {h(2), false}, {h(6), false}, {h(4), true}, {h(7), true}},
+		"two pauses, late one in the middle": {[]Status{{At: h(1), Paused: true}, {At: h(2), Paused: false}, {At: h(6), Paused: false}, {At: h(4), Paused: true}, {At: h(7), Paused: true}},
 			[]Pause{{h(1), h(2)}, {h(4), h(6)}, {From: h(7)}}},
-		"before the start counts from the start": {[]Status{{h(-2), true}, {h(1), false}}, []Pause{{t0, h(1)}}},
+		"before the start counts from the start": {[]Status{{At: h(-2), Paused: true}, {At: h(1), Paused: false}}, []Pause{{t0, h(1)}}},
+		"resolved now":                           {[]Status{{At: h(2), Resolved: true}}, []Pause{{From: h(2)}}},
+		"resolved and reopened":                  {[]Status{{At: h(2), Resolved: true}, {At: h(5)}}, []Pause{{h(2), h(5)}}},
+		"reopened told before the resolution":    {[]Status{{At: h(5)}, {At: h(2), Resolved: true}}, []Pause{{h(2), h(5)}}},
+		"waiting, resolved, reopened: one pause": {[]Status{{At: h(1), Paused: true}, {At: h(2), Resolved: true}, {At: h(4)}},
+			[]Pause{{h(1), h(4)}}},
+		"reopened into waiting stays still": {[]Status{{At: h(2), Resolved: true}, {At: h(3), Paused: true}, {At: h(6)}},
+			[]Pause{{h(2), h(6)}}},
+		"resolved twice": {[]Status{{At: h(1), Resolved: true}, {At: h(2)}, {At: h(3), Resolved: true}},
+			[]Pause{{h(1), h(2)}, {From: h(3)}}},
 	}
 	for name, tc := range tests {
 		t.Run(name, func(t *testing.T) {
@@ -94,11 +103,14 @@ func TestPolicyClockPauses(t *testing.T) {
 		running bool
 		paused  time.Duration
 	}{
-		"resolution, never paused":       {Resolution, nil, at(0, 8), true, 0},
-		"resolution while paused":        {Resolution, []Pause{{From: at(0, 2)}}, time.Time{}, false, 0},
-		"two business hours given back":  {Resolution, []Pause{{at(0, 2), at(0, 4)}}, at(1, 2), true, 2 * time.Hour},
-		"a pause over the night":         {Resolution, []Pause{{at(0, 6), at(1, 1)}}, at(1, 3), true, 3 * time.Hour},
-		"paused again after a resume":    {Resolution, []Pause{{at(0, 1), at(0, 2)}, {From: at(0, 3)}}, time.Time{}, false, time.Hour},
+		"resolution, never paused":      {Resolution, nil, at(0, 8), true, 0},
+		"resolution while paused":       {Resolution, []Pause{{From: at(0, 2)}}, time.Time{}, false, 0},
+		"two business hours given back": {Resolution, []Pause{{at(0, 2), at(0, 4)}}, at(1, 2), true, 2 * time.Hour},
+		"a pause over the night":        {Resolution, []Pause{{at(0, 6), at(1, 1)}}, at(1, 3), true, 3 * time.Hour},
+		"paused again after a resume":   {Resolution, []Pause{{at(0, 1), at(0, 2)}, {From: at(0, 3)}}, time.Time{}, false, time.Hour},
+		// Two business hours spent, then resolved; six left from the reopen.
+		"resolved Monday 11:00, reopened Tuesday 10:00": {Resolution,
+			Pauses(mon, []Status{{At: at(0, 2), Resolved: true}, {At: at(1, 1)}}), at(1, 7), true, 7 * time.Hour},
 		"first response ignores pauses":  {FirstResponse, []Pause{{at(0, 0), at(0, 5)}}, at(0, 2), true, 0},
 		"first response runs in a pause": {FirstResponse, []Pause{{From: at(0, 1)}}, at(0, 2), true, 0},
 	}
@@ -107,6 +119,31 @@ func TestPolicyClockPauses(t *testing.T) {
 			c, ok := p.Clock(tc.kind, "", mon, tc.pauses)
 			if !ok || c.Running != tc.running || !c.Due.Equal(tc.due) || c.Paused != tc.paused {
 				t.Errorf("Clock = %+v, %v; want due %s, running %v, paused %s", c, ok, tc.due, tc.running, tc.paused)
+			}
+		})
+	}
+}
+
+func TestResolved(t *testing.T) {
+	t0 := time.Date(2026, 12, 7, 9, 0, 0, 0, time.UTC)
+	h := func(n int) time.Time { return t0.Add(time.Duration(n) * time.Hour) }
+	tests := map[string]struct {
+		changes []Status
+		want    bool
+	}{
+		"never told":                    {nil, false},
+		"waiting is not resolved":       {[]Status{{At: h(1), Paused: true}}, false},
+		"resolved":                      {[]Status{{At: h(1)}, {At: h(2), Resolved: true}}, true},
+		"reopened":                      {[]Status{{At: h(2), Resolved: true}, {At: h(3)}}, false},
+		"reopened into waiting":         {[]Status{{At: h(2), Resolved: true}, {At: h(3), Paused: true}}, false},
+		"a late reopen falls in place":  {[]Status{{At: h(4), Resolved: true}, {At: h(3)}, {At: h(2), Resolved: true}}, true},
+		"a late resolution of the past": {[]Status{{At: h(3)}, {At: h(2), Resolved: true}}, false},
+		"resolved again after a reopen": {[]Status{{At: h(1), Resolved: true}, {At: h(2)}, {At: h(3), Resolved: true}}, true},
+	}
+	for name, tc := range tests {
+		t.Run(name, func(t *testing.T) {
+			if got := Resolved(tc.changes); got != tc.want {
+				t.Errorf("Resolved(%v) = %v, want %v", tc.changes, got, tc.want)
 			}
 		})
 	}

@@ -32,8 +32,11 @@ type SLAClock struct {
 	Priority        string
 	StartedAt       time.Time
 	FirstResponseAt time.Time // zero until an agent's first public reply
-	ResolvedAt      time.Time // zero while unresolved
-	Assignee        string
+	// ResolvedAt is the ticket's first resolution (zero while never
+	// resolved); whether it is resolved now, after a reopening, is the
+	// latest of Statuses.
+	ResolvedAt time.Time
+	Assignee   string
 	// PriorityAt is the time of the ticket change that set Priority
 	// (zero: the priority the ticket started with).
 	PriorityAt time.Time
@@ -51,12 +54,15 @@ type SLAClock struct {
 
 // SLAStatus is one status change of a ticket on its clock: at At the
 // ticket went into a status that pauses the resolution clock or one that
-// does not. Key is the ticket event's identity; the same key twice adds
-// nothing.
+// does not, and Resolved says it was a resolved or closed one (a later
+// change to an open status reopens the ticket, and its resolution clock
+// runs again). Key is the ticket event's identity; the same key twice
+// adds nothing.
 type SLAStatus struct {
-	Key    string    `json:"key"`
-	At     time.Time `json:"at"`
-	Paused bool      `json:"paused"`
+	Key      string    `json:"key"`
+	At       time.Time `json:"at"`
+	Paused   bool      `json:"paused"`
+	Resolved bool      `json:"resolved,omitempty"`
 }
 
 // ErrConflict is returned by a guarded change whose clock changed since

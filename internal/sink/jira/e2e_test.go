@@ -317,3 +317,71 @@ func TestEndToEndPauseToldOutOfOrder(t *testing.T) {
 	clock.Advance(2 * time.Minute)
 	b.ReplyWith("SLA breached: resolution of " + key + " was due at 2027-01-04 14:30 UTC")
 }
+
+// A Jira issue resolved and reopened: done at 11:00 and back to "To Do"
+// at 13:00 (webhooks), its resolution clock runs on from the hour it had
+// spent, the two resolved hours counting as paused: due 16:00, not 14:00.
+func TestEndToEndReopenedIssueRunsItsResolutionClockAgain(t *testing.T) {
+	t.Parallel()
+	clock := apptest.NewClock(time.Date(2027, 1, 4, 10, 0, 0, 0, time.UTC)) // ahead of the real clock
+	site := jirafake.New(t, jirafake.Options{Now: clock.Now})
+	o := site.Options()
+	c := config.NewConnector("sinks[1]", "jira", "jira")
+	for k, v := range map[string]any{
+		"url": site.URL(), "email": o.Email, "api_token": o.Token, "project": o.Project,
+		"webhook_secret": o.WebhookSecret, "integration_account_id": o.AccountID,
+	} {
+		c.Set(k, v)
+	}
+	b := apptest.StartClocked(t, c, clock, func(cfg *config.Config) {
+		cfg.Routes[0].SLA = &config.SLA{
+			TimeZone:   "UTC",
+			Resolution: map[string]time.Duration{"default": 4 * time.Hour},
+			Channel:    &config.Channel{Source: "chat", Conversation: "team"},
+		}
+	})
+	b.Say("r1", "/ticket the badge reader rejects everyone")
+	b.Replies(1)
+	key := site.Issues()[0].Key
+	agent := jirafake.Agent.AccountID
+	q := b.App.Store.(store.Quality)
+	links, err := b.App.Store.LinksForConversation(t.Context(), "chat/r1")
+	if err != nil || len(links) != 1 {
+		t.Fatalf("links: %v %v", links, err)
+	}
+	// move sends the issue to status by its webhook and waits for the
+	// clock to hold n status changes.
+	move := func(status, id string, n int) {
+		t.Helper()
+		from, err := site.Move(key, status, agent)
+		if err != nil {
+			t.Fatal(err)
+		}
+		body, err := site.StatusWebhook(key, from, agent)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b.Delivered(site.SendWebhook(t.Context(), b.Srv.URL, "jira", id, body))
+		deadline := time.Now().Add(15 * time.Second)
+		for {
+			if cl, err := q.SLAGet(t.Context(), links[0].ID); err == nil && len(cl.Statuses) == n {
+				return
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("the clock never heard of %s", status)
+			}
+			time.Sleep(20 * time.Millisecond)
+		}
+	}
+	clock.Advance(time.Hour) // 11:00
+	move("Done", "wh-done", 1)
+	clock.Advance(2 * time.Hour) // 13:00
+	move("To Do", "wh-reopened", 2)
+	clock.Advance(2*time.Hour + 59*time.Minute) // 15:59
+	b.TimersDone(clock)
+	if n := b.Count("SLA breached"); n != 0 {
+		t.Fatalf("breached before the moved deadline: %d", n)
+	}
+	clock.Advance(2 * time.Minute)
+	b.ReplyWith("SLA breached: resolution of " + key + " was due at 2027-01-04 16:00 UTC")
+}

@@ -116,13 +116,13 @@ func (s *Store) SLAGet(ctx context.Context, linkID string) (store.SLAClock, erro
 	if err != nil {
 		return c, fmt.Errorf("get sla: %w", err)
 	}
-	rows, err = s.pool.Query(ctx, `SELECT event_key, at, paused FROM tb_sla_status WHERE link_id = $1 ORDER BY at, event_key`, linkID)
+	rows, err = s.pool.Query(ctx, `SELECT event_key, at, paused, resolved FROM tb_sla_status WHERE link_id = $1 ORDER BY at, event_key`, linkID)
 	if err != nil {
 		return c, fmt.Errorf("get sla statuses: %w", err)
 	}
 	c.Statuses, err = pgx.CollectRows(rows, func(r pgx.CollectableRow) (store.SLAStatus, error) {
 		var st store.SLAStatus
-		err := r.Scan(&st.Key, &st.At, &st.Paused)
+		err := r.Scan(&st.Key, &st.At, &st.Paused, &st.Resolved)
 		st.At = st.At.UTC()
 		return st, err
 	})
@@ -204,8 +204,8 @@ func (s *Store) SLAUpdate(ctx context.Context, linkID string, rev int64, u store
 		}
 		made := tag.RowsAffected() > 0
 		if st := u.Status; st != nil {
-			tag, err := tx.Exec(ctx, `INSERT INTO tb_sla_status (link_id, event_key, at, paused) VALUES ($1, $2, $3, $4)
-				ON CONFLICT (link_id, event_key) DO NOTHING`, linkID, st.Key, st.At.UTC(), st.Paused)
+			tag, err := tx.Exec(ctx, `INSERT INTO tb_sla_status (link_id, event_key, at, paused, resolved) VALUES ($1, $2, $3, $4, $5)
+				ON CONFLICT (link_id, event_key) DO NOTHING`, linkID, st.Key, st.At.UTC(), st.Paused, st.Resolved)
 			if err != nil {
 				return false, err
 			}

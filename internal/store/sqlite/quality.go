@@ -125,7 +125,7 @@ func (s *Store) SLAGet(ctx context.Context, linkID string) (store.SLAClock, erro
 	if err := rows.Err(); err != nil {
 		return c, fmt.Errorf("get sla: %w", err)
 	}
-	srows, err := s.db.QueryContext(ctx, `SELECT event_key, at, paused FROM tb_sla_status WHERE link_id = ? ORDER BY at, event_key`, linkID)
+	srows, err := s.db.QueryContext(ctx, `SELECT event_key, at, paused, resolved FROM tb_sla_status WHERE link_id = ? ORDER BY at, event_key`, linkID)
 	if err != nil {
 		return c, fmt.Errorf("get sla statuses: %w", err)
 	}
@@ -135,7 +135,7 @@ func (s *Store) SLAGet(ctx context.Context, linkID string) (store.SLAClock, erro
 			st store.SLAStatus
 			at int64
 		)
-		if err := srows.Scan(&st.Key, &at, &st.Paused); err != nil {
+		if err := srows.Scan(&st.Key, &at, &st.Paused, &st.Resolved); err != nil {
 			return c, fmt.Errorf("get sla statuses: %w", err)
 		}
 		st.At = fromNanos(at)
@@ -219,8 +219,8 @@ func (s *Store) SLAUpdate(ctx context.Context, linkID string, rev int64, u store
 		}
 		made := n > 0
 		if st := u.Status; st != nil {
-			res, err := tx.ExecContext(ctx, `INSERT INTO tb_sla_status (link_id, event_key, at, paused) VALUES (?, ?, ?, ?)
-				ON CONFLICT (link_id, event_key) DO NOTHING`, linkID, st.Key, nanos(st.At), st.Paused)
+			res, err := tx.ExecContext(ctx, `INSERT INTO tb_sla_status (link_id, event_key, at, paused, resolved) VALUES (?, ?, ?, ?, ?)
+				ON CONFLICT (link_id, event_key) DO NOTHING`, linkID, st.Key, nanos(st.At), st.Paused, st.Resolved)
 			if err != nil {
 				return false, err
 			}

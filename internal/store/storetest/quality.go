@@ -164,8 +164,9 @@ func testSLAClock(t *testing.T, s store.Store) {
 }
 
 // testSLARevisions: a change computed from an older revision is refused
-// (and inserts nothing); status changes come back in order of their own
-// time whatever order they were told in, once per key; a priority from a
+// (and inserts nothing); status changes (a resolution among them) come
+// back in order of their own time whatever order they were told in, once
+// per key; a priority from a
 // change older than the clock's does not apply.
 func testSLARevisions(t *testing.T, s store.Store) {
 	ctx, qs, q := t.Context(), quality(t, s), queue(t, s)
@@ -192,7 +193,7 @@ func testSLARevisions(t *testing.T, s store.Store) {
 		{"high again at 6 (newer, same value)", 3, store.SLAUpdate{Priority: "high", PriorityAt: t0.Add(6 * time.Hour)}, true, false},
 		{"low at 5, older than 6", 4, store.SLAUpdate{Priority: "low", PriorityAt: t0.Add(5 * time.Hour)}, false, false},
 		{"escalated, no time of its own", 4, store.SLAUpdate{Priority: "urgent"}, true, false},
-		{"paused at 7 and resolved", 5, store.SLAUpdate{ResolvedAt: t0.Add(8 * time.Hour), Status: &store.SLAStatus{Key: "e7", At: t0.Add(7 * time.Hour), Paused: true}}, true, false},
+		{"resolved into a pause status at 7", 5, store.SLAUpdate{ResolvedAt: t0.Add(8 * time.Hour), Status: &store.SLAStatus{Key: "e7", At: t0.Add(7 * time.Hour), Paused: true, Resolved: true}}, true, false},
 	}
 	var tags []string
 	for _, st := range steps {
@@ -218,12 +219,12 @@ func testSLARevisions(t *testing.T, s store.Store) {
 		t.Fatalf("clock = %+v, want revision 6, priority urgent (set at 6h), resolved at 8h", c)
 	}
 	want := []store.SLAStatus{{Key: "e1", At: t0.Add(time.Hour), Paused: true}, {Key: "e3", At: t0.Add(3 * time.Hour)},
-		{Key: "e7", At: t0.Add(7 * time.Hour), Paused: true}}
+		{Key: "e7", At: t0.Add(7 * time.Hour), Paused: true, Resolved: true}}
 	if len(c.Statuses) != len(want) {
 		t.Fatalf("statuses = %+v, want %+v", c.Statuses, want)
 	}
 	for i := range want {
-		if g := c.Statuses[i]; g.Key != want[i].Key || !g.At.Equal(want[i].At) || g.Paused != want[i].Paused {
+		if g := c.Statuses[i]; g.Key != want[i].Key || !g.At.Equal(want[i].At) || g.Paused != want[i].Paused || g.Resolved != want[i].Resolved {
 			t.Fatalf("statuses = %+v, want %+v", c.Statuses, want)
 		}
 	}
