@@ -18,17 +18,19 @@ func (s sqlState) Error() string    { return "ERROR: invalid byte sequence (SQLS
 func (s sqlState) SQLState() string { return string(s) }
 
 // refusing is a real store that refuses, the way PostgreSQL does, every
-// batch holding the event bad; the first batch waits for gate so that the
-// test can queue a crowd behind it.
+// batch holding the event bad; the first batch says it has begun
+// (reached) and waits for gate, so that the test can queue a crowd behind
+// it.
 type refusing struct {
 	store.Store
-	bad  string
-	gate chan struct{}
-	once sync.Once
+	bad     string
+	reached chan struct{}
+	gate    chan struct{}
+	once    sync.Once
 }
 
 func (s *refusing) IngestBatch(ctx context.Context, events []core.Event, jobsFor func(ids []int64, index []int) store.Jobs) ([]bool, error) {
-	s.once.Do(func() { <-s.gate })
+	s.once.Do(func() { close(s.reached); <-s.gate })
 	for _, e := range events {
 		if e.EventID == s.bad {
 			return nil, fmt.Errorf("ingest event %q: %w", e.EventID, sqlState("22021"))
@@ -41,7 +43,7 @@ func (s *refusing) IngestBatch(ctx context.Context, events []core.Event, jobsFor
 // the neighbours of its group commit are stored.
 func TestWriterIsolatesRefusedEvent(t *testing.T) {
 	teststore.Each(t, func(t *testing.T, st store.Store) {
-		rs := &refusing{Store: st, bad: "bad", gate: make(chan struct{})}
+		rs := &refusing{Store: st, bad: "bad", reached: make(chan struct{}), gate: make(chan struct{})}
 		w := NewWriter(rs, nil, WriterOptions{})
 		defer w.Close()
 		event := func(id string) core.Event {
@@ -61,6 +63,9 @@ func TestWriterIsolatesRefusedEvent(t *testing.T) {
 				t.Errorf("first: %v", err)
 			}
 		})
+		// The crowd comes once the first commit has begun: queued earlier,
+		// some would join the first batch and never be counted below.
+		<-rs.reached
 		const n = 40
 		errs := make([]error, n)
 		for i := range n {
