@@ -3,7 +3,6 @@ package jobs
 import (
 	"context"
 	"fmt"
-	"time"
 
 	"github.com/riverqueue/river"
 
@@ -61,12 +60,9 @@ type csatFieldWorker struct {
 func (w *csatFieldWorker) Work(ctx context.Context, job *river.Job[CSATFieldArgs]) error {
 	d := w.d
 	a := job.Args
-	link, ok, err := d.linkOf(ctx, a.LinkID)
+	link, ref, ok, err := d.ticketOf(ctx, a.LinkID)
 	if !ok {
 		return err
-	}
-	if link.TicketKey == "" {
-		return river.JobSnooze(2 * time.Second) // the ticket is being created
 	}
 	s, ok := d.Sinks[link.Sink]
 	if !ok {
@@ -82,7 +78,6 @@ func (w *csatFieldWorker) Work(ctx context.Context, job *river.Job[CSATFieldArgs
 	if scoreField, _ := sw.SatisfactionFields(); !scoreField {
 		return note() // the field was unconfigured meanwhile
 	}
-	ref := core.TicketRef{Sink: link.Sink, Key: link.TicketKey, URL: link.TicketURL}
 	want := core.Satisfaction{Score: a.Score, Comment: a.Comment}
 	if job.Attempt > 1 {
 		got, found, err := sw.Satisfaction(ctx, ref)

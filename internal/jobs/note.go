@@ -3,7 +3,6 @@ package jobs
 import (
 	"context"
 	"fmt"
-	"time"
 
 	"github.com/riverqueue/river"
 
@@ -36,18 +35,14 @@ type ticketNoteWorker struct {
 
 func (w *ticketNoteWorker) Work(ctx context.Context, job *river.Job[TicketNoteArgs]) error {
 	d := w.d
-	link, ok, err := d.linkOf(ctx, job.Args.LinkID)
+	link, ref, ok, err := d.ticketOf(ctx, job.Args.LinkID)
 	if !ok {
 		return err
-	}
-	if link.TicketKey == "" {
-		return river.JobSnooze(2 * time.Second) // the ticket is being created
 	}
 	s, ok := d.Sinks[link.Sink]
 	if !ok {
 		return river.JobCancel(fmt.Errorf("sink %q is no longer configured", link.Sink))
 	}
-	ref := core.TicketRef{Sink: link.Sink, Key: link.TicketKey, URL: link.TicketURL}
 	if job.Attempt > 1 {
 		count := func(result string) { d.Metrics.Effects.WithLabelValues(link.Sink, "note", result).Inc() }
 		if cf, ok := sink.As[sink.CommentFinder](s); ok {

@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/riverqueue/river"
+
 	"github.com/ticketbridge/ticketbridge/internal/core"
 	"github.com/ticketbridge/ticketbridge/internal/store"
 )
@@ -56,6 +58,21 @@ func (d *Deps) linkOf(ctx context.Context, id string) (store.Link, bool, error) 
 		return link, false, fmt.Errorf("load link: %w", err)
 	}
 	return link, true, nil
+}
+
+// ticketOf loads the link of a job that acts on its ticket and the
+// ticket's reference. ok is false when there is nothing to do (the link is
+// gone) or the job must wait: err is then a snooze while the ticket is
+// being created.
+func (d *Deps) ticketOf(ctx context.Context, id string) (store.Link, core.TicketRef, bool, error) {
+	link, ok, err := d.linkOf(ctx, id)
+	if !ok {
+		return link, core.TicketRef{}, false, err
+	}
+	if link.TicketKey == "" {
+		return link, core.TicketRef{}, false, river.JobSnooze(2 * time.Second)
+	}
+	return link, core.TicketRef{Sink: link.Sink, Key: link.TicketKey, URL: link.TicketURL}, true, nil
 }
 
 // slaStatus tells the link's clock of a status change, on routes with an

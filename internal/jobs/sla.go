@@ -465,12 +465,9 @@ type slaQueueWorker struct {
 
 func (w *slaQueueWorker) Work(ctx context.Context, job *river.Job[SLAQueueArgs]) error {
 	d := w.d
-	link, ok, err := d.linkOf(ctx, job.Args.LinkID)
+	link, ref, ok, err := d.ticketOf(ctx, job.Args.LinkID)
 	if !ok {
 		return err
-	}
-	if link.TicketKey == "" {
-		return river.JobSnooze(2 * time.Second) // the ticket is being created
 	}
 	note := func(why string) error {
 		return d.insert(ctx, store.Jobs{Insert(TicketNoteArgs{LinkID: link.ID, Key: "sla-" + link.ID + "-queue",
@@ -482,7 +479,6 @@ func (w *slaQueueWorker) Work(ctx context.Context, job *river.Job[SLAQueueArgs])
 	}
 	// Moving a ticket to a queue is idempotent: a retry after a lost
 	// answer moves it there again.
-	ref := core.TicketRef{Sink: link.Sink, Key: link.TicketKey, URL: link.TicketURL}
 	err = qs.SetQueue(ctx, ref, job.Args.Queue)
 	if err != nil && core.IsPermanent(err) {
 		d.Log.WarnContext(ctx, "escalation queue refused; asking on the ticket", "sink", link.Sink, "ticket", link.TicketKey, "error", err)
