@@ -27,11 +27,23 @@ import (
 type readersFirstDriver struct {
 	*riversqlite.Driver
 	readers *sql.DB
+	pilot   *wakingPilot
 }
 
 func (d *readersFirstDriver) GetExecutor() riverdriver.Executor {
 	return &readersFirstExecutor{Executor: d.Driver.GetExecutor(), readers: d.readers}
 }
+
+// River's SQLite driver stands in for LISTEN/NOTIFY with a table that
+// every insert writes to and a listener that reads it every 50 ms on the
+// writer connection: a job waited up to 50 ms for its producer however
+// soon it was committed, and every transaction that queued jobs wrote a
+// notification row too. One process owns the file, so its producers can be
+// told directly instead: River wakes them after its own inserts when the
+// driver has no listener, and the store after its transactions
+// (wake.go). Another process's inserts (the CLI) are found by the poll.
+func (d *readersFirstDriver) SupportsListener() bool     { return false }
+func (d *readersFirstDriver) SupportsListenNotify() bool { return false }
 
 type readersFirstExecutor struct {
 	riverdriver.Executor

@@ -38,6 +38,9 @@ type Store struct {
 	// rekeyFrom is BodiesRekey's cursor per table.
 	rekeyMu   sync.Mutex
 	rekeyFrom map[string]int64
+	// waker wakes River's producers after a commit that queued jobs
+	// (wake.go).
+	waker queueWaker
 }
 
 var _ store.Store = (*Store)(nil)
@@ -151,7 +154,9 @@ func (s *Store) Queue(cfg *river.Config) (store.Queue, error) {
 	if cfg.Logger == nil {
 		cfg.Logger = s.log
 	}
-	client, err := river.NewClient[*sql.Tx](&readersFirstDriver{Driver: riversqlite.New(s.db), readers: s.rdb}, cfg)
+	s.waker.pilot = &wakingPilot{}
+	driver := &readersFirstDriver{Driver: riversqlite.New(s.db), readers: s.rdb, pilot: s.waker.pilot}
+	client, err := river.NewClient[*sql.Tx](driver, cfg)
 	if err != nil {
 		return nil, fmt.Errorf("new queue: %w", err)
 	}
@@ -182,16 +187,23 @@ func (s *Store) inTx(ctx context.Context, fn func(tx *sql.Tx) error) error {
 	}
 	if err := fn(tx); err != nil {
 		_ = tx.Rollback()
+		s.waker.take()
 		return err
 	}
-	if err := tx.Commit(); err != nil {
+	err = tx.Commit()
+	// Taken before the connection goes to the next transaction.
+	queues := s.waker.take()
+	if err != nil {
 		return fmt.Errorf("commit: %w", err)
 	}
 	if !store.IsInternal(ctx) {
 		// After the commit released the connection, so that others
 		// can use it while this one waits for the disk.
-		return s.wal.sync()
+		if err := s.wal.sync(); err != nil {
+			return err
+		}
 	}
+	s.waker.wake(ctx, queues)
 	return nil
 }
 
@@ -204,9 +216,11 @@ func (s *Store) insertJobs(ctx context.Context, tx *sql.Tx, jobs store.Jobs) err
 	if c == nil {
 		return errNoQueue
 	}
-	if _, err := c.InsertManyTx(ctx, tx, jobs); err != nil {
+	res, err := c.InsertManyTx(ctx, tx, jobs)
+	if err != nil {
 		return fmt.Errorf("insert jobs: %w", err)
 	}
+	s.waker.inserted(res)
 	return nil
 }
 

@@ -23,6 +23,7 @@ func eventCases() []testCase {
 		{"IngestJobsRollbackBadJob", testIngestRollbackBadJob},
 		{"IngestJobsRollbackAfterInsert", testIngestRollbackAfterInsert},
 		{"IngestJobsWithoutQueue", testIngestWithoutQueue},
+		{"JobsWokenAtCommit", testJobsWokenAtCommit},
 		{"EventsByID", testEventsByID},
 		{"ConversationEvents", testConversationEvents},
 		{"MigrateTwice", testMigrateTwice},
