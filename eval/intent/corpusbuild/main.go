@@ -71,6 +71,12 @@ func main() {
 		{"zh_problem_14.txt", "zh", "problem"}, {"zh_not_14.txt", "zh", "not"},
 		{"en_problem_15.txt", "en", "problem"}, {"en_not_15.txt", "en", "not"},
 		{"zh_problem_15.txt", "zh", "problem"}, {"zh_not_15.txt", "zh", "not"},
+		{"en_problem_16.txt", "en", "problem"}, {"en_not_16.txt", "en", "not"},
+		{"zh_problem_16.txt", "zh", "problem"}, {"zh_not_16.txt", "zh", "not"},
+		{"en_problem_17.txt", "en", "problem"}, {"en_not_17.txt", "en", "not"},
+		{"zh_problem_17.txt", "zh", "problem"}, {"zh_not_17.txt", "zh", "not"},
+		{"en_problem_18.txt", "en", "problem"}, {"en_not_18.txt", "en", "not"},
+		{"zh_problem_18.txt", "zh", "problem"}, {"zh_not_18.txt", "zh", "not"},
 	} {
 		bs, err := readSource(filepath.Join(*dir, "source", f.name), f.lang, f.label)
 		if err != nil {
