@@ -83,11 +83,14 @@ func Workers(d *Deps) *river.Workers {
 	return w
 }
 
-// RiverConfig is the River client configuration for cfg. SQLite has no
-// LISTEN/NOTIFY, so both drivers poll often: every 20 ms, which took the
-// SQLite event→ticket p99 from 110 to 76 ms for a few cheap queries a
-// second; the fetch cooldown is short because River's default caps a
-// client near 500 jobs/s.
+// RiverConfig is the River client configuration for cfg. A job is fetched
+// as soon as the transaction that queued it commits: PostgreSQL's
+// LISTEN/NOTIFY tells River, and on SQLite the store wakes the queues
+// itself (store/sqlite/wake.go). The poll is a backstop for jobs that
+// become due by time after the scheduler's pass or were queued by another
+// process (the CLI); each poll is a cheap read per queue. The fetch
+// cooldown is short because River's default caps a client near 500
+// jobs/s.
 func RiverConfig(cfg config.Jobs, d *Deps) *river.Config {
 	queues := map[string]river.QueueConfig{river.QueueDefault: {MaxWorkers: cfg.Workers}}
 	for p := range max(d.Partitions, 1) {
@@ -101,7 +104,7 @@ func RiverConfig(cfg config.Jobs, d *Deps) *river.Config {
 		JobTimeout:           cfg.JobTimeout,
 		RescueStuckJobsAfter: cfg.RescueAfter,
 		FetchCooldown:        5 * time.Millisecond,
-		FetchPollInterval:    20 * time.Millisecond,
+		FetchPollInterval:    100 * time.Millisecond,
 		RetryPolicy:          &Backoff{Base: time.Second, Max: time.Hour, Now: d.Now},
 		Logger:               d.Log,
 		Middleware:           []rivertype.Middleware{&giveUpLog{log: d.Log}},
