@@ -23,6 +23,7 @@ type measure struct{ column, title, unit string }
 
 var measures = []measure{
 	{"accepted_per_s", "Events acknowledged per second", "events/s"},
+	{"ticket_p50_ms", "Event → ticket p50", "ms"},
 	{"ticket_p99_ms", "Event → ticket p99", "ms"},
 	{"backlog_s", "Job backlog left when the load and its tickets were done", "s"},
 }
@@ -81,7 +82,8 @@ func medians(rows []map[string]string, column string) []bar {
 	vals := map[string]map[string][]float64{}
 	var order []string
 	for _, r := range rows {
-		p := r["profile"]
+		// One profile may be run at several rates.
+		p := r["profile"] + " " + r["offered"] + "/s"
 		if vals[p] == nil {
 			vals[p] = map[string][]float64{}
 			order = append(order, p)
