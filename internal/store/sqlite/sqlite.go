@@ -154,8 +154,8 @@ func (s *Store) Queue(cfg *river.Config) (store.Queue, error) {
 	if cfg.Logger == nil {
 		cfg.Logger = s.log
 	}
-	s.waker.pilot = &wakingPilot{}
-	driver := &readersFirstDriver{Driver: riversqlite.New(s.db), readers: s.rdb, pilot: s.waker.pilot}
+	pilot := &wakingPilot{}
+	driver := &readersFirstDriver{Driver: riversqlite.New(s.db), readers: s.rdb, pilot: pilot}
 	client, err := river.NewClient[*sql.Tx](driver, cfg)
 	if err != nil {
 		return nil, fmt.Errorf("new queue: %w", err)
@@ -163,6 +163,7 @@ func (s *Store) Queue(cfg *river.Config) (store.Queue, error) {
 	if !s.client.CompareAndSwap(nil, client) {
 		return nil, errors.New("new queue: already built")
 	}
+	s.waker.use(pilot)
 	return client, nil
 }
 

@@ -10,14 +10,14 @@ import (
 	"github.com/riverqueue/river/rivertype"
 )
 
-// Jobs are inserted inside our own transactions (InsertManyTx), and on a
-// driver without LISTEN/NOTIFY River cannot know when such a transaction
-// commits: the job waited for the next poll (FetchPollInterval, 20 ms),
-// which was most of an event's way to its ticket on SQLite. River wakes
-// its own producers after a non-transactional insert through the pilot's
-// NotifyNonTxJobInsert; the driver hands River a pilot that keeps that
-// function, and the store calls it for the queues a transaction filled,
-// once the transaction has committed (so the fetch finds the jobs).
+// Jobs are inserted inside our own transactions (InsertManyTx), and River
+// cannot know when such a transaction commits: its SQLite driver's
+// stand-in for LISTEN/NOTIFY (fetch.go) made a job wait up to 50 ms, most
+// of an event's way to its ticket. River wakes its own producers after a
+// non-transactional insert through the pilot's NotifyNonTxJobInsert; the
+// driver hands River a pilot that keeps that function, and the store
+// calls it for the queues a transaction filled, once the transaction has
+// committed (so the fetch finds the jobs).
 
 // wakingPilot is River's standard pilot that remembers how to wake a
 // queue's producer.
@@ -40,10 +40,16 @@ func (d *readersFirstDriver) PluginPilot() riverpilot.Pilot { return d.pilot }
 // jobs into. SQLite has one writer connection, so one transaction at a
 // time fills it.
 type queueWaker struct {
-	pilot *wakingPilot
-
 	mu     sync.Mutex
+	pilot  *wakingPilot // nil until the queue is built
 	queues []string
+}
+
+// use sets the pilot of the queue the store built.
+func (w *queueWaker) use(p *wakingPilot) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	w.pilot = p
 }
 
 // inserted records the queues of jobs inserted by the open transaction.
@@ -62,14 +68,20 @@ func (w *queueWaker) inserted(res []*rivertype.JobInsertResult) {
 // once the transaction that queued them has committed, with what take
 // returned then.
 func (w *queueWaker) wake(ctx context.Context, queues []string) {
-	if len(queues) == 0 || w.pilot == nil || w.pilot.notify == nil {
+	if len(queues) == 0 {
+		return
+	}
+	w.mu.Lock()
+	p := w.pilot
+	w.mu.Unlock()
+	if p == nil || p.notify == nil {
 		return
 	}
 	res := make([]*rivertype.JobInsertResult, len(queues))
 	for i, q := range queues {
 		res[i] = &rivertype.JobInsertResult{Job: &rivertype.JobRow{Queue: q}}
 	}
-	w.pilot.notify(ctx, res)
+	p.notify(ctx, res)
 }
 
 // take returns and forgets the recorded queues: at commit, and at rollback
