@@ -1,0 +1,54 @@
+package ingress
+
+import (
+	"bytes"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+)
+
+// The request's logger is derived lazily; what it logs must still carry
+// the request's id, and the caller's id when it sent a sane one.
+func TestRequestIDInLogs(t *testing.T) {
+	tests := []struct {
+		name, sent string
+		wantSame   bool
+	}{
+		{"caller's id kept", "abc123", true},
+		{"missing id made up", "", false},
+		{"overlong id replaced", strings.Repeat("x", 65), false},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			var buf bytes.Buffer
+			log := slog.New(slog.NewTextHandler(&buf, &slog.HandlerOptions{Level: slog.LevelDebug}))
+			h := RequestID(log, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				LoggerFrom(r.Context(), nil).Info("inside")
+			}))
+			req := httptest.NewRequest(http.MethodPost, "/hooks/im/x", nil)
+			if tc.sent != "" {
+				req.Header.Set("X-Request-Id", tc.sent)
+			}
+			rec := httptest.NewRecorder()
+			h.ServeHTTP(rec, req)
+			id := rec.Header().Get("X-Request-Id")
+			if id == "" || (id == tc.sent) != tc.wantSame {
+				t.Fatalf("X-Request-Id = %q for sent %q", id, tc.sent)
+			}
+			lines := strings.Split(strings.TrimSpace(buf.String()), "\n")
+			if len(lines) != 2 {
+				t.Fatalf("logged %d lines, want the handler's and the request's:\n%s", len(lines), buf.String())
+			}
+			for _, l := range lines {
+				if !strings.Contains(l, "request_id="+id) {
+					t.Errorf("log line without request_id=%s: %s", id, l)
+				}
+			}
+		})
+	}
+	if l := LoggerFrom(t.Context(), slog.Default()); l != slog.Default() {
+		t.Error("LoggerFrom outside a request did not return the fallback")
+	}
+}
