@@ -120,6 +120,11 @@ func (r *Route) model(text string, det *detection) Decision {
 	case anyMatch(r.negation, det.t.s):
 		d.Reason = GuardNegated
 		return d
+	case prob >= threshold && smallTalk(det.t.s):
+		// Checked only when it would change the decision, to keep its
+		// cost off the messages the model already leaves alone.
+		d.Reason = GuardSmallTalk
+		return d
 	case prob >= threshold:
 		d.Kind = KindCreate
 		d.Reason = fmt.Sprintf("model %.3f at or above %.2f", prob, threshold)

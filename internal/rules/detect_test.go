@@ -166,6 +166,9 @@ func TestBareThreshold(t *testing.T) {
 		"bare, no extra bar":    {model(0.0001), "see you at the meetup on Friday", KindCreate, "at or above 0.00"},
 		"trouble, high bar":     {model(0.9999), "the stream freezes for viewers after ten minutes", KindCreate, "at or above 0.00"},
 		"bare, default applies": {model(0), "see you at the meetup on Friday", KindNone, "below 0.90 for a message naming no trouble"},
+		// Small talk never proposes, whatever the thresholds.
+		"small talk, no bar":    {model(0.0001), "ok thanks, one sec", KindNone, GuardSmallTalk},
+		"small talk, no bar zh": {model(0.0001), "客服你好，在吗？", KindNone, GuardSmallTalk},
 	}
 	for name, tc := range tests {
 		d := tc.e.Evaluate(msg(tc.text), State{Now: t0})[0]

@@ -18,6 +18,7 @@ type scored struct {
 	trouble          bool // the text names trouble (intent.Assessment)
 	pattern          bool // a pack pattern matched, even under the pack's threshold
 	fires, veto      bool // the pack decided create, or a pack guard vetoed
+	small            bool // only greetings, thanks, acknowledgements, waiting (rules.SmallTalk)
 }
 
 // crossValidate trains on four fifths of the groups and scores the fifth,
@@ -44,7 +45,7 @@ func crossValidate(w io.Writer, rows []row, opt intent.TrainOptions, verbose boo
 		m := intent.Train(train, opt)
 		for _, r := range test {
 			a := m.Assess(r.Text, r.Evidence...)
-			s := scored{lang: r.lang, kind: r.kind, text: r.Text, problem: r.Problem, p: a.P, trouble: a.Trouble}
+			s := scored{lang: r.lang, kind: r.kind, text: r.Text, problem: r.Problem, p: a.P, trouble: a.Trouble, small: rules.SmallTalk(r.Text)}
 			for _, e := range r.Evidence {
 				s.fires = s.fires || e == "fires"
 				s.veto = s.veto || strings.HasPrefix(e, "veto:")
@@ -52,8 +53,8 @@ func crossValidate(w io.Writer, rows []row, opt intent.TrainOptions, verbose boo
 			}
 			all = append(all, s)
 			if verbose {
-				fmt.Fprintf(w, "cv\t%.4f\t%v\t%s\t%s\ttrouble=%v pattern=%v fires=%v veto=%v\t%s\n",
-					s.p, s.problem, s.lang, s.kind, s.trouble, s.pattern, s.fires, s.veto, s.text)
+				fmt.Fprintf(w, "cv\t%.4f\t%v\t%s\t%s\ttrouble=%v pattern=%v fires=%v veto=%v small=%v\t%s\n",
+					s.p, s.problem, s.lang, s.kind, s.trouble, s.pattern, s.fires, s.veto, s.small, s.text)
 			}
 		}
 	}
@@ -69,7 +70,7 @@ func crossValidate(w io.Writer, rows []row, opt intent.TrainOptions, verbose boo
 				if !s.trouble && !s.pattern {
 					need = bare
 				}
-				return !s.veto && s.p >= need
+				return !s.veto && !s.small && s.p >= need
 			}
 			report(w, fmt.Sprintf("model %.2f bare %.2f", th, bare), all, model)
 			report(w, fmt.Sprintf("both  %.2f bare %.2f", th, bare), all, func(s scored) bool {
