@@ -36,13 +36,16 @@ type Entry struct {
 
 type base struct {
 	text, lang, label, domain, kind string
+	// file is the source file's place in the list: the later of two
+	// near-duplicates is the newer message.
+	file int
 }
 
 func main() {
 	dir := flag.String("dir", "eval/intent", "corpus folder (holds source/)")
 	flag.Parse()
 	var bases []base
-	for _, f := range []struct{ name, lang, label string }{
+	for i, f := range []struct{ name, lang, label string }{
 		{"en_problem_more.txt", "en", "problem"}, {"en_not_more.txt", "en", "not"},
 		{"zh_problem_more.txt", "zh", "problem"}, {"zh_not_more.txt", "zh", "not"},
 		{"en_problem_3.txt", "en", "problem"}, {"en_not_3.txt", "en", "not"},
@@ -77,10 +80,15 @@ func main() {
 		{"zh_problem_17.txt", "zh", "problem"}, {"zh_not_17.txt", "zh", "not"},
 		{"en_problem_18.txt", "en", "problem"}, {"en_not_18.txt", "en", "not"},
 		{"zh_problem_18.txt", "zh", "problem"}, {"zh_not_18.txt", "zh", "not"},
+		{"en_not_19.txt", "en", "not"}, {"zh_not_19.txt", "zh", "not"},
+		{"en_problem_19.txt", "en", "problem"}, {"zh_problem_19.txt", "zh", "problem"},
 	} {
 		bs, err := readSource(filepath.Join(*dir, "source", f.name), f.lang, f.label)
 		if err != nil {
 			log.Fatal(err)
+		}
+		for j := range bs {
+			bs[j].file = i
 		}
 		bases = append(bases, bs...)
 	}
@@ -102,8 +110,15 @@ func main() {
 		}
 	}
 	if pairs := nearDuplicates(bases, leakThreshold); len(pairs) > 0 {
+		// Only the newer message of each pair is printed: the one to
+		// reword or drop. Printing the other would show held-out text to
+		// whoever writes the next batch.
 		for _, p := range pairs {
-			fmt.Fprintf(os.Stderr, "near-duplicate across the split (%.2f): %q (held out) ~ %q (training)\n", p.sim, p.held.text, p.train.text)
+			newer, side := p.held, "held out"
+			if p.train.file > p.held.file {
+				newer, side = p.train, "training"
+			}
+			fmt.Fprintf(os.Stderr, "near-duplicate across the split (%.2f): %q (%s, the newer of the pair)\n", p.sim, newer.text, side)
 		}
 		log.Fatalf("%d held-out base messages are near-duplicates of training ones: reword or drop one of each pair", len(pairs))
 	}
