@@ -45,3 +45,13 @@ func TestSmallTalkPhrasesIndexed(t *testing.T) {
 		}
 	}
 }
+
+// BenchmarkSmallTalk is the guard's cost, paid only on messages the
+// model would propose.
+func BenchmarkSmallTalk(b *testing.B) {
+	texts := []string{normalize("ok thanks, one sec 🙏"), normalize("好的，稍等一下哈"), normalize("The live stream freezes for viewers after about ten minutes")}
+	b.ReportAllocs()
+	for i := 0; b.Loop(); i++ {
+		smallTalk(texts[i%len(texts)])
+	}
+}
