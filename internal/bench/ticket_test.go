@@ -21,7 +21,7 @@ func BenchmarkEventToTicket(b *testing.B) {
 	for _, be := range backends {
 		b.Run(be.name, func(b *testing.B) {
 			h := newHarness(b, be.open(b), true)
-			for _, rate := range []float64{50, 500} {
+			for _, rate := range []float64{50, 500, 1000} {
 				b.Run(fmt.Sprintf("rate=%.0f", rate), func(b *testing.B) { eventToTicket(b, h, rate) })
 			}
 		})
