@@ -126,17 +126,25 @@ func TestHealthReadyMetrics(t *testing.T) {
 			t.Errorf("%s: no X-Request-Id", path)
 		}
 	}
+	// A ticket, then a follow-up: the desk's ticket is made inside the
+	// ingest transaction (no sink request); the comment is a request.
+	h.say("m1", "/ticket make every series appear")
+	h.replies(1)
+	key := h.tickets()[0].Key
+	h.say("m1", "and a follow-up for the ticket")
+	h.eventually("the follow-up on the ticket", func() bool { return len(h.deskComments(key)) == 1 })
+	resp, _ := http.Get(h.srv.URL + "/metrics")
+	var b bytes.Buffer
+	b.ReadFrom(resp.Body)
+	resp.Body.Close()
 	for _, name := range []string{"ticketbridge_events_total", "ticketbridge_tickets_created_total",
 		"ticketbridge_sink_request_duration_seconds", "ticketbridge_sync_latency_seconds"} {
-		h.say("m1", "/ticket make every series appear")
-		h.replies(1)
-		resp, _ := http.Get(h.srv.URL + "/metrics")
-		var b bytes.Buffer
-		b.ReadFrom(resp.Body)
-		resp.Body.Close()
 		if !strings.Contains(b.String(), name) {
 			t.Errorf("/metrics lacks %s", name)
 		}
+	}
+	if v := h.metric(`ticketbridge_tickets_created_total{result="created",sink="desk"}`); v != 1 {
+		t.Errorf("tickets created counted %v, want 1", v)
 	}
 }
 

@@ -119,6 +119,30 @@ type stampSink struct {
 	created *Stamps
 }
 
+// deskInTx is the local desk's creation inside the ingest transaction
+// (jobs/inline.go).
+type deskInTx interface {
+	CreateInTx(t core.TicketDraft, link func(core.TicketRef, bool) (store.TicketLinking, error)) (store.DeskCreation, func())
+}
+
+// CreateInTx stamps a ticket made inside the ingest transaction once that
+// committed.
+func (s *stampSink) CreateInTx(t core.TicketDraft, link func(core.TicketRef, bool) (store.TicketLinking, error)) (store.DeskCreation, func()) {
+	inner, ok := sink.As[deskInTx](s.Sink)
+	if !ok {
+		return store.DeskCreation{Draft: t, Link: func(store.DeskTicket, bool) (store.TicketLinking, error) {
+			return store.TicketLinking{}, errors.New("the benchmark's sink cannot create inside a transaction")
+		}}, nil
+	}
+	c, then := inner.CreateInTx(t, link)
+	return c, func() {
+		if then != nil {
+			then()
+		}
+		s.created.Mark(t.Requester.ID, time.Now())
+	}
+}
+
 func (s *stampSink) Create(ctx context.Context, t core.TicketDraft) (core.TicketRef, error) {
 	ref, err := s.Sink.Create(ctx, t)
 	if err == nil {

@@ -11,6 +11,7 @@ import (
 // stored: the message a reaction or shortcut points at, the whole thread,
 // and the requester's name and e-mail. Each is best effort: a platform
 // that does not answer costs the ticket detail, never the ticket.
+// (enrichCalls says when it calls the platform: keep the two in step.)
 func (d *Deps) enrich(ctx context.Context, ev core.StoredEvent, stored []core.StoredEvent, limit int) (core.StoredEvent, []core.StoredEvent) {
 	src, ok := d.Sources[ev.Source]
 	if !ok {
@@ -56,6 +57,25 @@ func (d *Deps) enrich(ctx context.Context, ev core.StoredEvent, stored []core.St
 		}
 	}
 	return ev, stored
+}
+
+// enrichCalls tells whether enrich would call the chat platform for ev:
+// such an event's ticket cannot be drafted inside a transaction.
+func (d *Deps) enrichCalls(ev core.StoredEvent) bool {
+	src, ok := d.Sources[ev.Source]
+	if !ok {
+		return false
+	}
+	if target, _ := ev.Meta[source.MetaTarget].(string); target != "" {
+		if _, ok := src.(source.MessageFetcher); ok {
+			return true
+		}
+	}
+	if _, ok := src.(source.ThreadFetcher); ok && ev.Conversation.Thread != "" {
+		return true
+	}
+	_, ok = src.(source.UserResolver)
+	return ok && ev.Sender.ID != "" && (ev.Sender.Name == "" || ev.Sender.Email == "")
 }
 
 // threadAsContext turns fetched thread messages into the mapping's

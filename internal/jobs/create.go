@@ -8,6 +8,7 @@ import (
 
 	"github.com/riverqueue/river"
 
+	"github.com/ticketbridge/ticketbridge/internal/config"
 	"github.com/ticketbridge/ticketbridge/internal/core"
 	"github.com/ticketbridge/ticketbridge/internal/rules"
 	"github.com/ticketbridge/ticketbridge/internal/sink"
@@ -47,29 +48,7 @@ func (w *createWorker) Work(ctx context.Context, job *river.Job[CreateArgs]) err
 	if err != nil {
 		return err
 	}
-	// What commits with the ticket: the link's record, the "created"
-	// notice, attachments, SLA clocks, anything said meanwhile, the audit.
-	linking := func(ref core.TicketRef, made bool) (store.TicketLinking, error) {
-		result := "found_existing"
-		if made {
-			result = "created"
-		}
-		text, err := d.Rules.Notify(route.Name, "created", rules.NotifyData{Route: route.Name, Ticket: ref, Draft: &draft, Event: &ev})
-		if err != nil {
-			return store.TicketLinking{}, fmt.Errorf("render created notice: %w", err)
-		}
-		follow := store.Jobs{
-			Insert(NotifyArgs{Route: link.Route, To: link.Conversation, Message: core.OutboundMessage{Text: text, Key: "created-" + link.ID}}),
-		}
-		follow = append(follow, attachJobs(link.ID, recent)...)
-		follow = append(follow, slaStartJobs(route, link.ID, draft.Priority, d.Now())...)
-		return store.TicketLinking{
-			LinkID: link.ID, Ref: ref, Cursor: job.Args.ThroughID, Jobs: follow,
-			IfFollowUps: store.Jobs{Insert(AppendArgs{LinkID: link.ID, EventID: job.Args.ThroughID})},
-			Audit: &store.AuditEntry{Actor: "system", Action: "ticket.create", Target: ref.Sink + "/" + ref.Key,
-				Detail: map[string]any{"link": link.ID, "route": link.Route, "rule": job.Args.Rule, "result": result}},
-		}, nil
-	}
+	linking := d.ticketLinking(route, link, job.Args, draft, ev, recent)
 	var made bool
 	if lc, ok := sink.As[sink.LinkedCreator](snk); ok {
 		// Both or neither committed, so a retry needs no look-up.
@@ -94,6 +73,33 @@ func (w *createWorker) Work(ctx context.Context, job *river.Job[CreateArgs]) err
 	d.Metrics.TicketsCreated.WithLabelValues(link.Sink, result).Inc()
 	d.Metrics.ObserveSince("event_to_ticket", job.Args.Received, d.Now())
 	return nil
+}
+
+// ticketLinking returns what commits with link's ticket: the link's
+// record, the "created" notice, attachments, SLA clocks, anything said
+// meanwhile, the audit.
+func (d *Deps) ticketLinking(route config.Route, link store.Link, args CreateArgs, draft core.TicketDraft, ev core.StoredEvent, recent []core.StoredEvent) func(core.TicketRef, bool) (store.TicketLinking, error) {
+	return func(ref core.TicketRef, made bool) (store.TicketLinking, error) {
+		result := "found_existing"
+		if made {
+			result = "created"
+		}
+		text, err := d.Rules.Notify(route.Name, "created", rules.NotifyData{Route: route.Name, Ticket: ref, Draft: &draft, Event: &ev})
+		if err != nil {
+			return store.TicketLinking{}, fmt.Errorf("render created notice: %w", err)
+		}
+		follow := store.Jobs{
+			Insert(NotifyArgs{Route: link.Route, To: link.Conversation, Message: core.OutboundMessage{Text: text, Key: "created-" + link.ID}}),
+		}
+		follow = append(follow, attachJobs(link.ID, recent)...)
+		follow = append(follow, slaStartJobs(route, link.ID, draft.Priority, d.Now())...)
+		return store.TicketLinking{
+			LinkID: link.ID, Ref: ref, Cursor: args.ThroughID, Jobs: follow,
+			IfFollowUps: store.Jobs{Insert(AppendArgs{LinkID: link.ID, EventID: args.ThroughID})},
+			Audit: &store.AuditEntry{Actor: "system", Action: "ticket.create", Target: ref.Sink + "/" + ref.Key,
+				Detail: map[string]any{"link": link.ID, "route": link.Route, "rule": args.Rule, "result": result}},
+		}, nil
+	}
 }
 
 // createThenLink creates the ticket in the sink and then records it on its

@@ -69,7 +69,7 @@ func (d *Deps) Decide(ctx context.Context, r store.StateReader, fresh []core.Sto
 			deferred = append(deferred, ev)
 			continue
 		}
-		mark, marked := len(b.changes), len(b.counted)
+		mark, marked, made := len(b.changes), len(b.counted), len(b.made)
 		if err := b.process(ctx, ev); err != nil {
 			// Needs the network, or failed (a template that does not
 			// render): a processing job decides it, with retries and a
@@ -77,7 +77,7 @@ func (d *Deps) Decide(ctx context.Context, r store.StateReader, fresh []core.Sto
 			if !errors.Is(err, errNotInline) {
 				d.Log.WarnContext(ctx, "event left to a processing job", "event", ev.ID, "error", err)
 			}
-			b.changes, b.counted = b.changes[:mark], b.counted[:marked]
+			b.changes, b.counted, b.made = b.changes[:mark], b.counted[:marked], b.made[:made]
 			later[k] = true
 			deferred = append(deferred, ev)
 			continue
@@ -86,8 +86,9 @@ func (d *Deps) Decide(ctx context.Context, r store.StateReader, fresh []core.Sto
 	}
 	slices.SortFunc(deferred, func(a, b core.StoredEvent) int { return cmp.Compare(a.ID, b.ID) })
 	out := Decision{Changes: b.changes, Jobs: d.processJobsFor(deferred)}
-	counted := b.counted
+	counted, madeHere := b.counted, b.made
 	out.After = func() {
+		d.afterCommit(madeHere)
 		for _, c := range counted {
 			d.Metrics.Decisions.WithLabelValues(c.route, c.kind, c.mode).Inc()
 		}

@@ -66,6 +66,8 @@ type batch struct {
 	convs   map[string]*convState
 	changes []store.Change
 	counted []decisionCount
+	// made are the tickets made in the ingest transaction (inline.go).
+	made []madeHere
 }
 
 type decisionCount struct{ route, kind, mode string }
@@ -198,7 +200,12 @@ func (b *batch) apply(ctx context.Context, ev core.StoredEvent, cs *convState, r
 			about = p.EventID
 			delete(cs.pending, dec.Route)
 		}
-		c := b.w.openLink(ev, route, dec, about, ev.ID, "")
+		var c store.Change
+		if accept == nil && b.inline {
+			c = b.createHere(ctx, ev, route, dec)
+		} else {
+			c = b.w.openLink(ev, route, dec, about, ev.ID, "")
+		}
 		c.Resolve = accept
 		cs.links[dec.Route] = *c.Open
 		b.add(c)
@@ -279,6 +286,13 @@ func (b *batch) propose(ev core.StoredEvent, cs *convState, route config.Route, 
 // aboutID, covering the conversation through throughID, with note (if
 // any) put before the description.
 func (w *processWorker) openLink(ev core.StoredEvent, route config.Route, dec rules.Decision, aboutID, throughID int64, note string) store.Change {
+	link, args := newLink(ev, route, dec, aboutID, throughID, note)
+	return store.Change{Open: &link, Jobs: store.Jobs{Insert(args)}}
+}
+
+// newLink is a link to open for ev's conversation on route and the
+// arguments of the job that would create its ticket.
+func newLink(ev core.StoredEvent, route config.Route, dec rules.Decision, aboutID, throughID int64, note string) (store.Link, CreateArgs) {
 	link := store.Link{
 		ID:           newID(),
 		Route:        route.Name,
@@ -291,6 +305,5 @@ func (w *processWorker) openLink(ev core.StoredEvent, route config.Route, dec ru
 	if received.IsZero() {
 		received = ev.Time
 	}
-	args := CreateArgs{LinkID: link.ID, EventID: aboutID, ThroughID: throughID, Rule: dec.Rule, Category: dec.Category, Received: received, Note: note}
-	return store.Change{Open: &link, Jobs: store.Jobs{Insert(args)}}
+	return link, CreateArgs{LinkID: link.ID, EventID: aboutID, ThroughID: throughID, Rule: dec.Rule, Category: dec.Category, Received: received, Note: note}
 }

@@ -28,6 +28,10 @@ type Change struct {
 	// Open opens a link unless the route already has an open one for the
 	// conversation (then the jobs are skipped).
 	Open *Link
+	// Ticket, with Open, makes the new link's ticket on the local desk in
+	// the same transaction (the desk lives in this database): no creation
+	// job, no second commit.
+	Ticket *DeskCreation
 	// DryRun records what a dry-run route would have created.
 	DryRun *DryRun
 	Jobs   Jobs
@@ -46,11 +50,21 @@ type Resolution struct {
 	State string // accepted, rejected, expired
 }
 
+// DeskCreation is a local-desk ticket made together with the link that
+// opens it. Link builds the link's record from the ticket (and whether it
+// was made now) inside the transaction, as for Desk.DeskCreateLinked.
+type DeskCreation struct {
+	Draft core.TicketDraft
+	Link  func(DeskTicket, bool) (TicketLinking, error)
+}
+
 // ChangeTx is what one dialect's open write transaction offers Apply.
 type ChangeTx interface {
 	ResolveProposal(ctx context.Context, id, state string) (bool, error)
 	InsertProposal(ctx context.Context, p Proposal) (bool, error)
 	InsertLink(ctx context.Context, l Link) (bool, error)
+	// CreateDeskLinked is Desk.DeskCreateLinked inside this transaction.
+	CreateDeskLinked(ctx context.Context, d DeskCreation) error
 	InsertDryRun(ctx context.Context, d DryRun) error
 	InsertJobs(ctx context.Context, jobs Jobs) error
 	// CompleteJob marks a running River job completed (river.JobCompleteTx).
@@ -139,6 +153,11 @@ func applyChange(ctx context.Context, tx ChangeTx, c Change) (bool, error) {
 		ok, err := tx.InsertLink(ctx, *l)
 		if err != nil || !ok {
 			return false, err
+		}
+		if t := c.Ticket; t != nil {
+			if err := tx.CreateDeskLinked(ctx, *t); err != nil {
+				return false, fmt.Errorf("create the ticket of link %s: %w", l.ID, err)
+			}
 		}
 	}
 	if d := c.DryRun; d != nil {

@@ -88,6 +88,15 @@ func (d *Desk) CreateLinked(ctx context.Context, t core.TicketDraft, link func(r
 	return d.ref(dt), nil
 }
 
+// CreateInTx makes the ticket inside the transaction that opens its link
+// (the ingest's, for a ticket decided there): the desk is in that
+// database. Nothing needs doing after the commit.
+func (d *Desk) CreateInTx(t core.TicketDraft, link func(ref core.TicketRef, made bool) (store.TicketLinking, error)) (store.DeskCreation, func()) {
+	return store.DeskCreation{Draft: t, Link: func(dt store.DeskTicket, made bool) (store.TicketLinking, error) {
+		return link(d.ref(dt), made)
+	}}, nil
+}
+
 func (d *Desk) FindByExternalID(ctx context.Context, externalID string) (core.TicketRef, bool, error) {
 	dt, err := d.store.DeskFindByExternalID(ctx, externalID)
 	if err != nil {

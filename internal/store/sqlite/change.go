@@ -91,6 +91,11 @@ func (c changeTx) InsertLink(ctx context.Context, l store.Link) (bool, error) {
 	return n == 1, err
 }
 
+func (c changeTx) CreateDeskLinked(ctx context.Context, d store.DeskCreation) error {
+	_, _, err := c.s.deskCreateLinked(ctx, c.tx, d.Draft, d.Link)
+	return err
+}
+
 func (c changeTx) InsertDryRun(ctx context.Context, d store.DryRun) error {
 	s := c.s
 	if d.CreatedAt.IsZero() {

@@ -80,23 +80,31 @@ func (s *Store) DeskCreateLinked(ctx context.Context, d core.TicketDraft, link f
 		out  store.DeskTicket
 		made bool
 	)
-	err := s.inTx(ctx, func(tx *sql.Tx) (err error) {
-		if out, made, err = s.deskInsert(ctx, tx, d); err != nil {
-			return err
-		}
-		l, err := link(out, made)
-		if err != nil {
-			return err
-		}
-		if err := s.checkJobs(l.Jobs); err != nil {
-			return err
-		}
-		return s.linkSetTicket(ctx, tx, l)
+	err := s.inTx(ctx, func(tx *sql.Tx) error {
+		var err error
+		out, made, err = s.deskCreateLinked(ctx, tx, d, link)
+		return err
 	})
 	if err != nil {
 		return store.DeskTicket{}, false, fmt.Errorf("create linked desk ticket: %w", err)
 	}
 	return out, made, nil
+}
+
+// deskCreateLinked is DeskCreateLinked inside tx.
+func (s *Store) deskCreateLinked(ctx context.Context, tx *sql.Tx, d core.TicketDraft, link func(store.DeskTicket, bool) (store.TicketLinking, error)) (store.DeskTicket, bool, error) {
+	out, made, err := s.deskInsert(ctx, tx, d)
+	if err != nil {
+		return store.DeskTicket{}, false, err
+	}
+	l, err := link(out, made)
+	if err != nil {
+		return store.DeskTicket{}, false, err
+	}
+	if err := s.checkJobs(l.Jobs); err != nil {
+		return store.DeskTicket{}, false, err
+	}
+	return out, made, s.linkSetTicket(ctx, tx, l)
 }
 
 // deskInsert makes the ticket in tx unless one with the draft's external

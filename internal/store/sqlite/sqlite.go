@@ -68,6 +68,10 @@ func Open(ctx context.Context, path string, log *slog.Logger, opts ...Option) (*
 	q.Add("_pragma", "synchronous(NORMAL)")
 	q.Add("_pragma", "foreign_keys(1)")
 	q.Add("_pragma", "busy_timeout(10000)")
+	// A multi-row statement inside a transaction keeps a statement journal;
+	// on disk (the default) that is a temp file opened, written and closed
+	// in every batch of the ingest writer.
+	q.Add("_pragma", "temp_store(MEMORY)")
 	// Write transactions take the lock at BEGIN, so two of them never
 	// deadlock upgrading a read lock.
 	q.Set("_txlock", "immediate")
