@@ -57,7 +57,7 @@ func (b *batch) createHere(ctx context.Context, ev core.StoredEvent, route confi
 		return byJob
 	}
 	draft, err := d.Rules.Draft(route.Name, rules.MapInput{Event: ev, Context: recent,
-		Decision: rules.Decision{Route: route.Name, Rule: dec.Rule, Kind: rules.KindCreate, Category: dec.Category},
+		Decision:   rules.Decision{Route: route.Name, Rule: dec.Rule, Kind: rules.KindCreate, Category: dec.Category},
 		ExternalID: ExternalIDPrefix + link.ID})
 	if err != nil {
 		// The job cancels itself with the same error, where the dead
