@@ -63,8 +63,10 @@ type ChangeTx interface {
 	ResolveProposal(ctx context.Context, id, state string) (bool, error)
 	InsertProposal(ctx context.Context, p Proposal) (bool, error)
 	InsertLink(ctx context.Context, l Link) (bool, error)
-	// CreateDeskLinked is Desk.DeskCreateLinked inside this transaction.
-	CreateDeskLinked(ctx context.Context, d DeskCreation) error
+	// CreateDeskLinked is Desk.DeskCreateLinked inside this transaction,
+	// except that it returns the jobs to insert: a batch's changes insert
+	// theirs in one call at the end.
+	CreateDeskLinked(ctx context.Context, d DeskCreation) (Jobs, error)
 	InsertDryRun(ctx context.Context, d DryRun) error
 	InsertJobs(ctx context.Context, jobs Jobs) error
 	// CompleteJob marks a running River job completed (river.JobCompleteTx).
@@ -109,13 +111,14 @@ func ApplyChanges(ctx context.Context, tx ChangeTx, changes []Change) ([]bool, e
 	made := make([]bool, len(changes))
 	var jobs Jobs
 	for i, c := range changes {
-		ok, err := applyChange(ctx, tx, c)
+		more, ok, err := applyChange(ctx, tx, c)
 		if err != nil {
 			return nil, fmt.Errorf("change %d: %w", i, err)
 		}
 		if ok {
 			made[i] = true
 			jobs = append(jobs, c.Jobs...)
+			jobs = append(jobs, more...)
 		}
 	}
 	if err := tx.InsertJobs(ctx, jobs); err != nil {
@@ -131,41 +134,45 @@ func ApplyChanges(ctx context.Context, tx ChangeTx, changes []Change) ([]bool, e
 	return made, nil
 }
 
-func applyChange(ctx context.Context, tx ChangeTx, c Change) (bool, error) {
+// applyChange applies c and tells whether it took effect, with the jobs
+// its ticket's record asks for.
+func applyChange(ctx context.Context, tx ChangeTx, c Change) (Jobs, bool, error) {
+	var more Jobs
 	if r := c.Resolve; r != nil {
 		switch r.State {
 		case ProposalAccepted, ProposalRejected, ProposalExpired:
 		default:
-			return false, fmt.Errorf("resolve proposal: unknown state %q", r.State)
+			return nil, false, fmt.Errorf("resolve proposal: unknown state %q", r.State)
 		}
 		ok, err := tx.ResolveProposal(ctx, r.ID, r.State)
 		if err != nil || !ok {
-			return false, err
+			return nil, false, err
 		}
 	}
 	if p := c.Propose; p != nil {
 		ok, err := tx.InsertProposal(ctx, *p)
 		if err != nil || !ok {
-			return false, err
+			return nil, false, err
 		}
 	}
 	if l := c.Open; l != nil {
 		ok, err := tx.InsertLink(ctx, *l)
 		if err != nil || !ok {
-			return false, err
+			return nil, false, err
 		}
 		if t := c.Ticket; t != nil {
-			if err := tx.CreateDeskLinked(ctx, *t); err != nil {
-				return false, fmt.Errorf("create the ticket of link %s: %w", l.ID, err)
+			var err error
+			if more, err = tx.CreateDeskLinked(ctx, *t); err != nil {
+				return nil, false, fmt.Errorf("create the ticket of link %s: %w", l.ID, err)
 			}
 		}
 	}
 	if d := c.DryRun; d != nil {
 		if err := tx.InsertDryRun(ctx, *d); err != nil {
-			return false, err
+			return nil, false, err
 		}
 	}
-	return true, nil
+	return more, true, nil
 }
 
 // PendingProposal fills in what a new proposal's row needs: an id when it

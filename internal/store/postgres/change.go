@@ -111,9 +111,9 @@ func (c changeTx) InsertLink(ctx context.Context, l store.Link) (bool, error) {
 	return tag.RowsAffected() == 1, nil
 }
 
-func (c changeTx) CreateDeskLinked(ctx context.Context, d store.DeskCreation) error {
-	_, _, err := c.s.deskCreateLinked(ctx, c.tx, d.Draft, d.Link)
-	return err
+func (c changeTx) CreateDeskLinked(ctx context.Context, d store.DeskCreation) (store.Jobs, error) {
+	_, _, jobs, err := c.s.deskCreateLinked(ctx, c.tx, d.Draft, d.Link)
+	return jobs, err
 }
 
 func (c changeTx) InsertDryRun(ctx context.Context, d store.DryRun) error {

@@ -168,43 +168,54 @@ func (s *Store) LinkSetTicket(ctx context.Context, l store.TicketLinking) error 
 }
 
 func (s *Store) linkSetTicket(ctx context.Context, tx pgx.Tx, l store.TicketLinking) error {
+	jobs, err := s.linkTicketJobs(ctx, tx, l)
+	if err != nil {
+		return err
+	}
+	return s.insertJobs(ctx, tx, jobs)
+}
+
+// linkTicketJobs records l's ticket on its link and returns l's jobs to
+// insert, with the follow-ups' append when anything was said after the
+// cursor; whoever applies a batch of changes inserts them all at once.
+func (s *Store) linkTicketJobs(ctx context.Context, tx pgx.Tx, l store.TicketLinking) (store.Jobs, error) {
 	tag, err := tx.Exec(ctx, `UPDATE tb_links SET sink = COALESCE(NULLIF($2, ''), sink),
 		ticket_key = $3, ticket_url = $4, sink_status = $5, cursor = GREATEST(cursor, $6),
 		updated_at = $7, state = CASE state WHEN $8 THEN $9 ELSE state END WHERE id = $1`,
 		l.LinkID, l.Ref.Sink, l.Ref.Key, l.Ref.URL, l.Ref.Status, l.Cursor, now(), store.LinkCreating, core.StateOpen)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	if tag.RowsAffected() == 0 {
-		return store.ErrNotFound
-	}
-	if err := s.insertJobs(ctx, tx, l.Jobs); err != nil {
-		return err
+		return nil, store.ErrNotFound
 	}
 	if l.Audit != nil {
 		if err := auditInsert(ctx, tx, *l.Audit); err != nil {
-			return err
+			return nil, err
 		}
 	}
 	if len(l.IfFollowUps) == 0 {
-		return nil
+		return l.Jobs, nil
 	}
 	var convKey string
 	if err := tx.QueryRow(ctx, `SELECT conv_key FROM tb_links WHERE id = $1`, l.LinkID).Scan(&convKey); err != nil {
-		return err
+		return nil, err
 	}
 	// An event stored before this lock is seen below; one stored after it
 	// sees the ticket key and queues its own append.
 	if err := lockConversations(ctx, tx, []string{convKey}); err != nil {
-		return err
+		return nil, err
 	}
 	var more bool
 	err = tx.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM tb_events e, tb_links l
 		WHERE l.id = $1 AND e.conv_key = l.conv_key AND e.id > l.cursor)`, l.LinkID).Scan(&more)
-	if err != nil || !more {
-		return err
+	if err != nil {
+		return nil, err
 	}
-	return s.insertJobs(ctx, tx, l.IfFollowUps)
+	if !more {
+		return l.Jobs, nil
+	}
+	return slices.Concat(l.Jobs, l.IfFollowUps), nil
 }
 
 // LinkAdvance moves the cursor forward; a smaller cursor changes nothing.

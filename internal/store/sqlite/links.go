@@ -169,36 +169,47 @@ func (s *Store) LinkSetTicket(ctx context.Context, l store.TicketLinking) error 
 }
 
 func (s *Store) linkSetTicket(ctx context.Context, tx *sql.Tx, l store.TicketLinking) error {
+	jobs, err := s.linkTicketJobs(ctx, tx, l)
+	if err != nil {
+		return err
+	}
+	return s.insertJobs(ctx, tx, jobs)
+}
+
+// linkTicketJobs records l's ticket on its link and returns l's jobs to
+// insert, with the follow-ups' append when anything was said after the
+// cursor; whoever applies a batch of changes inserts them all at once.
+func (s *Store) linkTicketJobs(ctx context.Context, tx *sql.Tx, l store.TicketLinking) (store.Jobs, error) {
 	res, err := tx.ExecContext(ctx, `UPDATE tb_links SET sink = COALESCE(NULLIF(?, ''), sink), ticket_key = ?,
 		ticket_url = ?, sink_status = ?, cursor = max(cursor, ?), updated_at = ?,
 		state = CASE state WHEN ? THEN ? ELSE state END WHERE id = ?`,
 		l.Ref.Sink, l.Ref.Key, l.Ref.URL, l.Ref.Status, l.Cursor, nanos(now()), store.LinkCreating, core.StateOpen, l.LinkID)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	if n, err := res.RowsAffected(); err != nil {
-		return err
+		return nil, err
 	} else if n == 0 {
-		return store.ErrNotFound
-	}
-	if err := s.insertJobs(ctx, tx, l.Jobs); err != nil {
-		return err
+		return nil, store.ErrNotFound
 	}
 	if l.Audit != nil {
 		if err := s.auditInsert(ctx, tx, *l.Audit); err != nil {
-			return err
+			return nil, err
 		}
 	}
 	if len(l.IfFollowUps) == 0 {
-		return nil
+		return l.Jobs, nil
 	}
 	var n int
 	err = tx.QueryRowContext(ctx, `SELECT count(*) FROM tb_links l
 		WHERE l.id = ? AND EXISTS (SELECT 1 FROM tb_events e WHERE e.conv_key = l.conv_key AND e.id > l.cursor)`, l.LinkID).Scan(&n)
-	if err != nil || n == 0 {
-		return err
+	if err != nil {
+		return nil, err
 	}
-	return s.insertJobs(ctx, tx, l.IfFollowUps)
+	if n == 0 {
+		return l.Jobs, nil
+	}
+	return slices.Concat(l.Jobs, l.IfFollowUps), nil
 }
 
 // LinkAdvance moves the cursor forward; a smaller cursor changes nothing.
