@@ -45,7 +45,7 @@ type Decision struct {
 // Decide decides fresh inside the ingest transaction r reads through.
 func (d *Deps) Decide(ctx context.Context, r store.StateReader, fresh []core.StoredEvent) (Decision, error) {
 	w := &processWorker{d: d}
-	var inline []core.StoredEvent
+	inline := make([]core.StoredEvent, 0, len(fresh))
 	later := map[string]bool{} // conversations left to a job
 	var deferred []core.StoredEvent
 	for _, ev := range fresh {
