@@ -254,6 +254,7 @@ type scratch struct {
 	toks []tok
 	cons []concept
 	out  []uint32
+	acc  []float32 // the hidden layer's sums, when the model has one
 	// trouble: the text has a concept that names trouble (Assessment).
 	trouble bool
 }
