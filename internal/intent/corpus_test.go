@@ -67,8 +67,10 @@ func TestEncodeDecode(t *testing.T) {
 		{Text: "what time do you open?"},
 	}
 	for name, opt := range map[string]intent.TrainOptions{
-		"linear": {Epochs: 5},
-		"hidden": {Epochs: 5, Hidden: 8},
+		"linear":                {Epochs: 5},
+		"hidden":                {Epochs: 5, Hidden: 8},
+		"hidden, concepts only": {Epochs: 5, Hidden: 8, ConceptsOnly: true},
+		"hidden, Adam, dropout": {Epochs: 5, Hidden: 8, Adam: true, HiddenRate: 0.01, Dropout: 0.3},
 	} {
 		t.Run(name, func(t *testing.T) {
 			t.Parallel()

@@ -10,14 +10,16 @@ import (
 // The file format: "TBIM", a version byte, the bias as a float32, the
 // scale of the weights as a float32, then Dims weights quantized to int16
 // (weight = q × scale), all little-endian. Version 2 adds the hidden
-// layer: the number of units (uint16), the scale of the feature vectors
-// (float32), Dims × units vector numbers as int16, then the units' biases
+// layer: the number of units (uint16), a flags byte (1: the layer sees
+// the concepts only), the scale of the feature vectors (float32), Dims × units vector numbers as int16, then the units' biases
 // and output weights as float32. A linear model is written as version 1,
 // so its file is the same as before the hidden layer existed.
 const (
 	magic         = "TBIM"
 	versionLinear = 1
 	versionHidden = 2
+
+	flagConceptsOnly = 1
 )
 
 // Encode writes the model in the embedded file format.
@@ -33,6 +35,11 @@ func (m *Model) Encode() []byte {
 		return b
 	}
 	b = binary.LittleEndian.AppendUint16(b, uint16(m.deep.units))
+	var flags byte
+	if m.deep.conceptsOnly {
+		flags |= flagConceptsOnly
+	}
+	b = append(b, flags)
 	b = appendQuantized(b, m.deep.emb)
 	for _, x := range [][]float32{m.deep.b1, m.deep.out} {
 		for _, f := range x {
@@ -124,7 +131,14 @@ func Decode(b []byte) (*Model, error) {
 		if d.err == nil && (units == 0 || units > maxUnits) {
 			return nil, fmt.Errorf("model has %d hidden units, want 1 to %d", units, maxUnits)
 		}
-		h := &hidden{units: units, emb: d.quantized(Dims * units), b1: make([]float32, units), out: make([]float32, units)}
+		var flags byte
+		if p := d.take(1); p != nil {
+			flags = p[0]
+		}
+		if flags&^flagConceptsOnly != 0 {
+			return nil, fmt.Errorf("model has unknown hidden-layer flags %#x", flags)
+		}
+		h := &hidden{units: units, conceptsOnly: flags&flagConceptsOnly != 0, emb: d.quantized(Dims * units), b1: make([]float32, units), out: make([]float32, units)}
 		for _, x := range [][]float32{h.b1, h.out} {
 			for i := range x {
 				x[i] = d.float32()

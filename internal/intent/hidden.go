@@ -9,9 +9,12 @@ package intent
 // single weights cannot.
 type hidden struct {
 	units int
-	emb   []float32 // Dims rows of units numbers: a feature's vector
-	b1    []float32 // units biases
-	out   []float32 // units output weights
+	// conceptsOnly: the layer sees only the message's length, concepts
+	// and evidence (TrainOptions.ConceptsOnly).
+	conceptsOnly bool
+	emb          []float32 // Dims rows of units numbers: a feature's vector
+	b1           []float32 // units biases
+	out          []float32 // units output weights
 }
 
 // score returns the hidden layer's part of the score for the buckets fs,

@@ -76,8 +76,14 @@ func (m *Model) Assess(text string, evidence ...string) Assessment {
 	f := m.pool.Get().(*scratch)
 	fs := features(text, evidence, f)
 	z := m.dot(fs)
-	if m.deep != nil && len(fs) > 0 {
-		z += m.deep.score(fs, float32(1/math.Sqrt(float64(len(fs)))), f.acc)
+	if m.deep != nil {
+		hfs := fs
+		if m.deep.conceptsOnly {
+			hfs = f.conceptsOnly()
+		}
+		if len(hfs) > 0 {
+			z += m.deep.score(hfs, float32(1/math.Sqrt(float64(len(hfs)))), f.acc)
+		}
 	}
 	a := Assessment{P: 1 / (1 + math.Exp(-z)), Trouble: f.trouble}
 	m.pool.Put(f)

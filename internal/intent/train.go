@@ -28,6 +28,12 @@ type TrainOptions struct {
 	// is left out of the hidden layer's sum at each training step, so
 	// that no unit leans on one feature; 0 keeps them all.
 	Dropout float64
+	// Adam moves the hidden layer by Adam (rate HiddenRate) instead of
+	// AdaGrad.
+	Adam bool
+	// ConceptsOnly feeds the hidden layer only the message's length,
+	// concepts and evidence, not its words.
+	ConceptsOnly bool
 }
 
 func (o TrainOptions) withDefaults() TrainOptions {
@@ -57,7 +63,7 @@ func (o TrainOptions) withDefaults() TrainOptions {
 // their sizes. The result depends only on the examples and the options.
 func Train(examples []Example, opt TrainOptions) *Model {
 	opt = opt.withDefaults()
-	rows := trainRows(examples)
+	rows := trainRows(examples, opt.ConceptsOnly)
 	if opt.Hidden > 0 {
 		return trainHidden(rows, opt)
 	}
@@ -71,11 +77,15 @@ type trainRow struct {
 	y     float64
 	scale float64
 	cw    float64
+	// hfs are the buckets the hidden layer sees (fs, or the concepts
+	// only), hscale their 1/√n.
+	hfs    []uint32
+	hscale float64
 }
 
 // trainRows hashes the examples' features and weighs the classes to count
 // equally.
-func trainRows(examples []Example) []trainRow {
+func trainRows(examples []Example, conceptsOnly bool) []trainRow {
 	var pos int
 	for _, e := range examples {
 		if e.Problem {
@@ -86,9 +96,16 @@ func trainRows(examples []Example) []trainRow {
 	for i, e := range examples {
 		f := &scratch{}
 		fs := append([]uint32(nil), features(e.Text, e.Evidence, f)...)
-		r := trainRow{fs: fs, scale: 1}
+		r := trainRow{fs: fs, scale: 1, hfs: fs}
 		if len(fs) > 0 {
 			r.scale = 1 / math.Sqrt(float64(len(fs)))
+		}
+		if conceptsOnly {
+			r.hfs = append([]uint32(nil), f.conceptsOnly()...)
+		}
+		r.hscale = 1
+		if len(r.hfs) > 0 {
+			r.hscale = 1 / math.Sqrt(float64(len(r.hfs)))
 		}
 		if e.Problem {
 			r.y, r.cw = 1, float64(len(examples))/(2*float64(max(pos, 1)))

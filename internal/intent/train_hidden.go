@@ -40,9 +40,34 @@ func trainHidden(rows []trainRow, opt TrainOptions) *Model {
 		*g2 += g * g
 		return x - rate*g/math.Sqrt(*g2+1e-8)
 	}
+	// With opt.Adam the hidden layer moves by Adam instead (lazily: a
+	// feature's vector only when the feature occurs), the linear weights
+	// still by AdaGrad.
+	var embM, b1M, outM []float64
+	var t int
+	const beta1, beta2 = 0.9, 0.999
+	if opt.Adam {
+		embM, b1M, outM = make([]float64, Dims*u), make([]float64, u), make([]float64, u)
+	}
+	var c1, c2 float64 // Adam's bias corrections at step t
+	adam := func(x, g float64, m, v *float64, rate float64) float64 {
+		*m = beta1**m + (1-beta1)*g
+		*v = beta2**v + (1-beta2)*g*g
+		return x - rate*(*m/c1)/(math.Sqrt(*v/c2)+1e-8)
+	}
+	upd := func(x, g float64, v *float64, ms []float64, i int, rate float64) float64 {
+		if ms == nil {
+			return step(x, g, v, rate)
+		}
+		return adam(x, g, &ms[i], v, rate)
+	}
 	for range opt.Epochs {
 		rng.Shuffle(len(order), func(i, j int) { order[i], order[j] = order[j], order[i] })
 		for _, k := range order {
+			t++
+			if opt.Adam {
+				c1, c2 = 1-math.Pow(beta1, float64(t)), 1-math.Pow(beta2, float64(t))
+			}
 			r := rows[k]
 			z := bias
 			clear(a)
@@ -50,6 +75,8 @@ func trainHidden(rows []trainRow, opt TrainOptions) *Model {
 			kept := 0
 			for _, i := range r.fs {
 				z += w[i] * r.scale
+			}
+			for _, i := range r.hfs {
 				k := opt.Dropout == 0 || rng.Float64() >= opt.Dropout
 				keep = append(keep, k)
 				if !k {
@@ -63,9 +90,9 @@ func trainHidden(rows []trainRow, opt TrainOptions) *Model {
 			}
 			// The kept features' sum is scaled as if all were there, so
 			// that scoring, which keeps every feature, sees the same size.
-			hs := r.scale
+			hs := r.hscale
 			if kept > 0 {
-				hs *= float64(len(r.fs)) / float64(kept)
+				hs *= float64(len(r.hfs)) / float64(kept)
 			}
 			for j := range a {
 				a[j] = b1[j] + a[j]*hs
@@ -81,21 +108,23 @@ func trainHidden(rows []trainRow, opt TrainOptions) *Model {
 				d[j] = 0
 				if a[j] > 0 {
 					d[j] = g * out[j]
-					out[j] = step(out[j], g*a[j]+opt.L2*out[j], &outG2[j], opt.HiddenRate)
+					out[j] = upd(out[j], g*a[j]+opt.L2*out[j], &outG2[j], outM, j, opt.HiddenRate)
 				}
-				b1[j] = step(b1[j], d[j], &b1G2[j], opt.HiddenRate)
+				b1[j] = upd(b1[j], d[j], &b1G2[j], b1M, j, opt.HiddenRate)
 			}
-			for n, i := range r.fs {
-				if !opt.NoWide {
+			if !opt.NoWide {
+				for _, i := range r.fs {
 					w[i] = step(w[i], g*r.scale+opt.L2*w[i], &g2[i], opt.Rate)
 				}
+			}
+			for n, i := range r.hfs {
 				if !keep[n] {
 					continue
 				}
 				base := int(i) * u
 				for j := range u {
 					if d[j] != 0 {
-						emb[base+j] = step(emb[base+j], d[j]*hs+opt.L2*emb[base+j], &embG2[base+j], opt.HiddenRate)
+						emb[base+j] = upd(emb[base+j], d[j]*hs+opt.L2*emb[base+j], &embG2[base+j], embM, base+j, opt.HiddenRate)
 					}
 				}
 			}
@@ -103,7 +132,7 @@ func trainHidden(rows []trainRow, opt TrainOptions) *Model {
 		}
 	}
 	m := newModel(float32(bias), toFloat32(w))
-	m.deep = &hidden{units: u, emb: toFloat32(emb), b1: toFloat32(b1), out: toFloat32(out)}
+	m.deep = &hidden{units: u, conceptsOnly: opt.ConceptsOnly, emb: toFloat32(emb), b1: toFloat32(b1), out: toFloat32(out)}
 	return m
 }
 

@@ -38,6 +38,8 @@ func main() {
 	initScale := flag.Float64("init", 0, "initial feature vectors uniform in ±init (0: the default)")
 	noWide := flag.Bool("no-wide", false, "with -hidden, no linear weights beside the hidden layer")
 	dropout := flag.Float64("dropout", 0, "with -hidden, the probability of leaving a feature out of the hidden sum in a training step")
+	adam := flag.Bool("adam", false, "with -hidden, train the hidden layer by Adam")
+	conceptsOnly := flag.Bool("concepts-only", false, "with -hidden, the hidden layer sees only length, concepts and evidence")
 	only := flag.String("only", "", "with -cv, report only on the messages of this JSONL file (e.g. an earlier training part), to compare corpora on the same lines")
 	flag.Parse()
 	rows, err := read(*corpus)
@@ -45,7 +47,7 @@ func main() {
 		log.Fatal(err)
 	}
 	opt := intent.TrainOptions{Epochs: *epochs, Rate: *rate, L2: *l2, Seed: *seed,
-		Hidden: *hiddenUnits, HiddenRate: *hiddenRate, Init: *initScale, NoWide: *noWide, Dropout: *dropout}
+		Hidden: *hiddenUnits, HiddenRate: *hiddenRate, Init: *initScale, NoWide: *noWide, Dropout: *dropout, Adam: *adam, ConceptsOnly: *conceptsOnly}
 	if *cv {
 		var keep map[string]bool
 		if *only != "" {
