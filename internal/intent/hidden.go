@@ -1,7 +1,7 @@
 package intent
 
 // The hidden layer: an optional non-linear part beside the linear one
-// (a "wide and deep" model). Every hashed feature has a vector of Units
+// (a "wide and deep" model). Every hashed feature has a vector of `units`
 // numbers; a message's vectors are summed (scaled by 1/√n like the linear
 // weights), passed through ReLU and weighed into the score. The linear
 // part sees each feature on its own; the hidden units can learn

@@ -2,7 +2,10 @@
 // needs a ticket. It is a logistic regression over hashed word,
 // character and word-piece features (features.go), trained from the
 // training part of the corpus in eval/intent by `go generate` and
-// embedded in the binary: scoring needs no network and no file.
+// embedded in the binary: scoring needs no network and no file. A hidden
+// layer can be trained beside the linear weights (TrainOptions.Hidden,
+// hidden.go); it was measured in session 7 and the embedded model has
+// none (docs/detection.md).
 //
 // The model only scores. internal/rules decides, combining the score with
 // its keyword and rule-pack guards.

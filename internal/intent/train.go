@@ -59,7 +59,8 @@ func (o TrainOptions) withDefaults() TrainOptions {
 }
 
 // Train fits a logistic regression by stochastic gradient descent with
-// AdaGrad step sizes. Classes are weighted to count equally whatever
+// AdaGrad step sizes, or with opt.Hidden a model with a hidden layer
+// beside it (trainHidden). Classes are weighted to count equally whatever
 // their sizes. The result depends only on the examples and the options.
 func Train(examples []Example, opt TrainOptions) *Model {
 	opt = opt.withDefaults()
