@@ -3,6 +3,7 @@ package intent_test
 import (
 	"bufio"
 	"encoding/json"
+	"fmt"
 	"math"
 	"os"
 	"testing"
@@ -55,34 +56,62 @@ func TestEmbeddedModelIsCurrent(t *testing.T) {
 	}
 }
 
-// TestEncodeDecode: a model survives its file format, up to the int16
-// quantization of its weights.
+// TestEncodeDecode: a model, linear or with a hidden layer, survives its
+// file format, up to the int16 quantization of its weights.
 func TestEncodeDecode(t *testing.T) {
 	t.Parallel()
-	m := intent.Train([]intent.Example{
+	examples := []intent.Example{
 		{Text: "my order arrived broken", Problem: true},
 		{Text: "the app crashes on start", Problem: true},
 		{Text: "thanks, have a nice day"},
 		{Text: "what time do you open?"},
-	}, intent.TrainOptions{Epochs: 5})
-	back, err := intent.Decode(m.Encode())
-	if err != nil {
-		t.Fatal(err)
 	}
-	for _, text := range []string{"my order arrived broken", "thanks", "", "退款还没到账"} {
-		if a, b := m.Score(text), back.Score(text); math.Abs(a-b) > 1e-3 {
-			t.Errorf("%q: %.5f before encoding, %.5f after", text, a, b)
-		}
-	}
-	for name, b := range map[string][]byte{
-		"empty":     nil,
-		"not magic": []byte("XXXX\x01........"),
-		"version":   append([]byte("TBIM\x09"), make([]byte, 8)...),
-		"truncated": m.Encode()[:100],
+	for name, opt := range map[string]intent.TrainOptions{
+		"linear":                {Epochs: 5},
+		"hidden":                {Epochs: 5, Hidden: 8},
+		"hidden, concepts only": {Epochs: 5, Hidden: 8, ConceptsOnly: true},
+		"hidden, Adam, dropout": {Epochs: 5, Hidden: 8, Adam: true, HiddenRate: 0.01, Dropout: 0.3},
 	} {
-		if _, err := intent.Decode(b); err == nil {
-			t.Errorf("%s: decoded without error", name)
-		}
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			m := intent.Train(examples, opt)
+			enc := m.Encode()
+			back, err := intent.Decode(enc)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, text := range []string{"my order arrived broken", "thanks", "", "退款还没到账"} {
+				if a, b := m.Score(text), back.Score(text); math.Abs(a-b) > 1e-3 {
+					t.Errorf("%q: %.5f before encoding, %.5f after", text, a, b)
+				}
+			}
+			for name, b := range map[string][]byte{
+				"empty":     nil,
+				"not magic": []byte("XXXX\x01........"),
+				"version":   append([]byte("TBIM\x09"), make([]byte, 8)...),
+				"truncated": enc[:100],
+				"too long":  append(append([]byte(nil), enc...), 0),
+			} {
+				if _, err := intent.Decode(b); err == nil {
+					t.Errorf("%s: decoded without error", name)
+				}
+			}
+		})
+	}
+}
+
+// TestHiddenTrainingIsDeterministic: the same examples and options give
+// the same hidden model, byte for byte.
+func TestHiddenTrainingIsDeterministic(t *testing.T) {
+	t.Parallel()
+	examples := []intent.Example{
+		{Text: "my order arrived broken", Problem: true},
+		{Text: "thanks, have a nice day"},
+	}
+	opt := intent.TrainOptions{Epochs: 3, Hidden: 4, Dropout: 0.3}
+	a, b := intent.Train(examples, opt).Encode(), intent.Train(examples, opt).Encode()
+	if string(a) != string(b) {
+		t.Error("two trainings with the same seed differ")
 	}
 }
 
@@ -97,11 +126,20 @@ func TestScoreAllocatesNothing(t *testing.T) {
 }
 
 func BenchmarkScore(b *testing.B) {
-	m := intent.Default()
 	texts := []string{"my parcel arrived broken, I want a refund", "好的，谢谢", "直播十分钟左右观众那边就卡住不动了", "hello, when do you open tomorrow?"}
-	b.ReportAllocs()
-	for i := 0; b.Loop(); i++ {
-		m.Score(texts[i%len(texts)])
+	bench := func(b *testing.B, m *intent.Model) {
+		b.ReportAllocs()
+		m.Score("warm up the pool")
+		for i := 0; b.Loop(); i++ {
+			m.Score(texts[i%len(texts)])
+		}
+	}
+	b.Run("embedded", func(b *testing.B) { bench(b, intent.Default()) })
+	// A hidden layer's cost per message grows with its units: each
+	// feature adds its vector to the units' sums.
+	for _, units := range []int{16, 32, 64} {
+		m := intent.Train([]intent.Example{{Text: "broken", Problem: true}, {Text: "thanks"}}, intent.TrainOptions{Epochs: 1, Hidden: units})
+		b.Run(fmt.Sprintf("hidden%d", units), func(b *testing.B) { bench(b, m) })
 	}
 }
 

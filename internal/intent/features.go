@@ -190,6 +190,7 @@ func features(text string, evidence []string, f *scratch) []uint32 {
 		}
 	}
 	// How long the message is: short ones are mostly chatter.
+	f.from = len(out)
 	out = append(out, (hashStart(kindLength)^uint32(min(len(toks), 12)/3))*fnvPrime)
 	f.cons = concepts.conceptsOf(s, toks, f.cons[:0])
 	out = conceptFeatures(f.cons, out)
@@ -206,12 +207,14 @@ func features(text string, evidence []string, f *scratch) []uint32 {
 			ctx |= 2
 		}
 	}
+	f.ctxFrom = len(out)
 	if ctx != 0 {
 		for _, t := range toks {
 			h := hashBytes((hashStart(kindUnigram)^(0x800|ctx))*fnvPrime, s[t.start:t.end])
 			out = append(out, h)
 		}
 	}
+	f.ctxTo = len(out)
 	// Trouble (Assessment.Trouble). A repetition alone ("still",
 	// "again", "又") names none: "still the best app", "又下雪了".
 	f.trouble = false
@@ -248,12 +251,24 @@ func features(text string, evidence []string, f *scratch) []uint32 {
 	return out
 }
 
+// conceptsOnly returns the features of the last call to features that a
+// hidden layer over concepts only sees.
+func (f *scratch) conceptsOnly() []uint32 {
+	f.sub = append(append(f.sub[:0], f.out[f.from:f.ctxFrom]...), f.out[f.ctxTo:]...)
+	return f.sub
+}
+
 // scratch holds the buffers of one scoring, reused through a pool.
 type scratch struct {
 	norm []byte
 	toks []tok
 	cons []concept
 	out  []uint32
+	acc  []float32 // the hidden layer's sums, when the model has one
+	// out[from:ctxFrom] and out[ctxTo:] are the message's length,
+	// concepts and evidence: what a hidden layer over concepts only sees.
+	from, ctxFrom, ctxTo int
+	sub                  []uint32
 	// trouble: the text has a concept that names trouble (Assessment).
 	trouble bool
 }

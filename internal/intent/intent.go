@@ -2,7 +2,10 @@
 // needs a ticket. It is a logistic regression over hashed word,
 // character and word-piece features (features.go), trained from the
 // training part of the corpus in eval/intent by `go generate` and
-// embedded in the binary: scoring needs no network and no file.
+// embedded in the binary: scoring needs no network and no file. A hidden
+// layer can be trained beside the linear weights (TrainOptions.Hidden,
+// hidden.go); it was measured in session 7 and the embedded model has
+// none (docs/detection.md).
 //
 // The model only scores. internal/rules decides, combining the score with
 // its keyword and rule-pack guards.
@@ -12,9 +15,6 @@ package intent
 
 import (
 	_ "embed"
-	"encoding/binary"
-	"errors"
-	"fmt"
 	"math"
 	"sync"
 )
@@ -27,6 +27,7 @@ var embedded []byte
 type Model struct {
 	bias    float32
 	weights []float32 // Dims of them
+	deep    *hidden   // nil: the model is linear
 	pool    sync.Pool
 }
 
@@ -43,7 +44,13 @@ var Default = sync.OnceValue(func() *Model {
 
 func newModel(bias float32, w []float32) *Model {
 	m := &Model{bias: bias, weights: w}
-	m.pool.New = func() any { return &scratch{} }
+	m.pool.New = func() any {
+		f := &scratch{}
+		if m.deep != nil {
+			f.acc = make([]float32, m.deep.units)
+		}
+		return f
+	}
 	return m
 }
 
@@ -71,7 +78,17 @@ type Assessment struct {
 func (m *Model) Assess(text string, evidence ...string) Assessment {
 	f := m.pool.Get().(*scratch)
 	fs := features(text, evidence, f)
-	a := Assessment{P: 1 / (1 + math.Exp(-m.dot(fs))), Trouble: f.trouble}
+	z := m.dot(fs)
+	if m.deep != nil {
+		hfs := fs
+		if m.deep.conceptsOnly {
+			hfs = f.conceptsOnly()
+		}
+		if len(hfs) > 0 {
+			z += m.deep.score(hfs, float32(1/math.Sqrt(float64(len(hfs)))), f.acc)
+		}
+	}
+	a := Assessment{P: 1 / (1 + math.Exp(-z)), Trouble: f.trouble}
 	m.pool.Put(f)
 	return a
 }
@@ -87,52 +104,4 @@ func (m *Model) dot(fs []uint32) float64 {
 		s += m.weights[i]
 	}
 	return float64(m.bias) + float64(s)/math.Sqrt(float64(len(fs)))
-}
-
-// The file format: "TBIM", a version byte, the bias as a float32, the
-// scale of the weights as a float32, then Dims weights quantized to int16
-// (weight = q × scale), all little-endian.
-const (
-	magic   = "TBIM"
-	version = 1
-)
-
-// Encode writes the model in the embedded file format.
-func (m *Model) Encode() []byte {
-	var maxAbs float32
-	for _, w := range m.weights {
-		maxAbs = max(maxAbs, float32(math.Abs(float64(w))))
-	}
-	scale := maxAbs / math.MaxInt16
-	if scale == 0 {
-		scale = 1
-	}
-	b := append([]byte(magic), version)
-	b = binary.LittleEndian.AppendUint32(b, math.Float32bits(m.bias))
-	b = binary.LittleEndian.AppendUint32(b, math.Float32bits(scale))
-	for _, w := range m.weights {
-		b = binary.LittleEndian.AppendUint16(b, uint16(int16(math.Round(float64(w/scale)))))
-	}
-	return b
-}
-
-// Decode reads a model written by Encode.
-func Decode(b []byte) (*Model, error) {
-	const head = len(magic) + 1 + 8
-	if len(b) < head || string(b[:len(magic)]) != magic {
-		return nil, errors.New("not a model file")
-	}
-	if b[len(magic)] != version {
-		return nil, fmt.Errorf("model version %d, want %d", b[len(magic)], version)
-	}
-	if len(b) != head+2*Dims {
-		return nil, fmt.Errorf("model has %d bytes, want %d", len(b), head+2*Dims)
-	}
-	bias := math.Float32frombits(binary.LittleEndian.Uint32(b[5:]))
-	scale := math.Float32frombits(binary.LittleEndian.Uint32(b[9:]))
-	w := make([]float32, Dims)
-	for i := range w {
-		w[i] = float32(int16(binary.LittleEndian.Uint16(b[head+2*i:]))) * scale
-	}
-	return newModel(bias, w), nil
 }

@@ -32,13 +32,22 @@ func main() {
 	epochs := flag.Int("epochs", 0, "training passes (0: the default)")
 	rate := flag.Float64("rate", 0, "learning rate (0: the default)")
 	l2 := flag.Float64("l2", 0, "weight decay (0: the default)")
+	seed := flag.Uint64("seed", 0, "shuffling seed (0: the default)")
+	hiddenUnits := flag.Int("hidden", 0, "hidden units (0: the linear model)")
+	hiddenRate := flag.Float64("hidden-rate", 0, "the hidden layer's learning rate (0: the default)")
+	initScale := flag.Float64("init", 0, "initial feature vectors uniform in ±init (0: the default)")
+	noWide := flag.Bool("no-wide", false, "with -hidden, no linear weights beside the hidden layer")
+	dropout := flag.Float64("dropout", 0, "with -hidden, the probability of leaving a feature out of the hidden sum in a training step")
+	adam := flag.Bool("adam", false, "with -hidden, train the hidden layer by Adam")
+	conceptsOnly := flag.Bool("concepts-only", false, "with -hidden, the hidden layer sees only length, concepts and evidence")
 	only := flag.String("only", "", "with -cv, report only on the messages of this JSONL file (e.g. an earlier training part), to compare corpora on the same lines")
 	flag.Parse()
 	rows, err := read(*corpus)
 	if err != nil {
 		log.Fatal(err)
 	}
-	opt := intent.TrainOptions{Epochs: *epochs, Rate: *rate, L2: *l2}
+	opt := intent.TrainOptions{Epochs: *epochs, Rate: *rate, L2: *l2, Seed: *seed,
+		Hidden: *hiddenUnits, HiddenRate: *hiddenRate, Init: *initScale, NoWide: *noWide, Dropout: *dropout, Adam: *adam, ConceptsOnly: *conceptsOnly}
 	if *cv {
 		var keep map[string]bool
 		if *only != "" {
