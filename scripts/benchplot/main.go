@@ -3,6 +3,11 @@
 // median of the rounds), for BENCHMARKS.md:
 //
 //	go run ./scripts/benchplot -in bench-compare.csv -out docs/bench
+//
+// or the output of the in-process benchmarks (`go test -bench`, one file
+// for the binary before, one for after; rounds are the repeated lines):
+//
+//	go run ./scripts/benchplot -old before.txt -new after.txt -out docs/bench
 package main
 
 import (
@@ -11,6 +16,7 @@ import (
 	"fmt"
 	"html"
 	"log"
+	"math"
 	"os"
 	"path/filepath"
 	"slices"
@@ -31,22 +37,44 @@ var measures = []measure{
 func main() {
 	in := flag.String("in", "bench-compare.csv", "CSV written by scripts/bench-compare.sh")
 	out := flag.String("out", "docs/bench", "folder for the SVG files")
+	oldBench := flag.String("old", "", "go test -bench output of the binary before (instead of -in)")
+	newBench := flag.String("new", "", "go test -bench output of the binary after")
 	flag.Parse()
-	rows, err := readCSV(*in)
+	rows, ms, err := load(*in, *oldBench, *newBench)
 	if err != nil {
 		log.Fatal(err)
 	}
 	if err := os.MkdirAll(*out, 0o755); err != nil {
 		log.Fatal(err)
 	}
-	for _, m := range measures {
+	for _, m := range ms {
 		svg := chart(m, medians(rows, m.column))
-		path := filepath.Join(*out, m.column+".svg")
+		path := filepath.Join(*out, strings.NewReplacer("/", "_per_", "-", "_").Replace(m.column)+".svg")
 		if err := os.WriteFile(path, []byte(svg), 0o644); err != nil {
 			log.Fatal(err)
 		}
 		fmt.Println("wrote", path)
 	}
+}
+
+// load reads the CSV, or the two benchmark outputs when given.
+func load(csvPath, oldBench, newBench string) ([]map[string]string, []measure, error) {
+	if oldBench == "" && newBench == "" {
+		rows, err := readCSV(csvPath)
+		return rows, measures, err
+	}
+	if oldBench == "" || newBench == "" {
+		return nil, nil, fmt.Errorf("-old and -new go together")
+	}
+	before, err := readBench(oldBench, "old")
+	if err != nil {
+		return nil, nil, err
+	}
+	after, err := readBench(newBench, "new")
+	if err != nil {
+		return nil, nil, err
+	}
+	return append(before, after...), benchMeasures, nil
 }
 
 func readCSV(path string) ([]map[string]string, error) {
@@ -83,12 +111,18 @@ func medians(rows []map[string]string, column string) []bar {
 	var order []string
 	for _, r := range rows {
 		// One profile may be run at several rates.
-		p := r["profile"] + " " + r["offered"] + "/s"
+		p := r["profile"]
+		if r["offered"] != "" {
+			p += " " + r["offered"] + "/s"
+		}
 		if vals[p] == nil {
 			vals[p] = map[string][]float64{}
 			order = append(order, p)
 		}
-		v, _ := strconv.ParseFloat(r[column], 64)
+		v, err := strconv.ParseFloat(r[column], 64)
+		if err != nil {
+			continue // not measured in this row (a benchmark without that unit)
+		}
 		vals[p][r["system"]] = append(vals[p][r["system"]], v)
 	}
 	var out []bar
@@ -98,9 +132,11 @@ func medians(rows []map[string]string, column string) []bar {
 	return out
 }
 
+// median is NaN for no values: the chart then shows "n/a" (a profile the
+// binary before did not have).
 func median(v []float64) float64 {
 	if len(v) == 0 {
-		return 0
+		return math.NaN()
 	}
 	s := slices.Clone(v)
 	slices.Sort(s)
@@ -124,7 +160,11 @@ func chart(m measure, bars []bar) string {
 	const w, h, top, bottom, left = 640, 320, 40, 40, 20
 	peak := 1.0
 	for _, b := range bars {
-		peak = max(peak, b.old, b.new)
+		for _, v := range []float64{b.old, b.new} {
+			if !math.IsNaN(v) {
+				peak = max(peak, v)
+			}
+		}
 	}
 	var sb strings.Builder
 	fmt.Fprintf(&sb, `<svg xmlns="http://www.w3.org/2000/svg" width="%d" height="%d" font-family="sans-serif" font-size="12">`, w, h)
@@ -135,6 +175,10 @@ func chart(m measure, bars []bar) string {
 		x := float64(left) + float64(i)*slot
 		for j, v := range []float64{b.old, b.new} {
 			color := []string{"#999", "#2a6fdb"}[j]
+			if math.IsNaN(v) {
+				fmt.Fprintf(&sb, `<text x="%.1f" y="%d" text-anchor="middle">n/a</text>`, x+slot*0.15+float64(j)*slot*0.35+slot*0.15, h-bottom-4)
+				continue
+			}
 			bh := v * scale
 			bx := x + slot*0.15 + float64(j)*slot*0.35
 			by := float64(h-bottom) - bh

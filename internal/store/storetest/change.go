@@ -20,6 +20,7 @@ func changeCases() []testCase {
 		{"ConversationsState", testConversationsState},
 		{"QueueLag", testQueueLag},
 		{"IngestDecideInOneTransaction", testIngestDecide},
+		{"IngestDecideMakesDeskTicket", testIngestDeskTicket},
 	}
 }
 

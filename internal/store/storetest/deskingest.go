@@ -1,0 +1,88 @@
+package storetest
+
+import (
+	"context"
+	"errors"
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/ticketbridge/ticketbridge/internal/core"
+	"github.com/ticketbridge/ticketbridge/internal/store"
+)
+
+// A local-desk ticket decided at ingest (Change.Ticket) commits with the
+// events, its link's record and its jobs, or not at all: a batch that
+// fails after the ticket was inserted keeps no ticket, link, event or job.
+func testIngestDeskTicket(t *testing.T, s store.Store) {
+	q := queue(t, s)
+	ctx := t.Context()
+	c := conv("chat", "DT")
+	opening := func(fail bool) store.Decide {
+		return func(ctx context.Context, r store.StateReader, fresh []core.StoredEvent) ([]store.Change, store.Jobs, error) {
+			l := newLink("r1", c)
+			l.ID, l.Sink = "link-"+fresh[0].EventID, "desk"
+			open := store.Change{Open: &l, Ticket: &store.DeskCreation{
+				Draft: draft("tb-"+l.ID, "printer on fire"),
+				Link: func(dt store.DeskTicket, made bool) (store.TicketLinking, error) {
+					if !made || dt.Key == "" {
+						t.Errorf("desk ticket %+v made=%v, want a new one", dt, made)
+					}
+					return store.TicketLinking{LinkID: l.ID, Ref: core.TicketRef{Sink: "desk", Key: dt.Key, Status: dt.Status},
+						Cursor: fresh[0].ID, Jobs: job("created-notice"), IfFollowUps: job("append")}, nil
+				},
+			}}
+			changes := []store.Change{open}
+			if fail {
+				changes = append(changes, store.Change{Propose: &store.Proposal{Route: "r2", Conversation: c,
+					ExpiresAt: time.Now().Add(time.Hour)}, Jobs: store.Jobs{{Args: badJob{}}}})
+			}
+			return changes, nil, nil
+		}
+	}
+	batch := []core.Event{ev(c, "e1", "/ticket printer on fire"), ev(c, "e2", "and it smells")}
+
+	if _, err := s.IngestDecide(ctx, batch, opening(true)); err == nil {
+		t.Fatal("IngestDecide succeeded although a change failed")
+	}
+	if _, err := s.DeskFindByExternalID(ctx, "tb-link-e1"); !errors.Is(err, store.ErrNotFound) {
+		t.Fatalf("the failed batch kept its desk ticket: %v", err)
+	}
+	st, err := s.ConversationsState(ctx, []string{c.Key()})
+	must(t, "ConversationsState", err)
+	if len(st[c.Key()].Links) != 0 {
+		t.Fatalf("the failed batch kept its link: %+v", st)
+	}
+	if evs, err := s.ConversationEvents(ctx, c.Key(), 0, 0, 10); err != nil || len(evs) != 0 {
+		t.Fatalf("the failed batch kept events %+v (%v)", evs, err)
+	}
+	wantJobTags(t, q)
+
+	acc, err := s.IngestDecide(ctx, batch, opening(false))
+	must(t, "IngestDecide", err)
+	if !slices.Equal(acc, []bool{true, true}) {
+		t.Fatalf("accepted %v", acc)
+	}
+	dt, err := s.DeskFindByExternalID(ctx, "tb-link-e1")
+	must(t, "DeskFindByExternalID", err)
+	st, err = s.ConversationsState(ctx, []string{c.Key()})
+	must(t, "ConversationsState", err)
+	if l := st[c.Key()].Links; len(l) != 1 || l[0].TicketKey != dt.Key || l[0].State != core.StateOpen {
+		t.Fatalf("link %+v, want open with ticket %s", l, dt.Key)
+	}
+	// e2 came after the cursor (e1), so the follow-up append is queued.
+	wantJobTags(t, q, "created-notice", "append")
+
+	// A redelivery is a duplicate and decides nothing.
+	acc, err = s.IngestDecide(ctx, batch, opening(false))
+	must(t, "IngestDecide again", err)
+	if !slices.Equal(acc, []bool{false, false}) {
+		t.Fatalf("redelivery accepted %v", acc)
+	}
+	tickets, err := s.DeskList(ctx, "", 10)
+	must(t, "DeskList", err)
+	if len(tickets) != 1 {
+		t.Fatalf("%d desk tickets, want 1", len(tickets))
+	}
+	wantJobTags(t, q, "created-notice", "append")
+}
