@@ -157,7 +157,8 @@ func label(v float64) string {
 
 // chart draws grouped bars: grey for old, blue for new, values on top.
 func chart(m measure, bars []bar) string {
-	const w, h, top, bottom, left = 640, 320, 40, 40, 20
+	const h, top, bottom, left = 320, 40, 40, 20
+	w := max(640, 2*left+110*len(bars))
 	peak := 1.0
 	for _, b := range bars {
 		for _, v := range []float64{b.old, b.new} {
@@ -185,7 +186,10 @@ func chart(m measure, bars []bar) string {
 			fmt.Fprintf(&sb, `<rect x="%.1f" y="%.1f" width="%.1f" height="%.1f" fill="%s"/>`, bx, by, slot*0.3, bh, color)
 			fmt.Fprintf(&sb, `<text x="%.1f" y="%.1f" text-anchor="middle">%s</text>`, bx+slot*0.15, by-4, label(v))
 		}
-		fmt.Fprintf(&sb, `<text x="%.1f" y="%d" text-anchor="middle">%s</text>`, x+slot/2, h-bottom+18, html.EscapeString(b.profile))
+		// "sqlite/rate=1000" goes on two lines, store above case.
+		for k, part := range strings.SplitN(b.profile, "/", 2) {
+			fmt.Fprintf(&sb, `<text x="%.1f" y="%d" text-anchor="middle">%s</text>`, x+slot/2, h-bottom+16+14*k, html.EscapeString(part))
+		}
 	}
 	sb.WriteString(`</svg>` + "\n")
 	return sb.String()
