@@ -293,8 +293,8 @@ func (a *App) routes(sources map[string]source.Source, sinks map[string]sink.Sin
 	(&ingress.Handler{
 		Allow: allow, Trusted: trusted,
 		Sources: sources, Sinks: sinks, Writer: a.Writer, Store: a.Store,
-		TicketJobs: jobs.TicketEventJobs,
-		MaxBody:    a.Config.Server.MaxBodyBytes, Metrics: a.Metrics, Log: opts.Log,
+		TicketDecide: a.Deps.DecideTicketEvents,
+		MaxBody:      a.Config.Server.MaxBodyBytes, Metrics: a.Metrics, Log: opts.Log,
 		Backpressure: a.Backpressure,
 		Bodies:       ingress.NewBodyLimiter(a.Config.Server.MaxConcurrentBodies),
 	}).Register(mux)

@@ -6,8 +6,11 @@ import (
 	"testing"
 	"time"
 
+	"github.com/riverqueue/river"
+
 	"github.com/ticketbridge/ticketbridge/internal/app"
 	"github.com/ticketbridge/ticketbridge/internal/config"
+	"github.com/ticketbridge/ticketbridge/internal/jobs"
 	"github.com/ticketbridge/ticketbridge/internal/sink/generic"
 	"github.com/ticketbridge/ticketbridge/internal/sink/generic/generictest"
 	"github.com/ticketbridge/ticketbridge/internal/store"
@@ -54,6 +57,11 @@ func TestGenericSinkTwoWay(t *testing.T) {
 		}
 		ticket := generic.Ticket{Key: key, ExternalID: ts[0].ExternalID}
 		send("wh-1", generic.Webhook{Type: generic.TypeStatusChanged, Ticket: ticket, From: "new", To: "In Progress"})
+		// Decided by the transaction that stored it: when the webhook is
+		// answered, the link shows the new status.
+		if l, err := st.LinkByTicket(ctx, "ext", key); err != nil || l.SinkStatus != "In Progress" {
+			t.Fatalf("right after the ack the link is %+v (%v)", l, err)
+		}
 		got := h.replies(2)
 		if !strings.Contains(got[1], "in progress") && !strings.Contains(got[1], "In Progress") {
 			t.Fatalf("status notice = %q", got[1])
@@ -72,6 +80,9 @@ func TestGenericSinkTwoWay(t *testing.T) {
 			t.Fatalf("resolved notice = %q", got[3])
 		}
 		h.quiet(4)
+		if res, err := h.app.Queue.JobList(ctx, river.NewJobListParams().Kinds(jobs.KindTicketEvent).First(10)); err != nil || len(res.Jobs) != 0 {
+			t.Fatalf("ticket_event jobs %v (%v), want none: ticket events are decided when stored", res, err)
+		}
 		// Once resolved the link is closed: a later message is not
 		// appended to the old ticket, and a new command opens a new one.
 		h.say("g1", "one more thing about the VPN")

@@ -24,11 +24,12 @@ type Handler struct {
 	Sinks   map[string]sink.Sink
 	Writer  *Writer
 	Store   store.Store
-	// TicketJobs returns the jobs for newly stored ticket events.
-	TicketJobs func(fresh []core.TicketEvent) store.Jobs
-	MaxBody    int64
-	Metrics    *metrics.Metrics
-	Log        *slog.Logger
+	// TicketDecide decides newly stored ticket events in the transaction
+	// that stores them.
+	TicketDecide store.DecideTickets
+	MaxBody      int64
+	Metrics      *metrics.Metrics
+	Log          *slog.Logger
 	// Allow lists, per hook path ("im/<id>", "tickets/<id>"), the client
 	// networks that may call it; Trusted are the proxies whose
 	// X-Forwarded-For is believed.
@@ -194,7 +195,7 @@ func (h *Handler) tickets(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusBadRequest, err.Error())
 		return
 	}
-	accepted, err := h.Store.TicketEventsIngest(r.Context(), events, h.TicketJobs)
+	accepted, err := h.Store.TicketEventsIngest(r.Context(), events, h.TicketDecide)
 	if err != nil {
 		status, msg := storeFailure(err, "events")
 		h.Metrics.TicketEvents.WithLabelValues(id, "", storeResult(status)).Inc()

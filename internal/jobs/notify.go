@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
-	"strings"
 	"time"
 
 	"github.com/riverqueue/river"
@@ -13,10 +12,7 @@ import (
 	"github.com/ticketbridge/ticketbridge/internal/core"
 	"github.com/ticketbridge/ticketbridge/internal/fallback"
 	"github.com/ticketbridge/ticketbridge/internal/metrics"
-	"github.com/ticketbridge/ticketbridge/internal/rules"
-	"github.com/ticketbridge/ticketbridge/internal/sink"
 	"github.com/ticketbridge/ticketbridge/internal/source"
-	"github.com/ticketbridge/ticketbridge/internal/store"
 )
 
 // notifyWorker posts one message to a conversation.
@@ -123,123 +119,6 @@ func (w *notifyWorker) fallback(ctx context.Context, args NotifyArgs, cause erro
 	w.d.Metrics.Fallbacks.WithLabelValues(args.Route, used, "delivered").Inc()
 	w.d.Log.InfoContext(ctx, "notice delivered through a fallback channel", "route", args.Route, "channel", used, "conversation", args.To.Key(), "cause", cause)
 	return nil
-}
-
-// ticketEventWorker applies one ticket-system event: status changes move
-// the link's state and tell the chat; public agent comments go to the
-// chat; internal notes and our own changes go nowhere.
-type ticketEventWorker struct {
-	river.WorkerDefaults[TicketEventArgs]
-	d *Deps
-}
-
-func (w *ticketEventWorker) Work(ctx context.Context, job *river.Job[TicketEventArgs]) error {
-	d := w.d
-	ev := job.Args.Event
-	if ev.Ours {
-		return nil
-	}
-	link, err := w.findLink(ctx, ev)
-	if errors.Is(err, store.ErrNotFound) {
-		d.Log.InfoContext(ctx, "ticket event for a ticket we did not link", "sink", ev.Sink, "ticket", ev.Ticket.Key)
-		return nil
-	}
-	if err != nil {
-		return err
-	}
-	if _, ok := d.Routes[link.Route]; !ok {
-		return nil
-	}
-	ref := core.TicketRef{Sink: link.Sink, Key: link.TicketKey, URL: link.TicketURL, Status: ev.To}
-	switch ev.Kind {
-	case core.TicketStatusChanged:
-		return w.status(ctx, link, ev, ref)
-	case core.TicketCommentAdded:
-		if ev.Comment == nil || !ev.Comment.Public || strings.TrimSpace(ev.Comment.Body) == "" {
-			return nil
-		}
-		ref.Status = link.SinkStatus
-		text, err := d.Rules.Notify(link.Route, "comment", rules.NotifyData{Route: link.Route, Ticket: ref, State: link.State, SinkStatus: link.SinkStatus, Comment: ev.Comment})
-		if err != nil {
-			return fmt.Errorf("render comment notice: %w", err)
-		}
-		return d.insert(ctx, append(store.Jobs{Insert(NotifyArgs{
-			Route:   link.Route,
-			To:      link.Conversation,
-			Message: core.OutboundMessage{Text: text, Key: "comment-" + ev.Sink + "-" + ev.EventID},
-			Since:   ev.Time,
-		})}, d.slaMark(link, ev.Sink+"-"+ev.EventID, store.SLAUpdate{FirstResponseAt: ev.Time})...))
-	case core.TicketAssigned:
-		return d.insert(ctx, d.assigned(link, ev))
-	case core.TicketPriorityChanged:
-		// The deadlines follow a priority a person set in the system.
-		// Our own escalation's echo is marked ours and stops above; one
-		// that is not changes nothing (the clock has that priority).
-		if strings.TrimSpace(ev.Priority) == "" {
-			return nil
-		}
-		at := ev.Time
-		if at.IsZero() {
-			at = d.Now()
-		}
-		return d.insert(ctx, d.slaMark(link, ev.Sink+"-"+ev.EventID, store.SLAUpdate{Priority: strings.TrimSpace(ev.Priority), PriorityAt: at.UTC()}))
-	}
-	return nil
-}
-
-func (w *ticketEventWorker) status(ctx context.Context, link store.Link, ev core.TicketEvent, ref core.TicketRef) error {
-	d := w.d
-	state := w.chatState(link, ev)
-	// The clock hears of every status change, even one the link already
-	// shows: a change reported out of order still falls into its place.
-	pause := d.slaStatus(link, ev, state)
-	if state == link.State && ev.To == link.SinkStatus {
-		return d.insert(ctx, pause)
-	}
-	follow := pause
-	if state != link.State {
-		text, err := d.Rules.Notify(link.Route, "status", rules.NotifyData{Route: link.Route, Ticket: ref, State: state, SinkStatus: ev.To})
-		if err != nil {
-			return fmt.Errorf("render status notice: %w", err)
-		}
-		follow = append(follow, Insert(NotifyArgs{
-			Route:   link.Route,
-			To:      link.Conversation,
-			Message: core.OutboundMessage{Text: text, Key: "status-" + ev.Sink + "-" + ev.EventID},
-			Since:   ev.Time,
-		}))
-		follow = append(follow, d.solved(link, ev.Sink+"-"+ev.EventID, ev.Time, state)...)
-	}
-	if err := d.Store.LinkSetStatus(ctx, link.ID, ev.To, state, follow); err != nil {
-		return fmt.Errorf("record status: %w", err)
-	}
-	return nil
-}
-
-// chatState decides what a status change means for the chat: the route's
-// status_map first, then the sink's own knowledge (Jira's status
-// categories), then the built-in status names.
-func (w *ticketEventWorker) chatState(link store.Link, ev core.TicketEvent) string {
-	if st, ok := w.d.Rules.MappedState(link.Route, ev.To); ok {
-		return st
-	}
-	if sm, ok := sink.As[sink.StateMapper](w.d.Sinks[link.Sink]); ok {
-		if st, ok := sm.StateOf(ev); ok {
-			return st
-		}
-	}
-	return w.d.Rules.ChatState(link.Route, ev.To)
-}
-
-func (w *ticketEventWorker) findLink(ctx context.Context, ev core.TicketEvent) (store.Link, error) {
-	link, err := w.d.Store.LinkByTicket(ctx, ev.Sink, ev.Ticket.Key)
-	if errors.Is(err, store.ErrNotFound) && strings.HasPrefix(ev.ExternalID, ExternalIDPrefix) {
-		link, err = w.d.Store.LinkGet(ctx, strings.TrimPrefix(ev.ExternalID, ExternalIDPrefix))
-	}
-	if err != nil && !errors.Is(err, store.ErrNotFound) {
-		return link, fmt.Errorf("find link: %w", err)
-	}
-	return link, err
 }
 
 // statusCode labels a call's outcome: "ok", the HTTP status, or "error".

@@ -8,9 +8,7 @@ import (
 	"github.com/riverqueue/river"
 	"github.com/riverqueue/river/rivertype"
 
-	"github.com/ticketbridge/ticketbridge/internal/core"
 	"github.com/ticketbridge/ticketbridge/internal/sink"
-	"github.com/ticketbridge/ticketbridge/internal/store"
 )
 
 // PollArgs polls one sink for ticket events, for systems (or set-ups)
@@ -78,7 +76,7 @@ func (w *pollWorker) Work(ctx context.Context, job *river.Job[PollArgs]) error {
 		evs[i].Sink = job.Args.Sink
 	}
 	if len(evs) > 0 {
-		if _, err := d.Store.TicketEventsIngest(ctx, evs, TicketEventJobs); err != nil {
+		if _, err := d.Store.TicketEventsIngest(ctx, evs, d.DecideTicketEvents); err != nil {
 			return fmt.Errorf("store polled events: %w", err)
 		}
 	}
@@ -86,13 +84,4 @@ func (w *pollWorker) Work(ctx context.Context, job *river.Job[PollArgs]) error {
 		return d.Store.CursorSet(ctx, name, next)
 	}
 	return nil
-}
-
-// TicketEventJobs returns the jobs that apply fresh ticket events.
-func TicketEventJobs(fresh []core.TicketEvent) store.Jobs {
-	out := make(store.Jobs, 0, len(fresh))
-	for _, ev := range fresh {
-		out = append(out, Insert(TicketEventArgs{Event: ev}))
-	}
-	return out
 }

@@ -109,7 +109,7 @@ type Store interface {
 
 	// TicketEventsIngest stores the ticket events that are new (by
 	// Sink+EventID) and the jobs for them, in one transaction.
-	TicketEventsIngest(ctx context.Context, events []core.TicketEvent, jobsFor func(fresh []core.TicketEvent) Jobs) (accepted []bool, err error)
+	TicketEventsIngest(ctx context.Context, events []core.TicketEvent, decide DecideTickets) (accepted []bool, err error)
 
 	// PostedAdd remembers a message we posted; PostedHas finds it, so the
 	// platform's echo of it is ignored.
@@ -141,6 +141,23 @@ type TicketLinking struct {
 	IfFollowUps Jobs
 	Audit       *AuditEntry
 }
+
+// LinkFinder finds the link a ticket event is about.
+type LinkFinder interface {
+	LinkGet(ctx context.Context, id string) (Link, error)
+	LinkByTicket(ctx context.Context, sink, ticketKey string) (Link, error)
+}
+
+// TicketTx is an open ticket-event ingest transaction: it finds links
+// and records their status (as LinkSetStatus, the jobs aside) through it.
+type TicketTx interface {
+	LinkFinder
+	SetLinkStatus(ctx context.Context, id, sinkStatus, state string) error
+}
+
+// DecideTickets decides newly stored ticket events inside the transaction
+// that stores them and returns the jobs to insert with them.
+type DecideTickets func(ctx context.Context, tx TicketTx, fresh []core.TicketEvent) (Jobs, error)
 
 // Desk is the built-in local ticket desk's storage.
 type Desk interface {

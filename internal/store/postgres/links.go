@@ -74,7 +74,14 @@ func (s *Store) LinkOpen(ctx context.Context, l store.Link, jobs store.Jobs) (st
 }
 
 func (s *Store) linkWhere(ctx context.Context, what, where string, args ...any) (store.Link, error) {
-	l, err := scanLink(s.pool.QueryRow(ctx, `SELECT `+linkSelectCols+` FROM tb_links WHERE `+where, args...))
+	return linkWhereIn(ctx, s.pool, what, where, args...)
+}
+
+// linkWhereIn is linkWhere through q (the pool or a transaction).
+func linkWhereIn(ctx context.Context, q interface {
+	QueryRow(ctx context.Context, sql string, args ...any) pgx.Row
+}, what, where string, args ...any) (store.Link, error) {
+	l, err := scanLink(q.QueryRow(ctx, `SELECT `+linkSelectCols+` FROM tb_links WHERE `+where, args...))
 	if errors.Is(err, pgx.ErrNoRows) {
 		return store.Link{}, fmt.Errorf("%s: %w", what, store.ErrNotFound)
 	}
@@ -86,15 +93,51 @@ func (s *Store) linkWhere(ctx context.Context, what, where string, args ...any) 
 
 // LinkGet returns the link with this id.
 func (s *Store) LinkGet(ctx context.Context, id string) (store.Link, error) {
-	return s.linkWhere(ctx, "get link", `id = $1`, id)
+	return s.linkWhere(ctx, "get link", linkByID, id)
 }
 
 // LinkByTicket returns the link of a ticket, the open one when there are
 // several.
 func (s *Store) LinkByTicket(ctx context.Context, sink, ticketKey string) (store.Link, error) {
-	return s.linkWhere(ctx, "link by ticket", `sink = $1 AND ticket_key = $2
-		ORDER BY state IN ($3, $4), created_at DESC LIMIT 1`,
-		sink, ticketKey, core.StateResolved, core.StateClosed)
+	return s.linkWhere(ctx, "link by ticket", linkByTicket, sink, ticketKey, core.StateResolved, core.StateClosed)
+}
+
+const (
+	linkByID     = `id = $1`
+	linkByTicket = `sink = $1 AND ticket_key = $2 ORDER BY state IN ($3, $4), created_at DESC LIMIT 1`
+)
+
+// ticketTx is a ticket-event ingest transaction seen as a store.TicketTx.
+type ticketTx struct {
+	s  *Store
+	tx pgx.Tx
+}
+
+// A ticket event locks the link it reads until its transaction ends: two
+// replicas deciding events of one ticket at once take turns, and the
+// second reads the status the first recorded.
+
+func (t ticketTx) LinkGet(ctx context.Context, id string) (store.Link, error) {
+	return linkWhereIn(ctx, t.tx, "get link", linkByID+` FOR UPDATE`, id)
+}
+
+func (t ticketTx) LinkByTicket(ctx context.Context, sink, ticketKey string) (store.Link, error) {
+	return linkWhereIn(ctx, t.tx, "link by ticket", linkByTicket+` FOR UPDATE`, sink, ticketKey, core.StateResolved, core.StateClosed)
+}
+
+func (t ticketTx) SetLinkStatus(ctx context.Context, id, sinkStatus, state string) error {
+	if !slices.Contains(core.ChatStates, state) {
+		return fmt.Errorf("set link status: unknown state %q", state)
+	}
+	tag, err := t.tx.Exec(ctx, `UPDATE tb_links SET sink_status = $2, state = $3, updated_at = $4 WHERE id = $1`,
+		id, sinkStatus, state, now())
+	if err != nil {
+		return fmt.Errorf("set link status: %w", err)
+	}
+	if tag.RowsAffected() == 0 {
+		return fmt.Errorf("set link status: %w", store.ErrNotFound)
+	}
+	return nil
 }
 
 // LinksForConversation returns the open links of a conversation, oldest

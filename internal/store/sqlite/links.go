@@ -73,7 +73,14 @@ func (s *Store) LinkOpen(ctx context.Context, l store.Link, jobs store.Jobs) (st
 }
 
 func (s *Store) linkWhere(ctx context.Context, what, where string, args ...any) (store.Link, error) {
-	l, err := scanLink(s.rdb.QueryRowContext(ctx, `SELECT `+linkSelectCols+` FROM tb_links WHERE `+where, args...))
+	return linkWhereIn(ctx, s.rdb, what, where, args...)
+}
+
+// linkWhereIn is linkWhere through q (the readers or a transaction).
+func linkWhereIn(ctx context.Context, q interface {
+	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
+}, what, where string, args ...any) (store.Link, error) {
+	l, err := scanLink(q.QueryRowContext(ctx, `SELECT `+linkSelectCols+` FROM tb_links WHERE `+where, args...))
 	if errors.Is(err, sql.ErrNoRows) {
 		return store.Link{}, fmt.Errorf("%s: %w", what, store.ErrNotFound)
 	}
@@ -85,15 +92,49 @@ func (s *Store) linkWhere(ctx context.Context, what, where string, args ...any) 
 
 // LinkGet returns the link with this id.
 func (s *Store) LinkGet(ctx context.Context, id string) (store.Link, error) {
-	return s.linkWhere(ctx, "get link", `id = ?`, id)
+	return s.linkWhere(ctx, "get link", linkByID, id)
 }
 
 // LinkByTicket returns the link of a ticket, the open one when there are
 // several.
 func (s *Store) LinkByTicket(ctx context.Context, sink, ticketKey string) (store.Link, error) {
-	return s.linkWhere(ctx, "link by ticket", `sink = ? AND ticket_key = ?
-		ORDER BY state IN (?, ?), created_at DESC LIMIT 1`,
-		sink, ticketKey, core.StateResolved, core.StateClosed)
+	return s.linkWhere(ctx, "link by ticket", linkByTicket, sink, ticketKey, core.StateResolved, core.StateClosed)
+}
+
+const (
+	linkByID     = `id = ?`
+	linkByTicket = `sink = ? AND ticket_key = ? ORDER BY state IN (?, ?), created_at DESC LIMIT 1`
+)
+
+// ticketTx is a ticket-event ingest transaction seen as a store.TicketTx.
+type ticketTx struct {
+	s  *Store
+	tx *sql.Tx
+}
+
+func (t ticketTx) LinkGet(ctx context.Context, id string) (store.Link, error) {
+	return linkWhereIn(ctx, t.tx, "get link", linkByID, id)
+}
+
+func (t ticketTx) LinkByTicket(ctx context.Context, sink, ticketKey string) (store.Link, error) {
+	return linkWhereIn(ctx, t.tx, "link by ticket", linkByTicket, sink, ticketKey, core.StateResolved, core.StateClosed)
+}
+
+func (t ticketTx) SetLinkStatus(ctx context.Context, id, sinkStatus, state string) error {
+	if !slices.Contains(core.ChatStates, state) {
+		return fmt.Errorf("set link status: unknown state %q", state)
+	}
+	res, err := t.tx.ExecContext(ctx, `UPDATE tb_links SET sink_status = ?, state = ?, updated_at = ? WHERE id = ?`,
+		sinkStatus, state, nanos(now()), id)
+	if err != nil {
+		return fmt.Errorf("set link status: %w", err)
+	}
+	if n, err := res.RowsAffected(); err != nil {
+		return fmt.Errorf("set link status: %w", err)
+	} else if n == 0 {
+		return fmt.Errorf("set link status: %w", store.ErrNotFound)
+	}
+	return nil
 }
 
 // LinksForConversation returns the open links of a conversation, oldest

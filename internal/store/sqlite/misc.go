@@ -60,9 +60,10 @@ func (s *Store) DryRunPage(ctx context.Context, before int64, limit int) ([]stor
 	return out, nil
 }
 
-// TicketEventsIngest stores the new ticket events (by Sink+EventID) and the
-// jobs for them in one transaction. jobsFor must not use the store.
-func (s *Store) TicketEventsIngest(ctx context.Context, events []core.TicketEvent, jobsFor func(fresh []core.TicketEvent) store.Jobs) ([]bool, error) {
+// TicketEventsIngest stores the new ticket events (by Sink+EventID) and
+// what decide makes of them in one transaction. decide must not use the
+// store but through the transaction it is given.
+func (s *Store) TicketEventsIngest(ctx context.Context, events []core.TicketEvent, decide store.DecideTickets) ([]bool, error) {
 	accepted := make([]bool, len(events))
 	err := s.inTx(ctx, func(tx *sql.Tx) error {
 		clear(accepted)
@@ -88,10 +89,14 @@ func (s *Store) TicketEventsIngest(ctx context.Context, events []core.TicketEven
 				fresh = append(fresh, e)
 			}
 		}
-		if len(fresh) == 0 || jobsFor == nil {
+		if len(fresh) == 0 || decide == nil {
 			return nil
 		}
-		return s.insertJobs(ctx, tx, jobsFor(fresh))
+		jobs, err := decide(ctx, ticketTx{s: s, tx: tx}, fresh)
+		if err != nil {
+			return fmt.Errorf("decide ticket events: %w", err)
+		}
+		return s.insertJobs(ctx, tx, jobs)
 	})
 	if err != nil {
 		return nil, fmt.Errorf("ingest ticket events: %w", err)

@@ -1,6 +1,8 @@
 package storetest
 
 import (
+	"context"
+	"errors"
 	"reflect"
 	"slices"
 	"testing"
@@ -13,6 +15,7 @@ func miscCases() []testCase {
 	return []testCase{
 		{"DryRuns", testDryRuns},
 		{"TicketEventsDedupe", testTicketEventsDedupe},
+		{"TicketEventsDecidedWhenStored", testTicketEventsDecide},
 		{"Posted", testPosted},
 	}
 }
@@ -54,13 +57,13 @@ func tev(sink, id string) core.TicketEvent {
 func testTicketEventsDedupe(t *testing.T, s store.Store) {
 	q := queue(t, s)
 	var calls [][]string
-	jobsFor := func(fresh []core.TicketEvent) store.Jobs {
+	decide := func(_ context.Context, _ store.TicketTx, fresh []core.TicketEvent) (store.Jobs, error) {
 		var ids []string
 		for _, e := range fresh {
 			ids = append(ids, e.Sink+":"+e.EventID)
 		}
 		calls = append(calls, ids)
-		return job("notify")
+		return job("notify"), nil
 	}
 	steps := []struct {
 		batch    []core.TicketEvent
@@ -73,16 +76,16 @@ func testTicketEventsDedupe(t *testing.T, s store.Store) {
 	}
 	for i, st := range steps {
 		calls = nil
-		acc, err := s.TicketEventsIngest(t.Context(), st.batch, jobsFor)
+		acc, err := s.TicketEventsIngest(t.Context(), st.batch, decide)
 		must(t, "TicketEventsIngest", err)
 		if !slices.Equal(acc, st.accepted) {
 			t.Fatalf("step %d: accepted %v, want %v", i, acc, st.accepted)
 		}
 		switch {
 		case st.fresh == nil && len(calls) != 0:
-			t.Fatalf("step %d: jobsFor called with %v, want no call", i, calls)
+			t.Fatalf("step %d: decide called with %v, want no call", i, calls)
 		case st.fresh != nil && (len(calls) != 1 || !slices.Equal(calls[0], st.fresh)):
-			t.Fatalf("step %d: jobsFor calls %v, want one with %v", i, calls, st.fresh)
+			t.Fatalf("step %d: decide calls %v, want one with %v", i, calls, st.fresh)
 		}
 	}
 	wantJobTags(t, q, "notify", "notify")
@@ -106,4 +109,58 @@ func testPosted(t *testing.T, s store.Store) {
 	if has("feishu", "m1") || has("slack", "m2") {
 		t.Fatal("PostedHas matched another source or message")
 	}
+}
+
+// Ticket events are decided in the transaction that stores them: decide
+// finds the link through it, the status it records and the jobs it
+// returns commit with the events, and a failing decide keeps nothing (the
+// system's redelivery is then new again).
+func testTicketEventsDecide(t *testing.T, s store.Store) {
+	q := queue(t, s)
+	ctx := t.Context()
+	l, _, err := s.LinkOpen(ctx, newLink("r1", conv("slack", "TE")), nil)
+	must(t, "LinkOpen", err)
+	must(t, "LinkSetTicket", s.LinkSetTicket(ctx, store.TicketLinking{LinkID: l.ID, Ref: core.TicketRef{Sink: "jira", Key: "SUP-1"}}))
+	fail := true
+	decide := func(ctx context.Context, tx store.TicketTx, fresh []core.TicketEvent) (store.Jobs, error) {
+		var jobs store.Jobs
+		for _, e := range fresh {
+			link, err := tx.LinkByTicket(ctx, e.Sink, e.Ticket.Key)
+			if err != nil {
+				return nil, err
+			}
+			if err := tx.SetLinkStatus(ctx, link.ID, e.To, core.StateResolved); err != nil {
+				return nil, err
+			}
+			again, err := tx.LinkGet(ctx, link.ID)
+			if err != nil || again.State != core.StateResolved {
+				t.Errorf("through the transaction the link is %+v (%v), want resolved", again, err)
+			}
+			jobs = append(jobs, job("status-"+e.EventID)...)
+		}
+		if fail {
+			return nil, errors.New("decide failed")
+		}
+		return jobs, nil
+	}
+	batch := []core.TicketEvent{tev("jira", "s1")}
+	if _, err := s.TicketEventsIngest(ctx, batch, decide); err == nil {
+		t.Fatal("TicketEventsIngest succeeded although decide failed")
+	}
+	if got, err := s.LinkGet(ctx, l.ID); err != nil || got.State != core.StateOpen {
+		t.Fatalf("after the failed ingest the link is %+v (%v), want still open", got, err)
+	}
+	wantJobTags(t, q)
+	fail = false
+	acc, err := s.TicketEventsIngest(ctx, batch, decide)
+	must(t, "TicketEventsIngest", err)
+	if !slices.Equal(acc, []bool{true}) {
+		t.Fatalf("the redelivery after a failure: accepted %v, want [true]", acc)
+	}
+	got, err := s.LinkGet(ctx, l.ID)
+	must(t, "LinkGet", err)
+	if got.State != core.StateResolved || got.SinkStatus != "Done" {
+		t.Fatalf("link %+v, want resolved with sink status Done", got)
+	}
+	wantJobTags(t, q, "status-s1")
 }
