@@ -82,6 +82,8 @@ func main() {
 		{"zh_problem_18.txt", "zh", "problem"}, {"zh_not_18.txt", "zh", "not"},
 		{"en_not_19.txt", "en", "not"}, {"zh_not_19.txt", "zh", "not"},
 		{"en_problem_19.txt", "en", "problem"}, {"zh_problem_19.txt", "zh", "problem"},
+		{"en_problem_21.txt", "en", "problem"}, {"en_not_21.txt", "en", "not"},
+		{"zh_problem_21.txt", "zh", "problem"}, {"zh_not_21.txt", "zh", "not"},
 	} {
 		bs, err := readSource(filepath.Join(*dir, "source", f.name), f.lang, f.label)
 		if err != nil {
