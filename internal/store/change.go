@@ -63,10 +63,13 @@ type ChangeTx interface {
 	ResolveProposal(ctx context.Context, id, state string) (bool, error)
 	InsertProposal(ctx context.Context, p Proposal) (bool, error)
 	InsertLink(ctx context.Context, l Link) (bool, error)
-	// CreateDeskLinked is Desk.DeskCreateLinked inside this transaction,
-	// except that it returns the jobs to insert: a batch's changes insert
-	// theirs in one call at the end.
-	CreateDeskLinked(ctx context.Context, d DeskCreation) (Jobs, error)
+	// InsertDeskTicket makes a local-desk ticket unless one with the
+	// draft's ExternalID exists, which it returns instead (made false).
+	InsertDeskTicket(ctx context.Context, d core.TicketDraft) (DeskTicket, bool, error)
+	// RecordTicket is LinkSetTicket inside this transaction, except that
+	// it returns the jobs to insert: a batch's changes insert theirs in
+	// one call at the end.
+	RecordTicket(ctx context.Context, l TicketLinking) (Jobs, error)
 	InsertDryRun(ctx context.Context, d DryRun) error
 	InsertJobs(ctx context.Context, jobs Jobs) error
 	// CompleteJob marks a running River job completed (river.JobCompleteTx).
@@ -162,7 +165,7 @@ func applyChange(ctx context.Context, tx ChangeTx, c Change) (Jobs, bool, error)
 		}
 		if t := c.Ticket; t != nil {
 			var err error
-			if more, err = tx.CreateDeskLinked(ctx, *t); err != nil {
+			if _, _, more, err = CreateDeskLinked(ctx, tx, t.Draft, t.Link); err != nil {
 				return nil, false, fmt.Errorf("create the ticket of link %s: %w", l.ID, err)
 			}
 		}
@@ -173,6 +176,26 @@ func applyChange(ctx context.Context, tx ChangeTx, c Change) (Jobs, bool, error)
 		}
 	}
 	return more, true, nil
+}
+
+// CreateDeskLinked makes d's ticket on the local desk in tx and records it
+// on its link (link builds the record from the ticket and whether it was
+// made now). It returns the ticket, whether it was made and the jobs to
+// insert. Both stores' DeskCreateLinked and ApplyChanges use it.
+func CreateDeskLinked(ctx context.Context, tx ChangeTx, d core.TicketDraft, link func(DeskTicket, bool) (TicketLinking, error)) (DeskTicket, bool, Jobs, error) {
+	t, made, err := tx.InsertDeskTicket(ctx, d)
+	if err != nil {
+		return DeskTicket{}, false, nil, err
+	}
+	l, err := link(t, made)
+	if err != nil {
+		return DeskTicket{}, false, nil, err
+	}
+	jobs, err := tx.RecordTicket(ctx, l)
+	if err != nil {
+		return DeskTicket{}, false, nil, err
+	}
+	return t, made, jobs, nil
 }
 
 // PendingProposal fills in what a new proposal's row needs: an id when it

@@ -12,6 +12,7 @@ import (
 	"github.com/riverqueue/river/riverdriver/riverpgxv5"
 	"github.com/riverqueue/river/rivertype"
 
+	"github.com/ticketbridge/ticketbridge/internal/core"
 	"github.com/ticketbridge/ticketbridge/internal/store"
 )
 
@@ -111,9 +112,15 @@ func (c changeTx) InsertLink(ctx context.Context, l store.Link) (bool, error) {
 	return tag.RowsAffected() == 1, nil
 }
 
-func (c changeTx) CreateDeskLinked(ctx context.Context, d store.DeskCreation) (store.Jobs, error) {
-	_, _, jobs, err := c.s.deskCreateLinked(ctx, c.tx, d.Draft, d.Link)
-	return jobs, err
+func (c changeTx) InsertDeskTicket(ctx context.Context, d core.TicketDraft) (store.DeskTicket, bool, error) {
+	return c.s.deskInsert(ctx, c.tx, d)
+}
+
+func (c changeTx) RecordTicket(ctx context.Context, l store.TicketLinking) (store.Jobs, error) {
+	if err := c.s.checkJobs(l.Jobs); err != nil {
+		return nil, err
+	}
+	return c.s.linkTicketJobs(ctx, c.tx, l)
 }
 
 func (c changeTx) InsertDryRun(ctx context.Context, d store.DryRun) error {

@@ -85,7 +85,7 @@ func (s *Store) DeskCreateLinked(ctx context.Context, d core.TicketDraft, link f
 			err  error
 			jobs store.Jobs
 		)
-		if out, made, jobs, err = s.deskCreateLinked(ctx, tx, d, link); err != nil {
+		if out, made, jobs, err = store.CreateDeskLinked(ctx, changeTx{s: s, tx: tx}, d, link); err != nil {
 			return err
 		}
 		return s.insertJobs(ctx, tx, jobs)
@@ -94,27 +94,6 @@ func (s *Store) DeskCreateLinked(ctx context.Context, d core.TicketDraft, link f
 		return store.DeskTicket{}, false, fmt.Errorf("create linked desk ticket: %w", err)
 	}
 	return out, made, nil
-}
-
-// deskCreateLinked is DeskCreateLinked inside tx, but it returns the
-// jobs to insert instead of inserting them.
-func (s *Store) deskCreateLinked(ctx context.Context, tx *sql.Tx, d core.TicketDraft, link func(store.DeskTicket, bool) (store.TicketLinking, error)) (store.DeskTicket, bool, store.Jobs, error) {
-	out, made, err := s.deskInsert(ctx, tx, d)
-	if err != nil {
-		return store.DeskTicket{}, false, nil, err
-	}
-	l, err := link(out, made)
-	if err != nil {
-		return store.DeskTicket{}, false, nil, err
-	}
-	if err := s.checkJobs(l.Jobs); err != nil {
-		return store.DeskTicket{}, false, nil, err
-	}
-	jobs, err := s.linkTicketJobs(ctx, tx, l)
-	if err != nil {
-		return store.DeskTicket{}, false, nil, err
-	}
-	return out, made, jobs, nil
 }
 
 // deskInsert makes the ticket in tx unless one with the draft's external
