@@ -66,6 +66,13 @@ func (b *batch) createHere(ctx context.Context, ev core.StoredEvent, route confi
 	}
 	draft = d.Scrub.Draft(route.Name, draft)
 	linking := d.ticketLinking(route, link, args, draft, ev, recent)
+	// The "created" notice renders inside the transaction, once the key is
+	// known; one that cannot render must not fail the webhook, so it is
+	// tried now and, failing, left to the job (which retries it).
+	if _, err := linking(core.TicketRef{Sink: route.Sink, Key: "?"}, true); err != nil {
+		d.Log.WarnContext(ctx, "ticket left to a creation job", "event", ev.ID, "error", err)
+		return byJob
+	}
 	made := new(bool)
 	creation, committed := dc.CreateInTx(draft, func(ref core.TicketRef, fresh bool) (store.TicketLinking, error) {
 		*made = fresh
