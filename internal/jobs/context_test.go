@@ -18,6 +18,7 @@ type threadedChat struct {
 	msgs   map[string]core.Event
 	users  map[string]core.Sender
 	fail   bool
+	calls  int // of the three look-ups below
 }
 
 func (c *threadedChat) ID() string                         { return "chat" }
@@ -29,18 +30,21 @@ func (c *threadedChat) Post(context.Context, core.ConversationRef, core.Outbound
 	return core.PostedRef{}, nil
 }
 func (c *threadedChat) FetchThread(_ context.Context, conv core.ConversationRef, limit int) ([]core.Event, error) {
+	c.calls++
 	if c.fail {
 		return nil, errors.New("platform down")
 	}
 	return c.thread, nil
 }
 func (c *threadedChat) FetchMessage(_ context.Context, _ core.ConversationRef, id string) (core.Event, error) {
+	c.calls++
 	if m, ok := c.msgs[id]; ok {
 		return m, nil
 	}
 	return core.Event{}, errors.New("no such message")
 }
 func (c *threadedChat) LookupUser(_ context.Context, id string) (core.Sender, error) {
+	c.calls++
 	if u, ok := c.users[id]; ok {
 		return u, nil
 	}

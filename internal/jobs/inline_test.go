@@ -1,39 +1,12 @@
 package jobs
 
 import (
-	"context"
 	"log/slog"
-	"net/http"
 	"testing"
 
 	"github.com/ticketbridge/ticketbridge/internal/core"
 	"github.com/ticketbridge/ticketbridge/internal/source"
 )
-
-// countingSource is a chat platform that can fetch messages and threads
-// and look users up, and counts every call.
-type countingSource struct{ calls int }
-
-func (s *countingSource) ID() string                         { return "chat" }
-func (s *countingSource) Verify(*http.Request, []byte) error { return nil }
-func (s *countingSource) Parse(context.Context, *http.Request, []byte) (core.Inbound, error) {
-	return core.Inbound{}, nil
-}
-func (s *countingSource) Post(context.Context, core.ConversationRef, core.OutboundMessage) (core.PostedRef, error) {
-	return core.PostedRef{}, nil
-}
-func (s *countingSource) FetchMessage(context.Context, core.ConversationRef, string) (core.Event, error) {
-	s.calls++
-	return core.Event{Text: "the message"}, nil
-}
-func (s *countingSource) FetchThread(context.Context, core.ConversationRef, int) ([]core.Event, error) {
-	s.calls++
-	return nil, nil
-}
-func (s *countingSource) LookupUser(context.Context, string) (core.Sender, error) {
-	s.calls++
-	return core.Sender{Name: "Ann", Email: "ann@example.com"}, nil
-}
 
 // enrichCalls must say exactly when enrich calls the platform: an event
 // it wrongly calls self-contained would get its ticket made at ingest
@@ -50,7 +23,7 @@ func TestEnrichCallsAgreesWithEnrich(t *testing.T) {
 		"unknown source":        {Source: "other", Conversation: conv},
 	} {
 		t.Run(name, func(t *testing.T) {
-			src := &countingSource{}
+			src := &threadedChat{}
 			d := &Deps{Sources: map[string]source.Source{"chat": src}, Log: slog.New(slog.DiscardHandler)}
 			se := core.StoredEvent{ID: 1, Event: ev}
 			predicted := d.enrichCalls(se)
