@@ -53,8 +53,8 @@ func (s *Store) ingest(ctx context.Context, events []core.Event, then func(ctx c
 		if len(ins.found) == 0 {
 			return nil
 		}
-		// RETURNING gives rows in no particular order: the batch's order
-		// is the events' order, which is the ids' order.
+		// A chunk read back gives its rows in id order, largest first: the
+		// batch's order is the events' order, which is the ids' order.
 		slices.SortFunc(ins.found, func(a, b insertedRow) int { return cmp.Compare(a.index, b.index) })
 		ids := make([]int64, len(ins.found))
 		index := make([]int, len(ins.found))
@@ -102,7 +102,7 @@ var insertEventsSQL = func() map[int]string {
 			}
 			b.WriteString("(?" + strings.Repeat(", ?", eventColumns-1) + ")")
 		}
-		b.WriteString(" ON CONFLICT (source, event_id) DO NOTHING RETURNING id, source, event_id")
+		b.WriteString(" ON CONFLICT (source, event_id) DO NOTHING")
 		m[n] = b.String()
 	}
 	return m
@@ -124,6 +124,12 @@ type eventInserter struct {
 // were new. A row the statement skipped is a duplicate, in the database or
 // earlier in the batch; of two equal events in one chunk the first is the
 // one stored.
+//
+// The statement has no RETURNING: reading a row back per event cost more
+// than the insert's B-tree work. The rows one statement inserts take
+// consecutive ids in the order of its VALUES (one writer, AUTOINCREMENT),
+// so when every row was new the ids follow from the last one; only a
+// chunk with a duplicate reads its new rows back.
 func (ins *eventInserter) insert(ctx context.Context, s *Store, events []core.Event, off, n int) error {
 	args := make([]any, 0, n*eventColumns)
 	for i := off; i < off+n; i++ {
@@ -133,28 +139,58 @@ func (ins *eventInserter) insert(ctx context.Context, s *Store, events []core.Ev
 		}
 		args = append(append(args, a...), ins.stored)
 	}
-	rows, err := ins.tx.QueryContext(ctx, insertEventsSQL[n], args...)
+	res, err := ins.tx.ExecContext(ctx, insertEventsSQL[n], args...)
 	if err != nil {
 		return fmt.Errorf("ingest %d events: %w", n, err)
 	}
-	defer rows.Close()
-	for rows.Next() {
-		var (
-			id            int64
-			source, evtID string
-		)
-		if err := rows.Scan(&id, &source, &evtID); err != nil {
-			return fmt.Errorf("ingest %d events: %w", n, err)
-		}
-		i := slices.IndexFunc(events[off:off+n], func(e core.Event) bool { return e.Source == source && e.EventID == evtID })
-		if i < 0 || ins.accepted[off+i] {
-			return fmt.Errorf("ingest %d events: stored event %s/%s is not in the batch", n, source, evtID)
-		}
-		ins.accepted[off+i] = true
-		ins.found = append(ins.found, insertedRow{id: id, index: off + i})
-	}
-	if err := rows.Err(); err != nil {
+	added, err := res.RowsAffected()
+	if err != nil {
 		return fmt.Errorf("ingest %d events: %w", n, err)
+	}
+	if added == 0 {
+		return nil
+	}
+	last, err := res.LastInsertId()
+	if err != nil {
+		return fmt.Errorf("ingest %d events: %w", n, err)
+	}
+	if int(added) == n {
+		first := last - added + 1
+		for i := range n {
+			ins.accepted[off+i] = true
+			ins.found = append(ins.found, insertedRow{id: first + int64(i), index: off + i})
+		}
+		return nil
+	}
+	return ins.readBack(ctx, events, off, n, added)
+}
+
+// readBack finds which of a chunk's events its statement inserted, when
+// some were duplicates. Skipped rows may still use up an id, so the new
+// rows' ids need not be consecutive; but they are greater than the id of
+// any row that was there before the statement, so the added largest ids
+// among the chunk's events are the new ones.
+func (ins *eventInserter) readBack(ctx context.Context, events []core.Event, off, n int, added int64) error {
+	var stored []insertedRow
+	for i := off; i < off+n; i++ {
+		e := events[i]
+		if slices.ContainsFunc(events[off:i], func(p core.Event) bool { return p.Source == e.Source && p.EventID == e.EventID }) {
+			continue // a repeat in the chunk: the first one is the stored one
+		}
+		var id int64
+		err := ins.tx.QueryRowContext(ctx, `SELECT id FROM tb_events WHERE source = ? AND event_id = ?`, e.Source, e.EventID).Scan(&id)
+		if err != nil {
+			return fmt.Errorf("ingest %d events: read back %s/%s: %w", n, e.Source, e.EventID, err)
+		}
+		stored = append(stored, insertedRow{id: id, index: i})
+	}
+	if int64(len(stored)) < added {
+		return fmt.Errorf("ingest %d events: %d inserted but %d distinct", n, added, len(stored))
+	}
+	slices.SortFunc(stored, func(a, b insertedRow) int { return cmp.Compare(b.id, a.id) })
+	for _, r := range stored[:added] {
+		ins.accepted[r.index] = true
+		ins.found = append(ins.found, r)
 	}
 	return nil
 }

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"reflect"
 	"slices"
+	"strconv"
 	"testing"
 
 	"github.com/riverqueue/river"
@@ -18,6 +19,7 @@ import (
 func eventCases() []testCase {
 	return []testCase{
 		{"IngestDedupe", testIngestDedupe},
+		{"IngestDedupeLargeBatch", testIngestDedupeLargeBatch},
 		{"IngestRoundTrip", testIngestRoundTrip},
 		{"IngestJobsSameTx", testIngestJobsSameTx},
 		{"IngestJobsRollbackBadJob", testIngestRollbackBadJob},
@@ -83,6 +85,61 @@ func testIngestDedupe(t *testing.T, s store.Store) {
 	want := []string{"slack:a:first a", "slack:b:b", "feishu:a:same id, other source", "slack:c:c"}
 	if !slices.Equal(keys, want) {
 		t.Fatalf("stored events = %q, want %q (the first copy of a duplicate wins)", keys, want)
+	}
+}
+
+// testIngestDedupeLargeBatch mixes new events, events stored before and
+// repeats inside the batch across a batch large enough to be inserted in
+// several statements, and checks that each new event gets the id of its
+// own row.
+func testIngestDedupeLargeBatch(t *testing.T, s store.Store) {
+	c := conv("slack", "C1")
+	var before []core.Event
+	for i := range 10 {
+		before = append(before, ev(c, "old"+strconv.Itoa(i*9), "old"))
+	}
+	_, err := s.IngestBatch(t.Context(), before, nil)
+	must(t, "first batch", err)
+
+	var (
+		batch    []core.Event
+		accepted []bool
+		seen     = map[string]bool{}
+	)
+	for i := range 90 {
+		e := ev(c, "new"+strconv.Itoa(i), "text "+strconv.Itoa(i))
+		switch {
+		case i%9 == 0:
+			e = ev(c, "old"+strconv.Itoa(i), "old again")
+		case i%7 == 0:
+			e = ev(c, "new"+strconv.Itoa(i-3), "repeat of "+strconv.Itoa(i-3))
+		}
+		batch = append(batch, e)
+		accepted = append(accepted, !seen[e.EventID] && e.Text != "old again")
+		seen[e.EventID] = true
+	}
+	var ids []int64
+	got, err := s.IngestBatch(t.Context(), batch, func(new []int64, _ []int) store.Jobs {
+		ids = slices.Clone(new)
+		return nil
+	})
+	must(t, "mixed batch", err)
+	if !slices.Equal(got, accepted) {
+		t.Fatalf("accepted = %v, want %v", got, accepted)
+	}
+	stored, err := s.EventsByID(t.Context(), ids)
+	must(t, "EventsByID", err)
+	var gotTexts, wantTexts []string
+	for _, e := range stored {
+		gotTexts = append(gotTexts, e.EventID+":"+e.Text)
+	}
+	for i, e := range batch {
+		if accepted[i] {
+			wantTexts = append(wantTexts, e.EventID+":"+e.Text)
+		}
+	}
+	if !slices.Equal(gotTexts, wantTexts) {
+		t.Fatalf("rows named by the new ids = %q, want %q", gotTexts, wantTexts)
 	}
 }
 
