@@ -5,7 +5,6 @@ import (
 	"database/sql"
 	"encoding/json"
 	"fmt"
-	"strings"
 
 	"github.com/riverqueue/river"
 	"github.com/riverqueue/river/riverdriver/riversqlite"
@@ -135,13 +134,12 @@ func (s *Store) conversationsState(ctx context.Context, q querier, convKeys []st
 	if len(convKeys) == 0 {
 		return out, nil
 	}
-	args := make([]any, len(convKeys))
-	for i, k := range convKeys {
-		args[i] = k
+	keys, err := jsonList(convKeys)
+	if err != nil {
+		return nil, fmt.Errorf("conversations' state: %w", err)
 	}
-	marks := strings.TrimSuffix(strings.Repeat("?,", len(convKeys)), ",")
 	rows, err := q.QueryContext(ctx, `SELECT `+linkSelectCols+` FROM tb_links
-		WHERE conv_key IN (`+marks+`) AND state NOT IN ('resolved', 'closed') ORDER BY created_at, id`, args...)
+		WHERE conv_key IN (SELECT value FROM json_each(?)) AND state NOT IN ('resolved', 'closed') ORDER BY created_at, id`, keys)
 	if err != nil {
 		return nil, fmt.Errorf("conversations' links: %w", err)
 	}
@@ -154,7 +152,7 @@ func (s *Store) conversationsState(ctx context.Context, q querier, convKeys []st
 		return nil, fmt.Errorf("conversations' links: %w", err)
 	}
 	rows, err = q.QueryContext(ctx, `SELECT `+proposalCols+` FROM tb_proposals
-		WHERE conv_key IN (`+marks+`) AND state = 'pending'`, args...)
+		WHERE conv_key IN (SELECT value FROM json_each(?)) AND state = 'pending'`, keys)
 	if err != nil {
 		return nil, fmt.Errorf("conversations' proposals: %w", err)
 	}
@@ -167,6 +165,14 @@ func (s *Store) conversationsState(ctx context.Context, q querier, convKeys []st
 		return nil, fmt.Errorf("conversations' proposals: %w", err)
 	}
 	return out, nil
+}
+
+// jsonList encodes a list as one JSON array argument, read back with
+// json_each: an IN list with one placeholder per value would make a new
+// statement text, compiled anew, for every length.
+func jsonList[T any](list []T) (string, error) {
+	b, err := json.Marshal(list)
+	return string(b), err
 }
 
 // eachRow scans every row with scan and hands it to use.

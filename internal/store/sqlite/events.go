@@ -315,12 +315,11 @@ func (s *Store) EventsByID(ctx context.Context, ids []int64) ([]core.StoredEvent
 	if len(ids) == 0 {
 		return nil, nil
 	}
-	args := make([]any, len(ids))
-	for i, id := range ids {
-		args[i] = id
+	list, err := jsonList(ids)
+	if err != nil {
+		return nil, fmt.Errorf("events by id: %w", err)
 	}
-	marks := strings.TrimSuffix(strings.Repeat("?,", len(ids)), ",")
-	out, err := s.queryEvents(ctx, `SELECT `+eventCols+` FROM tb_events WHERE id IN (`+marks+`) ORDER BY id`, args...)
+	out, err := s.queryEvents(ctx, `SELECT `+eventCols+` FROM tb_events WHERE id IN (SELECT value FROM json_each(?)) ORDER BY id`, list)
 	if err != nil {
 		return nil, fmt.Errorf("events by id: %w", err)
 	}
