@@ -84,6 +84,8 @@ func main() {
 		{"en_problem_19.txt", "en", "problem"}, {"zh_problem_19.txt", "zh", "problem"},
 		{"en_problem_21.txt", "en", "problem"}, {"en_not_21.txt", "en", "not"},
 		{"zh_problem_21.txt", "zh", "problem"}, {"zh_not_21.txt", "zh", "not"},
+		{"en_problem_22.txt", "en", "problem"}, {"en_not_22.txt", "en", "not"},
+		{"zh_problem_22.txt", "zh", "problem"}, {"zh_not_22.txt", "zh", "not"},
 	} {
 		bs, err := readSource(filepath.Join(*dir, "source", f.name), f.lang, f.label)
 		if err != nil {
