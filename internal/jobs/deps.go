@@ -103,7 +103,12 @@ func RiverConfig(cfg config.Jobs, d *Deps) *river.Config {
 		MaxAttempts:          cfg.MaxAttempts,
 		JobTimeout:           cfg.JobTimeout,
 		RescueStuckJobsAfter: cfg.RescueAfter,
-		FetchCooldown:        5 * time.Millisecond,
+		// River's default cooldown (100 ms) and our earlier 5 ms made a
+		// job woken at commit wait for the producer's previous fetch:
+		// with notices sharing the queue, fetches come every few ms, and
+		// 1 ms halved event → ticket at 200 tickets/s (BENCHMARKS.md,
+		// "Processing core, session 8").
+		FetchCooldown:        1 * time.Millisecond,
 		FetchPollInterval:    100 * time.Millisecond,
 		RetryPolicy:          &Backoff{Base: time.Second, Max: time.Hour, Now: d.Now},
 		Logger:               d.Log,
