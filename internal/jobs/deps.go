@@ -108,11 +108,11 @@ func RiverConfig(cfg config.Jobs, d *Deps) *river.Config {
 		// with notices sharing the queue, fetches come every few ms, and
 		// 1 ms halved event → ticket at 200 tickets/s (BENCHMARKS.md,
 		// "Processing core, session 8").
-		FetchCooldown:        1 * time.Millisecond,
-		FetchPollInterval:    100 * time.Millisecond,
-		RetryPolicy:          &Backoff{Base: time.Second, Max: time.Hour, Now: d.Now},
-		Logger:               d.Log,
-		Middleware:           []rivertype.Middleware{&giveUpLog{log: d.Log}},
+		FetchCooldown:     1 * time.Millisecond,
+		FetchPollInterval: 100 * time.Millisecond,
+		RetryPolicy:       &Backoff{Base: time.Second, Max: time.Hour, Now: d.Now},
+		Logger:            d.Log,
+		Middleware:        []rivertype.Middleware{&giveUpLog{log: d.Log}},
 	}
 }
 
