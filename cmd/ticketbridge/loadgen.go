@@ -81,6 +81,7 @@ See docs/loadgen.md.`,
 	f.DurationVar(&o.Sink.RetryAfter, "sink-retry-after", time.Second, "fake ticket system: Retry-After of its 429s")
 	f.Uint64Var(&o.Sink.Seed, "seed", 1, "seed of the fake ticket system's fault draws")
 	f.StringVar(&o.Status, "status", "in_progress", "status the status webhook moves each ticket to")
+	f.BoolVar(&o.TicketsOnly, "tickets-only", false, "measure event→ticket only: send no status webhooks and wait for no replies (a target that does not reply in chat)")
 	f.StringVar(&o.ChatListen, "chat-listen", "127.0.0.1:9091", "loopback address of the fake chat reply endpoint")
 	f.DurationVar(&o.DrainTimeout, "drain-timeout", time.Minute, "longest wait for tickets and replies after the last send")
 	f.DurationVar(&o.RequestTimeout, "request-timeout", 10*time.Second, "timeout of each event's request")

@@ -72,6 +72,11 @@ type Options struct {
 	// Status is the ticket status the status webhook moves tickets to;
 	// default "in_progress".
 	Status string
+	// TicketsOnly measures event→ticket only, for a target that creates
+	// tickets but does not reply in the chat (a baseline such as a
+	// Node-RED flow): no status webhooks are sent, the drain waits for
+	// the tickets alone, and a run is complete without replies.
+	TicketsOnly bool
 
 	// DrainTimeout bounds the wait for tickets and replies after the last
 	// send; default 60s.

@@ -26,8 +26,12 @@ type conv struct {
 	ticket                      generic.Ticket
 }
 
-// done says the conversation has nothing more to wait for.
-func (c *conv) done() bool {
+// done says the conversation has nothing more to wait for; with
+// ticketsOnly, the ticket is all it waits for.
+func (c *conv) done(ticketsOnly bool) bool {
+	if ticketsOnly {
+		return !c.created.IsZero()
+	}
 	return !c.created.IsZero() && (!c.statusReply.IsZero() || c.webhookFailed)
 }
 
@@ -273,8 +277,9 @@ func (l *Loadgen) onReply(r Reply) {
 	case st.createdReply.IsZero():
 		st.createdReply = r.At
 		l.created++
-		if st.ticket.Key == "" {
-			// A reply before the ticket exists is not ours to follow.
+		if st.ticket.Key == "" || l.opts.TicketsOnly {
+			// A reply before the ticket exists is not ours to follow;
+			// with TicketsOnly no status webhook is sent at all.
 			return
 		}
 		st.webhookSent = time.Now()
@@ -321,8 +326,9 @@ func (l *Loadgen) sendStatus(ctx context.Context, conversation string, t generic
 }
 
 // drain waits until every accepted ticket conversation has its ticket and
-// status reply, or DrainTimeout. It returns whether all arrived and the
-// time from the last send to the last arrival (or to the timeout).
+// status reply (with TicketsOnly: its ticket), or DrainTimeout. It returns
+// whether all arrived and the time from the last send to the last arrival
+// (or to the timeout).
 func (l *Loadgen) drain(ctx context.Context, progress io.Writer) (bool, time.Duration) {
 	l.mu.Lock()
 	expected := 0
@@ -333,7 +339,11 @@ func (l *Loadgen) drain(ctx context.Context, progress io.Writer) (bool, time.Dur
 	}
 	last := l.lastSend
 	l.mu.Unlock()
-	bar := newBar(progress, 2*expected, "draining")
+	perConv := 2
+	if l.opts.TicketsOnly {
+		perConv = 1
+	}
+	bar := newBar(progress, perConv*expected, "draining")
 	defer bar.finish()
 	deadline := time.NewTimer(l.opts.DrainTimeout)
 	defer deadline.Stop()
@@ -358,7 +368,7 @@ func (l *Loadgen) drain(ctx context.Context, progress io.Writer) (bool, time.Dur
 			if st.webhookFailed {
 				steps++
 			}
-			if st.done() {
+			if st.done(l.opts.TicketsOnly) {
 				done++
 			}
 		}
@@ -388,7 +398,7 @@ func (l *Loadgen) summary(start time.Time, sent int, paced time.Duration, draine
 		Accepted: l.accepted, Errors: map[string]int{},
 		CreatedReplies: l.created, WebhooksSent: l.hooksSent, WebhooksFailed: l.hooksFail,
 		UnexpectedReply: l.strayRep, UnexpectedTicket: l.strayTkt,
-		Drained: drained, DrainSeconds: drain.Seconds(),
+		Drained: drained, DrainSeconds: drain.Seconds(), TicketsOnly: o.TicketsOnly,
 		Sink: l.sink.Counts(), Chat: l.chat.Counts(),
 	}
 	for k, v := range l.statuses {

@@ -62,6 +62,15 @@ func TestSummaryCompleteAndText(t *testing.T) {
 	if !s.Complete() {
 		t.Fatal("a complete run is not Complete")
 	}
+	only := s
+	only.StatusReplies, only.TicketsOnly = 0, true
+	if !only.Complete() {
+		t.Fatal("a tickets-only run with every ticket is not Complete")
+	}
+	only.TicketsCreated = 9
+	if only.Complete() {
+		t.Fatal("a tickets-only run missing a ticket is Complete")
+	}
 	bad := s
 	bad.Errors = map[string]int{"503": 2, "timeout": 1}
 	bad.Accepted, bad.StatusReplies, bad.Drained = 97, 9, false
