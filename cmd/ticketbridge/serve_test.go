@@ -148,3 +148,25 @@ func readData(t *testing.T, name string) string {
 	}
 	return strings.TrimSpace(string(b))
 }
+
+func TestServeGCPercent(t *testing.T) {
+	tests := []struct {
+		name    string
+		env     map[string]string
+		wantPct int
+		wantSet bool
+	}{
+		{"GOGC unset: serve's default", map[string]string{}, defaultGCPercent, true},
+		{"GOGC set: left to the runtime", map[string]string{"GOGC": "50"}, 0, false},
+		{"GOGC=off: left to the runtime", map[string]string{"GOGC": "off"}, 0, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			lookup := func(k string) (string, bool) { v, ok := tt.env[k]; return v, ok }
+			pct, set := serveGCPercent(lookup)
+			if pct != tt.wantPct || set != tt.wantSet {
+				t.Fatalf("serveGCPercent = %d, %v; want %d, %v", pct, set, tt.wantPct, tt.wantSet)
+			}
+		})
+	}
+}
