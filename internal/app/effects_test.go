@@ -326,6 +326,56 @@ func (c *commitThenDie) Apply(ctx context.Context, changes []store.Change) ([]bo
 	return made, nil
 }
 
+// undecidedStore leaves every event to a processing job, like
+// commitThenDie, and counts the transactions that complete a job and
+// change nothing else.
+type undecidedStore struct {
+	store.Store
+	mu          sync.Mutex
+	completions int
+}
+
+func (u *undecidedStore) IngestDecide(ctx context.Context, events []core.Event, _ store.Decide) ([]bool, error) {
+	return u.Store.IngestBatch(ctx, events, func(ids []int64, index []int) store.Jobs {
+		return jobs.ProcessJobs(events, nil, ids, index, 1)
+	})
+}
+
+func (u *undecidedStore) Apply(ctx context.Context, changes []store.Change) ([]bool, error) {
+	made, err := u.Store.Apply(ctx, changes)
+	if err == nil && len(changes) == 1 && changes[0].Complete != nil {
+		u.mu.Lock()
+		u.completions++
+		u.mu.Unlock()
+	}
+	return made, err
+}
+
+// A processing job that decides nothing still completes in a transaction
+// of its own: left running by a crash, River would run it again, and a
+// message that found nothing to do the first time could act against the
+// later state (a complaint said while its conversation's ticket was being
+// created, decided again after that ticket was solved, would propose a
+// new one).
+func TestProcessingJobWithoutDecisionsCompletesInItsTransaction(t *testing.T) {
+	teststore.Each(t, func(t *testing.T, st store.Store) {
+		wrapped := &undecidedStore{Store: st}
+		h := start(t, wrapped)
+		h.say("nd1", "thanks, that answers my question")
+		h.say("nd2", "ok, one moment please")
+		h.eventually("every job done", func() bool { return h.unfinished() == 0 })
+		wrapped.mu.Lock()
+		n := wrapped.completions
+		wrapped.mu.Unlock()
+		if n != 2 {
+			t.Fatalf("%d processing jobs completed in their own transaction, want 2 (one per message, neither deciding anything)", n)
+		}
+		if len(h.tickets()) != 0 || len(h.chat.Replies()) != 0 {
+			t.Fatalf("small talk made %d tickets and %d replies, want none", len(h.tickets()), len(h.chat.Replies()))
+		}
+	})
+}
+
 // A processing job whose process died after its decisions committed is
 // not decided again: River would run it again, possibly after the ticket
 // it opened was resolved, and "/ticket" decided again then opened a

@@ -37,13 +37,14 @@ func (w *processWorker) Work(ctx context.Context, job *river.Job[ProcessArgs]) e
 			return fmt.Errorf("process event %d: %w", ev.ID, err)
 		}
 	}
-	if len(b.changes) > 0 {
-		// The job completes with its decisions: run again after a crash,
-		// it would decide them again against a later state.
-		b.add(store.Change{Complete: job.JobRow})
-		if _, err := w.d.Store.Apply(ctx, b.changes); err != nil {
-			return fmt.Errorf("commit decisions: %w", err)
-		}
+	// The job completes with its decisions, even when there are none: run
+	// again after a crash it would decide against a later state, and a
+	// message that found nothing to do then (a complaint while its
+	// conversation's ticket was being created) could act now (propose a
+	// new ticket after that one was solved).
+	b.add(store.Change{Complete: job.JobRow})
+	if _, err := w.d.Store.Apply(ctx, b.changes); err != nil {
+		return fmt.Errorf("commit decisions: %w", err)
 	}
 	for _, c := range b.counted {
 		w.d.Metrics.Decisions.WithLabelValues(c.route, c.kind, c.mode).Inc()
