@@ -175,14 +175,16 @@ func (s *Sink) Comment(ctx context.Context, ref core.TicketRef, c core.Comment) 
 // most); maxConversationPages bounds how many pages it reads.
 const (
 	conversationPage     = 100
-	maxConversationPages = 10
+	maxConversationPages = 500
 )
 
 // FindComment reads the ticket's conversations (notes and replies) and
 // looks, newest first, for one whose marker (the "ref:" line Comment and
 // Attach add) starts with prefix. Freshdesk lists conversations oldest
-// first with no other order, so the pages are read to the end: at most
-// 1,000 conversations.
+// first with no other order, so the pages are read to the end, keeping
+// only the texts that hold prefix. A ticket with more conversations than
+// it reads is an error, not "not found": a retry must not post again
+// without having looked.
 func (s *Sink) FindComment(ctx context.Context, ref core.TicketRef, prefix string) (string, bool, error) {
 	const op = "find note"
 	id, err := ticketID(op, ref)
@@ -190,14 +192,20 @@ func (s *Sink) FindComment(ctx context.Context, ref core.TicketRef, prefix strin
 		return "", false, err
 	}
 	var texts []string
-	for page := 1; page <= maxConversationPages; page++ {
+	for page := 1; ; page++ {
+		if page > maxConversationPages {
+			return "", false, &core.CallError{Op: op, Permanent: true, Message: fmt.Sprintf(
+				"ticket %s has more than %d conversations; the earlier note cannot be looked for", id, maxConversationPages*conversationPage)}
+		}
 		var cs []Conversation
 		q := url.Values{"page": {strconv.Itoa(page)}, "per_page": {strconv.Itoa(conversationPage)}}
 		if err := s.c.JSON(ctx, op, "GET", "/tickets/"+id+"/conversations?"+q.Encode(), nil, &cs); err != nil {
 			return "", false, err
 		}
 		for _, c := range cs {
-			texts = append(texts, c.BodyText)
+			if strings.Contains(c.BodyText, prefix) {
+				texts = append(texts, c.BodyText)
+			}
 		}
 		if len(cs) < conversationPage {
 			break
