@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
 
 	"github.com/ticketbridge/ticketbridge/internal/core"
 	"github.com/ticketbridge/ticketbridge/internal/store"
@@ -222,36 +223,32 @@ func (s *Store) linkSetTicket(ctx context.Context, tx pgx.Tx, l store.TicketLink
 // insert, with the follow-ups' append when anything was said after the
 // cursor; whoever applies a batch of changes inserts them all at once.
 func (s *Store) linkTicketJobs(ctx context.Context, tx pgx.Tx, l store.TicketLinking) (store.Jobs, error) {
-	tag, err := tx.Exec(ctx, `UPDATE tb_links SET sink = COALESCE(NULLIF($2, ''), sink),
+	// One round trip for the whole record: the statements run in order,
+	// each with its own snapshot, so the look for follow-ups below still
+	// starts only once the conversation's lock is held.
+	var b pgx.Batch
+	b.Queue(`UPDATE tb_links SET sink = COALESCE(NULLIF($2, ''), sink),
 		ticket_key = $3, ticket_url = $4, sink_status = $5, cursor = GREATEST(cursor, $6),
 		updated_at = $7, state = CASE state WHEN $8 THEN $9 ELSE state END WHERE id = $1`,
 		l.LinkID, l.Ref.Sink, l.Ref.Key, l.Ref.URL, l.Ref.Status, l.Cursor, now(), store.LinkCreating, core.StateOpen)
-	if err != nil {
-		return nil, err
-	}
-	if tag.RowsAffected() == 0 {
-		return nil, store.ErrNotFound
-	}
 	if l.Audit != nil {
-		if err := auditInsert(ctx, tx, *l.Audit); err != nil {
+		if err := auditInsert(ctx, queued{&b}, *l.Audit); err != nil {
 			return nil, err
 		}
 	}
-	if len(l.IfFollowUps) == 0 {
-		return l.Jobs, nil
+	followUps := len(l.IfFollowUps) > 0
+	if followUps {
+		// An event stored before this lock is seen below; one stored
+		// after it sees the ticket key and queues its own append.
+		b.Queue(`SELECT pg_advisory_xact_lock(hashtextextended(conv_key, 7411)) FROM tb_links WHERE id = $1`, l.LinkID)
+		b.Queue(`SELECT EXISTS (SELECT 1 FROM tb_events e, tb_links l
+			WHERE l.id = $1 AND e.conv_key = l.conv_key AND e.id > l.cursor)`, l.LinkID)
 	}
-	var convKey string
-	if err := tx.QueryRow(ctx, `SELECT conv_key FROM tb_links WHERE id = $1`, l.LinkID).Scan(&convKey); err != nil {
-		return nil, err
+	res := tx.SendBatch(ctx, &b)
+	more, err := readLinkTicket(res, l.Audit != nil, followUps)
+	if cerr := res.Close(); err == nil && cerr != nil {
+		err = cerr
 	}
-	// An event stored before this lock is seen below; one stored after it
-	// sees the ticket key and queues its own append.
-	if err := lockConversations(ctx, tx, []string{convKey}); err != nil {
-		return nil, err
-	}
-	var more bool
-	err = tx.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM tb_events e, tb_links l
-		WHERE l.id = $1 AND e.conv_key = l.conv_key AND e.id > l.cursor)`, l.LinkID).Scan(&more)
 	if err != nil {
 		return nil, err
 	}
@@ -259,6 +256,41 @@ func (s *Store) linkTicketJobs(ctx context.Context, tx pgx.Tx, l store.TicketLin
 		return l.Jobs, nil
 	}
 	return slices.Concat(l.Jobs, l.IfFollowUps), nil
+}
+
+// readLinkTicket reads linkTicketJobs's batch: whether the link was there
+// and, when asked, whether anything was said after its cursor.
+func readLinkTicket(res pgx.BatchResults, audit, followUps bool) (bool, error) {
+	tag, err := res.Exec()
+	if err != nil {
+		return false, err
+	}
+	if tag.RowsAffected() == 0 {
+		return false, store.ErrNotFound
+	}
+	if audit {
+		if _, err := res.Exec(); err != nil {
+			return false, fmt.Errorf("audit: %w", err)
+		}
+	}
+	if !followUps {
+		return false, nil
+	}
+	if _, err := res.Exec(); err != nil {
+		return false, fmt.Errorf("lock conversation: %w", err)
+	}
+	var more bool
+	err = res.QueryRow().Scan(&more)
+	return more, err
+}
+
+// queued is a batch seen as something to Exec on: each statement is
+// queued, and its outcome read with the batch's results.
+type queued struct{ b *pgx.Batch }
+
+func (q queued) Exec(_ context.Context, sql string, args ...any) (pgconn.CommandTag, error) {
+	q.b.Queue(sql, args...)
+	return pgconn.CommandTag{}, nil
 }
 
 // LinkAdvance moves the cursor forward; a smaller cursor changes nothing.
