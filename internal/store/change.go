@@ -159,15 +159,9 @@ func applyChange(ctx context.Context, tx ChangeTx, c Change) (Jobs, bool, error)
 		}
 	}
 	if l := c.Open; l != nil {
-		ok, err := tx.InsertLink(ctx, *l)
+		ok, err := openLink(ctx, tx, *l, c.Ticket, &more)
 		if err != nil || !ok {
 			return nil, false, err
-		}
-		if t := c.Ticket; t != nil {
-			var err error
-			if _, _, more, err = CreateDeskLinked(ctx, tx, t.Draft, t.Link); err != nil {
-				return nil, false, fmt.Errorf("create the ticket of link %s: %w", l.ID, err)
-			}
 		}
 	}
 	if d := c.DryRun; d != nil {
@@ -176,6 +170,40 @@ func applyChange(ctx context.Context, tx ChangeTx, c Change) (Jobs, bool, error)
 		}
 	}
 	return more, true, nil
+}
+
+// LinkDeskInserter is a ChangeTx that opens a link and makes its
+// local-desk ticket in one round trip (PostgreSQL pipelines the two
+// inserts); the ticket is made only when the link was opened.
+type LinkDeskInserter interface {
+	InsertLinkAndDeskTicket(ctx context.Context, l Link, d core.TicketDraft) (opened bool, t DeskTicket, made bool, err error)
+}
+
+// openLink opens l and, with t, makes and records its desk ticket,
+// adding the jobs the record asks for to more. It tells whether the link
+// was opened (not when the conversation has one open already).
+func openLink(ctx context.Context, tx ChangeTx, l Link, t *DeskCreation, more *Jobs) (bool, error) {
+	if ld, ok := tx.(LinkDeskInserter); ok && t != nil {
+		opened, dt, made, err := ld.InsertLinkAndDeskTicket(ctx, l, t.Draft)
+		if err != nil {
+			return false, fmt.Errorf("open link %s with its ticket: %w", l.ID, err)
+		}
+		if !opened {
+			return false, nil
+		}
+		if *more, err = recordDeskLinked(ctx, tx, dt, made, t.Link); err != nil {
+			return false, fmt.Errorf("create the ticket of link %s: %w", l.ID, err)
+		}
+		return true, nil
+	}
+	ok, err := tx.InsertLink(ctx, l)
+	if err != nil || !ok || t == nil {
+		return ok, err
+	}
+	if _, _, *more, err = CreateDeskLinked(ctx, tx, t.Draft, t.Link); err != nil {
+		return false, fmt.Errorf("create the ticket of link %s: %w", l.ID, err)
+	}
+	return true, nil
 }
 
 // CreateDeskLinked makes d's ticket on the local desk in tx and records it
@@ -187,15 +215,21 @@ func CreateDeskLinked(ctx context.Context, tx ChangeTx, d core.TicketDraft, link
 	if err != nil {
 		return DeskTicket{}, false, nil, err
 	}
-	l, err := link(t, made)
-	if err != nil {
-		return DeskTicket{}, false, nil, err
-	}
-	jobs, err := tx.RecordTicket(ctx, l)
+	jobs, err := recordDeskLinked(ctx, tx, t, made, link)
 	if err != nil {
 		return DeskTicket{}, false, nil, err
 	}
 	return t, made, jobs, nil
+}
+
+// recordDeskLinked records desk ticket t on its link and returns the jobs
+// the record asks for.
+func recordDeskLinked(ctx context.Context, tx ChangeTx, t DeskTicket, made bool, link func(DeskTicket, bool) (TicketLinking, error)) (Jobs, error) {
+	l, err := link(t, made)
+	if err != nil {
+		return nil, err
+	}
+	return tx.RecordTicket(ctx, l)
 }
 
 // PendingProposal fills in what a new proposal's row needs: an id when it

@@ -3,6 +3,7 @@ package postgres
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"time"
 
@@ -95,21 +96,67 @@ func (c changeTx) InsertProposal(ctx context.Context, p store.Proposal) (bool, e
 // InsertLink opens l in state "creating"; false when the route already
 // has an open link for the conversation.
 func (c changeTx) InsertLink(ctx context.Context, l store.Link) (bool, error) {
-	l = store.CreatingLink(l, now())
-	conv, err := jsonArg(l.Conversation, false)
+	args, err := linkInsertArgs(l)
 	if err != nil {
-		return false, fmt.Errorf("insert link: %w", err)
+		return false, err
 	}
-	// Concurrent inserts are settled by the partial unique index on open
-	// links: the loser waits for the winner's commit and inserts nothing.
-	tag, err := c.tx.Exec(ctx, `INSERT INTO tb_links (`+linkCols+`)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) ON CONFLICT DO NOTHING`,
-		l.ID, l.Route, l.ConvKey, conv, l.Sink, l.TicketKey, l.TicketURL, l.SinkStatus, l.State,
-		l.Cursor, l.CreatedAt, l.UpdatedAt)
+	tag, err := c.tx.Exec(ctx, linkInsertSQL, args...)
 	if err != nil {
 		return false, fmt.Errorf("insert link: %w", err)
 	}
 	return tag.RowsAffected() == 1, nil
+}
+
+// linkInsertSQL inserts a link. Concurrent inserts are settled by the
+// partial unique index on open links: the loser waits for the winner's
+// commit and inserts nothing.
+const linkInsertSQL = `INSERT INTO tb_links (` + linkCols + `)
+	VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) ON CONFLICT DO NOTHING`
+
+// linkInsertArgs are linkInsertSQL's values for l, in state "creating".
+func linkInsertArgs(l store.Link) ([]any, error) {
+	l = store.CreatingLink(l, now())
+	conv, err := jsonArg(l.Conversation, false)
+	if err != nil {
+		return nil, fmt.Errorf("insert link: %w", err)
+	}
+	return []any{l.ID, l.Route, l.ConvKey, conv, l.Sink, l.TicketKey, l.TicketURL, l.SinkStatus, l.State,
+		l.Cursor, l.CreatedAt, l.UpdatedAt}, nil
+}
+
+// InsertLinkAndDeskTicket opens the link and makes its ticket in one
+// statement: the ticket's insert reads the link's RETURNING, so it runs
+// exactly when the link's insert did. No row back means that the link
+// was not opened (the conversation has one open) or, which a new link's
+// id makes all but impossible, that its external id has a ticket
+// already; one look-up tells which.
+func (c changeTx) InsertLinkAndDeskTicket(ctx context.Context, l store.Link, d core.TicketDraft) (bool, store.DeskTicket, bool, error) {
+	linkArgs, err := linkInsertArgs(l)
+	if err != nil {
+		return false, store.DeskTicket{}, false, err
+	}
+	args, err := c.s.deskInsertArgs(d)
+	if err != nil {
+		return false, store.DeskTicket{}, false, err
+	}
+	out, err := c.s.scanDesk(c.tx.QueryRow(ctx, `WITH opened AS (`+linkInsertSQL+` RETURNING id)
+		INSERT INTO tb_desk_tickets (external_id, title, description, priority, requester,
+			labels, custom, status, created_at, updated_at)
+		SELECT $13::text, $14::text, $15::text, $16::text, $17::jsonb, $18::jsonb, $19::jsonb,
+			$20::text, $21::timestamptz, $21::timestamptz FROM opened
+		ON CONFLICT (external_id) DO NOTHING RETURNING `+deskCols, append(linkArgs, args...)...))
+	if err == nil {
+		return true, out, true, c.s.sealDesk(ctx, c.tx, &out, d.Description)
+	}
+	if !errors.Is(err, pgx.ErrNoRows) {
+		return false, store.DeskTicket{}, false, fmt.Errorf("open link with its ticket: %w", err)
+	}
+	out, err = c.s.scanDesk(c.tx.QueryRow(ctx, `SELECT `+deskCols+` FROM tb_desk_tickets
+		WHERE external_id = $1`, d.ExternalID))
+	if errors.Is(err, pgx.ErrNoRows) {
+		return false, store.DeskTicket{}, false, nil
+	}
+	return err == nil, out, false, err
 }
 
 func (c changeTx) InsertDeskTicket(ctx context.Context, d core.TicketDraft) (store.DeskTicket, bool, error) {

@@ -104,27 +104,14 @@ func (s *Store) DeskCreateLinked(ctx context.Context, d core.TicketDraft, link f
 // deskInsert makes the ticket in tx unless one with the draft's external
 // id exists, which it returns instead.
 func (s *Store) deskInsert(ctx context.Context, tx pgx.Tx, d core.TicketDraft) (store.DeskTicket, bool, error) {
-	req, err := jsonArg(d.Requester, false)
+	args, err := s.deskInsertArgs(d)
 	if err != nil {
 		return store.DeskTicket{}, false, err
-	}
-	labels, err := jsonArg(d.Labels, len(d.Labels) == 0)
-	if err != nil {
-		return store.DeskTicket{}, false, err
-	}
-	custom, err := jsonArg(d.Custom, len(d.Custom) == 0)
-	if err != nil {
-		return store.DeskTicket{}, false, err
-	}
-	var ext *string
-	if d.ExternalID != "" {
-		ext = &d.ExternalID
 	}
 	out, err := s.scanDesk(tx.QueryRow(ctx, `INSERT INTO tb_desk_tickets (external_id, title,
 		description, priority, requester, labels, custom, status, created_at, updated_at)
 		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9) ON CONFLICT (external_id) DO NOTHING
-		RETURNING `+deskCols, ext, d.Title, s.plainOrEmpty(d.Description), d.Priority, req, labels, custom,
-		deskStatuses[0], now()))
+		RETURNING `+deskCols, args...))
 	if err == nil {
 		return out, true, s.sealDesk(ctx, tx, &out, d.Description)
 	}
@@ -134,6 +121,27 @@ func (s *Store) deskInsert(ctx context.Context, tx pgx.Tx, d core.TicketDraft) (
 	out, err = s.scanDesk(tx.QueryRow(ctx, `SELECT `+deskCols+` FROM tb_desk_tickets
 		WHERE external_id = $1`, d.ExternalID))
 	return out, false, err
+}
+
+// deskInsertArgs are the values of the desk ticket insert's nine parameters.
+func (s *Store) deskInsertArgs(d core.TicketDraft) ([]any, error) {
+	req, err := jsonArg(d.Requester, false)
+	if err != nil {
+		return nil, err
+	}
+	labels, err := jsonArg(d.Labels, len(d.Labels) == 0)
+	if err != nil {
+		return nil, err
+	}
+	custom, err := jsonArg(d.Custom, len(d.Custom) == 0)
+	if err != nil {
+		return nil, err
+	}
+	var ext *string
+	if d.ExternalID != "" {
+		ext = &d.ExternalID
+	}
+	return []any{ext, d.Title, s.plainOrEmpty(d.Description), d.Priority, req, labels, custom, deskStatuses[0], now()}, nil
 }
 
 func (s *Store) deskWhere(ctx context.Context, what, where string, arg any) (store.DeskTicket, error) {

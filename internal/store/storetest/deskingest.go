@@ -85,4 +85,28 @@ func testIngestDeskTicket(t *testing.T, s store.Store) {
 		t.Fatalf("%d desk tickets, want 1", len(tickets))
 	}
 	wantJobTags(t, q, "created-notice", "append")
+
+	// A second ticket asked for while the link is open opens nothing and
+	// makes no desk ticket (PostgreSQL sends both inserts as one
+	// statement; the ticket's must not run when the link's did not).
+	again := func(ctx context.Context, r store.StateReader, fresh []core.StoredEvent) ([]store.Change, store.Jobs, error) {
+		l := newLink("r1", c)
+		l.ID, l.Sink = "link-"+fresh[0].EventID, "desk"
+		return []store.Change{{Open: &l, Jobs: job("creation-job"), Ticket: &store.DeskCreation{
+			Draft: draft("tb-"+l.ID, "printer still on fire"),
+			Link: func(store.DeskTicket, bool) (store.TicketLinking, error) {
+				t.Error("the ticket of a link that did not open was recorded")
+				return store.TicketLinking{}, errors.New("not opened")
+			},
+		}}}, nil, nil
+	}
+	_, err = s.IngestDecide(ctx, []core.Event{ev(c, "e3", "/ticket printer still on fire")}, again)
+	must(t, "IngestDecide with a link open", err)
+	if _, err := s.DeskFindByExternalID(ctx, "tb-link-e3"); !errors.Is(err, store.ErrNotFound) {
+		t.Fatalf("a link that did not open made desk ticket tb-link-e3 (%v)", err)
+	}
+	if tickets, err := s.DeskList(ctx, "", 10); err != nil || len(tickets) != 1 {
+		t.Fatalf("%d desk tickets (%v), want still 1", len(tickets), err)
+	}
+	wantJobTags(t, q, "created-notice", "append")
 }
