@@ -292,16 +292,19 @@ func (h *harness) unfinished() int {
 // recorded the job as completed and runs it again later. The error is a
 // snooze of an hour, so that the test chooses when "later" is.
 type commitThenDie struct {
-	store.Store
+	undecided
 	mu   sync.Mutex
 	died bool
 }
 
-// IngestDecide stores the events undecided and leaves them to processing
-// jobs, as the writer does with an event it cannot decide inside the
-// ingest transaction (one that asks a judge, a live-stream comment).
-func (c *commitThenDie) IngestDecide(ctx context.Context, events []core.Event, _ store.Decide) ([]bool, error) {
-	return c.Store.IngestBatch(ctx, events, func(ids []int64, index []int) store.Jobs {
+// undecided is a store whose IngestDecide stores the events undecided and
+// leaves them to processing jobs, as the writer does with an event it
+// cannot decide inside the ingest transaction (one that asks a judge, a
+// live-stream comment).
+type undecided struct{ store.Store }
+
+func (u undecided) IngestDecide(ctx context.Context, events []core.Event, _ store.Decide) ([]bool, error) {
+	return u.Store.IngestBatch(ctx, events, func(ids []int64, index []int) store.Jobs {
 		return jobs.ProcessJobs(events, nil, ids, index, 1)
 	})
 }
@@ -330,15 +333,9 @@ func (c *commitThenDie) Apply(ctx context.Context, changes []store.Change) ([]bo
 // commitThenDie, and counts the transactions that complete a job and
 // change nothing else.
 type undecidedStore struct {
-	store.Store
+	undecided
 	mu          sync.Mutex
 	completions int
-}
-
-func (u *undecidedStore) IngestDecide(ctx context.Context, events []core.Event, _ store.Decide) ([]bool, error) {
-	return u.Store.IngestBatch(ctx, events, func(ids []int64, index []int) store.Jobs {
-		return jobs.ProcessJobs(events, nil, ids, index, 1)
-	})
 }
 
 func (u *undecidedStore) Apply(ctx context.Context, changes []store.Change) ([]bool, error) {
@@ -359,7 +356,7 @@ func (u *undecidedStore) Apply(ctx context.Context, changes []store.Change) ([]b
 // new one).
 func TestProcessingJobWithoutDecisionsCompletesInItsTransaction(t *testing.T) {
 	teststore.Each(t, func(t *testing.T, st store.Store) {
-		wrapped := &undecidedStore{Store: st}
+		wrapped := &undecidedStore{undecided: undecided{st}}
 		h := start(t, wrapped)
 		h.say("nd1", "thanks, that answers my question")
 		h.say("nd2", "ok, one moment please")
@@ -384,7 +381,7 @@ func TestProcessingJobWithoutDecisionsCompletesInItsTransaction(t *testing.T) {
 // job now completes in its decisions' transaction.
 func TestProcessingJobDoesNotRunAgainAfterItsCommit(t *testing.T) {
 	teststore.Each(t, func(t *testing.T, st store.Store) {
-		wrapped := &commitThenDie{Store: st}
+		wrapped := &commitThenDie{undecided: undecided{st}}
 		h := start(t, wrapped)
 		h.say("rr1", "/ticket the badge reader is dead")
 		h.replies(1)
