@@ -69,7 +69,7 @@ func (d *Deps) Decide(ctx context.Context, r store.StateReader, fresh []core.Sto
 			deferred = append(deferred, ev)
 			continue
 		}
-		mark, marked, made := len(b.changes), len(b.counted), len(b.made)
+		mark, marked, made, tickets := len(b.changes), len(b.counted), len(b.made), len(b.tickets)
 		if err := b.process(ctx, ev); err != nil {
 			// Needs the network, or failed (a template that does not
 			// render): a processing job decides it, with retries and a
@@ -77,13 +77,14 @@ func (d *Deps) Decide(ctx context.Context, r store.StateReader, fresh []core.Sto
 			if !errors.Is(err, errNotInline) {
 				d.Log.WarnContext(ctx, "event left to a processing job", "event", ev.ID, "error", err)
 			}
-			b.changes, b.counted, b.made = b.changes[:mark], b.counted[:marked], b.made[:made]
+			b.changes, b.counted, b.made, b.tickets = b.changes[:mark], b.counted[:marked], b.made[:made], b.tickets[:tickets]
 			later[k] = true
 			deferred = append(deferred, ev)
 			continue
 		}
 		processed++
 	}
+	b.makeTickets(ctx)
 	slices.SortFunc(deferred, func(a, b core.StoredEvent) int { return cmp.Compare(a.ID, b.ID) })
 	out := Decision{Changes: b.changes, Jobs: d.processJobsFor(deferred)}
 	counted, madeHere := b.counted, b.made

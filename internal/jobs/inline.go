@@ -41,45 +41,117 @@ type madeHere struct {
 	committed func()
 }
 
-// createHere is the change that opens the route's link for ev and, when
-// it can, makes its ticket in the same transaction.
-func (b *batch) createHere(ctx context.Context, ev core.StoredEvent, route config.Route, dec rules.Decision) store.Change {
+// createHere is the change that opens the route's link for ev. When the
+// route's sink is the local desk, the batch notes it so that makeTickets,
+// once every event is decided, makes the ticket in the same transaction;
+// until then (and if that cannot be done) the change queues the creation
+// job.
+func (b *batch) createHere(ev core.StoredEvent, route config.Route, dec rules.Decision) store.Change {
 	d := b.w.d
 	link, args := newLink(ev, route, dec, ev.ID, ev.ID, "")
 	byJob := store.Change{Open: &link, Jobs: store.Jobs{Insert(args)}}
 	dc, ok := sink.As[deskCreator](d.Sinks[route.Sink])
-	if !ok || d.enrichCalls(ev) {
-		return byJob
+	if ok && !d.enrichCalls(ev) {
+		b.tickets = append(b.tickets, deskTicket{ev: ev, route: route, dec: dec, link: link, args: args, desk: dc})
 	}
-	recent, err := b.r.ConversationEvents(ctx, link.ConvKey, 0, ev.ID, route.Mapping.ContextMessages)
+	return byJob
+}
+
+// deskTicket is a local-desk ticket a batch decided to make.
+type deskTicket struct {
+	ev    core.StoredEvent
+	route config.Route
+	dec   rules.Decision
+	link  store.Link
+	args  CreateArgs
+	desk  deskCreator
+}
+
+// makeTickets turns the batch's noted desk tickets into changes that make
+// them in the transaction. Their context (the conversation's recent
+// events) is read for all of them at once: on PostgreSQL that is one
+// round trip for the batch instead of one per ticket.
+func (b *batch) makeTickets(ctx context.Context) {
+	if len(b.tickets) == 0 {
+		return
+	}
+	d := b.w.d
+	reqs := make([]store.RecentRequest, len(b.tickets))
+	for i, t := range b.tickets {
+		reqs[i] = store.RecentRequest{ConvKey: t.link.ConvKey, ThroughID: t.ev.ID, Limit: t.route.Mapping.ContextMessages}
+	}
+	recent, err := b.recentEvents(ctx, reqs)
 	if err != nil {
-		d.Log.WarnContext(ctx, "ticket left to a creation job: load context", "event", ev.ID, "error", err)
-		return byJob
+		d.Log.WarnContext(ctx, "tickets left to creation jobs: load context", "tickets", len(b.tickets), "error", err)
+		return
 	}
-	draft, err := d.Rules.Draft(route.Name, rules.MapInput{Event: ev, Context: recent,
-		Decision:   rules.Decision{Route: route.Name, Rule: dec.Rule, Kind: rules.KindCreate, Category: dec.Category},
-		ExternalID: ExternalIDPrefix + link.ID})
+	for i, t := range b.tickets {
+		c := b.opening(t.link.ID)
+		if c == nil {
+			continue
+		}
+		creation, made, ok := b.deskCreation(ctx, t, recent[i])
+		if !ok {
+			continue
+		}
+		c.Ticket, c.Jobs = &creation, nil
+		b.made = append(b.made, made)
+	}
+}
+
+// recentEvents answers reqs in one round trip where the reader can.
+func (b *batch) recentEvents(ctx context.Context, reqs []store.RecentRequest) ([][]core.StoredEvent, error) {
+	if rr, ok := b.r.(store.RecentReader); ok {
+		return rr.RecentEvents(ctx, reqs)
+	}
+	out := make([][]core.StoredEvent, len(reqs))
+	for i, r := range reqs {
+		evs, err := b.r.ConversationEvents(ctx, r.ConvKey, 0, r.ThroughID, r.Limit)
+		if err != nil {
+			return nil, err
+		}
+		out[i] = evs
+	}
+	return out, nil
+}
+
+// opening is the batch's change that opens link id, or nil.
+func (b *batch) opening(id string) *store.Change {
+	for i := range b.changes {
+		if o := b.changes[i].Open; o != nil && o.ID == id {
+			return &b.changes[i]
+		}
+	}
+	return nil
+}
+
+// deskCreation drafts t's ticket from its context and returns what makes
+// it in the transaction; false leaves it to the creation job.
+func (b *batch) deskCreation(ctx context.Context, t deskTicket, recent []core.StoredEvent) (store.DeskCreation, madeHere, bool) {
+	d := b.w.d
+	draft, err := d.Rules.Draft(t.route.Name, rules.MapInput{Event: t.ev, Context: recent,
+		Decision:   rules.Decision{Route: t.route.Name, Rule: t.dec.Rule, Kind: rules.KindCreate, Category: t.dec.Category},
+		ExternalID: ExternalIDPrefix + t.link.ID})
 	if err != nil {
 		// The job cancels itself with the same error, where the dead
 		// letters show it.
-		return byJob
+		return store.DeskCreation{}, madeHere{}, false
 	}
-	draft = d.Scrub.Draft(route.Name, draft)
-	linking := d.ticketLinking(route, link, args, draft, ev, recent)
+	draft = d.Scrub.Draft(t.route.Name, draft)
+	linking := d.ticketLinking(t.route, t.link, t.args, draft, t.ev, recent)
 	// The "created" notice renders inside the transaction, once the key is
 	// known; one that cannot render must not fail the webhook, so it is
 	// tried now and, failing, left to the job (which retries it).
-	if _, err := linking(core.TicketRef{Sink: route.Sink, Key: "?"}, true); err != nil {
-		d.Log.WarnContext(ctx, "ticket left to a creation job", "event", ev.ID, "error", err)
-		return byJob
+	if _, err := linking(core.TicketRef{Sink: t.route.Sink, Key: "?"}, true); err != nil {
+		d.Log.WarnContext(ctx, "ticket left to a creation job", "event", t.ev.ID, "error", err)
+		return store.DeskCreation{}, madeHere{}, false
 	}
 	made := new(bool)
-	creation, committed := dc.CreateInTx(draft, func(ref core.TicketRef, fresh bool) (store.TicketLinking, error) {
+	creation, committed := t.desk.CreateInTx(draft, func(ref core.TicketRef, fresh bool) (store.TicketLinking, error) {
 		*made = fresh
 		return linking(ref, fresh)
 	})
-	b.made = append(b.made, madeHere{sink: route.Sink, received: ev, made: made, committed: committed})
-	return store.Change{Open: &link, Ticket: &creation}
+	return creation, madeHere{sink: t.route.Sink, received: t.ev, made: made, committed: committed}, true
 }
 
 // afterCommit counts the tickets made in the committed transaction.

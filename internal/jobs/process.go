@@ -69,6 +69,8 @@ type batch struct {
 	counted []decisionCount
 	// made are the tickets made in the ingest transaction (inline.go).
 	made []madeHere
+	// tickets are the desk tickets decided so far, made by makeTickets.
+	tickets []deskTicket
 }
 
 type decisionCount struct{ route, kind, mode string }
@@ -203,7 +205,7 @@ func (b *batch) apply(ctx context.Context, ev core.StoredEvent, cs *convState, r
 		}
 		var c store.Change
 		if accept == nil && b.inline {
-			c = b.createHere(ctx, ev, route, dec)
+			c = b.createHere(ev, route, dec)
 		} else {
 			c = b.w.openLink(ev, route, dec, about, ev.ID, "")
 		}

@@ -190,6 +190,23 @@ type StateReader interface {
 	ConversationEvents(ctx context.Context, convKey string, afterID, throughID int64, limit int) ([]core.StoredEvent, error)
 }
 
+// RecentRequest asks for a conversation's last Limit events up to and
+// including ThroughID (all of them when Limit is 0), the context a ticket
+// is drafted with.
+type RecentRequest struct {
+	ConvKey   string
+	ThroughID int64
+	Limit     int
+}
+
+// RecentReader is a StateReader that answers several RecentRequests in
+// one round trip (PostgreSQL's ingest transaction); the answers are in
+// the requests' order, each oldest first, as ConversationEvents gives
+// them.
+type RecentReader interface {
+	RecentEvents(ctx context.Context, reqs []RecentRequest) ([][]core.StoredEvent, error)
+}
+
 // ConversationState is what processing needs to know of a conversation.
 type ConversationState struct {
 	Links     []Link     // open links, oldest first

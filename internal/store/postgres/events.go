@@ -122,6 +122,49 @@ func (c changeTx) ConversationEvents(ctx context.Context, convKey string, afterI
 	return c.s.conversationEvents(ctx, c.tx, convKey, afterID, throughID, limit)
 }
 
+// RecentEvents answers every request with one query: a LATERAL read of
+// each conversation's newest events through its id, numbered back to the
+// request that asked.
+func (c changeTx) RecentEvents(ctx context.Context, reqs []store.RecentRequest) ([][]core.StoredEvent, error) {
+	keys := make([]string, len(reqs))
+	through := make([]int64, len(reqs))
+	limits := make([]int64, len(reqs))
+	for i, r := range reqs {
+		keys[i], through[i], limits[i] = r.ConvKey, r.ThroughID, int64(max(r.Limit, 0))
+	}
+	rows, err := c.tx.Query(ctx, `SELECT q.n, e.* FROM unnest($1::text[], $2::bigint[], $3::bigint[])
+			WITH ORDINALITY AS q(conv_key, through, lim, n)
+		CROSS JOIN LATERAL (SELECT `+eventCols+` FROM tb_events
+			WHERE conv_key = q.conv_key AND id <= q.through
+			ORDER BY id DESC LIMIT NULLIF(q.lim, 0)) AS e
+		ORDER BY q.n, e.id`, keys, through, limits)
+	if err != nil {
+		return nil, fmt.Errorf("recent events: %w", err)
+	}
+	defer rows.Close()
+	out := make([][]core.StoredEvent, len(reqs))
+	for rows.Next() {
+		var n int64
+		e, err := c.s.scanEvent(numberedRow{rows, &n})
+		if err != nil {
+			return nil, fmt.Errorf("recent events: %w", err)
+		}
+		out[n-1] = append(out[n-1], e)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("recent events: %w", err)
+	}
+	return out, nil
+}
+
+// numberedRow scans a leading request number into n before the event.
+type numberedRow struct {
+	pgx.Rows
+	n *int64
+}
+
+func (r numberedRow) Scan(dest ...any) error { return r.Rows.Scan(append([]any{r.n}, dest...)...) }
+
 // querier is the pool or an open transaction.
 type querier interface {
 	Query(ctx context.Context, sql string, args ...any) (pgx.Rows, error)

@@ -21,8 +21,56 @@ func changeCases() []testCase {
 		{"QueueLag", testQueueLag},
 		{"IngestDecideInOneTransaction", testIngestDecide},
 		{"IngestDecideMakesDeskTicket", testIngestDeskTicket},
+		{"RecentEventsInOneRead", testRecentEvents},
 	}
 }
+
+// A reader that answers several conversations' recent events at once
+// (PostgreSQL's ingest transaction) gives each request what
+// ConversationEvents gives it: the last Limit events through the id,
+// oldest first, this batch's rows included.
+func testRecentEvents(t *testing.T, s store.Store) {
+	ctx := t.Context()
+	a, b, empty := conv("chat", "RA"), conv("chat", "RB"), conv("chat", "RC")
+	_, err := s.IngestBatch(ctx, []core.Event{ev(a, "a1", "one"), ev(a, "a2", "two"), ev(b, "b1", "one"), ev(a, "a3", "three")}, nil)
+	must(t, "IngestBatch", err)
+	checked := false
+	look := func(ctx context.Context, r store.StateReader, fresh []core.StoredEvent) ([]store.Change, store.Jobs, error) {
+		rr, ok := r.(store.RecentReader)
+		if !ok {
+			return nil, nil, nil
+		}
+		reqs := []store.RecentRequest{
+			{ConvKey: a.Key(), ThroughID: fresh[0].ID, Limit: 2},
+			{ConvKey: a.Key(), ThroughID: fresh[2].ID, Limit: 0},
+			{ConvKey: b.Key(), ThroughID: fresh[1].ID, Limit: 5},
+			{ConvKey: empty.Key(), ThroughID: fresh[2].ID, Limit: 3},
+			{ConvKey: a.Key(), ThroughID: fresh[0].ID - 1, Limit: 10},
+		}
+		got, err := rr.RecentEvents(ctx, reqs)
+		if err != nil {
+			return nil, nil, err
+		}
+		if len(got) != len(reqs) {
+			t.Fatalf("%d answers for %d requests", len(got), len(reqs))
+		}
+		for i, q := range reqs {
+			want, err := r.ConversationEvents(ctx, q.ConvKey, 0, q.ThroughID, q.Limit)
+			must(t, "ConversationEvents", err)
+			if !slices.EqualFunc(got[i], want, func(x, y core.StoredEvent) bool { return x.ID == y.ID && x.Text == y.Text }) {
+				t.Errorf("request %d %+v: %v, want %v", i, q, eventIDs(got[i]), eventIDs(want))
+			}
+		}
+		checked = true
+		return nil, nil, nil
+	}
+	_, err = s.IngestDecide(ctx, []core.Event{ev(a, "a4", "four"), ev(b, "b2", "two"), ev(a, "a5", "five")}, look)
+	must(t, "IngestDecide", err)
+	if !checked {
+		t.Skip("this store's transaction reads each conversation on its own (ConversationEvents)")
+	}
+}
+
 
 // IngestDecide hands decide the new rows and a view of the conversations
 // through its own transaction (the new rows included), applies its
