@@ -225,7 +225,9 @@ func (s *Store) linkSetTicket(ctx context.Context, tx pgx.Tx, l store.TicketLink
 func (s *Store) linkTicketJobs(ctx context.Context, tx pgx.Tx, l store.TicketLinking) (store.Jobs, error) {
 	// One round trip for the whole record: the statements run in order,
 	// each with its own snapshot, so the look for follow-ups below still
-	// starts only once the conversation's lock is held.
+	// starts only once the conversation's lock is held. They run even
+	// when the link is missing; ErrNotFound then fails the caller's
+	// transaction, audit row and all.
 	var b pgx.Batch
 	b.Queue(`UPDATE tb_links SET sink = COALESCE(NULLIF($2, ''), sink),
 		ticket_key = $3, ticket_url = $4, sink_status = $5, cursor = GREATEST(cursor, $6),
