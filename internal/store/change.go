@@ -113,7 +113,24 @@ func ApplyDecisions(ctx context.Context, tx DecideTx, fresh []core.StoredEvent, 
 func ApplyChanges(ctx context.Context, tx ChangeTx, changes []Change) ([]bool, error) {
 	made := make([]bool, len(changes))
 	var jobs Jobs
-	for i, c := range changes {
+	opener, batches := tx.(DeskOpener)
+	for i := 0; i < len(changes); {
+		if n := deskOpeningRun(changes[i:]); batches && n > 0 {
+			opened, err := openWithDeskTickets(ctx, opener, changes[i:i+n])
+			if err != nil {
+				return nil, fmt.Errorf("changes %d–%d: %w", i, i+n-1, err)
+			}
+			for k, o := range opened {
+				if o.Opened {
+					made[i+k] = true
+					jobs = append(jobs, changes[i+k].Jobs...)
+					jobs = append(jobs, o.Jobs...)
+				}
+			}
+			i += n
+			continue
+		}
+		c := changes[i]
 		more, ok, err := applyChange(ctx, tx, c)
 		if err != nil {
 			return nil, fmt.Errorf("change %d: %w", i, err)
@@ -123,6 +140,7 @@ func ApplyChanges(ctx context.Context, tx ChangeTx, changes []Change) ([]bool, e
 			jobs = append(jobs, c.Jobs...)
 			jobs = append(jobs, more...)
 		}
+		i++
 	}
 	if err := tx.InsertJobs(ctx, jobs); err != nil {
 		return nil, err
@@ -172,30 +190,58 @@ func applyChange(ctx context.Context, tx ChangeTx, c Change) (Jobs, bool, error)
 	return more, true, nil
 }
 
-// LinkDeskInserter is a ChangeTx that opens a link and makes its
-// local-desk ticket in one round trip (PostgreSQL pipelines the two
-// inserts); the ticket is made only when the link was opened.
-type LinkDeskInserter interface {
-	InsertLinkAndDeskTicket(ctx context.Context, l Link, d core.TicketDraft) (opened bool, t DeskTicket, made bool, err error)
+// DeskOpener is a ChangeTx that opens several links, each with its
+// local-desk ticket, in a few round trips for all of them (PostgreSQL
+// pipelines the statements): each ticket is made only where its link
+// opened, and recorded on it as RecordTicket would.
+type DeskOpener interface {
+	OpenWithDeskTickets(ctx context.Context, openings []DeskOpening) ([]DeskOpened, error)
+}
+
+// DeskOpening is a link to open with its local-desk ticket.
+type DeskOpening struct {
+	Link   Link
+	Ticket DeskCreation
+}
+
+// DeskOpened is what became of a DeskOpening: whether the link opened
+// (not when the conversation has one open for the route already) and the
+// jobs its ticket's record asks for.
+type DeskOpened struct {
+	Opened bool
+	Jobs   Jobs
+}
+
+// deskOpeningRun counts the changes at the start of cs that only open a
+// link with its desk ticket: those a DeskOpener can apply together, in
+// their order, since none depends on another's outcome.
+func deskOpeningRun(cs []Change) int {
+	n := 0
+	for _, c := range cs {
+		if c.Open == nil || c.Ticket == nil || c.Resolve != nil || c.Propose != nil || c.DryRun != nil || c.Complete != nil {
+			break
+		}
+		n++
+	}
+	return n
+}
+
+func openWithDeskTickets(ctx context.Context, o DeskOpener, cs []Change) ([]DeskOpened, error) {
+	openings := make([]DeskOpening, len(cs))
+	for i, c := range cs {
+		openings[i] = DeskOpening{Link: *c.Open, Ticket: *c.Ticket}
+	}
+	opened, err := o.OpenWithDeskTickets(ctx, openings)
+	if err == nil && len(opened) != len(cs) {
+		err = fmt.Errorf("open links with their tickets: %d answers for %d", len(opened), len(cs))
+	}
+	return opened, err
 }
 
 // openLink opens l and, with t, makes and records its desk ticket,
 // adding the jobs the record asks for to more. It tells whether the link
 // was opened (not when the conversation has one open already).
 func openLink(ctx context.Context, tx ChangeTx, l Link, t *DeskCreation, more *Jobs) (bool, error) {
-	if ld, ok := tx.(LinkDeskInserter); ok && t != nil {
-		opened, dt, made, err := ld.InsertLinkAndDeskTicket(ctx, l, t.Draft)
-		if err != nil {
-			return false, fmt.Errorf("open link %s with its ticket: %w", l.ID, err)
-		}
-		if !opened {
-			return false, nil
-		}
-		if *more, err = recordDeskLinked(ctx, tx, dt, made, t.Link); err != nil {
-			return false, fmt.Errorf("create the ticket of link %s: %w", l.ID, err)
-		}
-		return true, nil
-	}
 	ok, err := tx.InsertLink(ctx, l)
 	if err != nil || !ok || t == nil {
 		return ok, err

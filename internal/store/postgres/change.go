@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -124,39 +125,131 @@ func linkInsertArgs(l store.Link) ([]any, error) {
 		l.Cursor, l.CreatedAt, l.UpdatedAt}, nil
 }
 
-// InsertLinkAndDeskTicket opens the link and makes its ticket in one
+// openWithTicketSQL opens a link and makes its desk ticket in one
 // statement: the ticket's insert reads the link's RETURNING, so it runs
-// exactly when the link's insert did. No row back means that the link
-// was not opened (the conversation has one open) or, which a new link's
-// id makes all but impossible, that its external id has a ticket
-// already; one look-up tells which.
-func (c changeTx) InsertLinkAndDeskTicket(ctx context.Context, l store.Link, d core.TicketDraft) (bool, store.DeskTicket, bool, error) {
-	linkArgs, err := linkInsertArgs(l)
+// exactly when the link's insert did. No row back means that the link did
+// not open (the conversation has one open) or, which a new link's id
+// makes all but impossible, that the external id has a ticket already.
+const openWithTicketSQL = `WITH opened AS (` + linkInsertSQL + ` RETURNING id)
+	INSERT INTO tb_desk_tickets (external_id, title, description, priority, requester,
+		labels, custom, status, created_at, updated_at)
+	SELECT $13::text, $14::text, $15::text, $16::text, $17::jsonb, $18::jsonb, $19::jsonb,
+		$20::text, $21::timestamptz, $21::timestamptz FROM opened
+	ON CONFLICT (external_id) DO NOTHING RETURNING ` + deskCols
+
+// OpenWithDeskTickets opens every link with its desk ticket in two
+// pipelined batches however many there are: first the statements that
+// open them, then the records of the tickets made (RecordTicket's
+// statements for each). The openings are independent (the batch's
+// decisions open at most one link per conversation and route), and each
+// batch runs its statements in order, as one at a time would.
+func (c changeTx) OpenWithDeskTickets(ctx context.Context, openings []store.DeskOpening) ([]store.DeskOpened, error) {
+	tickets, err := c.openAll(ctx, openings)
 	if err != nil {
-		return false, store.DeskTicket{}, false, err
+		return nil, err
 	}
-	args, err := c.s.deskInsertArgs(d)
-	if err != nil {
-		return false, store.DeskTicket{}, false, err
+	out := make([]store.DeskOpened, len(openings))
+	var (
+		b      pgx.Batch
+		record []store.TicketLinking
+		at     []int
+	)
+	for i, t := range tickets {
+		if t == nil {
+			continue
+		}
+		out[i].Opened = true
+		l, err := openings[i].Ticket.Link(t.ticket, t.made)
+		if err != nil {
+			return nil, fmt.Errorf("create the ticket of link %s: %w", openings[i].Link.ID, err)
+		}
+		if err := c.s.checkJobs(l.Jobs); err != nil {
+			return nil, err
+		}
+		if err := queueLinkTicket(ctx, &b, l); err != nil {
+			return nil, err
+		}
+		record, at = append(record, l), append(at, i)
 	}
-	out, err := c.s.scanDesk(c.tx.QueryRow(ctx, `WITH opened AS (`+linkInsertSQL+` RETURNING id)
-		INSERT INTO tb_desk_tickets (external_id, title, description, priority, requester,
-			labels, custom, status, created_at, updated_at)
-		SELECT $13::text, $14::text, $15::text, $16::text, $17::jsonb, $18::jsonb, $19::jsonb,
-			$20::text, $21::timestamptz, $21::timestamptz FROM opened
-		ON CONFLICT (external_id) DO NOTHING RETURNING `+deskCols, append(linkArgs, args...)...))
-	if err == nil {
-		return true, out, true, c.s.sealDesk(ctx, c.tx, &out, d.Description)
+	if len(record) == 0 {
+		return out, nil
 	}
-	if !errors.Is(err, pgx.ErrNoRows) {
-		return false, store.DeskTicket{}, false, fmt.Errorf("open link with its ticket: %w", err)
+	res := c.tx.SendBatch(ctx, &b)
+	for k, l := range record {
+		more, err := readLinkTicket(res, l.Audit != nil, len(l.IfFollowUps) > 0)
+		if err != nil {
+			_ = res.Close()
+			return nil, fmt.Errorf("record the ticket of link %s: %w", l.LinkID, err)
+		}
+		out[at[k]].Jobs = l.Jobs
+		if more {
+			out[at[k]].Jobs = slices.Concat(l.Jobs, l.IfFollowUps)
+		}
 	}
-	out, err = c.s.scanDesk(c.tx.QueryRow(ctx, `SELECT `+deskCols+` FROM tb_desk_tickets
-		WHERE external_id = $1`, d.ExternalID))
-	if errors.Is(err, pgx.ErrNoRows) {
-		return false, store.DeskTicket{}, false, nil
+	if err := res.Close(); err != nil {
+		return nil, fmt.Errorf("record tickets: %w", err)
 	}
-	return err == nil, out, false, err
+	return out, nil
+}
+
+// openedTicket is the desk ticket of a link that opened.
+type openedTicket struct {
+	ticket store.DeskTicket
+	made   bool
+}
+
+// openAll sends every opening's statement in one batch; the answer has
+// the ticket of each link that opened and nil for the others.
+func (c changeTx) openAll(ctx context.Context, openings []store.DeskOpening) ([]*openedTicket, error) {
+	var b pgx.Batch
+	for _, o := range openings {
+		linkArgs, err := linkInsertArgs(o.Link)
+		if err != nil {
+			return nil, err
+		}
+		args, err := c.s.deskInsertArgs(o.Ticket.Draft)
+		if err != nil {
+			return nil, err
+		}
+		b.Queue(openWithTicketSQL, append(linkArgs, args...)...)
+	}
+	res := c.tx.SendBatch(ctx, &b)
+	out := make([]*openedTicket, len(openings))
+	var lookUp []int // no row back: not opened, or the external id's ticket exists
+	for i := range openings {
+		t, err := c.s.scanDesk(res.QueryRow())
+		switch {
+		case err == nil:
+			out[i] = &openedTicket{ticket: t, made: true}
+		case errors.Is(err, pgx.ErrNoRows):
+			lookUp = append(lookUp, i)
+		default:
+			_ = res.Close()
+			return nil, fmt.Errorf("open link %s with its ticket: %w", openings[i].Link.ID, err)
+		}
+	}
+	if err := res.Close(); err != nil {
+		return nil, fmt.Errorf("open links with their tickets: %w", err)
+	}
+	for i, t := range out {
+		if t != nil {
+			if err := c.s.sealDesk(ctx, c.tx, &t.ticket, openings[i].Ticket.Draft.Description); err != nil {
+				return nil, err
+			}
+		}
+	}
+	for _, i := range lookUp {
+		t, err := c.s.scanDesk(c.tx.QueryRow(ctx, `SELECT `+deskCols+` FROM tb_desk_tickets
+			WHERE external_id = $1`, openings[i].Ticket.Draft.ExternalID))
+		if errors.Is(err, pgx.ErrNoRows) {
+			continue // the link did not open
+		}
+		if err != nil {
+			return nil, fmt.Errorf("open link %s with its ticket: %w", openings[i].Link.ID, err)
+		}
+		out[i] = &openedTicket{ticket: t}
+	}
+	return out, nil
 }
 
 func (c changeTx) InsertDeskTicket(ctx context.Context, d core.TicketDraft) (store.DeskTicket, bool, error) {

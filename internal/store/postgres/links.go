@@ -223,31 +223,12 @@ func (s *Store) linkSetTicket(ctx context.Context, tx pgx.Tx, l store.TicketLink
 // insert, with the follow-ups' append when anything was said after the
 // cursor; whoever applies a batch of changes inserts them all at once.
 func (s *Store) linkTicketJobs(ctx context.Context, tx pgx.Tx, l store.TicketLinking) (store.Jobs, error) {
-	// One round trip for the whole record: the statements run in order,
-	// each with its own snapshot, so the look for follow-ups below still
-	// starts only once the conversation's lock is held. They run even
-	// when the link is missing; ErrNotFound then fails the caller's
-	// transaction, audit row and all.
 	var b pgx.Batch
-	b.Queue(`UPDATE tb_links SET sink = COALESCE(NULLIF($2, ''), sink),
-		ticket_key = $3, ticket_url = $4, sink_status = $5, cursor = GREATEST(cursor, $6),
-		updated_at = $7, state = CASE state WHEN $8 THEN $9 ELSE state END WHERE id = $1`,
-		l.LinkID, l.Ref.Sink, l.Ref.Key, l.Ref.URL, l.Ref.Status, l.Cursor, now(), store.LinkCreating, core.StateOpen)
-	if l.Audit != nil {
-		if err := auditInsert(ctx, queued{&b}, *l.Audit); err != nil {
-			return nil, err
-		}
-	}
-	followUps := len(l.IfFollowUps) > 0
-	if followUps {
-		// An event stored before this lock is seen below; one stored
-		// after it sees the ticket key and queues its own append.
-		b.Queue(`SELECT pg_advisory_xact_lock(hashtextextended(conv_key, 7411)) FROM tb_links WHERE id = $1`, l.LinkID)
-		b.Queue(`SELECT EXISTS (SELECT 1 FROM tb_events e, tb_links l
-			WHERE l.id = $1 AND e.conv_key = l.conv_key AND e.id > l.cursor)`, l.LinkID)
+	if err := queueLinkTicket(ctx, &b, l); err != nil {
+		return nil, err
 	}
 	res := tx.SendBatch(ctx, &b)
-	more, err := readLinkTicket(res, l.Audit != nil, followUps)
+	more, err := readLinkTicket(res, l.Audit != nil, len(l.IfFollowUps) > 0)
 	if cerr := res.Close(); err == nil && cerr != nil {
 		err = cerr
 	}
@@ -258,6 +239,31 @@ func (s *Store) linkTicketJobs(ctx context.Context, tx pgx.Tx, l store.TicketLin
 		return l.Jobs, nil
 	}
 	return slices.Concat(l.Jobs, l.IfFollowUps), nil
+}
+
+// queueLinkTicket queues the statements that record l's ticket, for one
+// round trip: they run in order, each with its own snapshot, so the look
+// for follow-ups still starts only once the conversation's lock is held.
+// They run even when the link is missing; ErrNotFound then fails the
+// caller's transaction, audit row and all.
+func queueLinkTicket(ctx context.Context, b *pgx.Batch, l store.TicketLinking) error {
+	b.Queue(`UPDATE tb_links SET sink = COALESCE(NULLIF($2, ''), sink),
+		ticket_key = $3, ticket_url = $4, sink_status = $5, cursor = GREATEST(cursor, $6),
+		updated_at = $7, state = CASE state WHEN $8 THEN $9 ELSE state END WHERE id = $1`,
+		l.LinkID, l.Ref.Sink, l.Ref.Key, l.Ref.URL, l.Ref.Status, l.Cursor, now(), store.LinkCreating, core.StateOpen)
+	if l.Audit != nil {
+		if err := auditInsert(ctx, queued{b}, *l.Audit); err != nil {
+			return err
+		}
+	}
+	if len(l.IfFollowUps) > 0 {
+		// An event stored before this lock is seen below; one stored
+		// after it sees the ticket key and queues its own append.
+		b.Queue(`SELECT pg_advisory_xact_lock(hashtextextended(conv_key, 7411)) FROM tb_links WHERE id = $1`, l.LinkID)
+		b.Queue(`SELECT EXISTS (SELECT 1 FROM tb_events e, tb_links l
+			WHERE l.id = $1 AND e.conv_key = l.conv_key AND e.id > l.cursor)`, l.LinkID)
+	}
+	return nil
 }
 
 // readLinkTicket reads linkTicketJobs's batch: whether the link was there

@@ -21,6 +21,7 @@ func changeCases() []testCase {
 		{"QueueLag", testQueueLag},
 		{"IngestDecideInOneTransaction", testIngestDecide},
 		{"IngestDecideMakesDeskTicket", testIngestDeskTicket},
+		{"IngestDecideMakesDeskTickets", testIngestDeskTickets},
 		{"RecentEventsInOneRead", testRecentEvents},
 	}
 }
@@ -70,7 +71,6 @@ func testRecentEvents(t *testing.T, s store.Store) {
 		t.Skip("this store's transaction reads each conversation on its own (ConversationEvents)")
 	}
 }
-
 
 // IngestDecide hands decide the new rows and a view of the conversations
 // through its own transaction (the new rows included), applies its

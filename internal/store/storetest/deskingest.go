@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -109,4 +110,69 @@ func testIngestDeskTicket(t *testing.T, s store.Store) {
 		t.Fatalf("%d desk tickets (%v), want still 1", len(tickets), err)
 	}
 	wantJobTags(t, q, "created-notice", "append")
+}
+
+// Several desk tickets decided in one batch (PostgreSQL opens them all in
+// two pipelined round trips) each open their link, make their ticket and
+// queue their record's jobs; one whose conversation already has a link
+// open makes nothing, and the others are not held back by it.
+func testIngestDeskTickets(t *testing.T, s store.Store) {
+	q := queue(t, s)
+	ctx := t.Context()
+	busy := conv("chat", "DS-busy")
+	open := newLink("r1", busy)
+	_, err := s.Apply(ctx, []store.Change{{Open: &open}})
+	must(t, "Apply", err)
+	opening := func(ctx context.Context, r store.StateReader, fresh []core.StoredEvent) ([]store.Change, store.Jobs, error) {
+		var changes []store.Change
+		for _, e := range fresh {
+			if !strings.HasPrefix(e.Text, "/ticket") {
+				continue
+			}
+			l := newLink("r1", e.Conversation)
+			l.ID, l.Sink = "link-"+e.EventID, "desk"
+			changes = append(changes, store.Change{Open: &l, Jobs: job("opened-" + e.EventID), Ticket: &store.DeskCreation{
+				Draft: draft("tb-"+l.ID, "ticket of "+e.EventID),
+				Link: func(dt store.DeskTicket, made bool) (store.TicketLinking, error) {
+					if !made || dt.Key == "" || dt.Title != "ticket of "+e.EventID {
+						t.Errorf("desk ticket %+v made=%v for %s, want a new one", dt, made, e.EventID)
+					}
+					return store.TicketLinking{LinkID: l.ID, Ref: core.TicketRef{Sink: "desk", Key: dt.Key, Status: dt.Status},
+						Cursor: e.ID, Jobs: job("created-" + e.EventID), IfFollowUps: job("append-" + e.EventID),
+						Audit: &store.AuditEntry{Actor: "system", Action: "ticket.create", Target: "desk/" + dt.Key}}, nil
+				},
+			}})
+		}
+		return changes, nil, nil
+	}
+	a, b := conv("chat", "DS-a"), conv("chat", "DS-b")
+	batch := []core.Event{ev(a, "s1", "/ticket one"), ev(busy, "s2", "/ticket two"), ev(b, "s3", "/ticket three"), ev(b, "s4", "and more")}
+	_, err = s.IngestDecide(ctx, batch, opening)
+	must(t, "IngestDecide", err)
+	for _, c := range []struct {
+		ext  string
+		conv core.ConversationRef
+		made bool
+	}{{"tb-link-s1", a, true}, {"tb-link-s2", busy, false}, {"tb-link-s3", b, true}} {
+		dt, err := s.DeskFindByExternalID(ctx, c.ext)
+		if !c.made {
+			if !errors.Is(err, store.ErrNotFound) {
+				t.Fatalf("%s: a link that did not open made a desk ticket (%+v, %v)", c.ext, dt, err)
+			}
+			continue
+		}
+		must(t, "DeskFindByExternalID "+c.ext, err)
+		st, err := s.ConversationsState(ctx, []string{c.conv.Key()})
+		must(t, "ConversationsState", err)
+		if l := st[c.conv.Key()].Links; len(l) != 1 || l[0].TicketKey != dt.Key || l[0].State != core.StateOpen {
+			t.Fatalf("%s: link %+v, want open with ticket %s", c.ext, l, dt.Key)
+		}
+	}
+	// s4 came after s3 in its conversation, so s3's ticket gets the append.
+	wantJobTags(t, q, "opened-s1", "created-s1", "opened-s3", "created-s3", "append-s3")
+	audit, err := s.AuditList(ctx, store.AuditFilter{Action: "ticket.create"})
+	must(t, "AuditList", err)
+	if len(audit) != 2 {
+		t.Fatalf("%d audit entries for the tickets, want 2: %+v", len(audit), audit)
+	}
 }
