@@ -177,9 +177,15 @@ func applyChange(ctx context.Context, tx ChangeTx, c Change) (Jobs, bool, error)
 		}
 	}
 	if l := c.Open; l != nil {
-		ok, err := openLink(ctx, tx, *l, c.Ticket, &more)
+		ok, err := tx.InsertLink(ctx, *l)
 		if err != nil || !ok {
 			return nil, false, err
+		}
+		if t := c.Ticket; t != nil {
+			var err error
+			if _, _, more, err = CreateDeskLinked(ctx, tx, t.Draft, t.Link); err != nil {
+				return nil, false, fmt.Errorf("create the ticket of link %s: %w", l.ID, err)
+			}
 		}
 	}
 	if d := c.DryRun; d != nil {
@@ -238,20 +244,6 @@ func openWithDeskTickets(ctx context.Context, o DeskOpener, cs []Change) ([]Desk
 	return opened, err
 }
 
-// openLink opens l and, with t, makes and records its desk ticket,
-// adding the jobs the record asks for to more. It tells whether the link
-// was opened (not when the conversation has one open already).
-func openLink(ctx context.Context, tx ChangeTx, l Link, t *DeskCreation, more *Jobs) (bool, error) {
-	ok, err := tx.InsertLink(ctx, l)
-	if err != nil || !ok || t == nil {
-		return ok, err
-	}
-	if _, _, *more, err = CreateDeskLinked(ctx, tx, t.Draft, t.Link); err != nil {
-		return false, fmt.Errorf("create the ticket of link %s: %w", l.ID, err)
-	}
-	return true, nil
-}
-
 // CreateDeskLinked makes d's ticket on the local desk in tx and records it
 // on its link (link builds the record from the ticket and whether it was
 // made now). It returns the ticket, whether it was made and the jobs to
@@ -261,21 +253,15 @@ func CreateDeskLinked(ctx context.Context, tx ChangeTx, d core.TicketDraft, link
 	if err != nil {
 		return DeskTicket{}, false, nil, err
 	}
-	jobs, err := recordDeskLinked(ctx, tx, t, made, link)
+	l, err := link(t, made)
+	if err != nil {
+		return DeskTicket{}, false, nil, err
+	}
+	jobs, err := tx.RecordTicket(ctx, l)
 	if err != nil {
 		return DeskTicket{}, false, nil, err
 	}
 	return t, made, jobs, nil
-}
-
-// recordDeskLinked records desk ticket t on its link and returns the jobs
-// the record asks for.
-func recordDeskLinked(ctx context.Context, tx ChangeTx, t DeskTicket, made bool, link func(DeskTicket, bool) (TicketLinking, error)) (Jobs, error) {
-	l, err := link(t, made)
-	if err != nil {
-		return nil, err
-	}
-	return tx.RecordTicket(ctx, l)
 }
 
 // PendingProposal fills in what a new proposal's row needs: an id when it

@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"slices"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -176,14 +175,9 @@ func (c changeTx) OpenWithDeskTickets(ctx context.Context, openings []store.Desk
 	}
 	res := c.tx.SendBatch(ctx, &b)
 	for k, l := range record {
-		more, err := readLinkTicket(res, l.Audit != nil, len(l.IfFollowUps) > 0)
-		if err != nil {
+		if out[at[k]].Jobs, err = readLinkTicket(res, l); err != nil {
 			_ = res.Close()
 			return nil, fmt.Errorf("record the ticket of link %s: %w", l.LinkID, err)
-		}
-		out[at[k]].Jobs = l.Jobs
-		if more {
-			out[at[k]].Jobs = slices.Concat(l.Jobs, l.IfFollowUps)
 		}
 	}
 	if err := res.Close(); err != nil {

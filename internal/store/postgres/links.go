@@ -228,17 +228,11 @@ func (s *Store) linkTicketJobs(ctx context.Context, tx pgx.Tx, l store.TicketLin
 		return nil, err
 	}
 	res := tx.SendBatch(ctx, &b)
-	more, err := readLinkTicket(res, l.Audit != nil, len(l.IfFollowUps) > 0)
+	jobs, err := readLinkTicket(res, l)
 	if cerr := res.Close(); err == nil && cerr != nil {
 		err = cerr
 	}
-	if err != nil {
-		return nil, err
-	}
-	if !more {
-		return l.Jobs, nil
-	}
-	return slices.Concat(l.Jobs, l.IfFollowUps), nil
+	return jobs, err
 }
 
 // queueLinkTicket queues the statements that record l's ticket, for one
@@ -266,30 +260,36 @@ func queueLinkTicket(ctx context.Context, b *pgx.Batch, l store.TicketLinking) e
 	return nil
 }
 
-// readLinkTicket reads linkTicketJobs's batch: whether the link was there
-// and, when asked, whether anything was said after its cursor.
-func readLinkTicket(res pgx.BatchResults, audit, followUps bool) (bool, error) {
+// readLinkTicket reads the results of queueLinkTicket's statements for l
+// and returns l's jobs, with the follow-ups' append when anything was
+// said after its cursor.
+func readLinkTicket(res pgx.BatchResults, l store.TicketLinking) (store.Jobs, error) {
 	tag, err := res.Exec()
 	if err != nil {
-		return false, err
+		return nil, err
 	}
 	if tag.RowsAffected() == 0 {
-		return false, store.ErrNotFound
+		return nil, store.ErrNotFound
 	}
-	if audit {
+	if l.Audit != nil {
 		if _, err := res.Exec(); err != nil {
-			return false, fmt.Errorf("audit: %w", err)
+			return nil, fmt.Errorf("audit: %w", err)
 		}
 	}
-	if !followUps {
-		return false, nil
+	if len(l.IfFollowUps) == 0 {
+		return l.Jobs, nil
 	}
 	if _, err := res.Exec(); err != nil {
-		return false, fmt.Errorf("lock conversation: %w", err)
+		return nil, fmt.Errorf("lock conversation: %w", err)
 	}
 	var more bool
-	err = res.QueryRow().Scan(&more)
-	return more, err
+	if err := res.QueryRow().Scan(&more); err != nil {
+		return nil, err
+	}
+	if !more {
+		return l.Jobs, nil
+	}
+	return slices.Concat(l.Jobs, l.IfFollowUps), nil
 }
 
 // queued is a batch seen as something to Exec on: each statement is
