@@ -2,6 +2,7 @@ package rules
 
 import (
 	"runtime"
+	"strconv"
 	"strings"
 	"syscall"
 	"testing"
@@ -209,5 +210,16 @@ func TestDetectorCompileErrors(t *testing.T) {
 	})})
 	if len(errs) != 2 || errs[0].Field != "routes[0].trigger.detector" || errs[1].Field != "routes[0].trigger.threshold" {
 		t.Errorf("errors = %v", errs)
+	}
+}
+
+// BenchmarkDecideChatter is the load generator's chatter ("thanks, that
+// answers my question #N") on a keywords route: what ingest pays per event.
+func BenchmarkDecideChatter(b *testing.B) {
+	e := mustCompile(b, route("r", func(r *config.Route) { r.Trigger.RulePack = "default" }))
+	st := State{Now: t0}
+	b.ReportAllocs()
+	for i := 0; b.Loop(); i++ {
+		e.Evaluate(msg("thanks, that answers my question #"+strconv.Itoa(i)), st)
 	}
 }

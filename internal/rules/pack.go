@@ -227,7 +227,7 @@ type packCategory struct {
 }
 
 type packPattern struct {
-	lits    []int32 // literals it needs (prefilter.go), nil: none known
+	slot    int32 // its bit in ntext.slots (prefilter.go)
 	name    string
 	feature string // "p:" + name, the model's evidence
 	weight  int
@@ -238,7 +238,7 @@ type packPattern struct {
 }
 
 type packGuard struct {
-	lits                 []int32 // literals it needs (prefilter.go)
+	slot                 int32 // its bit in ntext.slots (prefilter.go)
 	kind, category, name string
 	feature              string // "g:" + name, the model's evidence
 	re, unless           *regexp.Regexp
@@ -248,13 +248,14 @@ type packGuard struct {
 // applies reports whether the guard can match the text: its script and
 // its literals are there.
 func (g packGuard) applies(t *ntext) bool {
-	return !(g.han && !t.han) && !(g.latin && !t.latin) && t.lits.any(g.lits)
+	return !(g.han && !t.han) && !(g.latin && !t.latin) && t.slots.has(g.slot)
 }
 
 // ntext is normalized text with what the pack's prefilter found in it.
 type ntext struct {
 	s          string
 	lits       litSet
+	slots      litSet // the patterns and guards that may match (prefilter.go)
 	han, latin bool
 	// guards caches whether each guard's expression matched: 0 not
 	// tried, 1 yes, -1 no.
@@ -262,7 +263,8 @@ type ntext struct {
 }
 
 func (p *pack) text(norm string) *ntext {
-	return &ntext{s: norm, lits: p.pf.scan(norm), han: hasHan(norm), latin: hasLatinWord(norm), guards: make([]int8, len(p.guards))}
+	lits := p.pf.scan(norm)
+	return &ntext{s: norm, lits: lits, slots: p.pf.candidates(lits), han: hasHan(norm), latin: hasLatinWord(norm), guards: make([]int8, len(p.guards))}
 }
 
 // guardMatch reports whether guard i's expression matches the text,
@@ -288,13 +290,13 @@ var defaultPack = sync.OnceValue(func() *pack {
 	for _, c := range cats {
 		pc := packCategory{name: c.name}
 		for _, ps := range c.patterns {
-			pc.patterns = append(pc.patterns, packPattern{lits: p.pf.add(ps.expr), name: ps.name, feature: "p:" + ps.name, weight: ps.weight,
+			pc.patterns = append(pc.patterns, packPattern{slot: p.pf.slot(ps.expr), name: ps.name, feature: "p:" + ps.name, weight: ps.weight,
 				re: regexp.MustCompile(ps.expr), han: hasHan(ps.expr), latin: !hasHan(ps.expr) && hasLatinWord(ps.expr)})
 		}
 		p.cats = append(p.cats, pc)
 	}
 	for _, g := range guards {
-		pg := packGuard{lits: p.pf.add(g.expr), kind: g.kind, category: g.category, name: g.name, feature: "g:" + g.name, re: regexp.MustCompile(g.expr),
+		pg := packGuard{slot: p.pf.slot(g.expr), kind: g.kind, category: g.category, name: g.name, feature: "g:" + g.name, re: regexp.MustCompile(g.expr),
 			han: hasHan(g.expr), latin: !hasHan(g.expr) && hasLatinWord(g.expr)}
 		if g.unless != "" {
 			pg.unless = regexp.MustCompile(g.unless)
@@ -343,7 +345,7 @@ func (p *pack) score(t *ntext) []catScore {
 		// explains the decision.
 		for _, strongPass := range []bool{true, false} {
 			for _, pt := range c.patterns {
-				if (pt.weight >= PackThreshold) != strongPass || (pt.han && !han) || (pt.latin && !latin) || !t.lits.any(pt.lits) || !pt.re.MatchString(t.s) {
+				if (pt.weight >= PackThreshold) != strongPass || (pt.han && !han) || (pt.latin && !latin) || !t.slots.has(pt.slot) || !pt.re.MatchString(t.s) {
 					continue
 				}
 				scores[i].score += pt.weight

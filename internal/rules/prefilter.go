@@ -1,6 +1,7 @@
 package rules
 
 import (
+	bits64 "math/bits"
 	"regexp/syntax"
 	"strings"
 )
@@ -13,15 +14,42 @@ import (
 // keeps a decision within its 20 µs budget (BenchmarkDecide).
 
 // prefilter indexes every pattern's literals by their first two bytes.
+// Each pattern (and guard) is a slot; scanning a text gives the set of
+// slots that may match, so the pack tests one bit per pattern instead of
+// its literals one by one.
 type prefilter struct {
-	lits   []string
-	ids    map[string]int32
-	byPair map[uint16][]int32
+	lits []string
+	ids  map[string]int32
+	// byPair holds the literals by their first two bytes; pairAt maps a
+	// byte pair to its list's index + 1 (0: no literal starts so), which
+	// costs less than a map lookup at every byte of a text.
+	byPair [][]int32
+	pairAt [1 << 16]uint16
 	single [256][]int32
+	// users lists, per literal, the slots that need it; always holds the
+	// slots with no required literal.
+	users  [][]int32
+	always []int32
+	slots  int32
 }
 
 func newPrefilter() *prefilter {
-	return &prefilter{ids: map[string]int32{}, byPair: map[uint16][]int32{}}
+	return &prefilter{ids: map[string]int32{}}
+}
+
+// slot registers a pattern and returns its slot.
+func (pf *prefilter) slot(expr string) int32 {
+	s := pf.slots
+	pf.slots++
+	ids := pf.add(expr)
+	if ids == nil {
+		pf.always = append(pf.always, s)
+		return s
+	}
+	for _, id := range ids {
+		pf.users[id] = append(pf.users[id], s)
+	}
+	return s
 }
 
 // add registers the literals a pattern needs and returns their ids; nil
@@ -42,11 +70,16 @@ func (pf *prefilter) add(expr string) []int32 {
 			id = int32(len(pf.lits))
 			pf.ids[l] = id
 			pf.lits = append(pf.lits, l)
+			pf.users = append(pf.users, nil)
 			if len(l) == 1 {
 				pf.single[l[0]] = append(pf.single[l[0]], id)
 			} else {
 				k := uint16(l[0])<<8 | uint16(l[1])
-				pf.byPair[k] = append(pf.byPair[k], id)
+				if pf.pairAt[k] == 0 {
+					pf.byPair = append(pf.byPair, nil)
+					pf.pairAt[k] = uint16(len(pf.byPair))
+				}
+				pf.byPair[pf.pairAt[k]-1] = append(pf.byPair[pf.pairAt[k]-1], id)
 			}
 		}
 		ids = append(ids, id)
@@ -64,9 +97,31 @@ func (pf *prefilter) scan(s string) litSet {
 		if i+1 >= len(s) {
 			break
 		}
-		for _, id := range pf.byPair[uint16(s[i])<<8|uint16(s[i+1])] {
+		at := pf.pairAt[uint16(s[i])<<8|uint16(s[i+1])]
+		if at == 0 {
+			continue
+		}
+		for _, id := range pf.byPair[at-1] {
 			if !set.has(id) && strings.HasPrefix(s[i:], pf.lits[id]) {
 				set.add(id)
+			}
+		}
+	}
+	return set
+}
+
+// candidates returns the slots that may match a text holding lits.
+func (pf *prefilter) candidates(lits litSet) litSet {
+	set := make(litSet, (pf.slots+63)/64)
+	for _, s := range pf.always {
+		set.add(s)
+	}
+	for w, bits := range lits {
+		for bits != 0 {
+			id := int32(w*64 + bits64.TrailingZeros64(bits))
+			bits &= bits - 1
+			for _, s := range pf.users[id] {
+				set.add(s)
 			}
 		}
 	}
@@ -77,20 +132,6 @@ type litSet []uint64
 
 func (s litSet) add(id int32)      { s[id/64] |= 1 << (id % 64) }
 func (s litSet) has(id int32) bool { return s[id/64]&(1<<(id%64)) != 0 }
-
-// any reports whether the set holds one of ids; nil ids (a pattern
-// without a required literal) always may match.
-func (s litSet) any(ids []int32) bool {
-	if ids == nil {
-		return true
-	}
-	for _, id := range ids {
-		if s.has(id) {
-			return true
-		}
-	}
-	return false
-}
 
 // required returns literals of which every match of re contains at least
 // one, or nil when it cannot tell.
