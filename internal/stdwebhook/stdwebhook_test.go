@@ -243,3 +243,32 @@ func TestVerifyDefaultTolerance(t *testing.T) {
 		}
 	}
 }
+
+// BenchmarkVerify is what ingress spends on a signed delivery's headers
+// and signature: CheckHeaders before the body is read, then Verify.
+func BenchmarkVerify(b *testing.B) {
+	key := mustSecret(b, vecSecret)
+	body := []byte(`{"type":"message","conversation":{"id":"c-1"},"sender":{"id":"s-1","role":"customer"},"text":"thanks, that answers my question #1"}`)
+	now := time.Now()
+	h := http.Header{}
+	SetHeaders(h, key, "msg_1", now, body)
+	v := &Verifier{Keys: []Secret{key}}
+	b.ReportAllocs()
+	for b.Loop() {
+		if err := v.CheckHeaders(h); err != nil {
+			b.Fatal(err)
+		}
+		if _, err := v.Verify(h, body); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+func TestCanonicalHeaderNames(t *testing.T) {
+	t.Parallel()
+	for name, canonical := range map[string]string{HeaderID: CanonicalID, HeaderTimestamp: CanonicalTimestamp, HeaderSignature: CanonicalSignature} {
+		if got := http.CanonicalHeaderKey(name); got != canonical {
+			t.Errorf("%s: canonical form %q, the constant says %q", name, got, canonical)
+		}
+	}
+}

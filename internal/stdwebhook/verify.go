@@ -56,10 +56,19 @@ func (v *Verifier) CheckHeaders(h http.Header) error {
 	return err
 }
 
+// The header names as http.Header stores them, for lookups on the ingest
+// path: a name that is already canonical is not copied into canonical
+// form on every request.
+const (
+	CanonicalID        = "Webhook-Id"
+	CanonicalTimestamp = "Webhook-Timestamp"
+	CanonicalSignature = "Webhook-Signature"
+)
+
 func (v *Verifier) headers(h http.Header) (string, time.Time, [][]byte, error) {
-	id := h.Get(HeaderID)
-	tsText := h.Get(HeaderTimestamp)
-	sigs := h.Get(HeaderSignature)
+	id := h.Get(CanonicalID)
+	tsText := h.Get(CanonicalTimestamp)
+	sigs := h.Get(CanonicalSignature)
 	switch {
 	case id == "":
 		return "", time.Time{}, nil, fmt.Errorf("%w: missing %s header", core.ErrBadSignature, HeaderID)
@@ -88,10 +97,12 @@ func (v *Verifier) headers(h http.Header) (string, time.Time, [][]byte, error) {
 		return "", time.Time{}, nil, fmt.Errorf("%w: %s is %s from now", core.ErrStale, HeaderTimestamp, d.Round(time.Second))
 	}
 	candidates := make([][]byte, 0, 2)
-	for i, entry := range strings.Fields(sigs) {
+	i := 0
+	for entry := range strings.FieldsSeq(sigs) {
 		if i == maxSignatures {
 			break
 		}
+		i++
 		version, sig, ok := strings.Cut(entry, ",")
 		if !ok || version != "v1" {
 			continue

@@ -38,13 +38,13 @@ var roles = map[string]core.Role{
 // Parse turns a verified delivery into events; see the package doc for the
 // body. Refusals wrap core.ErrMalformed and name the field.
 func (s *Source) Parse(_ context.Context, r *http.Request, body []byte) (core.Inbound, error) {
-	id := r.Header.Get(stdwebhook.HeaderID)
+	id := r.Header.Get(stdwebhook.CanonicalID)
 	if id == "" {
 		return core.Inbound{}, malformed("%s header: missing", stdwebhook.HeaderID)
 	}
 	// The delivery time stands in for events that carry none.
 	at := s.now()
-	if ts, err := stdwebhook.ParseTimestamp(r.Header.Get(stdwebhook.HeaderTimestamp)); err == nil {
+	if ts, err := stdwebhook.ParseTimestamp(r.Header.Get(stdwebhook.CanonicalTimestamp)); err == nil {
 		at = ts.UTC()
 	}
 
