@@ -48,6 +48,13 @@ func (s *Source) Parse(_ context.Context, r *http.Request, body []byte) (core.In
 		at = ts.UTC()
 	}
 
+	if w, ok := parseFlat(body); ok {
+		ev, err := s.convert(w, body, "", id, at)
+		if err != nil {
+			return core.Inbound{}, err
+		}
+		return core.Inbound{Events: []core.Event{ev}}, nil
+	}
 	// One decoding serves both shapes: a single event's fields, or a
 	// batch under "events" (decoding twice was a visible share of the
 	// ingest CPU).
