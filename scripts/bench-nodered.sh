@@ -24,6 +24,10 @@
 #         send, so both do the same work. backlog_s is loadgen's drain:
 #         from the last send to the last ticket.
 #
+# NR_DURABLE=1 runs the flow in its durable variant (scripts/nodered/
+# README.md): it stores every event in SQLite, fsync before the answer,
+# and drops redeliveries, as ticketbridge does; unset, it stores nothing.
+#
 # The order of the two systems alternates from round to round. One CSV
 # line per run (also echoed); load1_before/load1_after are the 1-minute
 # load average before the server starts and after the load ends. Medians
@@ -38,6 +42,7 @@ BENCH=${BENCH:-$(cd "$here/../.." && pwd)/shared/bench}
 [ -d "$BENCH/loadgen" ] || BENCH=/work/shared/bench
 ROUNDS=${ROUNDS:-2}; DURATION=${DURATION:-15s}; CONNS=${CONNS:-"64 256"}; RATES=${RATES:-"50 200"}
 BACKLOG_MAX=${BACKLOG_MAX:-120}
+NR_DURABLE=${NR_DURABLE:-0}
 # loadgen's public test secrets (internal/loadgen/options.go): loopback only.
 SECRET=whsec_dGlja2V0YnJpZGdlLWxvYWRnZW4tc291cmNlLWtleSE=
 SINK_SECRET=whsec_dGlja2V0YnJpZGdlLWxvYWRnZW4tc2luay1rZXkhISE=
@@ -76,8 +81,10 @@ start() { # system test dir: starts the server, sets SRV (pid) and URL
   local sys=$1 test=$2 d=$3
   mkdir -p "$d/data"
   if [ "$sys" = nodered ]; then
+    local db=""
+    [ "$NR_DURABLE" = 1 ] && db="$d/data/events.db"
     NR_PORT=$NR_PORT NR_SOURCE_SECRET=$SECRET NR_SINK_URL=http://$SINK NR_SINK_SECRET=$SINK_SECRET \
-      NR_USER_DIR="$d/data" "$here/nodered/run.sh" >"$d/server.log" 2>&1 &
+      NR_DB="$db" NR_USER_DIR="$d/data" "$here/nodered/run.sh" >"$d/server.log" 2>&1 &
     SRV=$!; URL=http://127.0.0.1:$NR_PORT
     wait_code "$URL/hooks/im/chat" 401
   else

