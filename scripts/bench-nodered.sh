@@ -76,10 +76,22 @@ wait_code() { # url code: until a POST of {} gets that status (30 s at most)
   echo "bench-nodered: no answer from $1" >&2; return 1
 }
 
+# wait_free port: until nothing listens there (30 s at most). A server of
+# the previous run that is still shutting down would otherwise answer in
+# the next one's place (its flow's settings, its backlog).
+wait_free() {
+  for _ in $(seq 300); do
+    (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null || return 0
+    sleep 0.1
+  done
+  echo "bench-nodered: port $1 still in use after 30 s" >&2; return 1
+}
+
 SRV=""
 start() { # system test dir: starts the server, sets SRV (pid) and URL
   local sys=$1 test=$2 d=$3
   mkdir -p "$d/data"
+  wait_free "$NR_PORT"; wait_free "$TB_PORT"
   if [ "$sys" = nodered ]; then
     local db=""
     [ "$NR_DURABLE" = 1 ] && db="$d/data/events.db"
