@@ -227,7 +227,7 @@ var acceptedTypes = map[string]bool{
 // readBody reads at most MaxBody bytes; a larger body gives 413, a body
 // of a media type no platform sends 415.
 func (h *Handler) readBody(w http.ResponseWriter, r *http.Request) ([]byte, int, string) {
-	if ct := r.Header.Get("Content-Type"); ct != "" && r.Method == http.MethodPost {
+	if ct := r.Header.Get("Content-Type"); ct != "" && ct != "application/json" && r.Method == http.MethodPost {
 		mt, _, err := mime.ParseMediaType(ct)
 		if err != nil || !acceptedTypes[mt] {
 			return nil, http.StatusUnsupportedMediaType, metrics.ResultMalformed
@@ -238,7 +238,18 @@ func (h *Handler) readBody(w http.ResponseWriter, r *http.Request) ([]byte, int,
 		return nil, http.StatusServiceUnavailable, metrics.ResultBusy
 	}
 	defer h.Bodies.release()
-	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, h.MaxBody))
+	limited := http.MaxBytesReader(w, r.Body, h.MaxBody)
+	if n := r.ContentLength; n >= 0 && n <= h.MaxBody {
+		// The length is known and allowed: one buffer of that size, where
+		// io.ReadAll starts small and grows. net/http ends the body at
+		// Content-Length, so a shorter body is an error here too.
+		body := make([]byte, n)
+		if _, err := io.ReadFull(limited, body); err != nil {
+			return nil, http.StatusBadRequest, metrics.ResultMalformed
+		}
+		return body, 0, ""
+	}
+	body, err := io.ReadAll(limited)
 	var tooBig *http.MaxBytesError
 	if errors.As(err, &tooBig) {
 		return nil, http.StatusRequestEntityTooLarge, metrics.ResultTooLarge
