@@ -14,59 +14,24 @@ import (
 // is not a plain string (escapes, control characters, invalid UTF-8,
 // null, numbers). The caller then decodes with encoding/json, which gives
 // the same Event for every body this accepts (FuzzFlatMatchesJSON).
-func parseFlat(body []byte) (ev Event, ok bool) {
+func parseFlat(body []byte) (Event, bool) {
 	if !gjson.ValidBytes(body) {
 		return Event{}, false
 	}
-	root := gjson.ParseBytes(body)
-	if !root.IsObject() {
-		return Event{}, false
-	}
-	ok = true
-	root.ForEach(func(k, v gjson.Result) bool {
-		switch k.Raw {
-		case `"type"`:
-			ev.Type, ok = plainString(v)
-		case `"text"`:
-			ev.Text, ok = plainString(v)
-		case `"time"`:
-			ev.Time, ok = plainString(v)
-		case `"command"`:
-			ev.Command, ok = plainString(v)
-		case `"action"`:
-			ev.Action, ok = plainString(v)
+	var ev Event
+	top := []field{{`"type"`, &ev.Type}, {`"text"`, &ev.Text}, {`"time"`, &ev.Time},
+		{`"command"`, &ev.Command}, {`"action"`, &ev.Action}}
+	conversation := []field{{`"id"`, &ev.Conversation.ID}, {`"thread"`, &ev.Conversation.Thread}}
+	sender := []field{{`"id"`, &ev.Sender.ID}, {`"name"`, &ev.Sender.Name},
+		{`"email"`, &ev.Sender.Email}, {`"role"`, &ev.Sender.Role}}
+	ok := eachKey(gjson.ParseBytes(body), func(key string, v gjson.Result) bool {
+		switch key {
 		case `"conversation"`:
-			ok = plainObject(v, func(k string, s string) bool {
-				switch k {
-				case `"id"`:
-					ev.Conversation.ID = s
-				case `"thread"`:
-					ev.Conversation.Thread = s
-				default:
-					return false
-				}
-				return true
-			})
+			return eachKey(v, func(key string, v gjson.Result) bool { return setPlain(conversation, key, v) })
 		case `"sender"`:
-			ok = plainObject(v, func(k string, s string) bool {
-				switch k {
-				case `"id"`:
-					ev.Sender.ID = s
-				case `"name"`:
-					ev.Sender.Name = s
-				case `"email"`:
-					ev.Sender.Email = s
-				case `"role"`:
-					ev.Sender.Role = s
-				default:
-					return false
-				}
-				return true
-			})
-		default:
-			ok = false
+			return eachKey(v, func(key string, v gjson.Result) bool { return setPlain(sender, key, v) })
 		}
-		return ok
+		return setPlain(top, key, v)
 	})
 	if !ok {
 		return Event{}, false
@@ -74,21 +39,38 @@ func parseFlat(body []byte) (ev Event, ok bool) {
 	return ev, true
 }
 
-// plainObject hands each key (raw, with its quotes) and plain string value
-// of an object to set, and fails on anything else.
-func plainObject(v gjson.Result, set func(key, value string) bool) bool {
+// field is a key the fast path knows (raw, with its quotes: a key with an
+// escape matches none) and where its value goes.
+type field struct {
+	key string
+	dst *string
+}
+
+// eachKey calls each for every key of an object, and fails when v is not
+// an object or each fails.
+func eachKey(v gjson.Result, each func(key string, v gjson.Result) bool) bool {
 	if !v.IsObject() {
 		return false
 	}
 	ok := true
 	v.ForEach(func(k, v gjson.Result) bool {
-		var s string
-		if s, ok = plainString(v); ok {
-			ok = set(k.Raw, s)
-		}
+		ok = each(k.Raw, v)
 		return ok
 	})
 	return ok
+}
+
+// setPlain stores v in the field named key; an unknown key or a value
+// that is not a plain string fails.
+func setPlain(fields []field, key string, v gjson.Result) bool {
+	for _, f := range fields {
+		if f.key == key {
+			s, ok := plainString(v)
+			*f.dst = s
+			return ok
+		}
+	}
+	return false
 }
 
 // plainString returns a JSON string's text when its raw form needs no
