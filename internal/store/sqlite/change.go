@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/riverqueue/river"
@@ -139,7 +140,7 @@ func (s *Store) conversationsState(ctx context.Context, q querier, convKeys []st
 	// builds a temporary index of the list in every statement, which cost
 	// a third of this read in the ingest writer. A join repeats a row for
 	// a repeated key, so the list holds each key once.
-	keys, err := jsonList(distinct(convKeys))
+	keys, err := jsonList(slices.Compact(slices.Sorted(slices.Values(convKeys))))
 	if err != nil {
 		return nil, fmt.Errorf("conversations' state: %w", err)
 	}
@@ -177,19 +178,6 @@ var (
 	conversationProposalsSQL = `SELECT ` + qualified("p", proposalCols) + ` FROM json_each(?) AS k
 		JOIN tb_proposals AS p ON p.conv_key = k.value WHERE p.state = 'pending'`
 )
-
-// distinct returns list without repeats, in first-seen order.
-func distinct(list []string) []string {
-	seen := make(map[string]struct{}, len(list))
-	out := make([]string, 0, len(list))
-	for _, v := range list {
-		if _, ok := seen[v]; !ok {
-			seen[v] = struct{}{}
-			out = append(out, v)
-		}
-	}
-	return out
-}
 
 // qualified prefixes every column of a comma-separated list with a
 // table's alias, for joins with json_each, whose own columns include id.
