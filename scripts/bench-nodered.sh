@@ -5,6 +5,7 @@
 #
 #   scripts/bench-nodered.sh TICKETBRIDGE_BINARY [OUT.csv]
 #   ROUNDS=3 DURATION=15s CONNS="64 256" RATES="50 200" scripts/bench-nodered.sh ./ticketbridge
+#   (RATES="" runs no open-loop test)
 #
 # Two measurements, each run on a freshly started server:
 #
@@ -24,6 +25,11 @@
 #         send, so both do the same work. backlog_s is loadgen's drain:
 #         from the last send to the last ticket.
 #
+# REFERENCE=1 adds the reference ingest server (shared/bench/limit) to the
+# closed-loop runs, with the same load generator and senders: its ratio to
+# the flow bounds what any server that stores each event as durably can
+# reach against the flow on this machine.
+#
 # NR_DURABLE=1 runs the flow in its durable variant (scripts/nodered/
 # README.md): it stores every event in SQLite, fsync before the answer,
 # and drops redeliveries, as ticketbridge does; unset, it stores nothing.
@@ -40,9 +46,10 @@ TB=$(realpath "$1"); OUT=${2:-bench-nodered.csv}
 here=$(cd "$(dirname "$0")" && pwd)
 BENCH=${BENCH:-$(cd "$here/../.." && pwd)/shared/bench}
 [ -d "$BENCH/loadgen" ] || BENCH=/work/shared/bench
-ROUNDS=${ROUNDS:-2}; DURATION=${DURATION:-15s}; CONNS=${CONNS:-"64 256"}; RATES=${RATES:-"50 200"}
+ROUNDS=${ROUNDS:-2}; DURATION=${DURATION:-15s}; CONNS=${CONNS:-"64 256"}; RATES=${RATES-"50 200"}
 BACKLOG_MAX=${BACKLOG_MAX:-120}
 NR_DURABLE=${NR_DURABLE:-0}
+REFERENCE=${REFERENCE:-0}
 # loadgen's public test secrets (internal/loadgen/options.go): loopback only.
 SECRET=whsec_dGlja2V0YnJpZGdlLWxvYWRnZW4tc291cmNlLWtleSE=
 SINK_SECRET=whsec_dGlja2V0YnJpZGdlLWxvYWRnZW4tc2luay1rZXkhISE=
@@ -58,10 +65,12 @@ print(int(m.group(1) or 0)*60+int(m.group(2) or 0))' "$DURATION")
 
 W=$(mktemp -d); trap 'kill $(jobs -p) 2>/dev/null; wait 2>/dev/null; rm -rf "$W"' EXIT
 (cd "$BENCH/loadgen" && go build -o "$W/cl-loadgen" .)
+[ "$REFERENCE" = 1 ] && (cd "$BENCH/limit" && go build -o "$W/limit" .)
 if [ ! -x "$here/nodered/node_modules/.bin/node-red" ]; then
   (cd "$here/nodered" && npm ci --no-audit --no-fund --loglevel=error)
 fi
 
+T_LIMIT='{"conversation":"{conv}","sender":"s-{conv}","text":"thanks, that answers my question #{i}"}'
 T_CHAT='{"type":"message","conversation":{"id":"{conv}"},"sender":{"id":"s-{conv}","role":"customer"},"text":"thanks, that answers my question #{i}"}'
 COLS=round,test,load,system,events_per_s,ack_p50_ms,ack_p99_ms,non_2xx,tickets,tickets_expected,ticket_p50_ms,ticket_p99_ms,backlog_s,load1_before,load1_after
 echo "$COLS" >"$OUT"; echo "$COLS"
@@ -92,7 +101,11 @@ start() { # system test dir: starts the server, sets SRV (pid) and URL
   local sys=$1 test=$2 d=$3
   mkdir -p "$d/data"
   wait_free "$NR_PORT"; wait_free "$TB_PORT"
-  if [ "$sys" = nodered ]; then
+  if [ "$sys" = reference ]; then
+    "$W/limit" serve -mode group -addr 127.0.0.1:$TB_PORT -db "$d/data/limit.db" -secret "$SECRET" >"$d/server.log" 2>&1 &
+    SRV=$!; URL=http://127.0.0.1:$TB_PORT
+    for _ in $(seq 300); do curl -sf "$URL/stats" >/dev/null && break; sleep 0.1; done
+  elif [ "$sys" = nodered ]; then
     local db=""
     [ "$NR_DURABLE" = 1 ] && db="$d/data/events.db"
     NR_PORT=$NR_PORT NR_SOURCE_SECRET=$SECRET NR_SINK_URL=http://$SINK NR_SINK_SECRET=$SINK_SECRET \
@@ -129,8 +142,10 @@ backlog() {
 closed() { # round system conns
   local r=$1 sys=$2 c=$3 d="$W/$1-closed-$3-$2" l0 out bl=""
   l0=$(load1); start "$sys" closed "$d"
-  out=$("$W/cl-loadgen" -url "$URL/hooks/im/chat" -secret "$SECRET" -conns "$c" -duration "$DURATION" \
-    -n $((secs * 30000 + 20000)) -convs 10000 -template "$T_CHAT")
+  local path=/hooks/im/chat tmpl=$T_CHAT
+  [ "$sys" = reference ] && path=/hook tmpl=$T_LIMIT
+  out=$("$W/cl-loadgen" -url "$URL$path" -secret "$SECRET" -conns "$c" -duration "$DURATION" \
+    -n $((secs * 30000 + 20000)) -convs 10000 -template "$tmpl")
   echo "$out" >"$d/out.json"
   local l1; l1=$(load1)
   [ "$sys" = ticketbridge ] && bl=$(backlog "$d")
@@ -166,7 +181,10 @@ PY
 
 for r in $(seq "$ROUNDS"); do
   if [ $((r % 2)) = 1 ]; then order="ticketbridge nodered"; else order="nodered ticketbridge"; fi
-  for c in $CONNS; do for s in $order; do closed "$r" "$s" "$c"; done; done
+  closed_order=$order
+  [ "$REFERENCE" = 1 ] && closed_order="$order reference"
+  [ "$REFERENCE" = 1 ] && [ $((r % 2)) = 0 ] && closed_order="reference $order"
+  for c in $CONNS; do for s in $closed_order; do closed "$r" "$s" "$c"; done; done
   for rate in $RATES; do for s in $order; do open_ "$r" "$s" "$rate"; done; done
 done
 
@@ -186,6 +204,10 @@ for load in dict.fromkeys(x["load"] for x in rows if x["test"] == "closed"):
     tp, np_ = (m("closed", load, s, "ack_p99_ms") for s in ("ticketbridge", "nodered"))
     print(f"# closed {load} senders, medians: events/s ticketbridge {tb:.0f} nodered {nr:.0f} (x{ratio(tb, nr):.2f}, target >= 10); "
           f"ack p99 ms ticketbridge {tp:g} nodered {np_:g} (x{ratio(tp, np_):.2f}, target <= 0.2)")
+    rf, rp = m("closed", load, "reference", "events_per_s"), m("closed", load, "reference", "ack_p99_ms")
+    if rf == rf:  # REFERENCE=1 ran
+        print(f"# closed {load} senders, reference: events/s {rf:.0f} (x{ratio(rf, nr):.2f} the flow; ticketbridge x{ratio(tb, rf):.2f} the reference); "
+              f"ack p99 ms {rp:g} (x{ratio(rp, np_):.2f} the flow's)")
 for load in dict.fromkeys(x["load"] for x in rows if x["test"] == "open"):
     t50, n50 = (m("open", load, s, "ticket_p50_ms") for s in ("ticketbridge", "nodered"))
     t99, n99 = (m("open", load, s, "ticket_p99_ms") for s in ("ticketbridge", "nodered"))

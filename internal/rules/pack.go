@@ -179,6 +179,12 @@ func defaultPackSpec() ([]categorySpec, []guardSpec, string) {
 		{GuardNegated, "refund", "不用退款", `不(?:用|需要|要|必|想)(?:了)?(?:给我)?退(?:款|钱)|退款` + stopEnd + `{0,2}不(?:用|需要|必)|不是(?:要|想)?退(?:款|钱)|无需退款|不退了|别退`, ""},
 		{GuardNegated, "return", "no return wanted", `\b(?:no|not any)\s+need\s+to\s+(?:return|exchange|send (?:it|them) back)|\b(?:do not|did not|does not|never)\s+(?:want|need|wish|mean)\s+to\s+(?:return|exchange|send (?:it|them) back)\b|\bnot\s+(?:returning|asking for a return)\b`, ""},
 		{GuardNegated, "return", "不用退货", `不(?:用|需要|要|必|想)(?:了)?(?:退货|换货|退换|退了|退回|换了)|不是(?:要|想)?退货|无需退货`, ""},
+		// A message sent to the wrong chat or person ("发错群了", "刚才那条
+		// 发错了，不好意思") is the customer's own slip, not a wrong
+		// shipment ("你们发错货了", "给我发错了颜色"): goods, the courier
+		// or an order in the message cancel the guard.
+		{GuardNegated, "return", "消息发错了", `发错(?:了)?群|(?:^|[^给帮替])我(?:刚才|刚刚)?发错|(?:消息|信息|那条|这条|上一条)(?:是)?发错|^发错(?:了)?(?:人|对象)|发错(?:了)?[，,\s]*(?:不好意思|抱歉|sorry|sry)|(?:不好意思|抱歉|sorry|sry)[，,\s]*(?:刚才|刚刚)?(?:那条|这条|上一条)?(?:消息|信息)?发错`,
+			`发错(?:了)?(?:货|颜色|尺码|码|款|型号|东西|商品|地址)|快递|包裹|物流|商品|订单|货`},
 		{GuardNegated, "complaint", "not a complaint", `\b(?:do not|did not|does not|never)\s+(?:want|mean|wish|intend|plan|need)\s+to\s+(?:make\s+a\s+|file\s+a\s+|be\s+)?complain|\bnot\s+(?:a|any|an official|making a|filing a)\s+complaint|\bnot\s+complaining\b|\bno complaints?\b|\bnot to complain\b`, ""},
 		{GuardNegated, "complaint", "不是投诉", `不是(?:要|想|在)?投诉|不(?:想|用|要|需要|打算)投诉|没(?:有)?(?:要|想)?投诉|不投诉|无意投诉|不算投诉|不是抱怨`, ""},
 		{GuardNegated, "billing", "not charged twice", `\b(?:was|were|have|has) not (?:been )?(?:charged|billed) (?:twice|double|again)\b|\b(?:there (?:was|is) no|no|not a)\s+(?:double|duplicate|extra)\s+(?:charge|payment|billing)|\bnot (?:charged|billed) twice\b`, ""},
@@ -265,6 +271,13 @@ type ntext struct {
 func (p *pack) text(norm string) *ntext {
 	lits := p.pf.scan(norm)
 	return &ntext{s: norm, lits: lits, slots: p.pf.candidates(lits), han: hasHan(norm), latin: hasLatinWord(norm), guards: make([]int8, len(p.guards))}
+}
+
+// negates reports whether guard i is a negation that matches the text
+// and its "unless" exception does not.
+func (p *pack) negates(t *ntext, i int) bool {
+	g := p.guards[i]
+	return g.kind == GuardNegated && p.guardMatch(t, i) && (g.unless == nil || !g.unless.MatchString(t.s))
 }
 
 // guardMatch reports whether guard i's expression matches the text,
@@ -364,7 +377,7 @@ func (p *pack) score(t *ntext) []catScore {
 func (p *pack) decide(t *ntext, scores []catScore) PackResult {
 	negated := map[string]string{}
 	for i, g := range p.guards {
-		if g.kind == GuardNegated && p.guardMatch(t, i) {
+		if p.negates(t, i) {
 			if g.category == "" {
 				for _, c := range p.cats {
 					negated[c.name] = g.name
@@ -504,7 +517,7 @@ func (p *pack) guardHolds(g packGuard, t *ntext, strong [][]int) bool {
 // thanks and policy guards as for a weak pack hit.
 func (p *pack) guardFor(t *ntext) (packGuard, bool) {
 	for i, g := range p.guards {
-		if g.kind == GuardNegated && p.guardMatch(t, i) {
+		if p.negates(t, i) {
 			return g, true
 		}
 	}
