@@ -5,7 +5,7 @@
 #
 #   scripts/bench-nodered.sh TICKETBRIDGE_BINARY [OUT.csv]
 #   ROUNDS=3 DURATION=15s CONNS="64 256" RATES="50 200" scripts/bench-nodered.sh ./ticketbridge
-#   (RATES="" runs no open-loop test)
+#   (CONNS="" runs no closed-loop test, RATES="" no open-loop test)
 #
 # Two measurements, each run on a freshly started server:
 #
@@ -46,7 +46,7 @@ TB=$(realpath "$1"); OUT=${2:-bench-nodered.csv}
 here=$(cd "$(dirname "$0")" && pwd)
 BENCH=${BENCH:-$(cd "$here/../.." && pwd)/shared/bench}
 [ -d "$BENCH/loadgen" ] || BENCH=/work/shared/bench
-ROUNDS=${ROUNDS:-2}; DURATION=${DURATION:-15s}; CONNS=${CONNS:-"64 256"}; RATES=${RATES-"50 200"}
+ROUNDS=${ROUNDS:-2}; DURATION=${DURATION:-15s}; CONNS=${CONNS-"64 256"}; RATES=${RATES-"50 200"}
 BACKLOG_MAX=${BACKLOG_MAX:-120}
 NR_DURABLE=${NR_DURABLE:-0}
 REFERENCE=${REFERENCE:-0}

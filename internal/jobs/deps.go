@@ -112,7 +112,7 @@ func RiverConfig(cfg config.Jobs, d *Deps) *river.Config {
 		FetchPollInterval: 100 * time.Millisecond,
 		RetryPolicy:       &Backoff{Base: time.Second, Max: time.Hour, Now: d.Now},
 		Logger:            d.Log,
-		Middleware:        []rivertype.Middleware{&giveUpLog{log: d.Log}},
+		Middleware:        middleware(d),
 	}
 }
 

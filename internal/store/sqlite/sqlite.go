@@ -30,6 +30,7 @@ type Store struct {
 	// connection (which River, the group commit and the workers share).
 	rdb    *sql.DB
 	wal    *walSync
+	mark   syncMark
 	log    *slog.Logger
 	client atomic.Pointer[river.Client[*sql.Tx]]
 	// cipher seals the body columns; nil keeps them plaintext.
@@ -195,21 +196,35 @@ func (s *Store) inTx(ctx context.Context, fn func(tx *sql.Tx) error) error {
 		s.waker.take()
 		return err
 	}
+	if store.IsInternal(ctx) {
+		err = tx.Commit()
+		queues := s.waker.take()
+		if err != nil {
+			return fmt.Errorf("commit: %w", err)
+		}
+		s.waker.wake(ctx, queues)
+		return nil
+	}
+	// Numbered before the commit makes its jobs visible (syncmark.go).
+	n := s.mark.next()
 	err = tx.Commit()
 	// Taken before the connection goes to the next transaction.
 	queues := s.waker.take()
+	if err == nil {
+		// The fetch may start now; the jobs wait for the sync below.
+		s.waker.wake(ctx, queues)
+	}
+	// After the commit released the connection, so that others can use
+	// it while this one waits for the disk. A failed commit syncs too: the
+	// number it took is marked only when the commits before it are on disk.
+	serr := s.wal.sync()
+	if serr == nil {
+		s.mark.done(n)
+	}
 	if err != nil {
 		return fmt.Errorf("commit: %w", err)
 	}
-	if !store.IsInternal(ctx) {
-		// After the commit released the connection, so that others
-		// can use it while this one waits for the disk.
-		if err := s.wal.sync(); err != nil {
-			return err
-		}
-	}
-	s.waker.wake(ctx, queues)
-	return nil
+	return serr
 }
 
 // insertJobs adds jobs to River inside tx.
