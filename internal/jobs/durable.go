@@ -33,12 +33,13 @@ func (s *syncFirst) Work(ctx context.Context, _ *rivertype.JobRow, doInner func(
 	return doInner(ctx)
 }
 
-// middleware is the River middleware of every client: the sync wait where
-// the store needs it, then the dead-letter log.
+// middleware is the River middleware of every client: the dead-letter
+// log outermost, so that it also sees a job that gave up waiting, then
+// the sync wait where the store needs it.
 func middleware(d *Deps) []rivertype.Middleware {
-	var m []rivertype.Middleware
+	m := []rivertype.Middleware{&giveUpLog{log: d.Log}}
 	if w, ok := d.Store.(durableWaiter); ok {
 		m = append(m, &syncFirst{store: w})
 	}
-	return append(m, &giveUpLog{log: d.Log})
+	return m
 }
