@@ -2,8 +2,10 @@ package sqlite
 
 import (
 	"context"
+	"database/sql/driver"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"testing"
 )
 
@@ -93,5 +95,82 @@ func TestKeptStatements(t *testing.T) {
 		if err := db.QueryRowContext(ctx, `SELECT count(*) + `+strconv.Itoa(i)+` FROM t`).Scan(&n); err != nil || n != 4+i {
 			t.Fatalf("statement %d: %d, %v", i, n, err)
 		}
+	}
+}
+
+// River's fetch is kept once per LIMIT value, so that a LIMIT that changes
+// from one fetch to the next does not make SQLite compile it again; every
+// other statement is kept once per text.
+func TestPlanKey(t *testing.T) {
+	fetch := riverFetch + "\nSELECT 1 LIMIT ?5"
+	args := func(limit any) []driver.NamedValue {
+		return []driver.NamedValue{{Ordinal: 1, Value: "now"}, {Ordinal: 2, Value: "default"}, {Ordinal: 3, Value: false},
+			{Ordinal: 4, Value: []byte("[]")}, {Ordinal: riverFetchLimit, Value: limit}}
+	}
+	cases := []struct {
+		name, query string
+		args        []driver.NamedValue
+		want        string
+	}{
+		{"another statement", "SELECT v FROM t LIMIT ?5", args(int64(3)), "SELECT v FROM t LIMIT ?5"},
+		{"the fetch", fetch, args(int64(3)), fetch + "\x003"},
+		{"the fetch, another limit", fetch, args(int64(10)), fetch + "\x0010"},
+		{"the fetch without its limit", fetch, args(int64(3))[:4], fetch},
+	}
+	for _, tc := range cases {
+		if got := planKey(tc.query, tc.args); got != tc.want {
+			t.Errorf("%s: key %q, want %q", tc.name, got, tc.want)
+		}
+	}
+}
+
+// Fetches with alternating limits each get their rows and leave one kept
+// statement per limit.
+func TestFetchKeptPerLimit(t *testing.T) {
+	ctx := context.Background()
+	db, err := openCached("file:"+filepath.Join(t.TempDir(), "fetch.db")+"?_pragma=journal_mode(WAL)", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	db.SetMaxOpenConns(1)
+	if _, err := db.ExecContext(ctx, `CREATE TABLE j (id INTEGER PRIMARY KEY); INSERT INTO j VALUES (1), (2), (3)`); err != nil {
+		t.Fatal(err)
+	}
+	fetch := riverFetch + "\nSELECT id FROM j WHERE id >= ?1 AND ?2 = ?2 AND ?3 = ?3 AND ?4 = ?4 ORDER BY id LIMIT ?5"
+	for _, limit := range []int64{1, 2, 1, 2, 3} {
+		rows, err := db.QueryContext(ctx, fetch, 1, "q", false, "[]", limit)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var n int64
+		for rows.Next() {
+			n++
+		}
+		if err := rows.Close(); err != nil {
+			t.Fatal(err)
+		}
+		if n != limit {
+			t.Fatalf("limit %d: %d rows", limit, n)
+		}
+	}
+	conn, err := db.Conn(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	var kept int
+	if err := conn.Raw(func(dc any) error {
+		for key := range dc.(*cachingConn).stmts {
+			if strings.HasPrefix(key, riverFetch) {
+				kept++
+			}
+		}
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if kept != 3 {
+		t.Fatalf("kept %d fetch statements, want one per limit (3)", kept)
 	}
 }
