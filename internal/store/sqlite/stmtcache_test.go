@@ -2,6 +2,7 @@ package sqlite
 
 import (
 	"context"
+	"database/sql"
 	"database/sql/driver"
 	"path/filepath"
 	"strconv"
@@ -15,12 +16,7 @@ import (
 // not kept broken.
 func TestKeptStatements(t *testing.T) {
 	ctx := context.Background()
-	db, err := openCached("file:"+filepath.Join(t.TempDir(), "kept.db")+"?_pragma=journal_mode(WAL)", nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
-	db.SetMaxOpenConns(1)
+	db := openKeeping(t)
 	mustExec := func(q string, args ...any) {
 		t.Helper()
 		if _, err := db.ExecContext(ctx, q, args...); err != nil {
@@ -128,12 +124,7 @@ func TestPlanKey(t *testing.T) {
 // statement per limit.
 func TestFetchKeptPerLimit(t *testing.T) {
 	ctx := context.Background()
-	db, err := openCached("file:"+filepath.Join(t.TempDir(), "fetch.db")+"?_pragma=journal_mode(WAL)", nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
-	db.SetMaxOpenConns(1)
+	db := openKeeping(t)
 	if _, err := db.ExecContext(ctx, `CREATE TABLE j (id INTEGER PRIMARY KEY); INSERT INTO j VALUES (1), (2), (3)`); err != nil {
 		t.Fatal(err)
 	}
@@ -173,4 +164,17 @@ func TestFetchKeptPerLimit(t *testing.T) {
 	if kept != 3 {
 		t.Fatalf("kept %d fetch statements, want one per limit (3)", kept)
 	}
+}
+
+// openKeeping opens a fresh database behind one statement-keeping
+// connection.
+func openKeeping(t *testing.T) *sql.DB {
+	t.Helper()
+	db, err := openCached("file:"+filepath.Join(t.TempDir(), "kept.db")+"?_pragma=journal_mode(WAL)", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	db.SetMaxOpenConns(1)
+	return db
 }
