@@ -196,35 +196,37 @@ func (s *Store) inTx(ctx context.Context, fn func(tx *sql.Tx) error) error {
 		s.waker.take()
 		return err
 	}
-	if store.IsInternal(ctx) {
-		err = tx.Commit()
-		queues := s.waker.take()
-		if err != nil {
-			return fmt.Errorf("commit: %w", err)
-		}
-		s.waker.wake(ctx, queues)
-		return nil
+	acknowledged := !store.IsInternal(ctx)
+	var n int64
+	if acknowledged {
+		// Numbered before the commit makes its jobs visible (syncmark.go).
+		n = s.mark.next()
 	}
-	// Numbered before the commit makes its jobs visible (syncmark.go).
-	n := s.mark.next()
 	err = tx.Commit()
 	// Taken before the connection goes to the next transaction.
 	queues := s.waker.take()
 	if err == nil {
-		// The fetch may start now; the jobs wait for the sync below.
+		// The fetch may start now; jobs of an acknowledged commit wait
+		// for the sync below.
 		s.waker.wake(ctx, queues)
 	}
-	// After the commit released the connection, so that others can use
-	// it while this one waits for the disk. A failed commit syncs too: the
-	// number it took is marked only when the commits before it are on disk.
-	serr := s.wal.sync()
-	if serr == nil {
-		s.mark.done(n)
+	if acknowledged {
+		// After the commit released the connection, so that others can
+		// use it while this one waits for the disk. A failed commit syncs
+		// too: its number is marked only once the commits before it are
+		// on disk.
+		serr := s.wal.sync()
+		if serr == nil {
+			s.mark.done(n)
+		}
+		if err == nil {
+			return serr
+		}
 	}
 	if err != nil {
 		return fmt.Errorf("commit: %w", err)
 	}
-	return serr
+	return nil
 }
 
 // insertJobs adds jobs to River inside tx.
