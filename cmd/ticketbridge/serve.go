@@ -3,6 +3,7 @@ package main
 import (
 	"errors"
 	"fmt"
+	"log/slog"
 	"net"
 	"os"
 	"os/signal"
@@ -87,6 +88,9 @@ func serveCmd() *cobra.Command {
 				}
 				defer stop()
 			}
+			if path, _ := cmd.Flags().GetString("memprofile"); path != "" {
+				defer writeAllocProfile(path, log)
+			}
 			log.Info("ticketbridge listening", "addr", ln.Addr().String(), "storage", cfg.Storage.Driver)
 			serveErr := a.Serve(ctx, ln)
 			return joinErr(serveErr, a.Close(cmd.Context()))
@@ -96,6 +100,7 @@ func serveCmd() *cobra.Command {
 	cmd.Flags().String("listen", "", "address to listen on, e.g. 127.0.0.1:0 for any free port (overrides server.listen)")
 	cmd.Flags().Bool("allow-dev-secrets", false, "let the embedded default (development secret and admin token) listen on a non-loopback address")
 	cmd.Flags().String("cpuprofile", "", "write a CPU profile of the whole run to this file (for benchmarks: go tool pprof BINARY FILE)")
+	cmd.Flags().String("memprofile", "", "write the run's allocations to this file on exit (for benchmarks: go tool pprof -sample_index=alloc_space BINARY FILE)")
 	return cmd
 }
 
@@ -126,6 +131,21 @@ func startCPUProfile(path string) (stop func(), err error) {
 		return nil, fmt.Errorf("start cpu profile: %w", err)
 	}
 	return func() { pprof.StopCPUProfile(); f.Close() }, nil
+}
+
+// writeAllocProfile writes the heap profile, whose alloc_space and
+// alloc_objects samples cover every allocation since start; the garbage
+// they make is what the collector's share of the CPU follows.
+func writeAllocProfile(path string, log *slog.Logger) {
+	f, err := os.Create(path)
+	if err != nil {
+		log.Error("create memory profile", "err", err)
+		return
+	}
+	defer f.Close()
+	if err := pprof.Lookup("allocs").WriteTo(f, 0); err != nil {
+		log.Error("write memory profile", "err", err)
+	}
 }
 
 // loopback is true when addr only accepts connections from this machine.

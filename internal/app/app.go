@@ -272,7 +272,9 @@ func assemble(ctx context.Context, cfg *config.Config, st store.Store, opts Opti
 			d, err := a.Deps.Decide(ctx, r, fresh)
 			return ingress.Decision(d), err
 		},
-		Observe: func(n int) { a.Metrics.IngestBatch.Observe(float64(n)) },
+		Observe:     func(n int) { a.Metrics.IngestBatch.Observe(float64(n)) },
+		CommitDelay: ingress.DefaultCommitDelay,
+		DelayAfter:  ingress.DefaultDelayAfter,
 	})
 	a.Backpressure = &ingress.Backpressure{MaxLag: cfg.Jobs.MaxLag}
 	a.liveRoutes = cfg.Routes

@@ -24,39 +24,36 @@ import (
 // disk; anything else (River's API called from a handler) syncs in place.
 
 // walSync makes everything committed so far durable.
+//
+// It keeps the WAL file open between syncs: opening and closing it for
+// every group commit was 2 % of the server's CPU under chatter load.
+// SQLite writes the WAL in place and deletes it only after a checkpoint
+// has put every frame into the database file, which it syncs first; so a
+// kept descriptor whose file has been unlinked (no links left) holds
+// nothing that is not durable already, and the next sync opens the file
+// that is there now.
 type walSync struct {
-	db  string // the database file
+	db string // the database file
+	n  atomic.Int64
+
 	mu  sync.Mutex
-	ino uint64 // the WAL file whose directory entry was last synced
-	n   atomic.Int64
+	f     *os.File // the open WAL (or database) file; nil before the first sync
+	fIsDB bool     // f is the database file: there was no WAL when it was opened
+	ino   uint64   // the inode of the file whose directory entry was last synced
 }
 
 func (w *walSync) sync() error {
 	w.n.Add(1)
-	f, err := os.Open(w.db + "-wal")
-	if errors.Is(err, fs.ErrNotExist) {
-		// Not in WAL mode after all (or the file was just checkpointed
-		// away by a closing connection): the database file holds it.
-		f, err = os.Open(w.db)
-	}
-	if err != nil {
-		return fmt.Errorf("sync sqlite: %w", err)
-	}
-	defer f.Close()
-	if err := f.Sync(); err != nil {
-		return fmt.Errorf("sync sqlite %s: %w", f.Name(), err)
-	}
-	// A new WAL file is durable only once its directory entry is.
-	st, err := f.Stat()
-	if err != nil {
-		return fmt.Errorf("sync sqlite: %w", err)
-	}
-	var ino uint64
-	if sys, ok := st.Sys().(*syscall.Stat_t); ok {
-		ino = sys.Ino
-	}
 	w.mu.Lock()
 	defer w.mu.Unlock()
+	ino, err := w.current()
+	if err != nil {
+		return err
+	}
+	if err := w.f.Sync(); err != nil {
+		return fmt.Errorf("sync sqlite %s: %w", w.f.Name(), err)
+	}
+	// A new WAL file is durable only once its directory entry is.
 	if ino != 0 && ino == w.ino {
 		return nil
 	}
@@ -70,6 +67,55 @@ func (w *walSync) sync() error {
 	}
 	w.ino = ino
 	return nil
+}
+
+// current makes w.f the file that holds the latest commits and returns
+// its inode (0 when the system does not say).
+func (w *walSync) current() (uint64, error) {
+	if w.f != nil {
+		st, err := w.f.Stat()
+		if err != nil {
+			return 0, fmt.Errorf("sync sqlite: %w", err)
+		}
+		sys, ok := st.Sys().(*syscall.Stat_t)
+		if ok && sys.Nlink > 0 && !w.fIsDB {
+			return sys.Ino, nil
+		}
+		// Unlinked, or the database file, kept while there was no WAL.
+		w.f.Close()
+		w.f = nil
+	}
+	f, err := os.Open(w.db + "-wal")
+	isDB := false
+	if errors.Is(err, fs.ErrNotExist) {
+		// Not in WAL mode after all (or the file was just checkpointed
+		// away by a closing connection): the database file holds it.
+		f, err = os.Open(w.db)
+		isDB = true
+	}
+	if err != nil {
+		return 0, fmt.Errorf("sync sqlite: %w", err)
+	}
+	st, err := f.Stat()
+	if err != nil {
+		f.Close()
+		return 0, fmt.Errorf("sync sqlite: %w", err)
+	}
+	w.f, w.fIsDB = f, isDB
+	if sys, ok := st.Sys().(*syscall.Stat_t); ok {
+		return sys.Ino, nil
+	}
+	return 0, nil
+}
+
+// close lets go of the kept file.
+func (w *walSync) close() {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if w.f != nil {
+		w.f.Close()
+		w.f = nil
+	}
 }
 
 type syncLaterKey struct{}

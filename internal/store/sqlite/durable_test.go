@@ -2,7 +2,9 @@ package sqlite
 
 import (
 	"context"
+	"os"
 	"path/filepath"
+	"syscall"
 	"testing"
 
 	"github.com/ticketbridge/ticketbridge/internal/core"
@@ -55,4 +57,66 @@ func openMigrated(t *testing.T) *Store {
 func chatEvent(id string) []core.Event {
 	return []core.Event{{Source: "chat", EventID: id, Kind: core.KindMessage, Text: "hello",
 		Conversation: core.ConversationRef{Source: "chat", Conversation: "c1"}}}
+}
+
+// The kept file follows the WAL: the database file while there is none,
+// the WAL once there is one, and a new WAL after the old one was deleted
+// (a checkpoint on close), whose directory entry is then synced too.
+func TestWALSyncFollowsTheFile(t *testing.T) {
+	dir := t.TempDir()
+	db := filepath.Join(dir, "tb.db")
+	write := func(path string) uint64 {
+		t.Helper()
+		if err := os.WriteFile(path, []byte("x"), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		return inode(t, path)
+	}
+	w := &walSync{db: db}
+	t.Cleanup(w.close)
+	dbIno := write(db)
+	steps := []struct {
+		name   string
+		change func() uint64 // returns the inode the sync must keep
+	}{
+		{"no WAL yet", func() uint64 { return dbIno }},
+		{"a WAL appears", func() uint64 { return write(db + "-wal") }},
+		{"the same WAL", func() uint64 { return inode(t, db+"-wal") }},
+		{"the WAL deleted and made anew", func() uint64 {
+			if err := os.Remove(db + "-wal"); err != nil {
+				t.Fatal(err)
+			}
+			// A file in between, so the new WAL cannot reuse the inode.
+			write(filepath.Join(dir, "spacer"))
+			return write(db + "-wal")
+		}},
+		{"the WAL gone", func() uint64 {
+			if err := os.Remove(db + "-wal"); err != nil {
+				t.Fatal(err)
+			}
+			return dbIno
+		}},
+	}
+	for _, step := range steps {
+		want := step.change()
+		if err := w.sync(); err != nil {
+			t.Fatalf("%s: %v", step.name, err)
+		}
+		st, err := w.f.Stat()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := st.Sys().(*syscall.Stat_t).Ino; got != want || w.ino != want {
+			t.Errorf("%s: kept inode %d, directory synced for %d, want %d", step.name, got, w.ino, want)
+		}
+	}
+}
+
+func inode(t *testing.T, path string) uint64 {
+	t.Helper()
+	st, err := os.Stat(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return st.Sys().(*syscall.Stat_t).Ino
 }

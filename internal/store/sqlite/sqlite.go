@@ -137,6 +137,7 @@ func (s *Store) Ping(ctx context.Context) error {
 // Close closes the database. Stop the Queue first.
 func (s *Store) Close() error {
 	rerr := s.rdb.Close()
+	defer s.wal.close()
 	if err := s.db.Close(); err != nil {
 		return fmt.Errorf("close sqlite: %w", err)
 	}

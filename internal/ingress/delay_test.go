@@ -1,0 +1,86 @@
+package ingress
+
+import (
+	"fmt"
+	"runtime"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/riverqueue/river"
+
+	"github.com/ticketbridge/ticketbridge/internal/core"
+	"github.com/ticketbridge/ticketbridge/internal/store"
+	"github.com/ticketbridge/ticketbridge/internal/store/storetest/teststore"
+)
+
+// The writer waits before a commit only after one of more than
+// DelayAfter events, and what queues while it waits joins that commit.
+func TestWriterCommitDelay(t *testing.T) {
+	st := teststore.SQLite(t)
+	if _, err := st.Queue(&river.Config{}); err != nil {
+		t.Fatal(err)
+	}
+	var (
+		mu      sync.Mutex
+		commits []int
+		sleeps  int
+	)
+	asleep, wake := make(chan struct{}), make(chan struct{})
+	w := NewWriter(st, func(Stored) store.Jobs { return nil }, WriterOptions{
+		CommitDelay: time.Hour, // never slept: Sleep below stands in
+		DelayAfter:  2,
+		Sleep: func(d time.Duration) {
+			if d != time.Hour {
+				t.Errorf("slept %v, want the commit delay", d)
+			}
+			mu.Lock()
+			sleeps++
+			mu.Unlock()
+			asleep <- struct{}{}
+			<-wake
+		},
+		Observe: func(n int) {
+			mu.Lock()
+			commits = append(commits, n)
+			mu.Unlock()
+		},
+	})
+	defer w.Close()
+	next := 0
+	events := func(n int) []core.Event {
+		var out []core.Event
+		for range n {
+			next++
+			out = append(out, core.Event{Source: "s", EventID: fmt.Sprint("e", next), Kind: core.KindMessage,
+				Conversation: core.ConversationRef{Source: "s", Conversation: "c"}, Sender: core.Sender{ID: "u"}, Text: "hi"})
+		}
+		return out
+	}
+	submit := func(evs []core.Event) {
+		if _, err := w.Submit(t.Context(), evs); err != nil {
+			t.Error(err)
+		}
+	}
+	// Light load: commits of up to DelayAfter events, then one larger; no wait.
+	submit(events(1))
+	submit(events(2))
+	submit(events(3))
+	// After the commit of 3 the next one waits, and what queues meanwhile joins it.
+	first, second, third := events(1), events(1), events(2)
+	var wg sync.WaitGroup
+	wg.Go(func() { submit(first) })
+	<-asleep
+	wg.Go(func() { submit(second) })
+	wg.Go(func() { submit(third) })
+	for len(w.in) < 2 {
+		runtime.Gosched()
+	}
+	close(wake)
+	wg.Wait()
+	mu.Lock()
+	defer mu.Unlock()
+	if want := []int{1, 2, 3, 4}; fmt.Sprint(commits) != fmt.Sprint(want) || sleeps != 1 {
+		t.Errorf("commits %v with %d waits, want %v with 1", commits, sleeps, want)
+	}
+}
