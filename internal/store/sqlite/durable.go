@@ -36,7 +36,7 @@ type walSync struct {
 	db string // the database file
 	n  atomic.Int64
 
-	mu  sync.Mutex
+	mu    sync.Mutex
 	f     *os.File // the open WAL (or database) file; nil before the first sync
 	fIsDB bool     // f is the database file: there was no WAL when it was opened
 	ino   uint64   // the inode of the file whose directory entry was last synced
