@@ -273,7 +273,7 @@ func assemble(ctx context.Context, cfg *config.Config, st store.Store, opts Opti
 			return ingress.Decision(d), err
 		},
 		Observe:     func(n int) { a.Metrics.IngestBatch.Observe(float64(n)) },
-		CommitDelay: ingress.DefaultCommitDelay,
+		CommitDelay: commitDelay(cfg.Storage.Driver),
 		DelayAfter:  ingress.DefaultDelayAfter,
 	})
 	a.Backpressure = &ingress.Backpressure{MaxLag: cfg.Jobs.MaxLag}
@@ -283,6 +283,18 @@ func assemble(ctx context.Context, cfg *config.Config, st store.Store, opts Opti
 	}
 	a.Handler = a.routes(sources, sinks, opts)
 	return a, nil
+}
+
+// commitDelay is the group-commit writer's wait after a large commit:
+// on SQLite it cut the server's CPU per event by a tenth under a flood;
+// on PostgreSQL, where a commit is a round trip that already gathers
+// larger batches, it lowered throughput by about as much, so it is off
+// there (BENCHMARKS.md, "Processing core, session 13").
+func commitDelay(driver string) time.Duration {
+	if driver == "sqlite" {
+		return ingress.DefaultCommitDelay
+	}
+	return 0
 }
 
 func (a *App) routes(sources map[string]source.Source, sinks map[string]sink.Sink, opts Options) http.Handler {
