@@ -134,8 +134,8 @@ func startCPUProfile(path string) (stop func(), err error) {
 }
 
 // writeAllocProfile writes the heap profile, whose alloc_space and
-// alloc_objects samples cover every allocation since start; the garbage
-// they make is what the collector's share of the CPU follows.
+// alloc_objects samples are taken from every allocation since start: the
+// garbage a load makes, which the collector's share of the CPU follows.
 func writeAllocProfile(path string, log *slog.Logger) {
 	f, err := os.Create(path)
 	if err != nil {
