@@ -22,9 +22,10 @@ func TestWriterCommitDelay(t *testing.T) {
 		t.Fatal(err)
 	}
 	var (
-		mu      sync.Mutex
-		commits []int
-		sleeps  int
+		mu        sync.Mutex
+		commits   []int
+		sleeps    int
+		expecting bool // the test waits for the writer to sleep
 	)
 	asleep, wake := make(chan struct{}), make(chan struct{})
 	w := NewWriter(st, func(Stored) store.Jobs { return nil }, WriterOptions{
@@ -36,7 +37,12 @@ func TestWriterCommitDelay(t *testing.T) {
 			}
 			mu.Lock()
 			sleeps++
+			expected, after := expecting, fmt.Sprint(commits)
 			mu.Unlock()
+			if !expected {
+				t.Errorf("the writer waited after commits %s", after)
+				return
+			}
 			asleep <- struct{}{}
 			<-wake
 		},
@@ -68,6 +74,9 @@ func TestWriterCommitDelay(t *testing.T) {
 	submit(events(3))
 	// After the commit of 3 the next one waits, and what queues meanwhile joins it.
 	first, second, third := events(1), events(1), events(2)
+	mu.Lock()
+	expecting = true
+	mu.Unlock()
 	var wg sync.WaitGroup
 	wg.Go(func() { submit(first) })
 	<-asleep
