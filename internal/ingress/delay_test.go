@@ -29,9 +29,9 @@ func TestWriterCommitDelay(t *testing.T) {
 	)
 	asleep, wake := make(chan struct{}), make(chan struct{})
 	w := NewWriter(st, func(Stored) store.Jobs { return nil }, WriterOptions{
-		CommitDelay: time.Hour, // never slept: Sleep below stands in
+		CommitDelay: time.Hour, // never slept: sleep below stands in
 		DelayAfter:  2,
-		Sleep: func(d time.Duration) {
+		sleep: func(d time.Duration) {
 			if d != time.Hour {
 				t.Errorf("slept %v, want the commit delay", d)
 			}

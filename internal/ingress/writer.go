@@ -72,8 +72,8 @@ type WriterOptions struct {
 	// wait. An idle or lightly loaded writer never waits.
 	CommitDelay time.Duration
 	DelayAfter  int
-	// Sleep replaces time.Sleep for the commit delay (tests).
-	Sleep func(time.Duration)
+	// sleep replaces time.Sleep for the commit delay (this package's tests).
+	sleep func(time.Duration)
 }
 
 // DefaultCommitDelay and DefaultDelayAfter are the commit delay the app
@@ -152,7 +152,7 @@ func (w *Writer) Close() {
 
 func (w *Writer) run() {
 	defer close(w.done)
-	sleep := w.opts.Sleep
+	sleep := w.opts.sleep
 	if sleep == nil {
 		sleep = time.Sleep
 	}
