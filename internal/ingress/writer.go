@@ -126,12 +126,20 @@ func (w *Writer) Submit(ctx context.Context, events []core.Event) ([]bool, error
 		w.mu.RUnlock()
 		return nil, ErrClosed
 	}
+	// The send is tried first without the context: asking a request's
+	// context for Done makes its channel, an allocation per request, and
+	// the queue is rarely full.
 	select {
 	case w.in <- s:
 		w.mu.RUnlock()
-	case <-ctx.Done():
-		w.mu.RUnlock()
-		return nil, ctx.Err()
+	default:
+		select {
+		case w.in <- s:
+			w.mu.RUnlock()
+		case <-ctx.Done():
+			w.mu.RUnlock()
+			return nil, ctx.Err()
+		}
 	}
 	// Once queued the commit happens even if the caller gives up, so the
 	// wait cannot be abandoned without risking an unanswered duplicate.

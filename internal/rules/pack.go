@@ -225,11 +225,15 @@ type pack struct {
 	cats     []packCategory
 	guards   []packGuard
 	contrast *regexp.Regexp
+	noScores []catScore // all zero, shared by every text that matches nothing
 }
 
 type packCategory struct {
 	name     string
 	patterns []packPattern
+	// lo and hi bound the patterns' slots, which are consecutive: a
+	// message with no candidate slot in the range skips the category.
+	lo, hi int32
 }
 
 type packPattern struct {
@@ -301,13 +305,15 @@ var defaultPack = sync.OnceValue(func() *pack {
 	cats, guards, contrast := defaultPackSpec()
 	p := &pack{contrast: regexp.MustCompile(contrast), pf: newPrefilter()}
 	for _, c := range cats {
-		pc := packCategory{name: c.name}
+		pc := packCategory{name: c.name, lo: p.pf.slots}
 		for _, ps := range c.patterns {
 			pc.patterns = append(pc.patterns, packPattern{slot: p.pf.slot(ps.expr), name: ps.name, feature: "p:" + ps.name, weight: ps.weight,
 				re: regexp.MustCompile(ps.expr), han: hasHan(ps.expr), latin: !hasHan(ps.expr) && hasLatinWord(ps.expr)})
 		}
+		pc.hi = p.pf.slots
 		p.cats = append(p.cats, pc)
 	}
+	p.noScores = make([]catScore, len(p.cats))
 	for _, g := range guards {
 		pg := packGuard{slot: p.pf.slot(g.expr), kind: g.kind, category: g.category, name: g.name, feature: "g:" + g.name, re: regexp.MustCompile(g.expr),
 			han: hasHan(g.expr), latin: !hasHan(g.expr) && hasLatinWord(g.expr)}
@@ -349,17 +355,25 @@ type catScore struct {
 // classify scores normalized text and applies the guards.
 func (p *pack) classify(t *ntext) PackResult { return p.decide(t, p.score(t)) }
 
-// score runs every category's patterns over normalized text.
+// score runs every category's patterns over normalized text. The scores
+// are read-only: a text that matches no pattern, as most chat does, gets
+// the pack's shared zero scores instead of an allocation.
 func (p *pack) score(t *ntext) []catScore {
 	han, latin := t.han, t.latin
-	scores := make([]catScore, len(p.cats))
+	var scores []catScore
 	for i, c := range p.cats {
+		if !t.slots.anyIn(c.lo, c.hi) {
+			continue
+		}
 		// Two passes put the strongest names first, so the first name
 		// explains the decision.
 		for _, strongPass := range []bool{true, false} {
 			for _, pt := range c.patterns {
 				if (pt.weight >= PackThreshold) != strongPass || (pt.han && !han) || (pt.latin && !latin) || !t.slots.has(pt.slot) || !pt.re.MatchString(t.s) {
 					continue
+				}
+				if scores == nil {
+					scores = make([]catScore, len(p.cats))
 				}
 				scores[i].score += pt.weight
 				scores[i].matched = append(scores[i].matched, pt.name)
@@ -369,6 +383,9 @@ func (p *pack) score(t *ntext) []catScore {
 				}
 			}
 		}
+	}
+	if scores == nil {
+		return p.noScores
 	}
 	return scores
 }

@@ -23,7 +23,7 @@ type prefilter struct {
 	// byPair holds the literals by their first two bytes; pairAt maps a
 	// byte pair to its list's index + 1 (0: no literal starts so), which
 	// costs less than a map lookup at every byte of a text.
-	byPair [][]int32
+	byPair [][]pairLit
 	pairAt [1 << 16]uint16
 	single [256][]int32
 	// users lists, per literal, the slots that need it; always holds the
@@ -79,7 +79,11 @@ func (pf *prefilter) add(expr string) []int32 {
 					pf.byPair = append(pf.byPair, nil)
 					pf.pairAt[k] = uint16(len(pf.byPair))
 				}
-				pf.byPair[pf.pairAt[k]-1] = append(pf.byPair[pf.pairAt[k]-1], id)
+				third := int16(-1)
+				if len(l) > 2 {
+					third = int16(l[2])
+				}
+				pf.byPair[pf.pairAt[k]-1] = append(pf.byPair[pf.pairAt[k]-1], pairLit{id: id, third: third})
 			}
 		}
 		ids = append(ids, id)
@@ -101,9 +105,13 @@ func (pf *prefilter) scan(s string) litSet {
 		if at == 0 {
 			continue
 		}
-		for _, id := range pf.byPair[at-1] {
-			if !set.has(id) && strings.HasPrefix(s[i:], pf.lits[id]) {
-				set.add(id)
+		next := int16(-2) // the byte after the pair; -2 at the end, which no literal's third byte is
+		if i+2 < len(s) {
+			next = int16(s[i+2])
+		}
+		for _, l := range pf.byPair[at-1] {
+			if (l.third < 0 || l.third == next) && !set.has(l.id) && strings.HasPrefix(s[i:], pf.lits[l.id]) {
+				set.add(l.id)
 			}
 		}
 	}
@@ -128,10 +136,40 @@ func (pf *prefilter) candidates(lits litSet) litSet {
 	return set
 }
 
+// pairLit is a literal of two bytes or more in its pair's list, with its
+// third byte (-1: none): common English pairs ("th", "st") start dozens
+// of literals, and comparing one byte first spares most of them the
+// whole comparison.
+type pairLit struct {
+	id    int32
+	third int16
+}
+
 type litSet []uint64
 
 func (s litSet) add(id int32)      { s[id/64] |= 1 << (id % 64) }
 func (s litSet) has(id int32) bool { return s[id/64]&(1<<(id%64)) != 0 }
+
+// anyIn reports whether the set holds an id in [lo, hi).
+func (s litSet) anyIn(lo, hi int32) bool {
+	if hi <= lo {
+		return false
+	}
+	first, last := lo/64, (hi-1)/64
+	for w := first; w <= last; w++ {
+		bits := s[w]
+		if w == first {
+			bits &= ^uint64(0) << (lo % 64)
+		}
+		if w == last {
+			bits &= ^uint64(0) >> (63 - (hi-1)%64)
+		}
+		if bits != 0 {
+			return true
+		}
+	}
+	return false
+}
 
 // required returns literals of which every match of re contains at least
 // one, or nil when it cannot tell.

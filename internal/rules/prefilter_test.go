@@ -89,3 +89,24 @@ func TestPrefilterLiterals(t *testing.T) {
 	}
 	t.Logf("%d of the pack's patterns and guards have no required literal", len(p.pf.always))
 }
+
+func TestLitSetAnyIn(t *testing.T) {
+	t.Parallel()
+	s := make(litSet, 3)
+	for _, id := range []int32{5, 63, 64, 130} {
+		s.add(id)
+	}
+	tests := []struct {
+		lo, hi int32
+		want   bool
+	}{
+		{0, 5, false}, {0, 6, true}, {6, 63, false}, {6, 64, true},
+		{64, 65, true}, {65, 130, false}, {65, 131, true}, {131, 192, false},
+		{5, 5, false}, {0, 192, true}, {66, 128, false},
+	}
+	for _, tt := range tests {
+		if got := s.anyIn(tt.lo, tt.hi); got != tt.want {
+			t.Errorf("anyIn(%d, %d) = %v, want %v", tt.lo, tt.hi, got, tt.want)
+		}
+	}
+}

@@ -272,3 +272,33 @@ func TestCanonicalHeaderNames(t *testing.T) {
 		}
 	}
 }
+
+// MACs are reused between requests (keyedMACs): signing with two keys in
+// turn must give each key's own signature every time, never one made
+// with the other key's state.
+func TestSignAlternatingKeys(t *testing.T) {
+	t.Parallel()
+	vec := mustSecret(t, vecSecret)
+	other, err := NewSecret()
+	if err != nil {
+		t.Fatal(err)
+	}
+	ref, err := standardwebhooks.NewWebhook(other)
+	if err != nil {
+		t.Fatal(err)
+	}
+	otherKey := mustSecret(t, other)
+	now := time.Unix(vecTS, 0)
+	for i := range 20 {
+		if got := Sign(vec, vecID, now, []byte(vecBody)); got != vecSig {
+			t.Fatalf("round %d: vector key signs %q, want %q", i, got, vecSig)
+		}
+		want, err := ref.Sign(vecID, now, []byte(vecBody))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := Sign(otherKey, vecID, now, []byte(vecBody)); got != want {
+			t.Fatalf("round %d: other key signs %q, reference %q", i, got, want)
+		}
+	}
+}

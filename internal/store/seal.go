@@ -6,6 +6,7 @@ import (
 	"strconv"
 	"sync/atomic"
 
+	"github.com/ticketbridge/ticketbridge/internal/core"
 	"github.com/ticketbridge/ticketbridge/internal/crypt"
 )
 
@@ -42,6 +43,24 @@ func SealBody(c Cipher, v, ad []byte) []byte {
 		return v
 	}
 	return c.Seal(v, ad)
+}
+
+// SealEvent seals an event's text and raw payload for the body columns;
+// an empty payload is nil (NULL). Both stores store every event through
+// it, so without a cipher it returns the values as they are, without
+// building their associated data or copying the text.
+func SealEvent(c Cipher, e core.Event) (string, []byte) {
+	var raw []byte
+	if c == nil {
+		if len(e.Raw) > 0 {
+			raw = e.Raw
+		}
+		return e.Text, raw
+	}
+	if len(e.Raw) > 0 {
+		raw = SealBody(c, e.Raw, ADEventRaw(e.Source, e.EventID))
+	}
+	return string(SealBody(c, []byte(e.Text), ADEventText(e.Source, e.EventID))), raw
 }
 
 // OpenBody decrypts a body value. Plaintext from before encryption was

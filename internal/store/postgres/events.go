@@ -192,13 +192,7 @@ func (s *Store) eventArgs(e core.Event) ([]any, error) {
 
 // sealBody and openBody are the one place message content enters and leaves
 // the body columns, so that encryption at rest can be added here alone.
-func (s *Store) sealBody(e core.Event) (string, []byte) {
-	var raw []byte
-	if len(e.Raw) > 0 {
-		raw = s.seal(e.Raw, store.ADEventRaw(e.Source, e.EventID))
-	}
-	return s.sealString(e.Text, store.ADEventText(e.Source, e.EventID)), raw
-}
+func (s *Store) sealBody(e core.Event) (string, []byte) { return store.SealEvent(s.cipher, e) }
 
 func (s *Store) openBody(source, eventID string, text *string, raw []byte) (string, []byte, error) {
 	var t string

@@ -232,13 +232,7 @@ func (s *Store) eventArgs(e core.Event) ([]any, error) {
 
 // sealBody and openBody are the one place message content enters and leaves
 // the body columns, so that encryption at rest can be added here alone.
-func (s *Store) sealBody(e core.Event) (any, any) {
-	var r any
-	if len(e.Raw) > 0 {
-		r = s.seal(e.Raw, store.ADEventRaw(e.Source, e.EventID))
-	}
-	return s.sealString(e.Text, store.ADEventText(e.Source, e.EventID)), r
-}
+func (s *Store) sealBody(e core.Event) (string, []byte) { return store.SealEvent(s.cipher, e) }
 
 func (s *Store) openBody(source, eventID string, text sql.NullString, raw []byte) (string, []byte, error) {
 	t, err := s.openString(text.String, store.ADEventText(source, eventID))
