@@ -181,6 +181,10 @@ func TestVerify(t *testing.T) {
 		"missing timestamp":     {edit: func(h http.Header) { h.Del(HeaderTimestamp) }, wantErr: core.ErrBadSignature, reason: "missing webhook-timestamp"},
 		"missing signature":     {edit: func(h http.Header) { h.Del(HeaderSignature) }, wantErr: core.ErrBadSignature, reason: "missing webhook-signature"},
 		"no keys":               {keys: []Secret{}, wantErr: core.ErrBadSignature, reason: "no keys"},
+		"valid as 16th entry":   {edit: func(h http.Header) { h.Set(HeaderSignature, strings.Repeat(bad+" ", maxSignatures-1)+good) }},
+		"valid past 16 entries": {edit: func(h http.Header) { h.Set(HeaderSignature, strings.Repeat(bad+" ", maxSignatures)+good) }, wantErr: core.ErrBadSignature, reason: "no signature matches"},
+		"overlong entry":        {edit: func(h http.Header) { h.Set(HeaderSignature, "v1,"+strings.Repeat("QUFB", 40)) }, wantErr: core.ErrBadSignature, reason: "no v1 signature"},
+		"overlong then valid":   {edit: func(h http.Header) { h.Set(HeaderSignature, "v1,"+strings.Repeat("QUFB", 40)+" "+good) }},
 		"signature of other id": {edit: func(h http.Header) { h.Set(HeaderSignature, Sign(key, "msg_other", base, body)) }, wantErr: core.ErrBadSignature},
 	}
 	for name, tt := range tests {

@@ -2,6 +2,7 @@ package stdwebhook
 
 import (
 	"crypto/hmac"
+	"crypto/sha256"
 	"encoding/base64"
 	"fmt"
 	"net/http"
@@ -31,14 +32,15 @@ type Verifier struct {
 // core.ErrBadSignature; a timestamp outside the window wraps core.ErrStale.
 // Entries of other versions than v1 are ignored.
 func (v *Verifier) Verify(h http.Header, body []byte) (string, error) {
-	id, ts, candidates, err := v.headers(h)
+	id, ts, sigs, err := v.headers(h)
 	if err != nil {
 		return "", err
 	}
 	unix := ts.Unix()
 	for _, key := range v.Keys {
 		want := mac(key, id, unix, body)
-		for _, got := range candidates {
+		r := signatureReader{rest: sigs}
+		for got, ok := r.next(); ok; got, ok = r.next() {
 			if hmac.Equal(got, want) {
 				return id, nil
 			}
@@ -65,23 +67,27 @@ const (
 	CanonicalSignature = "Webhook-Signature"
 )
 
-func (v *Verifier) headers(h http.Header) (string, time.Time, [][]byte, error) {
+// headers checks the three headers and returns the id, the timestamp and
+// the signature header. It runs twice per request (CheckHeaders before
+// the body is read, Verify after), so it allocates nothing: signatures
+// are decoded into a buffer on the stack.
+func (v *Verifier) headers(h http.Header) (string, time.Time, string, error) {
 	id := h.Get(CanonicalID)
 	tsText := h.Get(CanonicalTimestamp)
 	sigs := h.Get(CanonicalSignature)
 	switch {
 	case id == "":
-		return "", time.Time{}, nil, fmt.Errorf("%w: missing %s header", core.ErrBadSignature, HeaderID)
+		return "", time.Time{}, "", fmt.Errorf("%w: missing %s header", core.ErrBadSignature, HeaderID)
 	case tsText == "":
-		return "", time.Time{}, nil, fmt.Errorf("%w: missing %s header", core.ErrBadSignature, HeaderTimestamp)
+		return "", time.Time{}, "", fmt.Errorf("%w: missing %s header", core.ErrBadSignature, HeaderTimestamp)
 	case sigs == "":
-		return "", time.Time{}, nil, fmt.Errorf("%w: missing %s header", core.ErrBadSignature, HeaderSignature)
+		return "", time.Time{}, "", fmt.Errorf("%w: missing %s header", core.ErrBadSignature, HeaderSignature)
 	case len(v.Keys) == 0:
-		return "", time.Time{}, nil, fmt.Errorf("%w: no keys configured", core.ErrBadSignature)
+		return "", time.Time{}, "", fmt.Errorf("%w: no keys configured", core.ErrBadSignature)
 	}
 	ts, err := ParseTimestamp(tsText)
 	if err != nil {
-		return "", time.Time{}, nil, fmt.Errorf("%w: %w", core.ErrBadSignature, err)
+		return "", time.Time{}, "", fmt.Errorf("%w: %w", core.ErrBadSignature, err)
 	}
 	// The window is checked before the MAC: it is cheap, and a replayed
 	// old request is refused without spending an HMAC per key on it.
@@ -94,27 +100,45 @@ func (v *Verifier) headers(h http.Header) (string, time.Time, [][]byte, error) {
 		now = v.Now
 	}
 	if d := now().Sub(ts); d > tol || d < -tol {
-		return "", time.Time{}, nil, fmt.Errorf("%w: %s is %s from now", core.ErrStale, HeaderTimestamp, d.Round(time.Second))
+		return "", time.Time{}, "", fmt.Errorf("%w: %s is %s from now", core.ErrStale, HeaderTimestamp, d.Round(time.Second))
 	}
-	candidates := make([][]byte, 0, 2)
-	i := 0
-	for entry := range strings.FieldsSeq(sigs) {
-		if i == maxSignatures {
-			break
+	r := signatureReader{rest: sigs}
+	if _, ok := r.next(); !ok {
+		return "", time.Time{}, "", fmt.Errorf("%w: no v1 signature in header", core.ErrBadSignature)
+	}
+	return id, ts, sigs, nil
+}
+
+// signatureReader reads the v1 entries of a webhook-signature header, a
+// list delimited by spaces. Entries of other versions, entries that are
+// not strict base64 and entries longer than any MAC we make are skipped;
+// at most maxSignatures entries are looked at. The reader decodes into
+// its own buffer, so on the caller's stack it allocates nothing.
+type signatureReader struct {
+	rest   string
+	looked int
+	buf    [2 * sha256.Size]byte
+}
+
+// next returns the next v1 signature's bytes, valid until the next call.
+func (r *signatureReader) next() ([]byte, bool) {
+	for r.looked < maxSignatures {
+		r.rest = strings.TrimLeft(r.rest, " ")
+		if r.rest == "" {
+			return nil, false
 		}
-		i++
+		r.looked++
+		var entry string
+		entry, r.rest, _ = strings.Cut(r.rest, " ")
 		version, sig, ok := strings.Cut(entry, ",")
-		if !ok || version != "v1" {
+		if !ok || version != "v1" || base64.StdEncoding.DecodedLen(len(sig)) > len(r.buf) {
 			continue
 		}
-		raw, err := base64.StdEncoding.Strict().DecodeString(sig)
+		n, err := base64.StdEncoding.Strict().Decode(r.buf[:], []byte(sig))
 		if err != nil {
 			continue
 		}
-		candidates = append(candidates, raw)
+		return r.buf[:n], true
 	}
-	if len(candidates) == 0 {
-		return "", time.Time{}, nil, fmt.Errorf("%w: no v1 signature in header", core.ErrBadSignature)
-	}
-	return id, ts, candidates, nil
+	return nil, false
 }
