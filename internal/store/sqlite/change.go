@@ -126,7 +126,7 @@ func (c changeTx) InsertDryRun(ctx context.Context, d store.DryRun) error {
 }
 
 // ConversationsState returns the open links and pending proposals of the
-// conversations, in two queries.
+// conversations.
 func (s *Store) ConversationsState(ctx context.Context, convKeys []string) (map[string]store.ConversationState, error) {
 	return s.conversationsState(ctx, s.rdb, convKeys)
 }
@@ -143,6 +143,14 @@ func (s *Store) conversationsState(ctx context.Context, q querier, convKeys []st
 	keys, err := jsonList(slices.Compact(slices.Sorted(slices.Values(convKeys))))
 	if err != nil {
 		return nil, fmt.Errorf("conversations' state: %w", err)
+	}
+	// Most conversations of a chat batch have no open ticket and no
+	// pending proposal. One statement finds the few that do, and the two
+	// that read their rows run only for those: for a batch of chatter
+	// that is one statement instead of two.
+	keys, err = s.conversationsWithState(ctx, q, keys)
+	if err != nil || keys == "" {
+		return out, err
 	}
 	rows, err := q.QueryContext(ctx, conversationLinksSQL, keys)
 	if err != nil {
@@ -171,7 +179,39 @@ func (s *Store) conversationsState(ctx context.Context, q querier, convKeys []st
 	return out, nil
 }
 
+// conversationsWithState returns, as a JSON list, the keys of the JSON
+// list keys whose conversation has an open link or a pending proposal;
+// "" when none has.
+func (s *Store) conversationsWithState(ctx context.Context, q querier, keys string) (string, error) {
+	rows, err := q.QueryContext(ctx, conversationsWithStateSQL, keys)
+	if err != nil {
+		return "", fmt.Errorf("conversations with state: %w", err)
+	}
+	var found []string
+	err = eachRow(rows, func(row interface{ Scan(...any) error }) (string, error) {
+		var k string
+		return k, row.Scan(&k)
+	}, func(k string) { found = append(found, k) })
+	if err != nil {
+		return "", fmt.Errorf("conversations with state: %w", err)
+	}
+	if len(found) == 0 {
+		return "", nil
+	}
+	list, err := jsonList(found)
+	if err != nil {
+		return "", fmt.Errorf("conversations with state: %w", err)
+	}
+	return list, nil
+}
+
 var (
+	// conversationsWithStateSQL's conditions are those of the two reads
+	// below, each an index search per key (tb_links_conv,
+	// tb_proposals_conv).
+	conversationsWithStateSQL = `SELECT k.value FROM json_each(?) AS k
+		WHERE EXISTS (SELECT 1 FROM tb_links AS l WHERE l.conv_key = k.value AND l.state NOT IN ('resolved', 'closed'))
+		OR EXISTS (SELECT 1 FROM tb_proposals AS p WHERE p.conv_key = k.value AND p.state = 'pending')`
 	conversationLinksSQL = `SELECT ` + qualified("l", linkSelectCols) + ` FROM json_each(?) AS k
 		JOIN tb_links AS l ON l.conv_key = k.value
 		WHERE l.state NOT IN ('resolved', 'closed') ORDER BY l.created_at, l.id`

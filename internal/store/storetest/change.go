@@ -225,6 +225,30 @@ func testConversationsState(t *testing.T, s store.Store) {
 	if got, ok := st[none.Key()]; ok && (len(got.Links) > 0 || len(got.Proposals) > 0) {
 		t.Errorf("state of N = %+v, want nothing", got)
 	}
+
+	// A conversation with a pending proposal alone, one with a closed
+	// link alone, and a list in which no conversation has state.
+	p, onlyClosed := conv("slack", "P"), conv("slack", "C")
+	_, err = s.Apply(ctx, []store.Change{{Propose: &store.Proposal{Route: "r2", Conversation: p, ExpiresAt: time.Now().Add(time.Hour)}}})
+	must(t, "Apply", err)
+	c, _, err := s.LinkOpen(ctx, newLink("r1", onlyClosed), nil)
+	must(t, "LinkOpen", err)
+	must(t, "LinkSetStatus", s.LinkSetStatus(ctx, c.ID, "Done", "closed", nil))
+	st, err = s.ConversationsState(ctx, []string{onlyClosed.Key(), p.Key(), none.Key()})
+	must(t, "ConversationsState", err)
+	if got := st[p.Key()]; len(got.Links) != 0 || len(got.Proposals) != 1 {
+		t.Errorf("state of P = %+v, want its pending proposal", got)
+	}
+	if got := st[onlyClosed.Key()]; len(got.Links) != 0 || len(got.Proposals) != 0 {
+		t.Errorf("state of C = %+v, want nothing: its one link is closed", got)
+	}
+	st, err = s.ConversationsState(ctx, []string{onlyClosed.Key(), none.Key()})
+	must(t, "ConversationsState", err)
+	for k, got := range st {
+		if len(got.Links) > 0 || len(got.Proposals) > 0 {
+			t.Errorf("state of %s = %+v, want nothing", k, got)
+		}
+	}
 }
 
 // QueueLag sees the oldest waiting job of the named queues only.
