@@ -25,6 +25,10 @@ type prefilter struct {
 	// costs less than a map lookup at every byte of a text.
 	byPair [][]pairLit
 	pairAt [1 << 16]uint16
+	// pairs has a bit for each pair some literal starts with: 8 KB that
+	// stay in the processor's first cache, where pairAt's 128 KB do not,
+	// so most bytes of a text cost one cached load.
+	pairs [1 << 16 / 64]uint64
 	single [256][]int32
 	// users lists, per literal, the slots that need it; always holds the
 	// slots with no required literal.
@@ -78,6 +82,7 @@ func (pf *prefilter) add(expr string) []int32 {
 				if pf.pairAt[k] == 0 {
 					pf.byPair = append(pf.byPair, nil)
 					pf.pairAt[k] = uint16(len(pf.byPair))
+					pf.pairs[k/64] |= 1 << (k % 64)
 				}
 				third := int16(-1)
 				if len(l) > 2 {
@@ -101,10 +106,11 @@ func (pf *prefilter) scan(s string) litSet {
 		if i+1 >= len(s) {
 			break
 		}
-		at := pf.pairAt[uint16(s[i])<<8|uint16(s[i+1])]
-		if at == 0 {
+		k := uint16(s[i])<<8 | uint16(s[i+1])
+		if pf.pairs[k/64]&(1<<(k%64)) == 0 {
 			continue
 		}
+		at := pf.pairAt[k]
 		next := int16(-2) // the byte after the pair; -2 at the end, which no literal's third byte is
 		if i+2 < len(s) {
 			next = int16(s[i+2])

@@ -12,6 +12,15 @@ import (
 // contractions expanded ("don't" → "do not") so that patterns need one
 // spelling, and runs of white space collapsed to one space.
 func normalize(s string) string {
+	if n, ok := normalizeASCII(s); ok {
+		return expandContractions(n)
+	}
+	return expandContractions(normalizeRunes(s))
+}
+
+// normalizeRunes is normalize's first half: folding, lower case and white
+// space, rune by rune.
+func normalizeRunes(s string) string {
 	var b strings.Builder
 	b.Grow(len(s))
 	space := false
@@ -32,7 +41,37 @@ func normalize(s string) string {
 		space = false
 		b.WriteRune(unicode.ToLower(r))
 	}
-	return expandContractions(b.String())
+	return b.String()
+}
+
+// normalizeASCII is normalize's first half for text that is all ASCII,
+// most chat in Latin script, byte by byte instead of rune by rune through
+// the Unicode tables; it gives what the general loop gives. ok is false
+// when s has a byte outside ASCII.
+func normalizeASCII(s string) (string, bool) {
+	var b strings.Builder
+	b.Grow(len(s))
+	space := false
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		switch {
+		case c >= 0x80:
+			return "", false
+		case c == ' ' || c >= '\t' && c <= '\r':
+			space = true
+			continue
+		case c >= 'A' && c <= 'Z':
+			c += 'a' - 'A'
+		case c == '`':
+			c = '\''
+		}
+		if space && b.Len() > 0 {
+			b.WriteByte(' ')
+		}
+		space = false
+		b.WriteByte(c)
+	}
+	return b.String(), true
 }
 
 // isFullWidthPunct keeps the full-width punctuation Chinese text uses as
@@ -123,7 +162,7 @@ func hasLatinWord(s string) bool {
 // a Chinese line then.
 func hasHan(s string) bool {
 	for _, r := range s {
-		if unicode.Is(unicode.Han, r) {
+		if r >= 0x80 && unicode.Is(unicode.Han, r) {
 			return true
 		}
 	}
