@@ -28,7 +28,7 @@ type prefilter struct {
 	// pairs has a bit for each pair some literal starts with: 8 KB that
 	// stay in the processor's first cache, where pairAt's 128 KB do not,
 	// so most bytes of a text cost one cached load.
-	pairs [1 << 16 / 64]uint64
+	pairs  [1 << 16 / 64]uint64
 	single [256][]int32
 	// users lists, per literal, the slots that need it; always holds the
 	// slots with no required literal.
