@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"context"
 	"database/sql"
+	"database/sql/driver"
 	"fmt"
 	"slices"
 	"strings"
@@ -138,15 +139,8 @@ type eventInserter struct {
 // so when every row was new the ids follow from the last one; only a
 // chunk with a duplicate reads its new rows back.
 func (ins *eventInserter) insert(ctx context.Context, s *Store, events []core.Event, off, n int) error {
-	args := make([]any, 0, n*eventColumns)
-	for i := off; i < off+n; i++ {
-		a, err := s.eventArgs(events[i])
-		if err != nil {
-			return fmt.Errorf("ingest event %q: %w", events[i].EventID, err)
-		}
-		args = append(append(args, a...), ins.stored)
-	}
-	res, err := ins.tx.ExecContext(ctx, insertEventsSQL[n], args...)
+	rows := eventRows{s: s, events: events[off : off+n], stored: ins.stored}
+	res, err := ins.tx.ExecContext(ctx, insertEventsSQL[n], rows)
 	if err != nil {
 		return fmt.Errorf("ingest %d events: %w", n, err)
 	}
@@ -217,24 +211,38 @@ type querier interface {
 	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
 }
 
-// eventArgs are the insert values of e up to, not including, stored_at.
-func (s *Store) eventArgs(e core.Event) ([]any, error) {
-	sender, err := jsonText(e.Sender, false)
-	if err != nil {
-		return nil, err
+// eventRows is the parameters of a multi-row event insert as one
+// argument, which the connection expands (rowArgs, stmtcache.go): passed
+// as separate values, database/sql copied and converted each of the
+// sixteen per event.
+type eventRows struct {
+	s      *Store
+	events []core.Event
+	stored int64
+}
+
+func (r eventRows) appendArgs(dst []driver.NamedValue) ([]driver.NamedValue, error) {
+	for _, e := range r.events {
+		sender, err := jsonText(e.Sender, false)
+		if err != nil {
+			return nil, fmt.Errorf("ingest event %q: %w", e.EventID, err)
+		}
+		atts, err := jsonText(e.Attachments, len(e.Attachments) == 0)
+		if err != nil {
+			return nil, fmt.Errorf("ingest event %q: %w", e.EventID, err)
+		}
+		meta, err := jsonText(e.Meta, len(e.Meta) == 0)
+		if err != nil {
+			return nil, fmt.Errorf("ingest event %q: %w", e.EventID, err)
+		}
+		text, raw := r.s.sealBody(e)
+		c := e.Conversation
+		for _, v := range [eventColumns]driver.Value{e.Source, e.EventID, string(e.Kind), c.Key(), c.Source, c.Conversation, c.Thread,
+			sender, nanos(e.Time), e.Command, e.Action, atts, meta, text, raw, r.stored} {
+			dst = append(dst, driver.NamedValue{Ordinal: len(dst) + 1, Value: v})
+		}
 	}
-	atts, err := jsonText(e.Attachments, len(e.Attachments) == 0)
-	if err != nil {
-		return nil, err
-	}
-	meta, err := jsonText(e.Meta, len(e.Meta) == 0)
-	if err != nil {
-		return nil, err
-	}
-	text, raw := s.sealBody(e)
-	c := e.Conversation
-	return []any{e.Source, e.EventID, string(e.Kind), c.Key(), c.Source, c.Conversation, c.Thread,
-		sender, nanos(e.Time), e.Command, e.Action, atts, meta, text, raw}, nil
+	return dst, nil
 }
 
 // sealBody and openBody are the one place message content enters and leaves

@@ -63,6 +63,25 @@ type cachingConn struct {
 	stmts map[string]*keptStmt
 	wal   *walSync // nil: a read-only connection
 	inTx  bool
+	// args is kept for expanding rowArgs, whose statements bind hundreds
+	// of parameters.
+	args []driver.NamedValue
+}
+
+// rowArgs is a statement's parameters passed as one argument (a batch of
+// rows): the connection expands it into a buffer it keeps, so that
+// database/sql neither copies nor converts the values one by one.
+type rowArgs interface {
+	appendArgs(dst []driver.NamedValue) ([]driver.NamedValue, error)
+}
+
+// CheckNamedValue lets rowArgs through database/sql unconverted; every
+// other value gets database/sql's own conversion (ErrSkip).
+func (c *cachingConn) CheckNamedValue(nv *driver.NamedValue) error {
+	if _, ok := nv.Value.(rowArgs); ok {
+		return nil
+	}
+	return driver.ErrSkip
 }
 
 // syncs tells whether a statement run outside a transaction under ctx
@@ -85,6 +104,7 @@ var (
 	_ driver.Pinger             = (*cachingConn)(nil)
 	_ driver.SessionResetter    = (*cachingConn)(nil)
 	_ driver.Validator          = (*cachingConn)(nil)
+	_ driver.NamedValueChecker  = (*cachingConn)(nil)
 )
 
 // kept returns the kept statement for query and args (under planKey),
@@ -165,6 +185,17 @@ func (c *cachingConn) ExecContext(ctx context.Context, query string, args []driv
 }
 
 func (c *cachingConn) exec(ctx context.Context, query string, args []driver.NamedValue) (driver.Result, error) {
+	if len(args) == 1 {
+		if ra, ok := args[0].Value.(rowArgs); ok {
+			expanded, err := ra.appendArgs(c.args[:0])
+			if err != nil {
+				return nil, err
+			}
+			c.args = expanded
+			defer clear(expanded) // keep no event alive until the next batch
+			args = expanded
+		}
+	}
 	key := planKey(query, args)
 	k, err := c.kept(ctx, key, query)
 	if err != nil {
