@@ -319,10 +319,15 @@ func writeCounts(w http.ResponseWriter, accepted, duplicates int) {
 	b = append(b, `,"duplicates":`...)
 	b = strconv.AppendInt(b, int64(duplicates), 10)
 	b = append(b, "}\n"...)
-	w.Header().Set("Content-Type", "application/json")
+	// Set would allocate the value's slice on every answer; net/http
+	// copies the header map when the status is written, so sharing one
+	// read-only slice is safe.
+	w.Header()["Content-Type"] = jsonContentType
 	w.WriteHeader(http.StatusOK)
 	_, _ = w.Write(b)
 }
+
+var jsonContentType = []string{"application/json"}
 
 func writeError(w http.ResponseWriter, status int, msg string) {
 	writeJSON(w, status, map[string]string{"error": msg})

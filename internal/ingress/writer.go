@@ -115,8 +115,9 @@ func (w *Writer) Submit(ctx context.Context, events []core.Event) ([]bool, error
 	if err := checkEvents(events); err != nil {
 		return nil, err
 	}
-	s := &submission{events: events, ready: make(chan struct{}), urgent: make([]bool, len(events))}
+	s := &submission{events: events, ready: make(chan struct{})}
 	if w.opts.Urgent != nil {
+		s.urgent = make([]bool, len(events))
 		for i, e := range events {
 			s.urgent[i] = w.opts.Urgent(e)
 		}
@@ -191,13 +192,21 @@ func (w *Writer) run() {
 
 func (w *Writer) commit(batch []*submission, n int) {
 	events := make([]core.Event, 0, n)
-	urgent := make([]bool, 0, n)
 	for _, s := range batch {
 		events = append(events, s.events...)
-		urgent = append(urgent, s.urgent...)
 	}
 	var jobsFor func(ids []int64, index []int) store.Jobs
 	if w.jobsFor != nil {
+		// Urgent is classed only when there is a class to give: a
+		// submission without one has none urgent.
+		urgent := make([]bool, 0, n)
+		for _, s := range batch {
+			if s.urgent == nil {
+				urgent = append(urgent, make([]bool, len(s.events))...)
+			} else {
+				urgent = append(urgent, s.urgent...)
+			}
+		}
 		jobsFor = func(ids []int64, index []int) store.Jobs {
 			return w.jobsFor(Stored{Events: events, Urgent: urgent, IDs: ids, Index: index})
 		}
