@@ -36,12 +36,15 @@ func RequestID(log *slog.Logger, next http.Handler) http.Handler {
 		}
 		w.Header().Set("X-Request-Id", id)
 		ctx := context.WithValue(r.Context(), requestIDKey{}, requestLog{log: log, id: id})
+		if !log.Enabled(ctx, slog.LevelDebug) {
+			// Nothing to log: no recorder and no clock for it.
+			next.ServeHTTP(w, r.WithContext(ctx))
+			return
+		}
 		rec := &statusRecorder{ResponseWriter: w, status: http.StatusOK}
 		start := time.Now()
 		next.ServeHTTP(rec, r.WithContext(ctx))
-		if log.Enabled(ctx, slog.LevelDebug) {
-			log.With("request_id", id).DebugContext(ctx, "request", "method", r.Method, "path", r.URL.Path, "status", rec.status, "duration_ms", time.Since(start).Milliseconds())
-		}
+		log.With("request_id", id).DebugContext(ctx, "request", "method", r.Method, "path", r.URL.Path, "status", rec.status, "duration_ms", time.Since(start).Milliseconds())
 	})
 }
 

@@ -52,3 +52,26 @@ func TestRequestIDInLogs(t *testing.T) {
 		t.Error("LoggerFrom outside a request did not return the fallback")
 	}
 }
+
+// Below debug level nothing wraps the response, and the id still reaches
+// the answer and the handler's logger.
+func TestRequestIDAtInfo(t *testing.T) {
+	var buf bytes.Buffer
+	log := slog.New(slog.NewTextHandler(&buf, &slog.HandlerOptions{Level: slog.LevelInfo}))
+	h := RequestID(log, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if _, wrapped := w.(*statusRecorder); wrapped {
+			t.Error("response wrapped although nothing logs the status")
+		}
+		LoggerFrom(r.Context(), nil).Info("inside")
+		w.WriteHeader(http.StatusAccepted)
+	}))
+	rec := httptest.NewRecorder()
+	h.ServeHTTP(rec, httptest.NewRequest(http.MethodPost, "/hooks/im/x", nil))
+	id := rec.Header().Get("X-Request-Id")
+	if len(id) != 16 || rec.Code != http.StatusAccepted {
+		t.Fatalf("X-Request-Id %q, status %d", id, rec.Code)
+	}
+	if got := strings.TrimSpace(buf.String()); strings.Count(got, "\n") != 0 || !strings.Contains(got, "request_id="+id) {
+		t.Fatalf("logged %q, want the handler's one line with request_id=%s", got, id)
+	}
+}

@@ -222,6 +222,11 @@ type eventRows struct {
 }
 
 func (r eventRows) appendArgs(dst []driver.NamedValue) ([]driver.NamedValue, error) {
+	// Putting a string or a large integer in an interface allocates; the
+	// values most rows of a batch share (source, kind, the stored time)
+	// are put in once and reused.
+	var shared boxes
+	stored := driver.Value(r.stored)
 	for _, e := range r.events {
 		sender, err := jsonText(e.Sender, false)
 		if err != nil {
@@ -237,12 +242,29 @@ func (r eventRows) appendArgs(dst []driver.NamedValue) ([]driver.NamedValue, err
 		}
 		text, raw := r.s.sealBody(e)
 		c := e.Conversation
-		for _, v := range [eventColumns]driver.Value{e.Source, e.EventID, string(e.Kind), c.Key(), c.Source, c.Conversation, c.Thread,
-			sender, nanos(e.Time), e.Command, e.Action, atts, meta, text, raw, r.stored} {
+		for _, v := range [eventColumns]driver.Value{shared.of(e.Source), e.EventID, shared.of(string(e.Kind)), c.Key(), shared.of(c.Source),
+			c.Conversation, c.Thread, sender, nanos(e.Time), e.Command, e.Action, atts, meta, text, raw, stored} {
 			dst = append(dst, driver.NamedValue{Ordinal: len(dst) + 1, Value: v})
 		}
 	}
 	return dst, nil
+}
+
+// boxes keeps the last few strings put in an interface, for reuse.
+type boxes [4]struct {
+	s string
+	v driver.Value
+}
+
+func (b *boxes) of(s string) driver.Value {
+	for i := range b {
+		if b[i].v != nil && b[i].s == s {
+			return b[i].v
+		}
+	}
+	copy(b[1:], b[:len(b)-1])
+	b[0].s, b[0].v = s, s
+	return b[0].v
 }
 
 // sealBody and openBody are the one place message content enters and leaves
