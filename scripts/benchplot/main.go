@@ -8,6 +8,11 @@
 // for the binary before, one for after; rounds are the repeated lines):
 //
 //	go run ./scripts/benchplot -old before.txt -new after.txt -out docs/bench
+//
+// or the CSV of scripts/bench-rotate.sh (base, new and the reference
+// server in one rotation):
+//
+//	go run ./scripts/benchplot -rotate bench-rotate.csv -out docs/bench
 package main
 
 import (
@@ -39,8 +44,19 @@ func main() {
 	out := flag.String("out", "docs/bench", "folder for the SVG files")
 	oldBench := flag.String("old", "", "go test -bench output of the binary before (instead of -in)")
 	newBench := flag.String("new", "", "go test -bench output of the binary after")
+	rotate := flag.String("rotate", "", "CSV written by scripts/bench-rotate.sh (instead of -in)")
 	flag.Parse()
-	rows, ms, err := load(*in, *oldBench, *newBench)
+	var (
+		rows []map[string]string
+		ms   []measure
+		err  error
+	)
+	if *rotate != "" {
+		ms = rotateMeasures
+		rows, err = readRotate(*rotate)
+	} else {
+		rows, ms, err = load(*in, *oldBench, *newBench)
+	}
 	if err != nil {
 		log.Fatal(err)
 	}

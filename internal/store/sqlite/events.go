@@ -95,9 +95,9 @@ const eventColumns = 16
 // may abort halfway (on a NOT NULL column, under the upsert clause) runs
 // in a statement transaction, which copies every page it first touches
 // into a statement journal; with OR IGNORE nothing can abort, and that
-// copying, a tenth of the insert's work, is gone. What else OR IGNORE
-// would skip cannot occur: every NOT NULL column gets a value from
-// eventArgs, and tb_events has no CHECK constraint.
+// copying, about a tenth of the insert's work, is gone. What else OR
+// IGNORE would skip cannot occur: every NOT NULL column gets a value from
+// eventRows, and tb_events has no CHECK constraint.
 var insertEventsSQL = func() map[int]string {
 	m := map[int]string{}
 	for _, n := range insertChunks {

@@ -70,7 +70,8 @@ type cachingConn struct {
 
 // rowArgs is a statement's parameters passed as one argument (a batch of
 // rows): the connection expands it into a buffer it keeps, so that
-// database/sql neither copies nor converts the values one by one.
+// database/sql neither copies nor converts the values one by one. Only
+// statements run with Exec expand it.
 type rowArgs interface {
 	appendArgs(dst []driver.NamedValue) ([]driver.NamedValue, error)
 }
