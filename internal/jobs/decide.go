@@ -46,6 +46,9 @@ type Decision struct {
 func (d *Deps) Decide(ctx context.Context, r store.StateReader, fresh []core.StoredEvent) (Decision, error) {
 	w := &processWorker{d: d}
 	inline := make([]core.StoredEvent, 0, len(fresh))
+	// Each inline event's conversation key, made once: a key is a new
+	// string each time it is made.
+	inlineKeys := make([]string, 0, len(fresh))
 	later := map[string]bool{} // conversations left to a job
 	var deferred []core.StoredEvent
 	for _, ev := range fresh {
@@ -56,15 +59,16 @@ func (d *Deps) Decide(ctx context.Context, r store.StateReader, fresh []core.Sto
 			continue
 		}
 		inline = append(inline, ev)
+		inlineKeys = append(inlineKeys, k)
 	}
-	b, err := w.newBatch(ctx, r, inline)
+	b, err := w.newBatchKeyed(ctx, r, inlineKeys)
 	if err != nil {
 		return Decision{}, fmt.Errorf("decide: %w", err)
 	}
 	b.inline = true
 	processed := 0
-	for _, ev := range inline {
-		k := ev.Conversation.Key()
+	for i, ev := range inline {
+		k := inlineKeys[i]
 		if later[k] {
 			deferred = append(deferred, ev)
 			continue

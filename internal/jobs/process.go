@@ -99,10 +99,19 @@ func (cs *convState) setPending(route string, p store.Proposal) {
 }
 
 func (w *processWorker) newBatch(ctx context.Context, r store.StateReader, events []core.StoredEvent) (*batch, error) {
-	keys := make([]string, 0, len(events))
-	seen := make(map[string]bool, len(events))
-	for _, ev := range events {
-		k := ev.Conversation.Key()
+	eventKeys := make([]string, len(events))
+	for i, ev := range events {
+		eventKeys[i] = ev.Conversation.Key()
+	}
+	return w.newBatchKeyed(ctx, r, eventKeys)
+}
+
+// newBatchKeyed is newBatch for events whose conversation keys the caller
+// has made already, one per event.
+func (w *processWorker) newBatchKeyed(ctx context.Context, r store.StateReader, eventKeys []string) (*batch, error) {
+	keys := make([]string, 0, len(eventKeys))
+	seen := make(map[string]bool, len(eventKeys))
+	for _, k := range eventKeys {
 		if !seen[k] {
 			seen[k] = true
 			keys = append(keys, k)
