@@ -3,6 +3,7 @@ package storetest
 import (
 	"context"
 	"errors"
+	"math"
 	"slices"
 	"testing"
 	"time"
@@ -23,6 +24,7 @@ func changeCases() []testCase {
 		{"IngestDecideMakesDeskTicket", testIngestDeskTicket},
 		{"IngestDecideMakesDeskTickets", testIngestDeskTickets},
 		{"RecentEventsInOneRead", testRecentEvents},
+		{"IngestRefusesUnencodableEvent", testIngestUnencodable},
 	}
 }
 
@@ -278,5 +280,29 @@ func testQueueLag(t *testing.T, s store.Store) {
 	newer, both, older := lagOf("newer", "empty"), lagOf("newer", "older"), lagOf("older")
 	if newer >= older || both < newer {
 		t.Fatalf("lag newer %v, both %v, older %v: want newer < older and the pair's lag the older one's", newer, both, older)
+	}
+}
+
+// An event whose meta cannot be encoded fails its whole batch, which
+// keeps nothing, and the store takes the next batch as usual (SQLite
+// encodes a batch's rows inside its driver connection: rowArgs).
+func testIngestUnencodable(t *testing.T, s store.Store) {
+	ctx := t.Context()
+	c := conv("chat", "UNENC")
+	bad := ev(c, "u2", "two")
+	bad.Meta = map[string]any{"score": math.Inf(1)}
+	if _, err := s.IngestBatch(ctx, []core.Event{ev(c, "u1", "one"), bad, ev(c, "u3", "three")}, nil); err == nil {
+		t.Fatal("IngestBatch stored an event whose meta cannot be encoded")
+	}
+	if evs, err := s.ConversationEvents(ctx, c.Key(), 0, 0, 10); err != nil || len(evs) != 0 {
+		t.Fatalf("after the failed batch: %d events, %v; want none", len(evs), err)
+	}
+	acc, err := s.IngestBatch(ctx, []core.Event{ev(c, "u1", "one"), ev(c, "u3", "three")}, nil)
+	must(t, "IngestBatch", err)
+	if !slices.Equal(acc, []bool{true, true}) {
+		t.Fatalf("accepted %v, want both", acc)
+	}
+	if evs, err := s.ConversationEvents(ctx, c.Key(), 0, 0, 10); err != nil || len(evs) != 2 || evs[1].Text != "three" {
+		t.Fatalf("after the good batch: %+v, %v", evs, err)
 	}
 }
