@@ -35,6 +35,9 @@ type Writer struct {
 	// mu keeps Submit from sending on the channel Close closes.
 	mu     sync.RWMutex
 	closed bool
+	// subs keeps submissions for reuse: a submission and its channel
+	// were two allocations per request.
+	subs sync.Pool
 }
 
 type submission struct {
@@ -42,7 +45,10 @@ type submission struct {
 	urgent   []bool
 	accepted []bool
 	err      error
-	ready    chan struct{}
+	// ready gets one value when the submission is committed (or failed);
+	// after sending it the writer no longer touches the submission, which
+	// Submit then puts back for reuse.
+	ready chan struct{}
 }
 
 // Stored is a group commit's new rows, for the jobs that process them:
@@ -102,6 +108,7 @@ type Decision struct {
 // for the new rows of a batch.
 func NewWriter(s store.Store, jobsFor func(Stored) store.Jobs, opts WriterOptions) *Writer {
 	w := &Writer{store: s, jobsFor: jobsFor, opts: opts, in: make(chan *submission, 4*MaxBatch), done: make(chan struct{})}
+	w.subs.New = func() any { return &submission{ready: make(chan struct{}, 1)} }
 	go w.run()
 	return w
 }
@@ -115,7 +122,8 @@ func (w *Writer) Submit(ctx context.Context, events []core.Event) ([]bool, error
 	if err := checkEvents(events); err != nil {
 		return nil, err
 	}
-	s := &submission{events: events, ready: make(chan struct{})}
+	s := w.subs.Get().(*submission)
+	s.events = events
 	if w.opts.Urgent != nil {
 		s.urgent = make([]bool, len(events))
 		for i, e := range events {
@@ -125,6 +133,7 @@ func (w *Writer) Submit(ctx context.Context, events []core.Event) ([]bool, error
 	w.mu.RLock()
 	if w.closed {
 		w.mu.RUnlock()
+		w.release(s)
 		return nil, ErrClosed
 	}
 	// The send is tried first without the context: asking a request's
@@ -139,13 +148,23 @@ func (w *Writer) Submit(ctx context.Context, events []core.Event) ([]bool, error
 			w.mu.RUnlock()
 		case <-ctx.Done():
 			w.mu.RUnlock()
+			w.release(s)
 			return nil, ctx.Err()
 		}
 	}
 	// Once queued the commit happens even if the caller gives up, so the
 	// wait cannot be abandoned without risking an unanswered duplicate.
 	<-s.ready
-	return s.accepted, s.err
+	accepted, err := s.accepted, s.err
+	w.release(s)
+	return accepted, err
+}
+
+// release clears a submission the writer is done with and keeps it for
+// the next Submit.
+func (w *Writer) release(s *submission) {
+	*s = submission{ready: s.ready}
+	w.subs.Put(s)
 }
 
 // Close stops the writer after the queued submissions are committed.
@@ -246,6 +265,6 @@ func (w *Writer) commit(batch []*submission, n int) {
 			s.accepted = accepted[off : off+len(s.events)]
 		}
 		off += len(s.events)
-		close(s.ready)
+		s.ready <- struct{}{} // the last use of s: Submit reuses it
 	}
 }

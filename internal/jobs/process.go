@@ -122,8 +122,10 @@ func (w *processWorker) newBatchKeyed(ctx context.Context, r store.StateReader, 
 		return nil, fmt.Errorf("load conversations: %w", err)
 	}
 	b := &batch{w: w, r: r, convs: make(map[string]*convState, len(keys))}
-	for _, k := range keys {
-		cs := &convState{}
+	// One allocation for the batch's states, not one per conversation.
+	slab := make([]convState, len(keys))
+	for i, k := range keys {
+		cs := &slab[i]
 		for _, l := range states[k].Links {
 			cs.setLink(l.Route, l)
 		}

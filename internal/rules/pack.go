@@ -270,11 +270,29 @@ type ntext struct {
 	// guards caches whether each guard's expression matched: 0 not
 	// tried, 1 yes, -1 no.
 	guards []int8
+	// guardBuf holds guards when the pack has few enough (the default
+	// pack has 20), and words the two sets when they fit: every message
+	// decided makes an ntext, and this makes it one allocation, not four.
+	guardBuf [32]int8
+	words    [32]uint64
 }
 
 func (p *pack) text(norm string) *ntext {
-	lits := p.pf.scan(norm)
-	return &ntext{s: norm, lits: lits, slots: p.pf.candidates(lits), han: hasHan(norm), latin: hasLatinWord(norm), guards: make([]int8, len(p.guards))}
+	t := &ntext{s: norm, han: hasHan(norm), latin: hasLatinWord(norm)}
+	lw, sw := p.pf.litWords(), p.pf.slotWords()
+	words := t.words[:0]
+	if lw+sw > len(t.words) {
+		words = make([]uint64, 0, lw+sw)
+	}
+	words = words[:lw+sw]
+	t.lits = p.pf.scan(norm, words[:lw:lw])
+	t.slots = p.pf.candidates(t.lits, words[lw:])
+	if n := len(p.guards); n <= len(t.guardBuf) {
+		t.guards = t.guardBuf[:n]
+	} else {
+		t.guards = make([]int8, n)
+	}
+	return t
 }
 
 // negates reports whether guard i is a negation that matches the text

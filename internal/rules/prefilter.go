@@ -96,9 +96,9 @@ func (pf *prefilter) add(expr string) []int32 {
 	return ids
 }
 
-// scan returns the set of literals present in s.
-func (pf *prefilter) scan(s string) litSet {
-	set := make(litSet, (len(pf.lits)+63)/64)
+// scan returns the set of literals present in s, in set, which must be
+// zero and pf.litWords() long.
+func (pf *prefilter) scan(s string, set litSet) litSet {
 	for i := 0; i < len(s); i++ {
 		for _, id := range pf.single[s[i]] {
 			set.add(id)
@@ -124,9 +124,9 @@ func (pf *prefilter) scan(s string) litSet {
 	return set
 }
 
-// candidates returns the slots that may match a text holding lits.
-func (pf *prefilter) candidates(lits litSet) litSet {
-	set := make(litSet, (pf.slots+63)/64)
+// candidates returns the slots that may match a text holding lits, in
+// set, which must be zero and pf.slotWords() long.
+func (pf *prefilter) candidates(lits, set litSet) litSet {
 	for _, s := range pf.always {
 		set.add(s)
 	}
@@ -152,6 +152,11 @@ type pairLit struct {
 }
 
 type litSet []uint64
+
+// litWords and slotWords are the lengths of the sets scan and candidates
+// fill.
+func (pf *prefilter) litWords() int  { return (len(pf.lits) + 63) / 64 }
+func (pf *prefilter) slotWords() int { return int(pf.slots+63) / 64 }
 
 func (s litSet) add(id int32)      { s[id/64] |= 1 << (id % 64) }
 func (s litSet) has(id int32) bool { return s[id/64]&(1<<(id%64)) != 0 }

@@ -41,7 +41,7 @@ func (v *Verifier) Verify(h http.Header, body []byte) (string, error) {
 		want := mac(key, id, unix, body)
 		r := signatureReader{rest: sigs}
 		for got, ok := r.next(); ok; got, ok = r.next() {
-			if hmac.Equal(got, want) {
+			if hmac.Equal(got, want[:]) {
 				return id, nil
 			}
 		}

@@ -228,7 +228,7 @@ func (r eventRows) appendArgs(dst []driver.NamedValue) ([]driver.NamedValue, err
 	var shared boxes
 	stored := driver.Value(r.stored)
 	for _, e := range r.events {
-		sender, err := jsonText(e.Sender, false)
+		sender, err := senderText(e.Sender)
 		if err != nil {
 			return nil, fmt.Errorf("ingest event %q: %w", e.EventID, err)
 		}

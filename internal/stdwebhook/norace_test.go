@@ -1,0 +1,5 @@
+//go:build !race
+
+package stdwebhook
+
+const raceEnabled = false
