@@ -8,7 +8,7 @@ import (
 
 // writeCounts must answer byte for byte what writeJSON answered before it.
 func TestWriteCountsMatchesWriteJSON(t *testing.T) {
-	for _, tc := range []struct{ accepted, duplicates int }{{0, 0}, {1, 0}, {0, 3}, {512, 1024}} {
+	for _, tc := range []struct{ accepted, duplicates int }{{0, 0}, {1, 0}, {0, 1}, {0, 3}, {1, 1}, {512, 1024}} {
 		want := httptest.NewRecorder()
 		writeJSON(want, http.StatusOK, map[string]int{"accepted": tc.accepted, "duplicates": tc.duplicates})
 		got := httptest.NewRecorder()

@@ -238,18 +238,18 @@ func (h *Handler) readBody(w http.ResponseWriter, r *http.Request) ([]byte, int,
 		return nil, http.StatusServiceUnavailable, metrics.ResultBusy
 	}
 	defer h.Bodies.release()
-	limited := http.MaxBytesReader(w, r.Body, h.MaxBody)
 	if n := r.ContentLength; n >= 0 && n <= h.MaxBody {
 		// The length is known and allowed: one buffer of that size, where
 		// io.ReadAll starts small and grows. net/http ends the body at
-		// Content-Length, so a shorter body is an error here too.
+		// Content-Length, so no limit is needed, and a shorter body is an
+		// error here too.
 		body := make([]byte, n)
-		if _, err := io.ReadFull(limited, body); err != nil {
+		if _, err := io.ReadFull(r.Body, body); err != nil {
 			return nil, http.StatusBadRequest, metrics.ResultMalformed
 		}
 		return body, 0, ""
 	}
-	body, err := io.ReadAll(limited)
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, h.MaxBody))
 	var tooBig *http.MaxBytesError
 	if errors.As(err, &tooBig) {
 		return nil, http.StatusRequestEntityTooLarge, metrics.ResultTooLarge
@@ -313,12 +313,20 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 // for {"accepted", "duplicates"}, without the reflection and the map: it
 // is written once per acknowledged request.
 func writeCounts(w http.ResponseWriter, accepted, duplicates int) {
-	b := make([]byte, 0, 48)
-	b = append(b, `{"accepted":`...)
-	b = strconv.AppendInt(b, int64(accepted), 10)
-	b = append(b, `,"duplicates":`...)
-	b = strconv.AppendInt(b, int64(duplicates), 10)
-	b = append(b, "}\n"...)
+	var b []byte
+	switch {
+	case accepted == 1 && duplicates == 0:
+		b = oneAccepted
+	case accepted == 0 && duplicates == 1:
+		b = oneDuplicate
+	default:
+		b = make([]byte, 0, 48)
+		b = append(b, `{"accepted":`...)
+		b = strconv.AppendInt(b, int64(accepted), 10)
+		b = append(b, `,"duplicates":`...)
+		b = strconv.AppendInt(b, int64(duplicates), 10)
+		b = append(b, "}\n"...)
+	}
 	// Set would allocate the value's slice on every answer; net/http
 	// copies the header map when the status is written, so sharing one
 	// read-only slice is safe.
@@ -328,6 +336,13 @@ func writeCounts(w http.ResponseWriter, accepted, duplicates int) {
 }
 
 var jsonContentType = []string{"application/json"}
+
+// The answers to a webhook of one event, which most are: written from
+// these (net/http only copies them), they cost no buffer per request.
+var (
+	oneAccepted  = []byte(`{"accepted":1,"duplicates":0}` + "\n")
+	oneDuplicate = []byte(`{"accepted":0,"duplicates":1}` + "\n")
+)
 
 func writeError(w http.ResponseWriter, status int, msg string) {
 	writeJSON(w, status, map[string]string{"error": msg})
