@@ -14,10 +14,13 @@ type requestIDKey struct{}
 
 // requestLog is what a request's context carries: the logger is built with
 // the id only when something is logged, since deriving it costs more than
-// the rest of an acknowledged webhook's bookkeeping.
+// the rest of an acknowledged webhook's bookkeeping. It also holds the
+// response header's value, and goes in the context as a pointer: one
+// allocation where the boxed value and the header's slice were two.
 type requestLog struct {
-	log *slog.Logger
-	id  string
+	log    *slog.Logger
+	id     string
+	header [1]string
 }
 
 // RequestID gives every request an id (the caller's X-Request-Id when it
@@ -34,8 +37,12 @@ func RequestID(log *slog.Logger, next http.Handler) http.Handler {
 			binary.LittleEndian.PutUint64(b[:], rand.Uint64())
 			id = hex.EncodeToString(b[:])
 		}
-		w.Header().Set("X-Request-Id", id)
-		ctx := context.WithValue(r.Context(), requestIDKey{}, requestLog{log: log, id: id})
+		rl := &requestLog{log: log, id: id, header: [1]string{id}}
+		// The name is in canonical form already, so the map is set
+		// directly; net/http copies the header map when the status is
+		// written, so the slice is never changed under us.
+		w.Header()["X-Request-Id"] = rl.header[:]
+		ctx := context.WithValue(r.Context(), requestIDKey{}, rl)
 		if !log.Enabled(ctx, slog.LevelDebug) {
 			// Nothing to log: no recorder and no clock for it.
 			next.ServeHTTP(w, r.WithContext(ctx))
@@ -50,7 +57,7 @@ func RequestID(log *slog.Logger, next http.Handler) http.Handler {
 
 // LoggerFrom returns the request's logger, or fallback.
 func LoggerFrom(ctx context.Context, fallback *slog.Logger) *slog.Logger {
-	if rl, ok := ctx.Value(requestIDKey{}).(requestLog); ok {
+	if rl, ok := ctx.Value(requestIDKey{}).(*requestLog); ok {
 		return rl.log.With("request_id", rl.id)
 	}
 	return fallback
