@@ -3,6 +3,7 @@ package sqlite
 import (
 	"encoding/json"
 	"fmt"
+	"strings"
 
 	"github.com/ticketbridge/ticketbridge/internal/core"
 )
@@ -10,7 +11,7 @@ import (
 // senderText encodes an event's sender for its TEXT column, as
 // json.Marshal does. Every chat event has one, and most senders are a
 // plain id and role: those are written directly, which spares the
-// reflection and two of the three allocations; anything with a character
+// reflection and two of its three allocations; anything with a character
 // JSON escapes goes through json.Marshal.
 func senderText(s core.Sender) (string, error) {
 	if !plainJSON(s.ID) || !plainJSON(s.Name) || !plainJSON(s.Email) || !plainJSON(string(s.Role)) {
@@ -20,14 +21,22 @@ func senderText(s core.Sender) (string, error) {
 		}
 		return string(b), nil
 	}
-	b := make([]byte, 0, len(`{"id":"","name":"","email":"","role":""}`)+len(s.ID)+len(s.Name)+len(s.Email)+len(s.Role))
-	b = append(append(append(b, `{"id":"`...), s.ID...), '"')
+	var b strings.Builder
+	b.Grow(len(`{"id":"","name":"","email":"","role":""}`) + len(s.ID) + len(s.Name) + len(s.Email) + len(s.Role))
+	b.WriteString(`{"id":"`)
+	b.WriteString(s.ID)
+	b.WriteByte('"')
 	for _, f := range [...]struct{ name, v string }{{"name", s.Name}, {"email", s.Email}, {"role", string(s.Role)}} {
 		if f.v != "" {
-			b = append(append(append(append(append(b, `,"`...), f.name...), `":"`...), f.v...), '"')
+			b.WriteString(`,"`)
+			b.WriteString(f.name)
+			b.WriteString(`":"`)
+			b.WriteString(f.v)
+			b.WriteByte('"')
 		}
 	}
-	return string(append(b, '}')), nil
+	b.WriteByte('}')
+	return b.String(), nil
 }
 
 // plainJSON reports whether encoding/json writes s between quotes as it

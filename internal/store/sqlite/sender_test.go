@@ -48,3 +48,27 @@ func compareSender(t *testing.T, s core.Sender) {
 		t.Errorf("senderText(%+v) = %s, json.Marshal gives %s", s, got, want)
 	}
 }
+
+// BenchmarkSenderText compares the direct encoding of a plain sender with
+// json.Marshal and the string conversion it replaced.
+func BenchmarkSenderText(b *testing.B) {
+	s := core.Sender{ID: "s-load-abc-123", Role: core.RoleCustomer}
+	b.Run("direct", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			if _, err := senderText(s); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	b.Run("json.Marshal", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			bs, err := json.Marshal(s)
+			if err != nil {
+				b.Fatal(err)
+			}
+			_ = string(bs)
+		}
+	})
+}
