@@ -52,6 +52,9 @@ func sendCmd() *cobra.Command {
 				return fmt.Errorf("build request: %w", err)
 			}
 			req.Header.Set("Content-Type", "application/json")
+			// Ask for the counts: a platform gets a bare 200, a person wants
+			// to see whether the event was new or a redelivery.
+			req.Header.Set("Accept", "application/json")
 			stdwebhook.SetHeaders(req.Header, key, "msg_"+randomHex(12), time.Now(), body)
 			resp, err := http.DefaultClient.Do(req)
 			if errors.Is(err, syscall.ECONNREFUSED) {

@@ -3,6 +3,7 @@ package main
 import (
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -47,6 +48,9 @@ func newHookServer(t *testing.T, secret string, status int) (*hookServer, *httpt
 			h.errs = append(h.errs, err)
 		}
 		h.bodies = append(h.bodies, ev)
+		if a := r.Header.Get("Accept"); a != "application/json" {
+			h.errs = append(h.errs, fmt.Errorf("Accept %q: send asks for the counts", a))
+		}
 		w.WriteHeader(status)
 		w.Write([]byte(`{"accepted":1,"duplicates":0}`))
 	}))

@@ -8,7 +8,6 @@ import (
 	"mime"
 	"net/http"
 	"net/netip"
-	"strconv"
 
 	"github.com/ticketbridge/ticketbridge/internal/core"
 	"github.com/ticketbridge/ticketbridge/internal/metrics"
@@ -142,7 +141,7 @@ func (h *Handler) chat(w http.ResponseWriter, r *http.Request) {
 		writeReply(w, in.Reply)
 		return
 	}
-	writeCounts(w, fresh, len(accepted)-fresh)
+	writeCounts(w, acceptsJSON(r.Header["Accept"]) || acksInJSON(src), fresh, len(accepted)-fresh)
 }
 
 func (h *Handler) tickets(w http.ResponseWriter, r *http.Request) {
@@ -212,7 +211,7 @@ func (h *Handler) tickets(w http.ResponseWriter, r *http.Request) {
 		}
 		h.Metrics.TicketEvents.WithLabelValues(id, string(events[i].Kind), result).Inc()
 	}
-	writeCounts(w, fresh, len(accepted)-fresh)
+	writeCounts(w, acceptsJSON(r.Header["Accept"]), fresh, len(accepted)-fresh)
 }
 
 // acceptedTypes are the media types webhook bodies come in: JSON for
@@ -308,41 +307,6 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 	w.WriteHeader(status)
 	_ = json.NewEncoder(w).Encode(v)
 }
-
-// writeCounts answers an accepted webhook with what writeJSON would write
-// for {"accepted", "duplicates"}, without the reflection and the map: it
-// is written once per acknowledged request.
-func writeCounts(w http.ResponseWriter, accepted, duplicates int) {
-	var b []byte
-	switch {
-	case accepted == 1 && duplicates == 0:
-		b = oneAccepted
-	case accepted == 0 && duplicates == 1:
-		b = oneDuplicate
-	default:
-		b = make([]byte, 0, 48)
-		b = append(b, `{"accepted":`...)
-		b = strconv.AppendInt(b, int64(accepted), 10)
-		b = append(b, `,"duplicates":`...)
-		b = strconv.AppendInt(b, int64(duplicates), 10)
-		b = append(b, "}\n"...)
-	}
-	// Set would allocate the value's slice on every answer; net/http
-	// copies the header map when the status is written, so sharing one
-	// read-only slice is safe.
-	w.Header()["Content-Type"] = jsonContentType
-	w.WriteHeader(http.StatusOK)
-	_, _ = w.Write(b)
-}
-
-var jsonContentType = []string{"application/json"}
-
-// The answers to a webhook of one event, which most are: written from
-// these (net/http only copies them), they cost no buffer per request.
-var (
-	oneAccepted  = []byte(`{"accepted":1,"duplicates":0}` + "\n")
-	oneDuplicate = []byte(`{"accepted":0,"duplicates":1}` + "\n")
-)
 
 func writeError(w http.ResponseWriter, status int, msg string) {
 	writeJSON(w, status, map[string]string{"error": msg})

@@ -55,6 +55,14 @@ type IdempotentPoster interface {
 	PostsIdempotently() bool
 }
 
+// JSONAcker is a connector whose platform wants a JSON body in the
+// answer to every delivery (Agora's NCS: "200 with a JSON body"). Other
+// platforms read only the status, and get a bare 200 unless the caller
+// asks for JSON.
+type JSONAcker interface {
+	AcksInJSON() bool
+}
+
 // Checker answers `ticketbridge doctor`: a harmless call that proves the
 // credentials work and the platform is reachable. Its error says what is
 // wrong in plain words ("bot token revoked: invalid_auth").

@@ -28,6 +28,10 @@ func (s *Source) Parse(_ context.Context, r *http.Request, body []byte) (core.In
 	return s.parseChat(body)
 }
 
+// AcksInJSON is true: NCS wants "200 with a JSON body" for a notice it
+// should not resend, so every delivery is answered with the counts.
+func (s *Source) AcksInJSON() bool { return true }
+
 // productRTC is the productId of RTC channel notices; other products
 // (cloud recording, media push, …) number their events differently.
 const productRTC = 1

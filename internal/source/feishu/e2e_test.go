@@ -87,8 +87,8 @@ func TestEndToEnd(t *testing.T) {
 	})
 	send(ev, http.StatusOK)
 	// Feishu redelivers on a slow answer: same event id, dropped.
-	if got := send(ev, http.StatusOK); !strings.Contains(got, `"duplicates":1`) {
-		t.Fatalf("redelivery answer %s", got)
+	if got := send(ev, http.StatusOK); got != "" {
+		t.Fatalf("redelivery answer %q, want a bare 200", got)
 	}
 
 	var key string
