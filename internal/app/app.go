@@ -272,9 +272,10 @@ func assemble(ctx context.Context, cfg *config.Config, st store.Store, opts Opti
 			d, err := a.Deps.Decide(ctx, r, fresh)
 			return ingress.Decision(d), err
 		},
-		Observe:     func(n int) { a.Metrics.IngestBatch.Observe(float64(n)) },
-		CommitDelay: commitDelay(cfg.Storage.Driver),
-		DelayAfter:  ingress.DefaultDelayAfter,
+		Observe:       func(n int) { a.Metrics.IngestBatch.Observe(float64(n)) },
+		CommitDelay:   commitDelay(cfg.Storage.Driver),
+		DelayAfter:    ingress.DefaultDelayAfter,
+		DelayPerEvent: ingress.DefaultDelayPerEvent,
 	})
 	a.Backpressure = &ingress.Backpressure{MaxLag: cfg.Jobs.MaxLag}
 	a.liveRoutes = cfg.Routes
@@ -289,7 +290,8 @@ func assemble(ctx context.Context, cfg *config.Config, st store.Store, opts Opti
 // on SQLite it cut the server's CPU per event by a tenth under a flood;
 // on PostgreSQL, where a commit is a round trip that already gathers
 // larger batches, it lowered throughput by about as much, so it is off
-// there (BENCHMARKS.md, "Processing core, session 13").
+// there (BENCHMARKS.md, "Processing core, session 13"). On SQLite the
+// wait scales with the last commit (ingress.DefaultDelayPerEvent).
 func commitDelay(driver string) time.Duration {
 	if driver == "sqlite" {
 		return ingress.DefaultCommitDelay

@@ -93,3 +93,30 @@ func TestWriterCommitDelay(t *testing.T) {
 		t.Errorf("commits %v with %d waits, want %v with 1", commits, sleeps, want)
 	}
 }
+
+// The wait grows with the last commit up to CommitDelay, and a commit of
+// DelayAfter events or fewer is never waited for.
+func TestCommitDelayScales(t *testing.T) {
+	opts := WriterOptions{CommitDelay: DefaultCommitDelay, DelayAfter: DefaultDelayAfter, DelayPerEvent: DefaultDelayPerEvent}
+	tests := []struct {
+		opts WriterOptions
+		last int
+		want time.Duration
+	}{
+		{opts, 0, 0},
+		{opts, 4, 0},
+		{opts, 5, 30 * time.Microsecond},
+		{opts, 35, 210 * time.Microsecond},
+		{opts, 133, 798 * time.Microsecond},
+		{opts, 134, 800 * time.Microsecond},
+		{opts, MaxBatch, 800 * time.Microsecond},
+		{WriterOptions{CommitDelay: 400 * time.Microsecond, DelayAfter: 4}, 5, 400 * time.Microsecond},
+		{WriterOptions{DelayAfter: 4, DelayPerEvent: time.Microsecond}, 100, 0},
+	}
+	for _, tc := range tests {
+		w := &Writer{opts: tc.opts}
+		if got := w.commitDelay(tc.last); got != tc.want {
+			t.Errorf("commitDelay(%d) with %+v = %v, want %v", tc.last, tc.opts, got, tc.want)
+		}
+	}
+}

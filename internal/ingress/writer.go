@@ -72,29 +72,44 @@ type WriterOptions struct {
 	Urgent func(core.Event) bool
 	// Observe sees each committed batch's size.
 	Observe func(events int)
-	// CommitDelay is how long the writer waits before a commit that
+	// CommitDelay is the longest the writer waits before a commit that
 	// follows one of more than DelayAfter events, so that more events
 	// join it (PostgreSQL's commit_delay and commit_siblings). Zero: no
 	// wait. An idle or lightly loaded writer never waits.
 	CommitDelay time.Duration
 	DelayAfter  int
+	// DelayPerEvent, when set, makes the wait DelayPerEvent for each
+	// event of the last commit, up to CommitDelay: a small batch waits
+	// little, a flood the whole delay.
+	DelayPerEvent time.Duration
 	// sleep replaces time.Sleep for the commit delay (this package's tests).
 	sleep func(time.Duration)
 }
 
-// DefaultCommitDelay and DefaultDelayAfter are the commit delay the app
-// uses on SQLite. A commit's fixed costs (its begin, the conversations'
-// look-ups, the WAL sync, waking the handlers it releases) are paid per
-// batch, and under a flood a batch holds only what queued during the
-// last commit. Waiting 0.4 ms after a commit of more than four events
+// DefaultCommitDelay, DefaultDelayAfter and DefaultDelayPerEvent are the
+// commit delay the app uses on SQLite. A commit's fixed costs (its begin,
+// the conversations' look-ups, the WAL sync, waking the handlers it
+// releases) are paid per batch, and under a flood a batch holds only what
+// queued during the last commit. Waiting 0.4 ms after a commit of more than four events
 // made batches about a third larger and cut the server's CPU per event
 // by 7–17 % in alternating pairs; 0.2 ms gained less and 0.7–1 ms no
 // more (BENCHMARKS.md, "Processing core, session 13"). Loads whose
 // commits carry four events or fewer, such as a ticket every few
 // milliseconds, are not delayed at all.
+//
+// Session 16 made the wait grow with the last commit, 6 µs per event up
+// to 0.8 ms. With 64 senders, whose commits held about 35 events, the
+// fixed 0.4 ms was longer than the next batch needed to fill: waiting
+// 0.15–0.25 ms gave more events per second, 0.075 ms fewer. With 256
+// senders (70–100 events per commit) 0.4 ms or more was best, and 0.15 ms
+// cost 2.5 %. The scaled wait gave +4–5 % at 64 senders and the same as
+// before at 256 (6 µs per event up to 0.4 ms cost 2 % there, so the cap
+// is 0.8 ms). A commit of a handful of events, under a moderate load,
+// now waits tens of microseconds instead of 0.4 ms.
 const (
-	DefaultCommitDelay = 400 * time.Microsecond
-	DefaultDelayAfter  = 4
+	DefaultCommitDelay   = 800 * time.Microsecond
+	DefaultDelayAfter    = 4
+	DefaultDelayPerEvent = 6 * time.Microsecond
 )
 
 // Decision is what Decide made of a batch.
@@ -186,8 +201,8 @@ func (w *Writer) run() {
 	}
 	last := 0 // events in the last commit
 	for first := range w.in {
-		if w.opts.CommitDelay > 0 && last > w.opts.DelayAfter {
-			sleep(w.opts.CommitDelay)
+		if d := w.commitDelay(last); d > 0 {
+			sleep(d)
 		}
 		batch := []*submission{first}
 		n := len(first.events)
@@ -207,6 +222,17 @@ func (w *Writer) run() {
 		last = n
 		w.commit(batch, n)
 	}
+}
+
+// commitDelay is the wait before a commit that follows one of last events.
+func (w *Writer) commitDelay(last int) time.Duration {
+	if w.opts.CommitDelay <= 0 || last <= w.opts.DelayAfter {
+		return 0
+	}
+	if w.opts.DelayPerEvent > 0 {
+		return min(w.opts.CommitDelay, time.Duration(last)*w.opts.DelayPerEvent)
+	}
+	return w.opts.CommitDelay
 }
 
 func (w *Writer) commit(batch []*submission, n int) {
