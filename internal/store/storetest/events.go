@@ -4,10 +4,12 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"reflect"
 	"slices"
 	"strconv"
 	"testing"
+	"time"
 
 	"github.com/riverqueue/river"
 	"github.com/riverqueue/river/rivertype"
@@ -21,6 +23,7 @@ func eventCases() []testCase {
 		{"IngestDedupe", testIngestDedupe},
 		{"IngestDedupeLargeBatch", testIngestDedupeLargeBatch},
 		{"IngestRoundTrip", testIngestRoundTrip},
+		{"IngestRoundTripMixedBatch", testIngestRoundTripMixedBatch},
 		{"IngestJobsSameTx", testIngestJobsSameTx},
 		{"IngestJobsRollbackBadJob", testIngestRollbackBadJob},
 		{"IngestJobsRollbackAfterInsert", testIngestRollbackAfterInsert},
@@ -183,6 +186,57 @@ func testIngestRoundTrip(t *testing.T, s store.Store) {
 	}
 	if p := got[1]; p.Raw != nil || p.Attachments != nil || p.Meta != nil || p.Text != "" {
 		t.Errorf("empty fields came back non-empty: %+v", p)
+	}
+}
+
+// A batch of chatter with a few events of other shapes among it comes
+// back field for field. SQLite inserts a chunk of plain events with a
+// statement of its own (insertPlainSQL): its chunks of 101 events are 64
+// plain, 16 with a thread, a command, an attachment and meta, 16 plain
+// (one with no text), 4 with another source and an action, and 1 plain.
+func testIngestRoundTripMixedBatch(t *testing.T, s store.Store) {
+	var batch []core.Event
+	for i := range 101 {
+		e := ev(conv("chat", fmt.Sprint("c", i%7)), fmt.Sprint("m", i), fmt.Sprint("message ", i, " — 第", i, "条"))
+		e.Raw = json.RawMessage(fmt.Sprintf(`{"text":"message %d"}`, i))
+		e.Time = base.Add(time.Duration(i) * time.Millisecond)
+		switch i {
+		case 66:
+			e.Conversation.Thread = "t1"
+		case 70:
+			e.Kind, e.Command = core.KindCommand, "ticket"
+		case 72:
+			e.Attachments = []core.Attachment{{ID: "F1", Name: "a.png", ContentType: "image/png", Size: 7}}
+		case 75:
+			e.Meta = map[string]any{"k": "v"}
+		case 88:
+			e.Text, e.Raw = "", nil
+		case 97:
+			e.Source, e.Conversation.Source = "other", "other"
+		case 98:
+			e.Action = core.ActionConfirm
+		}
+		batch = append(batch, e)
+	}
+	ids := ingest(t, s, batch...)
+	if len(ids) != len(batch) {
+		t.Fatalf("%d new ids for %d events", len(ids), len(batch))
+	}
+	got, err := s.EventsByID(t.Context(), ids)
+	must(t, "EventsByID", err)
+	if len(got) != len(batch) {
+		t.Fatalf("EventsByID returned %d events, want %d", len(got), len(batch))
+	}
+	for i, g := range got {
+		want := batch[i]
+		if g.ID != ids[i] || !g.Time.Equal(want.Time) || string(g.Raw) != string(want.Raw) {
+			t.Errorf("event %d: id %d time %v raw %s, want %d %v %s", i, g.ID, g.Time, g.Raw, ids[i], want.Time, want.Raw)
+		}
+		ge := g.Event
+		ge.Time, ge.Raw, want.Time, want.Raw = base, nil, base, nil
+		if !reflect.DeepEqual(ge, want) {
+			t.Errorf("event %d:\n got %+v\nwant %+v", i, ge, want)
+		}
 	}
 }
 
