@@ -78,7 +78,7 @@ func (h *Handler) chat(w http.ResponseWriter, r *http.Request) {
 	if err := checkHeaders(src, r); err != nil {
 		status, result := rejection(err)
 		h.Metrics.Events.WithLabelValues(id, "", result).Inc()
-		h.logger(r).InfoContext(r.Context(), "chat webhook rejected before its body", "source", id, "error", err)
+		h.logger(w).InfoContext(r.Context(), "chat webhook rejected before its body", "source", id, "error", err)
 		writeError(w, status, err.Error())
 		return
 	}
@@ -91,7 +91,7 @@ func (h *Handler) chat(w http.ResponseWriter, r *http.Request) {
 	if err := src.Verify(r, body); err != nil {
 		status, result := rejection(err)
 		h.Metrics.Events.WithLabelValues(id, "", result).Inc()
-		h.logger(r).InfoContext(r.Context(), "chat webhook rejected", "source", id, "error", err)
+		h.logger(w).InfoContext(r.Context(), "chat webhook rejected", "source", id, "error", err)
 		writeError(w, status, err.Error())
 		return
 	}
@@ -99,7 +99,7 @@ func (h *Handler) chat(w http.ResponseWriter, r *http.Request) {
 	if err != nil {
 		status, result := rejection(err)
 		h.Metrics.Events.WithLabelValues(id, "", result).Inc()
-		h.logger(r).InfoContext(r.Context(), "chat webhook not understood", "source", id, "error", err)
+		h.logger(w).InfoContext(r.Context(), "chat webhook not understood", "source", id, "error", err)
 		writeError(w, status, err.Error())
 		return
 	}
@@ -114,7 +114,7 @@ func (h *Handler) chat(w http.ResponseWriter, r *http.Request) {
 	if err != nil {
 		status, msg := storeFailure(err, "events")
 		h.Metrics.Events.WithLabelValues(id, "", storeResult(status)).Inc()
-		h.logger(r).ErrorContext(r.Context(), "store chat events", "source", id, "error", err)
+		h.logger(w).ErrorContext(r.Context(), "store chat events", "source", id, "error", err)
 		writeError(w, status, msg)
 		return
 	}
@@ -122,7 +122,7 @@ func (h *Handler) chat(w http.ResponseWriter, r *http.Request) {
 		// The events are stored; a failure here only means they are read
 		// again (and dropped as duplicates) on the next callback.
 		if err := in.Stored(r.Context()); err != nil {
-			h.logger(r).WarnContext(r.Context(), "after storing chat events", "source", id, "error", err)
+			h.logger(w).WarnContext(r.Context(), "after storing chat events", "source", id, "error", err)
 		}
 	}
 	fresh := 0
@@ -167,7 +167,7 @@ func (h *Handler) tickets(w http.ResponseWriter, r *http.Request) {
 		if err != nil {
 			status, result := rejection(err)
 			h.Metrics.TicketEvents.WithLabelValues(id, "", result).Inc()
-			h.logger(r).InfoContext(r.Context(), "ticket webhook challenge refused", "sink", id, "error", err)
+			h.logger(w).InfoContext(r.Context(), "ticket webhook challenge refused", "sink", id, "error", err)
 			writeError(w, status, err.Error())
 			return
 		}
@@ -181,7 +181,7 @@ func (h *Handler) tickets(w http.ResponseWriter, r *http.Request) {
 	if err != nil {
 		status, result := rejection(err)
 		h.Metrics.TicketEvents.WithLabelValues(id, "", result).Inc()
-		h.logger(r).InfoContext(r.Context(), "ticket webhook rejected", "sink", id, "error", err)
+		h.logger(w).InfoContext(r.Context(), "ticket webhook rejected", "sink", id, "error", err)
 		writeError(w, status, err.Error())
 		return
 	}
@@ -190,7 +190,7 @@ func (h *Handler) tickets(w http.ResponseWriter, r *http.Request) {
 	}
 	if err := checkTicketEvents(events); err != nil {
 		h.Metrics.TicketEvents.WithLabelValues(id, "", metrics.ResultMalformed).Inc()
-		h.logger(r).InfoContext(r.Context(), "ticket webhook refused", "sink", id, "error", err)
+		h.logger(w).InfoContext(r.Context(), "ticket webhook refused", "sink", id, "error", err)
 		writeError(w, http.StatusBadRequest, err.Error())
 		return
 	}
@@ -198,7 +198,7 @@ func (h *Handler) tickets(w http.ResponseWriter, r *http.Request) {
 	if err != nil {
 		status, msg := storeFailure(err, "events")
 		h.Metrics.TicketEvents.WithLabelValues(id, "", storeResult(status)).Inc()
-		h.logger(r).ErrorContext(r.Context(), "store ticket events", "sink", id, "error", err)
+		h.logger(w).ErrorContext(r.Context(), "store ticket events", "sink", id, "error", err)
 		writeError(w, status, msg)
 		return
 	}
@@ -269,8 +269,8 @@ func bodyRefusal(status int) string {
 	return "request body over the limit"
 }
 
-func (h *Handler) logger(r *http.Request) *slog.Logger {
-	return LoggerFrom(r.Context(), h.Log)
+func (h *Handler) logger(w http.ResponseWriter) *slog.Logger {
+	return LoggerFrom(w, h.Log)
 }
 
 // rejection maps a connector's refusal to a status and a metrics result.

@@ -9,8 +9,8 @@ import (
 	"testing"
 )
 
-// The request's logger is derived lazily; what it logs must still carry
-// the request's id, and the caller's id when it sent a sane one.
+// What the handler's logger logs carries the request's id, the caller's
+// when it sent a sane one.
 func TestRequestIDInLogs(t *testing.T) {
 	tests := []struct {
 		name, sent string
@@ -25,7 +25,7 @@ func TestRequestIDInLogs(t *testing.T) {
 			var buf bytes.Buffer
 			log := slog.New(slog.NewTextHandler(&buf, &slog.HandlerOptions{Level: slog.LevelDebug}))
 			h := RequestID(log, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-				LoggerFrom(r.Context(), nil).Info("inside")
+				LoggerFrom(w, log).Info("inside")
 			}))
 			req := httptest.NewRequest(http.MethodPost, "/hooks/im/x", nil)
 			if tc.sent != "" {
@@ -48,8 +48,8 @@ func TestRequestIDInLogs(t *testing.T) {
 			}
 		})
 	}
-	if l := LoggerFrom(t.Context(), slog.Default()); l != slog.Default() {
-		t.Error("LoggerFrom outside a request did not return the fallback")
+	if l := LoggerFrom(httptest.NewRecorder(), slog.Default()); l != slog.Default() {
+		t.Error("LoggerFrom outside RequestID did not return the fallback")
 	}
 }
 
@@ -62,7 +62,7 @@ func TestRequestIDAtInfo(t *testing.T) {
 		if _, wrapped := w.(*statusRecorder); wrapped {
 			t.Error("response wrapped although nothing logs the status")
 		}
-		LoggerFrom(r.Context(), nil).Info("inside")
+		LoggerFrom(w, log).Info("inside")
 		w.WriteHeader(http.StatusAccepted)
 	}))
 	rec := httptest.NewRecorder()
