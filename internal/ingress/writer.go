@@ -90,12 +90,12 @@ type WriterOptions struct {
 // commit delay the app uses on SQLite. A commit's fixed costs (its begin,
 // the conversations' look-ups, the WAL sync, waking the handlers it
 // releases) are paid per batch, and under a flood a batch holds only what
-// queued during the last commit. Waiting 0.4 ms after a commit of more than four events
-// made batches about a third larger and cut the server's CPU per event
-// by 7–17 % in alternating pairs; 0.2 ms gained less and 0.7–1 ms no
-// more (BENCHMARKS.md, "Processing core, session 13"). Loads whose
-// commits carry four events or fewer, such as a ticket every few
-// milliseconds, are not delayed at all.
+// queued during the last commit. Waiting 0.4 ms after a commit of more
+// than four events made batches about a third larger and cut the
+// server's CPU per event by 7–17 % in alternating pairs; 0.2 ms gained
+// less and 0.7–1 ms no more (BENCHMARKS.md, "Processing core, session
+// 13"). Loads whose commits carry four events or fewer, such as a ticket
+// every few milliseconds, are not delayed at all.
 //
 // Session 16 made the wait grow with the last commit, 6 µs per event up
 // to 0.8 ms. With 64 senders, whose commits held about 35 events, the
