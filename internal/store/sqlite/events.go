@@ -97,7 +97,8 @@ const eventColumns = 16
 // into a statement journal; with OR IGNORE nothing can abort, and that
 // copying, about a tenth of the insert's work, is gone. What else OR
 // IGNORE would skip cannot occur: every NOT NULL column gets a value from
-// eventRows, and tb_events has no CHECK constraint.
+// eventRows (or, in insertPlainSQL, its default), and tb_events has no
+// CHECK constraint.
 var insertEventsSQL = func() map[int]string {
 	m := map[int]string{}
 	for _, n := range insertChunks {
