@@ -54,11 +54,19 @@ func TestKilledDuringCreate(t *testing.T) {
 			}
 			first := child(t, append(env, "TB_CHILD_KILL_AFTER_CREATE=1"))
 			waitReady(t, addr)
+			// The job can run, and the kill land, before the handler has
+			// written its answer: the event is committed before either, so
+			// a cut connection is as good as a 200 here. Any answer that
+			// did arrive must be the 200.
 			resp, err := generictest.Send(t.Context(), "http://"+addr, "chat", key, generictest.Message("k1", "u1", "/ticket the server will die"))
-			if err != nil || resp.StatusCode != http.StatusOK {
-				t.Fatalf("send: %v %v", resp, err)
+			if err == nil {
+				resp.Body.Close()
+				if resp.StatusCode != http.StatusOK {
+					t.Fatalf("send: status %d, want 200", resp.StatusCode)
+				}
+			} else {
+				t.Logf("send: %v (the process died before it answered)", err)
 			}
-			resp.Body.Close()
 			err = first.Wait()
 			var exit *exec.ExitError
 			if !errors.As(err, &exit) || exit.Sys().(syscall.WaitStatus).Signal() != syscall.SIGKILL {
