@@ -406,7 +406,11 @@ func TestSLATimersMoveWithTheTicket(t *testing.T) {
 	h.replyWith("I've opened ticket LOCAL-1")
 	q := h.app.Store.(store.Quality)
 	l1 := linkOf(t, h, "m1")
-	h.eventually("LOCAL-1's clock", func() bool { _, err := q.SLAGet(t.Context(), l1); return err == nil })
+	// The clock commits with the ticket's record, which queued the
+	// notice: it is there now, before any ticket change can be told.
+	if _, err := q.SLAGet(t.Context(), l1); err != nil {
+		t.Fatalf("LOCAL-1 is told but its clock is not there: %v", err)
+	}
 	c.Advance(30 * time.Minute)
 	if _, err := h.app.Desk.AgentComment(t.Context(), "LOCAL-1", "Dana", "Looking into it now.", true); err != nil {
 		t.Fatal(err)
@@ -417,7 +421,9 @@ func TestSLATimersMoveWithTheTicket(t *testing.T) {
 	})
 	say("m2", "m2-1", "/ticket exports time out")
 	h.replyWith("I've opened ticket LOCAL-2")
-	h.eventually("LOCAL-2's clock", func() bool { _, err := q.SLAGet(t.Context(), linkOf(t, h, "m2")); return err == nil })
+	if _, err := q.SLAGet(t.Context(), linkOf(t, h, "m2")); err != nil {
+		t.Fatalf("LOCAL-2 is told but its clock is not there: %v", err)
+	}
 
 	// 10:30 + 1h: LOCAL-1 answered in time, LOCAL-2 breached.
 	c.Advance(61 * time.Minute)

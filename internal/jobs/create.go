@@ -92,9 +92,13 @@ func (d *Deps) ticketLinking(route config.Route, link store.Link, args CreateArg
 			Insert(NotifyArgs{Route: link.Route, To: link.Conversation, Message: core.OutboundMessage{Text: text, Key: "created-" + link.ID}}),
 		}
 		follow = append(follow, attachJobs(link.ID, recent)...)
-		follow = append(follow, slaStartJobs(route, link.ID, draft.Priority, d.Now())...)
+		clock, timers, err := slaStart(route, link, draft.Priority, d.Now())
+		if err != nil {
+			return store.TicketLinking{}, err
+		}
+		follow = append(follow, timers...)
 		return store.TicketLinking{
-			LinkID: link.ID, Ref: ref, Cursor: args.ThroughID, Jobs: follow,
+			LinkID: link.ID, Ref: ref, Cursor: args.ThroughID, Jobs: follow, SLA: clock,
 			IfFollowUps: store.Jobs{Insert(AppendArgs{LinkID: link.ID, EventID: args.ThroughID})},
 			Audit: &store.AuditEntry{Actor: "system", Action: "ticket.create", Target: ref.Sink + "/" + ref.Key,
 				Detail: map[string]any{"link": link.ID, "route": link.Route, "rule": args.Rule, "result": result}},

@@ -27,7 +27,9 @@ const (
 )
 
 // SLAStartArgs starts a new ticket's SLA clock and schedules its timers,
-// in one transaction; queued with the ticket's creation record.
+// in one transaction. A ticket's record now starts its clock itself
+// (slaStart); the kind stays so that jobs queued by an earlier version
+// still run (a clock that exists is left as it is).
 type SLAStartArgs struct {
 	LinkID    string    `json:"link_id"`
 	Priority  string    `json:"priority"`
@@ -101,13 +103,18 @@ func (SLAQueueArgs) InsertOpts() river.InsertOpts {
 	return river.InsertOpts{UniqueOpts: river.UniqueOpts{ByArgs: true, ByState: allStates}}
 }
 
-// slaStartJobs are the jobs a new ticket's record carries when its route
-// has an SLA.
-func slaStartJobs(route config.Route, linkID, priority string, at time.Time) store.Jobs {
-	if route.SLA == nil {
-		return nil
+// slaStart is the clock a new ticket starts when its route has an SLA,
+// and the clock's first timers. Both commit with the ticket's record: a
+// mark (a ticket change) that finds no clock is dropped as being on a
+// route without an SLA, so the clock must exist before any change can be
+// told. A start job of its own could be overtaken by a mark.
+func slaStart(route config.Route, link store.Link, priority string, at time.Time) (*store.SLAClock, store.Jobs, error) {
+	p, ok, err := routePolicy(route)
+	if !ok {
+		return nil, nil, err
 	}
-	return store.Jobs{Insert(SLAStartArgs{LinkID: linkID, Priority: priority, StartedAt: at})}
+	c := store.SLAClock{LinkID: link.ID, Route: link.Route, Priority: priority, StartedAt: at}
+	return &c, timers(p, c), nil
 }
 
 // slaMark is the job recording a ticket change on the link's clock, nil

@@ -140,6 +140,11 @@ type TicketLinking struct {
 	Jobs        Jobs
 	IfFollowUps Jobs
 	Audit       *AuditEntry
+	// SLA is the clock the ticket starts when its route has an SLA,
+	// created once (an existing clock is kept). It commits with the
+	// ticket, so a ticket change can never be told before the clock
+	// exists.
+	SLA *SLAClock
 }
 
 // LinkFinder finds the link a ticket event is about.

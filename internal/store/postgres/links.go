@@ -250,6 +250,9 @@ func queueLinkTicket(ctx context.Context, b *pgx.Batch, l store.TicketLinking) e
 			return err
 		}
 	}
+	if l.SLA != nil {
+		b.Queue(slaStartSQL, slaStartArgs(*l.SLA)...)
+	}
 	if len(l.IfFollowUps) > 0 {
 		// An event stored before this lock is seen below; one stored
 		// after it sees the ticket key and queues its own append.
@@ -274,6 +277,11 @@ func readLinkTicket(res pgx.BatchResults, l store.TicketLinking) (store.Jobs, er
 	if l.Audit != nil {
 		if _, err := res.Exec(); err != nil {
 			return nil, fmt.Errorf("audit: %w", err)
+		}
+	}
+	if l.SLA != nil {
+		if _, err := res.Exec(); err != nil {
+			return nil, fmt.Errorf("start sla: %w", err)
 		}
 	}
 	if len(l.IfFollowUps) == 0 {

@@ -238,6 +238,11 @@ func (s *Store) linkTicketJobs(ctx context.Context, tx *sql.Tx, l store.TicketLi
 			return nil, err
 		}
 	}
+	if l.SLA != nil {
+		if _, err := tx.ExecContext(ctx, slaStartSQL, slaStartArgs(*l.SLA)...); err != nil {
+			return nil, fmt.Errorf("start sla: %w", err)
+		}
+	}
 	if len(l.IfFollowUps) == 0 {
 		return l.Jobs, nil
 	}

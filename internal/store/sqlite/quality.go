@@ -88,9 +88,14 @@ func (s *Store) CSATAnswer(ctx context.Context, linkID string, score int, commen
 
 // SLAStart creates a ticket's SLA clock once.
 func (s *Store) SLAStart(ctx context.Context, c store.SLAClock, jobs store.Jobs) (bool, error) {
-	return s.execJobs(ctx, "start sla", jobs, `INSERT INTO tb_sla (link_id, route, priority, started_at, assignee)
-		VALUES (?, ?, ?, ?, ?) ON CONFLICT (link_id) DO NOTHING`,
-		c.LinkID, c.Route, c.Priority, nanos(c.StartedAt), c.Assignee)
+	return s.execJobs(ctx, "start sla", jobs, slaStartSQL, slaStartArgs(c)...)
+}
+
+const slaStartSQL = `INSERT INTO tb_sla (link_id, route, priority, started_at, assignee)
+	VALUES (?, ?, ?, ?, ?) ON CONFLICT (link_id) DO NOTHING`
+
+func slaStartArgs(c store.SLAClock) []any {
+	return []any{c.LinkID, c.Route, c.Priority, nanos(c.StartedAt), c.Assignee}
 }
 
 // SLAGet returns a clock, its fired stages and its status changes.

@@ -12,7 +12,7 @@ import (
 )
 
 func qualityCases() []testCase {
-	return []testCase{{"CSAT", testCSAT}, {"SLAClock", testSLAClock}, {"SLARevisionsAndStatuses", testSLARevisions}, {"DeskSetPriorityAndAssign", testDeskSetPriority}}
+	return []testCase{{"CSAT", testCSAT}, {"SLAClock", testSLAClock}, {"SLARevisionsAndStatuses", testSLARevisions}, {"SLAClockStartsWithTheTicket", testSLAWithTicket}, {"DeskSetPriorityAndAssign", testDeskSetPriority}}
 }
 
 func quality(t *testing.T, s store.Store) store.Quality {
@@ -301,4 +301,31 @@ func testDeskSetPriority(t *testing.T, s store.Store) {
 	wantNotFound(t, "DeskSetSatisfaction of LOCAL-999", qs.DeskSetSatisfaction(ctx, "LOCAL-999", 3, ""))
 	_, _, err = qs.DeskSatisfaction(ctx, "LOCAL-999")
 	wantNotFound(t, "DeskSatisfaction of LOCAL-999", err)
+}
+
+// testSLAWithTicket: a ticket's record starts its clock in the same
+// commit, with the record's jobs; recording the ticket again (a retry)
+// keeps the clock as it was.
+func testSLAWithTicket(t *testing.T, s store.Store) {
+	ctx, qs, q := t.Context(), quality(t, s), queue(t, s)
+	t0 := time.Date(2026, 12, 7, 9, 0, 0, 0, time.UTC)
+	l, _, err := s.LinkOpen(ctx, newLink("r1", conv("chat", "sla-1")), nil)
+	must(t, "LinkOpen", err)
+	_, err = qs.SLAGet(ctx, l.ID)
+	wantNotFound(t, "SLAGet before the ticket", err)
+	record := func(priority string, at time.Time, tag string) {
+		must(t, "LinkSetTicket", s.LinkSetTicket(ctx, store.TicketLinking{LinkID: l.ID, Ref: core.TicketRef{Sink: "desk", Key: "LOCAL-9"},
+			Jobs: job(tag), SLA: &store.SLAClock{LinkID: l.ID, Route: "r1", Priority: priority, StartedAt: at}}))
+	}
+	record("urgent", t0, "ticket-sla")
+	c, err := qs.SLAGet(ctx, l.ID)
+	must(t, "SLAGet", err)
+	if c.Route != "r1" || c.Priority != "urgent" || !c.StartedAt.Equal(t0) || c.Revision != 0 {
+		t.Fatalf("clock = %+v, want route r1, urgent, started %v, revision 0", c, t0)
+	}
+	wantJobTags(t, q, "ticket-sla")
+	record("low", t0.Add(time.Hour), "ticket-sla-again")
+	if c, err = qs.SLAGet(ctx, l.ID); err != nil || c.Priority != "urgent" || !c.StartedAt.Equal(t0) {
+		t.Fatalf("after a second record the clock = %+v, %v; want it unchanged", c, err)
+	}
 }
