@@ -94,6 +94,66 @@ func TestWriterCommitDelay(t *testing.T) {
 	}
 }
 
+// When half the last commit's events have queued by the time the writer
+// is free, they go in at once: the writer does not sleep.
+func TestWriterSkipsTheSleepWhenEventsQueued(t *testing.T) {
+	st := teststore.SQLite(t)
+	if _, err := st.Queue(&river.Config{}); err != nil {
+		t.Fatal(err)
+	}
+	var (
+		mu      sync.Mutex
+		commits []int
+	)
+	busy, free := make(chan struct{}), make(chan struct{})
+	w := NewWriter(st, func(Stored) store.Jobs { return nil }, WriterOptions{
+		CommitDelay: time.Hour,
+		DelayAfter:  2,
+		sleep:       func(d time.Duration) { t.Errorf("the writer slept %v with the next batch queued", d) },
+		Observe: func(n int) {
+			mu.Lock()
+			commits = append(commits, n)
+			mu.Unlock()
+			if n == 6 { // hold the writer while the next events queue
+				busy <- struct{}{}
+				<-free
+			}
+		},
+	})
+	defer w.Close()
+	events := func(prefix string, n int) []core.Event {
+		var out []core.Event
+		for i := range n {
+			out = append(out, core.Event{Source: "s", EventID: fmt.Sprint(prefix, i), Kind: core.KindMessage,
+				Conversation: core.ConversationRef{Source: "s", Conversation: "c"}, Sender: core.Sender{ID: "u"}, Text: "hi"})
+		}
+		return out
+	}
+	var wg sync.WaitGroup
+	submit := func(evs []core.Event) {
+		wg.Go(func() {
+			if _, err := w.Submit(t.Context(), evs); err != nil {
+				t.Error(err)
+			}
+		})
+	}
+	submit(events("big", 6))
+	<-busy
+	for i := range 4 {
+		submit(events(fmt.Sprint("next", i, "-"), 1))
+	}
+	for len(w.in) < 4 {
+		runtime.Gosched()
+	}
+	close(free)
+	wg.Wait()
+	mu.Lock()
+	defer mu.Unlock()
+	if want := []int{6, 4}; fmt.Sprint(commits) != fmt.Sprint(want) {
+		t.Errorf("commits %v, want %v", commits, want)
+	}
+}
+
 // The wait grows with the last commit up to CommitDelay, and a commit of
 // DelayAfter events or fewer is never waited for.
 func TestCommitDelayScales(t *testing.T) {
