@@ -14,13 +14,20 @@ import (
 	"github.com/ticketbridge/ticketbridge/internal/store/storetest/teststore"
 )
 
-// The writer waits before a commit only after one of more than
-// DelayAfter events, and what queues while it waits joins that commit.
-func TestWriterCommitDelay(t *testing.T) {
+// delayStore is a SQLite store with River's tables, for a writer.
+func delayStore(t *testing.T) store.Store {
+	t.Helper()
 	st := teststore.SQLite(t)
 	if _, err := st.Queue(&river.Config{}); err != nil {
 		t.Fatal(err)
 	}
+	return st
+}
+
+// The writer waits before a commit only after one of more than
+// DelayAfter events, and what queues while it waits joins that commit.
+func TestWriterCommitDelay(t *testing.T) {
+	st := delayStore(t)
 	var (
 		mu        sync.Mutex
 		commits   []int
@@ -97,14 +104,9 @@ func TestWriterCommitDelay(t *testing.T) {
 // When half the last commit's events have queued by the time the writer
 // is free, they go in at once: the writer does not sleep.
 func TestWriterSkipsTheSleepWhenEventsQueued(t *testing.T) {
-	st := teststore.SQLite(t)
-	if _, err := st.Queue(&river.Config{}); err != nil {
-		t.Fatal(err)
-	}
-	var (
-		mu      sync.Mutex
-		commits []int
-	)
+	st := delayStore(t)
+	var mu sync.Mutex
+	var commits []int
 	busy, free := make(chan struct{}), make(chan struct{})
 	w := NewWriter(st, func(Stored) store.Jobs { return nil }, WriterOptions{
 		CommitDelay: time.Hour,
