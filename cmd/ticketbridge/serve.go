@@ -3,12 +3,14 @@ package main
 import (
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"net"
 	"os"
 	"os/signal"
 	"runtime/debug"
 	"runtime/pprof"
+	"runtime/trace"
 	"sort"
 	"syscall"
 
@@ -79,14 +81,16 @@ func serveCmd() *cobra.Command {
 			signal.Notify(hup, syscall.SIGHUP)
 			defer signal.Stop(hup)
 			go reloadOnSignal(ctx, hup, a, log, nil)
-			if path, _ := cmd.Flags().GetString("cpuprofile"); path != "" {
-				stop, err := startCPUProfile(path)
-				if err != nil {
-					ln.Close()
-					a.Close(ctx)
-					return err
+			for flag, start := range map[string]func(string) (func(), error){"cpuprofile": startCPUProfile, "trace": startTrace} {
+				if path, _ := cmd.Flags().GetString(flag); path != "" {
+					stop, err := start(path)
+					if err != nil {
+						ln.Close()
+						a.Close(ctx)
+						return err
+					}
+					defer stop()
 				}
-				defer stop()
 			}
 			if path, _ := cmd.Flags().GetString("memprofile"); path != "" {
 				defer writeAllocProfile(path, log)
@@ -101,6 +105,7 @@ func serveCmd() *cobra.Command {
 	cmd.Flags().Bool("allow-dev-secrets", false, "let the embedded default (development secret and admin token) listen on a non-loopback address")
 	cmd.Flags().String("cpuprofile", "", "write a CPU profile of the whole run to this file (for benchmarks: go tool pprof BINARY FILE)")
 	cmd.Flags().String("memprofile", "", "write the run's allocations to this file on exit (for benchmarks: go tool pprof -sample_index=alloc_space BINARY FILE)")
+	cmd.Flags().String("trace", "", "write an execution trace of the whole run to this file (for benchmarks: the group-commit writer's time, scripts/writertrace)")
 	return cmd
 }
 
@@ -122,15 +127,29 @@ func serveGCPercent(lookup func(string) (string, bool)) (int, bool) {
 
 // startCPUProfile profiles the process until the returned stop is called.
 func startCPUProfile(path string) (stop func(), err error) {
+	return record(path, "cpu profile", pprof.StartCPUProfile, pprof.StopCPUProfile)
+}
+
+// startTrace writes an execution trace until the returned stop is called.
+// A profile tells where the CPU goes; a trace also tells how long the
+// group-commit writer, the ingest path's one serial step, waits for the
+// disk and for a processor.
+func startTrace(path string) (stop func(), err error) {
+	return record(path, "trace", trace.Start, trace.Stop)
+}
+
+// record runs start on a new file at path; the returned stop ends the
+// recording and closes the file.
+func record(path, what string, start func(io.Writer) error, end func()) (stop func(), err error) {
 	f, err := os.Create(path)
 	if err != nil {
-		return nil, fmt.Errorf("create cpu profile: %w", err)
+		return nil, fmt.Errorf("create %s: %w", what, err)
 	}
-	if err := pprof.StartCPUProfile(f); err != nil {
+	if err := start(f); err != nil {
 		f.Close()
-		return nil, fmt.Errorf("start cpu profile: %w", err)
+		return nil, fmt.Errorf("start %s: %w", what, err)
 	}
-	return func() { pprof.StopCPUProfile(); f.Close() }, nil
+	return func() { end(); f.Close() }, nil
 }
 
 // writeAllocProfile writes the heap profile, whose alloc_space and

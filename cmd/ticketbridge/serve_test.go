@@ -170,3 +170,28 @@ func TestServeGCPercent(t *testing.T) {
 		})
 	}
 }
+
+func TestStartTrace(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "serve.trace")
+	stop, err := startTrace(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Only one trace runs at a time; a second is refused and leaves the
+	// first running.
+	if _, err := startTrace(filepath.Join(t.TempDir(), "second.trace")); err == nil || !strings.Contains(err.Error(), "start trace") {
+		t.Errorf("a second trace: %v", err)
+	}
+	stop()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Every execution trace opens with its Go version's header.
+	if !regexp.MustCompile(`^go 1\.\d+ trace\x00`).Match(b) {
+		t.Fatalf("not an execution trace: %q", b[:min(len(b), 16)])
+	}
+	if _, err := startTrace(filepath.Join(t.TempDir(), "missing", "serve.trace")); err == nil || !strings.Contains(err.Error(), "create trace") {
+		t.Fatalf("a trace in a missing directory: %v", err)
+	}
+}
