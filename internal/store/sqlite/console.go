@@ -78,19 +78,33 @@ func (s *Store) DeskSearch(ctx context.Context, f store.DeskFilter) ([]store.Des
 	if f.Limit <= 0 {
 		f.Limit = 50
 	}
+	likeFrom := `tb_desk_tickets t WHERE t.num < ?1 AND (?5 = '' OR title LIKE '%' || ?5 || '%' ESCAPE '\')`
+	if utf8.RuneCountInString(f.Text) < 3 {
+		return s.deskPage(ctx, likeFrom, `t.num`, likeEscape(f.Text), before, f.Limit, f)
+	}
 	// Text of three characters or more goes through the trigram index,
 	// newest first, so a page stops after Limit matches; shorter text has
-	// no trigram and is matched by LIKE.
-	from, order, text := `tb_desk_tickets t WHERE t.num < ?1 AND (?5 = '' OR title LIKE '%' || ?5 || '%' ESCAPE '\')`, `t.num`, likeEscape(f.Text)
-	if utf8.RuneCountInString(f.Text) >= 3 {
-		from = `tb_desk_titles f JOIN tb_desk_tickets t ON t.num = f.rowid WHERE f.words MATCH ?5 AND f.rowid < ?1`
-		order, text = `f.rowid`, `"`+strings.ReplaceAll(f.Text, `"`, `""`)+`"`
+	// no trigram and is matched by LIKE. The newest tickets wait outside
+	// the index (titleTail) and are matched by LIKE first: they are newer
+	// than every indexed one.
+	out, err := s.deskPage(ctx, likeFrom+` AND t.num > (SELECT through FROM tb_desk_titles_mark)`, `t.num`,
+		likeEscape(f.Text), before, f.Limit, f)
+	if err != nil || len(out) == f.Limit {
+		return out, err
 	}
+	rest, err := s.deskPage(ctx, `tb_desk_titles f JOIN tb_desk_tickets t ON t.num = f.rowid WHERE f.words MATCH ?5 AND f.rowid < ?1`,
+		`f.rowid`, `"`+strings.ReplaceAll(f.Text, `"`, `""`)+`"`, before, f.Limit-len(out), f)
+	return append(out, rest...), err
+}
+
+// deskPage lists up to limit desk tickets of from, by order descending,
+// that pass f's filters other than the text, which is bound as ?5.
+func (s *Store) deskPage(ctx context.Context, from, order, text string, before int64, limit int, f store.DeskFilter) ([]store.DeskListing, error) {
 	rows, err := s.db.QueryContext(ctx, `SELECT `+deskCols+`, assignee FROM `+from+`
 		AND (?2 = '' OR status = ?2) AND (?3 = '' OR priority = ?3) AND (?4 = '' OR assignee = ?4)
 		AND (?6 = '' OR EXISTS (SELECT 1 FROM tb_links l WHERE l.ticket_key = 'LOCAL-' || t.num
 			AND substr(l.conv_key, 1, length(?6) + 1) = ?6 || '/'))
-		ORDER BY `+order+` DESC LIMIT ?7`, before, f.Status, f.Priority, f.Assignee, text, f.Source, f.Limit)
+		ORDER BY `+order+` DESC LIMIT ?7`, before, f.Status, f.Priority, f.Assignee, text, f.Source, limit)
 	if err != nil {
 		return nil, fmt.Errorf("search desk: %w", err)
 	}

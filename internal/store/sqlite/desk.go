@@ -122,6 +122,7 @@ func (s *Store) deskInsert(ctx context.Context, tx *sql.Tx, d core.TicketDraft) 
 		RETURNING `+deskCols, ext, d.Title, s.plainOrEmpty(d.Description), d.Priority, req, labels, custom,
 		deskStatuses[0], at, at))
 	if err == nil {
+		s.titles.made()
 		return out, true, s.sealDesk(ctx, tx, &out, d.Description)
 	}
 	if !errors.Is(err, sql.ErrNoRows) {

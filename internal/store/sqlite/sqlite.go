@@ -42,6 +42,8 @@ type Store struct {
 	// waker wakes River's producers after a commit that queued jobs
 	// (wake.go).
 	waker queueWaker
+	// titles has inTx index the desk titles a transaction made (titles.go).
+	titles deskTitles
 }
 
 var _ store.Store = (*Store)(nil)
@@ -192,9 +194,14 @@ func (s *Store) inTx(ctx context.Context, fn func(tx *sql.Tx) error) error {
 	if err != nil {
 		return fmt.Errorf("begin: %w", err)
 	}
-	if err := fn(tx); err != nil {
+	err = fn(tx)
+	if err == nil && s.titles.take() {
+		err = indexDeskTitles(ctx, tx)
+	}
+	if err != nil {
 		_ = tx.Rollback()
 		s.waker.take()
+		s.titles.take()
 		return err
 	}
 	acknowledged := !store.IsInternal(ctx)

@@ -58,12 +58,14 @@ func testIngestDeskTicket(t *testing.T, s store.Store) {
 		t.Fatalf("the failed batch kept events %+v (%v)", evs, err)
 	}
 	wantJobTags(t, q)
+	wantTitleFound(t, s, "printer on fire")
 
 	acc, err := s.IngestDecide(ctx, batch, opening(false))
 	must(t, "IngestDecide", err)
 	if !slices.Equal(acc, []bool{true, true}) {
 		t.Fatalf("accepted %v", acc)
 	}
+	wantTitleFound(t, s, "printer on fire", "tb-link-e1")
 	dt, err := s.DeskFindByExternalID(ctx, "tb-link-e1")
 	must(t, "DeskFindByExternalID", err)
 	st, err = s.ConversationsState(ctx, []string{c.Key()})
@@ -170,9 +172,29 @@ func testIngestDeskTickets(t *testing.T, s store.Store) {
 	}
 	// s4 came after s3 in its conversation, so s3's ticket gets the append.
 	wantJobTags(t, q, "opened-s1", "created-s1", "opened-s3", "created-s3", "append-s3")
+	// Both titles of the batch are searchable (SQLite indexes a
+	// transaction's desk titles just before its commit).
+	wantTitleFound(t, s, "ticket of s1", "tb-link-s1")
+	wantTitleFound(t, s, "ticket of s3", "tb-link-s3")
+	wantTitleFound(t, s, "ticket of", "tb-link-s3", "tb-link-s1")
 	audit, err := s.AuditList(ctx, store.AuditFilter{Action: "ticket.create"})
 	must(t, "AuditList", err)
 	if len(audit) != 2 {
 		t.Fatalf("%d audit entries for the tickets, want 2: %+v", len(audit), audit)
+	}
+}
+
+// wantTitleFound checks that the console's title search for text finds
+// exactly the desk tickets with these external ids, newest first.
+func wantTitleFound(t *testing.T, s store.Store, text string, external ...string) {
+	t.Helper()
+	got, err := consoleStore(t, s).DeskSearch(t.Context(), store.DeskFilter{Text: text})
+	must(t, "DeskSearch "+text, err)
+	var ids []string
+	for _, g := range got {
+		ids = append(ids, g.ExternalID)
+	}
+	if !slices.Equal(ids, external) {
+		t.Errorf("title search %q found %v, want %v", text, ids, external)
 	}
 }

@@ -1,0 +1,29 @@
+-- Desk titles go into the trigram index once per transaction, just before
+-- its commit, instead of by a trigger per ticket. FTS5 writes what it holds
+-- in memory to a new segment whenever a later statement of the same
+-- transaction opens a statement journal, which the next ticket's insert
+-- does: a batch of N tickets made N segments and kept the index merging,
+-- about a tenth of the ticket path at 1,000 tickets/s (BENCHMARKS.md,
+-- "Processing core, session 18"). tb_desk_titles_mark holds the highest
+-- ticket number indexed (numbers are never reused: AUTOINCREMENT); the
+-- store indexes the tickets above it before it commits a transaction that
+-- made one (titles.go).
+DROP TRIGGER tb_desk_titles_insert;
+CREATE TABLE tb_desk_titles_mark (
+	id      INTEGER PRIMARY KEY CHECK (id = 1),
+	through INTEGER NOT NULL
+);
+INSERT INTO tb_desk_titles_mark (id, through) SELECT 1, COALESCE(max(num), 0) FROM tb_desk_tickets;
+-- A title change or a delete touches the index only for a ticket it holds:
+-- a contentless index's delete must name exactly what was indexed.
+DROP TRIGGER tb_desk_titles_delete;
+CREATE TRIGGER tb_desk_titles_delete AFTER DELETE ON tb_desk_tickets
+WHEN old.num <= (SELECT through FROM tb_desk_titles_mark) BEGIN
+	INSERT INTO tb_desk_titles (tb_desk_titles, rowid, words) VALUES ('delete', old.num, old.title);
+END;
+DROP TRIGGER tb_desk_titles_update;
+CREATE TRIGGER tb_desk_titles_update AFTER UPDATE OF title ON tb_desk_tickets
+WHEN old.num <= (SELECT through FROM tb_desk_titles_mark) BEGIN
+	INSERT INTO tb_desk_titles (tb_desk_titles, rowid, words) VALUES ('delete', old.num, old.title);
+	INSERT INTO tb_desk_titles (rowid, words) VALUES (new.num, new.title);
+END;
