@@ -1,13 +1,12 @@
--- Desk titles go into the trigram index once per transaction, just before
--- its commit, instead of by a trigger per ticket. FTS5 writes what it holds
--- in memory to a new segment whenever a later statement of the same
--- transaction opens a statement journal, which the next ticket's insert
--- does: a batch of N tickets made N segments and kept the index merging,
--- about a tenth of the ticket path at 1,000 tickets/s (BENCHMARKS.md,
--- "Processing core, session 18"). tb_desk_titles_mark holds the highest
--- ticket number indexed (numbers are never reused: AUTOINCREMENT); the
--- store indexes the tickets above it before it commits a transaction that
--- made one (titles.go).
+-- Desk titles go into the trigram index 64 tickets at a time instead of
+-- by a trigger per ticket: FTS5 writes a segment for every transaction
+-- that touches it (and for every later statement of the transaction that
+-- opens a statement journal), then merges them, which cost 6-30 % of the
+-- tickets per second at 1,000-2,000 offered (BENCHMARKS.md, "Processing
+-- core, session 18"). tb_desk_titles_mark holds the highest ticket number
+-- indexed (numbers are never reused: AUTOINCREMENT); the title search
+-- reads the tickets above it directly, and the store indexes them once 64
+-- wait, at the end of a transaction that made one (titles.go).
 DROP TRIGGER tb_desk_titles_insert;
 CREATE TABLE tb_desk_titles_mark (
 	id      INTEGER PRIMARY KEY CHECK (id = 1),
