@@ -40,8 +40,8 @@ func wantIndexIntact(t *testing.T, s *Store) {
 
 // A database from before migration 084 indexed each title by a trigger;
 // after it, those tickets stay searchable, a title change or a delete
-// reaches the index only for a ticket it holds, and new tickets are
-// indexed when their transaction commits.
+// reaches the index only for a ticket it holds, and new tickets are found
+// before they are indexed.
 func TestDeskTitlesAfterMigration084(t *testing.T) {
 	s := openMigrated(t)
 	ctx := t.Context()
@@ -91,9 +91,10 @@ func TestDeskTitlesAfterMigration084(t *testing.T) {
 	wantIndexIntact(t, s)
 }
 
-// A ticket whose title changes in the transaction that made it is
-// indexed once, under its last title; a transaction that fails indexes
-// nothing and leaves the next one's titles to be indexed all the same.
+// A ticket whose title changes in the transaction that made it is found
+// under its last title, and the index stays sound (the change does not
+// reach an index that does not hold the ticket yet); a transaction that
+// fails leaves nothing behind, and the next one's tickets are found.
 func TestDeskTitlesOfOneTransaction(t *testing.T) {
 	s := openMigrated(t)
 	ctx := t.Context()

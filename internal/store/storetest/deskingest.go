@@ -172,8 +172,8 @@ func testIngestDeskTickets(t *testing.T, s store.Store) {
 	}
 	// s4 came after s3 in its conversation, so s3's ticket gets the append.
 	wantJobTags(t, q, "opened-s1", "created-s1", "opened-s3", "created-s3", "append-s3")
-	// Both titles of the batch are searchable (SQLite indexes a
-	// transaction's desk titles just before its commit).
+	// Both titles of the batch are searchable (SQLite reads the newest
+	// titles outside its trigram index, store/sqlite/titles.go).
 	wantTitleFound(t, s, "ticket of s1", "tb-link-s1")
 	wantTitleFound(t, s, "ticket of s3", "tb-link-s3")
 	wantTitleFound(t, s, "ticket of", "tb-link-s3", "tb-link-s1")
