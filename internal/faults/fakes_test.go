@@ -95,6 +95,23 @@ func (w *world) onReply(r loadgen.Reply) {
 	}
 }
 
+// openedCount is how many "is open" notices conv got.
+func (w *world) openedCount(conv string) int {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.opened[conv]
+}
+
+// allOpened tells whether every one of convs got its "is open" notice.
+func (w *world) allOpened(convs []string) bool {
+	for _, c := range convs {
+		if w.openedCount(c) == 0 {
+			return false
+		}
+	}
+	return true
+}
+
 // progress counts the conversations that have their ticket and their
 // notice.
 func (w *world) progress(convs []string) (tickets, notices int) {

@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strconv"
 	"strings"
 	"syscall"
@@ -29,6 +30,9 @@ type serverConfig struct {
 	// left running are rescued within seconds, not River's default hour.
 	JobTimeout  time.Duration
 	RescueAfter time.Duration
+	// LocalDesk sends the route's tickets to the built-in local desk
+	// instead of the fake ticket system.
+	LocalDesk bool
 }
 
 // writeConfig renders loadgen's configuration and adds what it does not
@@ -56,6 +60,15 @@ func writeConfig(t *testing.T, c serverConfig) string {
 		t.Fatal("config: no command trigger to add the keyword to")
 	}
 	s = strings.Replace(s, trigger, trigger+"      keywords: [refund]\n      confirm: true\n", 1)
+	if c.LocalDesk {
+		// The route's is the only sink line indented as a route field.
+		route := regexp.MustCompile(`(?m)^    sink: .*$`)
+		if len(route.FindAllString(s, -1)) != 1 {
+			t.Fatal("config: not one route sink to replace with the local desk")
+		}
+		s = route.ReplaceAllString(s, "    sink: desk")
+		s = strings.Replace(s, "sinks:\n", "sinks:\n  - id: desk\n    type: local\n", 1)
+	}
 	if c.JobTimeout == 0 {
 		c.JobTimeout = 2 * time.Second
 	}
