@@ -1,8 +1,8 @@
 package sqlite
 
 import (
-	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 	"slices"
 	"testing"
@@ -113,14 +113,14 @@ func TestDeskTitlesOfOneTransaction(t *testing.T) {
 	if got := titlesFound(t, s, "vpn"); !slices.Equal(got, []string{"vpn very slow", "vpn down"}) {
 		t.Fatalf("found %v", got)
 	}
-	failed := context.Canceled
+	failed := errors.New("the batch failed")
 	err = s.inTx(ctx, func(tx *sql.Tx) error {
 		if _, _, err := s.deskInsert(ctx, tx, titleDraft("vpn gone")); err != nil {
 			return err
 		}
 		return failed
 	})
-	if err != failed {
+	if !errors.Is(err, failed) {
 		t.Fatalf("inTx: %v", err)
 	}
 	if _, _, err := s.DeskCreate(ctx, titleDraft("vpn back")); err != nil {
