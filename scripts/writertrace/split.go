@@ -38,7 +38,7 @@ var errNoGoroutine = errors.New("no goroutine ran that function")
 // analyze reads a trace and splits the time of the first goroutine whose
 // own stack, at any of its state changes, holds a function containing fn.
 // Two passes would need the trace twice; one pass keeps the transitions of
-// every goroutine and picks the match at the end.
+// every goroutine (their stacks are handles, named only for the match).
 func analyze(r io.Reader, fn string, depth int) (Split, error) {
 	tr, err := trace.NewReader(r)
 	if err != nil {
@@ -47,7 +47,7 @@ func analyze(r io.Reader, fn string, depth int) (Split, error) {
 	type change struct {
 		at       trace.Time
 		from, to trace.GoState
-		where    string
+		stack    trace.Stack
 	}
 	changes := map[trace.GoID][]change{}
 	var match trace.GoID = trace.NoGoroutine
@@ -70,11 +70,10 @@ func analyze(r io.Reader, fn string, depth int) (Split, error) {
 		}
 		id := st.Resource.Goroutine()
 		from, to := st.Goroutine()
-		where, holds := describe(st.Stack, fn, depth)
-		if holds && match == trace.NoGoroutine {
+		if match == trace.NoGoroutine && holds(st.Stack, fn) {
 			match = id
 		}
-		changes[id] = append(changes[id], change{at: ev.Time(), from: from, to: to, where: where})
+		changes[id] = append(changes[id], change{at: ev.Time(), from: from, to: to, stack: st.Stack})
 	}
 	if match == trace.NoGoroutine {
 		return Split{}, fmt.Errorf("%s: %w", fn, errNoGoroutine)
@@ -102,38 +101,47 @@ func analyze(r io.Reader, fn string, depth int) (Split, error) {
 		switch c.to {
 		case trace.GoRunnable:
 			if c.from == trace.GoRunning {
-				reason = "yield or preemption: " + c.where
+				reason = "yield or preemption: " + describe(c.stack, depth)
 			}
 			add(runnable, reason, d)
 		case trace.GoSyscall:
-			reason = "after syscall: " + c.where
-			add(syscalls, c.where, d)
+			where := describe(c.stack, depth)
+			reason = "after syscall: " + where
+			add(syscalls, where, d)
 		case trace.GoWaiting:
-			reason = "after wait: " + c.where
+			reason = "after wait: " + describe(c.stack, depth)
 		}
 	}
 	s.Runnable, s.Syscalls = sorted(runnable), sorted(syscalls)
 	return s, nil
 }
 
-// describe names a stack by its innermost depth frames and tells whether
-// any frame's function contains fn.
-func describe(st trace.Stack, fn string, depth int) (string, bool) {
-	var names []string
-	holds := false
+// holds tells whether any frame of a stack runs a function whose name
+// contains fn.
+func holds(st trace.Stack, fn string) bool {
 	for f := range st.Frames() {
 		if strings.Contains(f.Func, fn) {
-			holds = true
-		}
-		if len(names) < depth {
-			name := f.Func
-			if i := strings.LastIndex(name, "/"); i >= 0 {
-				name = name[i+1:]
-			}
-			names = append(names, name)
+			return true
 		}
 	}
-	return strings.Join(names, " < "), holds
+	return false
+}
+
+// describe names a stack by its innermost depth frames, without their
+// package paths.
+func describe(st trace.Stack, depth int) string {
+	var names []string
+	for f := range st.Frames() {
+		if len(names) == depth {
+			break
+		}
+		name := f.Func
+		if i := strings.LastIndex(name, "/"); i >= 0 {
+			name = name[i+1:]
+		}
+		names = append(names, name)
+	}
+	return strings.Join(names, " < ")
 }
 
 func sorted(m map[string]*Cause) []Cause {
