@@ -70,7 +70,7 @@ func OpenStore(ctx context.Context, cfg config.Storage, log *slog.Logger, opts .
 	case "sqlite":
 		s, err = sqlite.Open(ctx, cfg.DSN, log, sqlite.WithCipher(c))
 	case "postgres":
-		s, err = postgres.Open(ctx, cfg.DSN, cfg.Schema, log, postgres.WithCipher(c))
+		s, err = postgres.Open(ctx, cfg.DSN, cfg.Schema, log, postgres.WithCipher(c), postgres.WarmPools())
 	default:
 		return nil, fmt.Errorf("unknown storage driver %q", cfg.Driver)
 	}

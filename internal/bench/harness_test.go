@@ -25,6 +25,7 @@ import (
 	"github.com/ticketbridge/ticketbridge/internal/source/generic"
 	"github.com/ticketbridge/ticketbridge/internal/stdwebhook"
 	"github.com/ticketbridge/ticketbridge/internal/store"
+	"github.com/ticketbridge/ticketbridge/internal/store/postgres"
 	"github.com/ticketbridge/ticketbridge/internal/store/storetest/teststore"
 )
 
@@ -34,7 +35,7 @@ var backends = []struct {
 	open func(testing.TB) store.Store
 }{
 	{"sqlite", func(tb testing.TB) store.Store { return teststore.SQLite(tb) }},
-	{"postgres", func(tb testing.TB) store.Store { return teststore.Postgres(tb) }},
+	{"postgres", func(tb testing.TB) store.Store { return teststore.Postgres(tb, postgres.WarmPools()) }},
 }
 
 // harness is one ticketbridge (the embedded default config: one generic

@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"strings"
 	"sync"
 	"sync/atomic"
 
@@ -36,12 +37,29 @@ type Store struct {
 	// rekeyFrom is BodiesRekey's cursor per table.
 	rekeyMu   sync.Mutex
 	rekeyFrom map[string]int64
+	// warm opens the pools' connections at Open (WarmPools).
+	warm bool
 }
 
 var _ store.Store = (*Store)(nil)
 
 // errNoQueue is returned by writes that carry jobs before Queue was called.
 var errNoQueue = errors.New("jobs given but no queue: call Queue first")
+
+// Option configures Open.
+type Option func(*Store)
+
+// WarmPools opens warmConns connections per pool at Open, in the
+// background, and keeps them open, unless the DSN sets pool_min_conns.
+// A connection opened while events wait for a commit took 20–90 ms on a
+// busy two-core machine, which is the whole of a ticket's p99 budget
+// (BENCHMARKS.md, "Processing core, session 19"). For the server, not for
+// tests that open many stores at once (PostgreSQL allows 100 connections
+// by default).
+func WarmPools() Option { return func(s *Store) { s.warm = true } }
+
+// warmConns is the pgxpool default size on a machine of up to four cores.
+const warmConns = 4
 
 // Open connects to dsn. A non-empty schema is created when missing and
 // becomes every connection's search_path, ours and River's tables both
@@ -50,12 +68,19 @@ func Open(ctx context.Context, dsn, schema string, log *slog.Logger, opts ...Opt
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
+	s := &Store{schema: schema, log: log}
+	for _, o := range opts {
+		o(s)
+	}
 	cfg, err := pgxpool.ParseConfig(dsn)
 	if err != nil {
 		return nil, fmt.Errorf("open postgres: %w", err)
 	}
 	if schema != "" {
 		cfg.ConnConfig.RuntimeParams["search_path"] = schema
+	}
+	if s.warm && !strings.Contains(dsn, "pool_min_conns") {
+		cfg.MinConns = min(cfg.MaxConns, warmConns)
 	}
 	pool, err := pgxpool.NewWithConfig(ctx, cfg)
 	if err != nil {
@@ -79,10 +104,7 @@ func Open(ctx context.Context, dsn, schema string, log *slog.Logger, opts ...Opt
 		pool.Close()
 		return nil, fmt.Errorf("open postgres: internal pool: %w", err)
 	}
-	s := &Store{pool: pool, internal: internal, schema: schema, log: log}
-	for _, o := range opts {
-		o(s)
-	}
+	s.pool, s.internal = pool, internal
 	return s, nil
 }
 

@@ -6,9 +6,6 @@ import (
 	"github.com/ticketbridge/ticketbridge/internal/store"
 )
 
-// Option configures Open.
-type Option func(*Store)
-
 // WithCipher seals body columns with c (nil: plaintext).
 func WithCipher(c store.Cipher) Option { return func(s *Store) { s.cipher = c } }
 
