@@ -51,9 +51,10 @@ type Option func(*Store)
 
 // WarmPools opens warmConns connections per pool at Open, in the
 // background, and keeps them open, unless the DSN sets pool_min_conns.
-// A connection opened while events wait for a commit took 20–90 ms on a
-// busy two-core machine, which is the whole of a ticket's p99 budget
-// (BENCHMARKS.md, "Processing core, session 19"). For the server, not for
+// A connection opened while events wait for a commit took up to 42 ms on
+// a busy two-core machine, and the tickets queued behind it waited up to
+// 100 ms, twice a ticket's p99 budget (BENCHMARKS.md, "Processing core,
+// session 19"). For the server, not for
 // tests that open many stores at once (PostgreSQL allows 100 connections
 // by default).
 func WarmPools() Option { return func(s *Store) { s.warm = true } }
