@@ -20,8 +20,8 @@ import (
 // row is one corpus line with its rule-pack evidence.
 type row struct {
 	intent.Example
-	lang, kind string
-	fold       uint32
+	lang, kind, group string
+	fold              uint32
 }
 
 func main() {
@@ -40,6 +40,8 @@ func main() {
 	dropout := flag.Float64("dropout", 0, "with -hidden, the probability of leaving a feature out of the hidden sum in a training step")
 	adam := flag.Bool("adam", false, "with -hidden, train the hidden layer by Adam")
 	conceptsOnly := flag.Bool("concepts-only", false, "with -hidden, the hidden layer sees only length, concepts and evidence")
+	groups := flag.Float64("groups", 1, "with -cv, the share of base messages (groups) kept, for a learning curve")
+	groupsSeed := flag.Uint64("groups-seed", 1, "with -groups, which base messages are kept")
 	only := flag.String("only", "", "with -cv, report only on the messages of this JSONL file (e.g. an earlier training part), to compare corpora on the same lines")
 	flag.Parse()
 	rows, err := read(*corpus)
@@ -49,6 +51,7 @@ func main() {
 	opt := intent.TrainOptions{Epochs: *epochs, Rate: *rate, L2: *l2, Seed: *seed,
 		Hidden: *hiddenUnits, HiddenRate: *hiddenRate, Init: *initScale, NoWide: *noWide, Dropout: *dropout, Adam: *adam, ConceptsOnly: *conceptsOnly}
 	if *cv {
+		rows = someGroups(rows, *groups, *groupsSeed)
 		var keep map[string]bool
 		if *only != "" {
 			rs, err := read(*only)
@@ -96,8 +99,26 @@ func read(path string) ([]row, error) {
 		h.Write([]byte(l.Group))
 		out = append(out, row{
 			Example: intent.Example{Text: l.Text, Evidence: rules.Evidence(l.Text), Problem: l.Label == "problem"},
-			lang:    l.Lang, kind: l.Kind, fold: h.Sum32() % 5,
+			lang:    l.Lang, kind: l.Kind, group: l.Group, fold: h.Sum32() % 5,
 		})
 	}
 	return out, sc.Err()
+}
+
+// someGroups keeps the rows of about share of the base messages, chosen by
+// a hash of seed and group, so that every variant of a kept message stays
+// and the same seed keeps the same messages at every share up to it.
+func someGroups(rows []row, share float64, seed uint64) []row {
+	if share >= 1 {
+		return rows
+	}
+	var out []row
+	for _, r := range rows {
+		h := fnv.New64a()
+		fmt.Fprintf(h, "%d/%s", seed, r.group)
+		if float64(h.Sum64()%10000) < share*10000 {
+			out = append(out, r)
+		}
+	}
+	return out
 }
