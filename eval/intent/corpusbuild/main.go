@@ -86,6 +86,7 @@ func main() {
 		{"zh_problem_21.txt", "zh", "problem"}, {"zh_not_21.txt", "zh", "not"},
 		{"en_problem_22.txt", "en", "problem"}, {"en_not_22.txt", "en", "not"},
 		{"zh_problem_22.txt", "zh", "problem"}, {"zh_not_22.txt", "zh", "not"},
+		{"zh_problem_24.txt", "zh", "problem"}, {"zh_not_24.txt", "zh", "not"},
 	} {
 		bs, err := readSource(filepath.Join(*dir, "source", f.name), f.lang, f.label)
 		if err != nil {
