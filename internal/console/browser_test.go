@@ -361,9 +361,15 @@ func TestBrowserRiverUI(t *testing.T) {
 		job, err := br.App.Queue.JobGet(t.Context(), res.Job.ID)
 		return err == nil && job.State == rivertype.JobStateCancelled
 	})
-	entries, err := br.App.Store.AuditList(t.Context(), store.AuditFilter{Action: "console.river.job_cancel"})
-	if err != nil || len(entries) != 1 || entries[0].Actor != "lee-lead" || entries[0].Target != "job/"+id {
-		t.Fatalf("audit of the cancel: %+v %v", entries, err)
+	// The audit is written once River UI's handler has returned, so after
+	// the cancel is visible in the queue: wait for it too.
+	var entries []store.AuditEntry
+	waitFor(t, "the cancel's audit entry", func() bool {
+		entries, err = br.App.Store.AuditList(t.Context(), store.AuditFilter{Action: "console.river.job_cancel"})
+		return err == nil && len(entries) > 0
+	})
+	if len(entries) != 1 || entries[0].Actor != "lee-lead" || entries[0].Target != "job/"+id {
+		t.Fatalf("audit of the cancel: %+v", entries)
 	}
 	shot(t, ctx, "en", "river-cancelled")
 }
