@@ -154,7 +154,7 @@ func TestBareThreshold(t *testing.T) {
 			r.Trigger.Detector = DetectorModel
 			// So low that any message clears it: what decides is the
 			// bare threshold.
-			r.Trigger.Threshold, r.Trigger.BareThreshold = 0.0001, bare
+			r.Trigger.Threshold, r.Trigger.BareThreshold = 1e-12, bare
 		}))
 	}
 	tests := map[string]struct {
@@ -168,8 +168,8 @@ func TestBareThreshold(t *testing.T) {
 		"trouble, high bar":     {model(0.9999), "the stream freezes for viewers after ten minutes", KindCreate, "at or above 0.00"},
 		"bare, default applies": {model(0), "see you at the meetup on Friday", KindNone, "below 0.90 for a message naming no trouble"},
 		// Small talk never proposes, whatever the thresholds.
-		"small talk, no bar":    {model(0.0001), "ok thanks, one sec", KindNone, GuardSmallTalk},
-		"small talk, no bar zh": {model(0.0001), "客服你好，在吗？", KindNone, GuardSmallTalk},
+		"small talk, no bar":    {model(1e-12), "ok thanks, one sec", KindNone, GuardSmallTalk},
+		"small talk, no bar zh": {model(1e-12), "客服你好，在吗？", KindNone, GuardSmallTalk},
 	}
 	for name, tc := range tests {
 		d := tc.e.Evaluate(msg(tc.text), State{Now: t0})[0]

@@ -87,6 +87,8 @@ func main() {
 		{"en_problem_22.txt", "en", "problem"}, {"en_not_22.txt", "en", "not"},
 		{"zh_problem_22.txt", "zh", "problem"}, {"zh_not_22.txt", "zh", "not"},
 		{"zh_problem_24.txt", "zh", "problem"}, {"zh_not_24.txt", "zh", "not"},
+		{"en_problem_25.txt", "en", "problem"}, {"en_not_25.txt", "en", "not"},
+		{"zh_problem_25.txt", "zh", "problem"}, {"zh_not_25.txt", "zh", "not"},
 	} {
 		bs, err := readSource(filepath.Join(*dir, "source", f.name), f.lang, f.label)
 		if err != nil {
