@@ -93,6 +93,8 @@ func main() {
 		{"zh_problem_26.txt", "zh", "problem"}, {"zh_not_26.txt", "zh", "not"},
 		{"en_problem_27.txt", "en", "problem"}, {"en_not_27.txt", "en", "not"},
 		{"zh_problem_27.txt", "zh", "problem"}, {"zh_not_27.txt", "zh", "not"},
+		{"en_problem_28.txt", "en", "problem"}, {"en_not_28.txt", "en", "not"},
+		{"zh_problem_28.txt", "zh", "problem"}, {"zh_not_28.txt", "zh", "not"},
 	} {
 		bs, err := readSource(filepath.Join(*dir, "source", f.name), f.lang, f.label)
 		if err != nil {
