@@ -95,6 +95,8 @@ func main() {
 		{"zh_problem_27.txt", "zh", "problem"}, {"zh_not_27.txt", "zh", "not"},
 		{"en_problem_28.txt", "en", "problem"}, {"en_not_28.txt", "en", "not"},
 		{"zh_problem_28.txt", "zh", "problem"}, {"zh_not_28.txt", "zh", "not"},
+		{"en_problem_29.txt", "en", "problem"}, {"en_not_29.txt", "en", "not"},
+		{"zh_problem_29.txt", "zh", "problem"}, {"zh_not_29.txt", "zh", "not"},
 	} {
 		bs, err := readSource(filepath.Join(*dir, "source", f.name), f.lang, f.label)
 		if err != nil {
