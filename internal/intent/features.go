@@ -12,10 +12,11 @@ import (
 // "crashed" and across typos. The same code hashes for training and for
 // scoring, so the two cannot drift apart.
 const (
-	// 2^19: at 17 bits (session 19's corpus of 16,530 training lines)
-	// the 34,000 lines of batches 25–26 collided enough that 18 and 19
-	// bits each raised cross-validation's average precision; 20 bits
-	// gained nothing more (BENCHMARKS.md, "Deciding, session 20").
+	// 2^19: 17 bits served session 19's 16,530 training lines, but with
+	// the 34,000 after corpus batches 25–26 the features collided enough
+	// that 18 and 19 bits each raised cross-validation's average
+	// precision; 20 bits gained nothing more (BENCHMARKS.md, "Deciding,
+	// session 20").
 	dimBits = 19
 	// Dims is the number of weights.
 	Dims = 1 << dimBits
