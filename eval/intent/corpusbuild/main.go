@@ -103,6 +103,7 @@ func main() {
 		{"zh_problem_31.txt", "zh", "problem"}, {"zh_not_31.txt", "zh", "not"},
 		{"en_problem_32.txt", "en", "problem"}, {"en_not_32.txt", "en", "not"},
 		{"zh_problem_32.txt", "zh", "problem"}, {"zh_not_32.txt", "zh", "not"},
+		{"zh_problem_33.txt", "zh", "problem"}, {"zh_not_33.txt", "zh", "not"},
 	} {
 		bs, err := readSource(filepath.Join(*dir, "source", f.name), f.lang, f.label)
 		if err != nil {
