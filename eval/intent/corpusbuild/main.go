@@ -45,66 +45,7 @@ func main() {
 	dir := flag.String("dir", "eval/intent", "corpus folder (holds source/)")
 	flag.Parse()
 	var bases []base
-	for i, f := range []struct{ name, lang, label string }{
-		{"en_problem_more.txt", "en", "problem"}, {"en_not_more.txt", "en", "not"},
-		{"zh_problem_more.txt", "zh", "problem"}, {"zh_not_more.txt", "zh", "not"},
-		{"en_problem_3.txt", "en", "problem"}, {"en_not_3.txt", "en", "not"},
-		{"zh_problem_3.txt", "zh", "problem"}, {"zh_not_3.txt", "zh", "not"},
-		{"en_problem_4.txt", "en", "problem"}, {"en_not_4.txt", "en", "not"},
-		{"zh_problem_4.txt", "zh", "problem"}, {"zh_not_4.txt", "zh", "not"},
-		{"en_problem_5.txt", "en", "problem"}, {"en_not_5.txt", "en", "not"},
-		{"zh_problem_5.txt", "zh", "problem"}, {"zh_not_5.txt", "zh", "not"},
-		{"en_problem.txt", "en", "problem"}, {"en_not.txt", "en", "not"},
-		{"zh_problem.txt", "zh", "problem"}, {"zh_not.txt", "zh", "not"},
-		{"en_problem_6.txt", "en", "problem"}, {"en_not_6.txt", "en", "not"},
-		{"zh_problem_6.txt", "zh", "problem"}, {"zh_not_6.txt", "zh", "not"},
-		{"en_problem_7.txt", "en", "problem"}, {"en_not_7.txt", "en", "not"},
-		{"zh_problem_7.txt", "zh", "problem"}, {"zh_not_7.txt", "zh", "not"},
-		{"en_problem_8.txt", "en", "problem"}, {"en_not_8.txt", "en", "not"},
-		{"zh_problem_8.txt", "zh", "problem"}, {"zh_not_8.txt", "zh", "not"},
-		{"en_problem_9.txt", "en", "problem"}, {"en_not_9.txt", "en", "not"},
-		{"zh_problem_9.txt", "zh", "problem"}, {"zh_not_9.txt", "zh", "not"},
-		{"en_problem_10.txt", "en", "problem"}, {"en_not_10.txt", "en", "not"},
-		{"zh_problem_10.txt", "zh", "problem"}, {"zh_not_10.txt", "zh", "not"},
-		{"en_not_11.txt", "en", "not"}, {"zh_not_11.txt", "zh", "not"},
-		{"en_not_12.txt", "en", "not"}, {"zh_not_12.txt", "zh", "not"},
-		{"en_problem_13.txt", "en", "problem"}, {"en_not_13.txt", "en", "not"},
-		{"zh_problem_13.txt", "zh", "problem"}, {"zh_not_13.txt", "zh", "not"},
-		{"en_problem_14.txt", "en", "problem"}, {"en_not_14.txt", "en", "not"},
-		{"zh_problem_14.txt", "zh", "problem"}, {"zh_not_14.txt", "zh", "not"},
-		{"en_problem_15.txt", "en", "problem"}, {"en_not_15.txt", "en", "not"},
-		{"zh_problem_15.txt", "zh", "problem"}, {"zh_not_15.txt", "zh", "not"},
-		{"en_problem_16.txt", "en", "problem"}, {"en_not_16.txt", "en", "not"},
-		{"zh_problem_16.txt", "zh", "problem"}, {"zh_not_16.txt", "zh", "not"},
-		{"en_problem_17.txt", "en", "problem"}, {"en_not_17.txt", "en", "not"},
-		{"zh_problem_17.txt", "zh", "problem"}, {"zh_not_17.txt", "zh", "not"},
-		{"en_problem_18.txt", "en", "problem"}, {"en_not_18.txt", "en", "not"},
-		{"zh_problem_18.txt", "zh", "problem"}, {"zh_not_18.txt", "zh", "not"},
-		{"en_not_19.txt", "en", "not"}, {"zh_not_19.txt", "zh", "not"},
-		{"en_problem_19.txt", "en", "problem"}, {"zh_problem_19.txt", "zh", "problem"},
-		{"en_problem_21.txt", "en", "problem"}, {"en_not_21.txt", "en", "not"},
-		{"zh_problem_21.txt", "zh", "problem"}, {"zh_not_21.txt", "zh", "not"},
-		{"en_problem_22.txt", "en", "problem"}, {"en_not_22.txt", "en", "not"},
-		{"zh_problem_22.txt", "zh", "problem"}, {"zh_not_22.txt", "zh", "not"},
-		{"zh_problem_24.txt", "zh", "problem"}, {"zh_not_24.txt", "zh", "not"},
-		{"en_problem_25.txt", "en", "problem"}, {"en_not_25.txt", "en", "not"},
-		{"zh_problem_25.txt", "zh", "problem"}, {"zh_not_25.txt", "zh", "not"},
-		{"en_problem_26.txt", "en", "problem"}, {"en_not_26.txt", "en", "not"},
-		{"zh_problem_26.txt", "zh", "problem"}, {"zh_not_26.txt", "zh", "not"},
-		{"en_problem_27.txt", "en", "problem"}, {"en_not_27.txt", "en", "not"},
-		{"zh_problem_27.txt", "zh", "problem"}, {"zh_not_27.txt", "zh", "not"},
-		{"en_problem_28.txt", "en", "problem"}, {"en_not_28.txt", "en", "not"},
-		{"zh_problem_28.txt", "zh", "problem"}, {"zh_not_28.txt", "zh", "not"},
-		{"en_problem_29.txt", "en", "problem"}, {"en_not_29.txt", "en", "not"},
-		{"zh_problem_29.txt", "zh", "problem"}, {"zh_not_29.txt", "zh", "not"},
-		{"en_problem_30.txt", "en", "problem"}, {"en_not_30.txt", "en", "not"},
-		{"zh_problem_30.txt", "zh", "problem"}, {"zh_not_30.txt", "zh", "not"},
-		{"en_problem_31.txt", "en", "problem"}, {"en_not_31.txt", "en", "not"},
-		{"zh_problem_31.txt", "zh", "problem"}, {"zh_not_31.txt", "zh", "not"},
-		{"en_problem_32.txt", "en", "problem"}, {"en_not_32.txt", "en", "not"},
-		{"zh_problem_32.txt", "zh", "problem"}, {"zh_not_32.txt", "zh", "not"},
-		{"zh_problem_33.txt", "zh", "problem"}, {"zh_not_33.txt", "zh", "not"},
-	} {
+	for i, f := range sourceFiles() {
 		bs, err := readSource(filepath.Join(*dir, "source", f.name), f.lang, f.label)
 		if err != nil {
 			log.Fatal(err)
@@ -196,6 +137,78 @@ func readSource(path, lang, label string) ([]base, error) {
 		}
 	}
 	return out, sc.Err()
+}
+
+// sourceFile is one file of source/: its messages share a language and a
+// label.
+type sourceFile struct{ name, lang, label string }
+
+// sourceFiles lists source/ in the order the corpus is built from. The
+// order fixes the random framing of every message and which of two
+// near-duplicates is the newer, so a new file goes at the end.
+func sourceFiles() []sourceFile {
+	files := []sourceFile{
+		{"en_problem_more.txt", "en", "problem"}, {"en_not_more.txt", "en", "not"},
+		{"zh_problem_more.txt", "zh", "problem"}, {"zh_not_more.txt", "zh", "not"},
+		{"en_problem_3.txt", "en", "problem"}, {"en_not_3.txt", "en", "not"},
+		{"zh_problem_3.txt", "zh", "problem"}, {"zh_not_3.txt", "zh", "not"},
+		{"en_problem_4.txt", "en", "problem"}, {"en_not_4.txt", "en", "not"},
+		{"zh_problem_4.txt", "zh", "problem"}, {"zh_not_4.txt", "zh", "not"},
+		{"en_problem_5.txt", "en", "problem"}, {"en_not_5.txt", "en", "not"},
+		{"zh_problem_5.txt", "zh", "problem"}, {"zh_not_5.txt", "zh", "not"},
+		{"en_problem.txt", "en", "problem"}, {"en_not.txt", "en", "not"},
+		{"zh_problem.txt", "zh", "problem"}, {"zh_not.txt", "zh", "not"},
+		{"en_problem_6.txt", "en", "problem"}, {"en_not_6.txt", "en", "not"},
+		{"zh_problem_6.txt", "zh", "problem"}, {"zh_not_6.txt", "zh", "not"},
+		{"en_problem_7.txt", "en", "problem"}, {"en_not_7.txt", "en", "not"},
+		{"zh_problem_7.txt", "zh", "problem"}, {"zh_not_7.txt", "zh", "not"},
+		{"en_problem_8.txt", "en", "problem"}, {"en_not_8.txt", "en", "not"},
+		{"zh_problem_8.txt", "zh", "problem"}, {"zh_not_8.txt", "zh", "not"},
+		{"en_problem_9.txt", "en", "problem"}, {"en_not_9.txt", "en", "not"},
+		{"zh_problem_9.txt", "zh", "problem"}, {"zh_not_9.txt", "zh", "not"},
+		{"en_problem_10.txt", "en", "problem"}, {"en_not_10.txt", "en", "not"},
+		{"zh_problem_10.txt", "zh", "problem"}, {"zh_not_10.txt", "zh", "not"},
+		{"en_not_11.txt", "en", "not"}, {"zh_not_11.txt", "zh", "not"},
+		{"en_not_12.txt", "en", "not"}, {"zh_not_12.txt", "zh", "not"},
+		{"en_problem_13.txt", "en", "problem"}, {"en_not_13.txt", "en", "not"},
+		{"zh_problem_13.txt", "zh", "problem"}, {"zh_not_13.txt", "zh", "not"},
+		{"en_problem_14.txt", "en", "problem"}, {"en_not_14.txt", "en", "not"},
+		{"zh_problem_14.txt", "zh", "problem"}, {"zh_not_14.txt", "zh", "not"},
+		{"en_problem_15.txt", "en", "problem"}, {"en_not_15.txt", "en", "not"},
+		{"zh_problem_15.txt", "zh", "problem"}, {"zh_not_15.txt", "zh", "not"},
+		{"en_problem_16.txt", "en", "problem"}, {"en_not_16.txt", "en", "not"},
+		{"zh_problem_16.txt", "zh", "problem"}, {"zh_not_16.txt", "zh", "not"},
+		{"en_problem_17.txt", "en", "problem"}, {"en_not_17.txt", "en", "not"},
+		{"zh_problem_17.txt", "zh", "problem"}, {"zh_not_17.txt", "zh", "not"},
+		{"en_problem_18.txt", "en", "problem"}, {"en_not_18.txt", "en", "not"},
+		{"zh_problem_18.txt", "zh", "problem"}, {"zh_not_18.txt", "zh", "not"},
+		{"en_not_19.txt", "en", "not"}, {"zh_not_19.txt", "zh", "not"},
+		{"en_problem_19.txt", "en", "problem"}, {"zh_problem_19.txt", "zh", "problem"},
+	}
+	for _, b := range []struct {
+		n     int
+		langs []string
+	}{
+		{21, []string{"en", "zh"}}, {22, []string{"en", "zh"}}, {24, []string{"zh"}},
+		{25, []string{"en", "zh"}}, {26, []string{"en", "zh"}}, {27, []string{"en", "zh"}},
+		{28, []string{"en", "zh"}}, {29, []string{"en", "zh"}}, {30, []string{"en", "zh"}},
+		{31, []string{"en", "zh"}}, {32, []string{"en", "zh"}}, {33, []string{"zh"}},
+	} {
+		files = append(files, batchFiles(b.n, b.langs...)...)
+	}
+	return files
+}
+
+// batchFiles lists a numbered batch's files in the order batches since 21
+// use: by language, problems first.
+func batchFiles(n int, langs ...string) []sourceFile {
+	var out []sourceFile
+	for _, lang := range langs {
+		for _, label := range []string{"problem", "not"} {
+			out = append(out, sourceFile{fmt.Sprintf("%s_%s_%d.txt", lang, label, n), lang, label})
+		}
+	}
+	return out
 }
 
 // Framing shared by both labels, so that a greeting or a sign-off says
