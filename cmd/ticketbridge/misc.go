@@ -123,6 +123,7 @@ per language, the false alarms per 1,000 messages, and every miss.`,
 	eval.Flags().String("detector", "", "override every route's trigger.detector (keywords, model, both)")
 	eval.Flags().Float64("threshold", 0, "override every route's trigger.threshold")
 	eval.Flags().Float64("bare-threshold", 0, "override every route's trigger.bare_threshold")
+	eval.Flags().Float64("small-talk-veto", 0, "override every route's trigger.small_talk_veto (0.0001 turns the veto off)")
 	cmd.AddCommand(eval)
 	return cmd
 }

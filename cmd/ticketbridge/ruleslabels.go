@@ -11,13 +11,14 @@ import (
 	"github.com/ticketbridge/ticketbridge/internal/rules"
 )
 
-// overrideDetector applies `rules eval --detector/--threshold/--bare-threshold` to every
+// overrideDetector applies `rules eval --detector/--threshold/--bare-threshold/--small-talk-veto` to every
 // route, so one corpus can be measured under each detector without
 // editing the configuration.
 func overrideDetector(cmd *cobra.Command, cfg *config.Config) error {
 	det, _ := cmd.Flags().GetString("detector")
 	th, _ := cmd.Flags().GetFloat64("threshold")
 	bare, _ := cmd.Flags().GetFloat64("bare-threshold")
+	veto, _ := cmd.Flags().GetFloat64("small-talk-veto")
 	switch det {
 	case "", rules.DetectorKeywords, rules.DetectorModel, rules.DetectorBoth:
 	default:
@@ -29,6 +30,9 @@ func overrideDetector(cmd *cobra.Command, cfg *config.Config) error {
 	if bare < 0 || bare > 1 || bare != 0 && bare < th {
 		return fmt.Errorf("--bare-threshold %g: want a probability between --threshold and 1", bare)
 	}
+	if veto < 0 || veto >= 1 {
+		return fmt.Errorf("--small-talk-veto %g: want a probability between 0 and 1", veto)
+	}
 	for i := range cfg.Routes {
 		t := &cfg.Routes[i].Trigger
 		if det != "" {
@@ -39,6 +43,9 @@ func overrideDetector(cmd *cobra.Command, cfg *config.Config) error {
 		}
 		if bare != 0 {
 			t.BareThreshold = bare
+		}
+		if veto != 0 {
+			t.SmallTalkVeto = veto
 		}
 	}
 	return nil

@@ -317,6 +317,11 @@ type Trigger struct {
 	// such messages are mostly small talk. Default 0.9; set it equal to
 	// Threshold to treat every message alike.
 	BareThreshold float64 `yaml:"bare_threshold"`
+	// SmallTalkVeto is the small-talk model's probability (that a
+	// message is a report rather than small talk) under which the
+	// model's or the rule pack's proposal is dropped. Default 0.7; a
+	// value near 0 (0.0001) turns the veto off.
+	SmallTalkVeto float64 `yaml:"small_talk_veto"`
 	// Judge asks an LLM about the messages the model is unsure of.
 	Judge *Judge `yaml:"judge"`
 }

@@ -36,6 +36,12 @@ func (v *validator) detector(f string, t Trigger) {
 	case t.BareThreshold != 0 && t.Threshold == 0 && t.BareThreshold < 0.7:
 		v.add(f+".bare_threshold", "must not be below threshold (0.7 by default), got %g", t.BareThreshold)
 	}
+	switch {
+	case t.SmallTalkVeto < 0 || t.SmallTalkVeto >= 1:
+		v.add(f+".small_talk_veto", "must be between 0 and 1 (a probability), got %g", t.SmallTalkVeto)
+	case t.SmallTalkVeto != 0 && (t.Detector == "" || t.Detector == "keywords"):
+		v.add(f+".small_talk_veto", "applies to the model: set detector to model or both")
+	}
 	j := t.Judge
 	if j == nil {
 		return

@@ -12,6 +12,7 @@
 package intent
 
 //go:generate go run ./intenttrain -corpus ../../eval/intent/train.jsonl -out model.bin
+//go:generate go run ./intenttrain -corpus ../../eval/intent/train.jsonl -against greeting,thanks,chatter -out smalltalk.bin
 
 import (
 	_ "embed"
@@ -22,22 +23,47 @@ import (
 //go:embed model.bin
 var embedded []byte
 
+//go:embed smalltalk.bin
+var embeddedSmallTalk []byte
+
 // Model is a trained classifier. It is immutable and safe for concurrent
 // use.
 type Model struct {
 	bias    float32
 	weights []float32 // Dims of them
 	deep    *hidden   // nil: the model is linear
-	pool    sync.Pool
+	// smallTalk, when set, is scored on the same features
+	// (Assessment.Report).
+	smallTalk *Model
+	pool      sync.Pool
 }
 
-// Default returns the embedded model; it is decoded once.
+// Default returns the embedded model, with the embedded small-talk
+// model scored beside it (Assessment.Report); they are decoded once.
 var Default = sync.OnceValue(func() *Model {
 	m, err := Decode(embedded)
 	if err != nil {
 		// The embedded file is built and tested with the package: a
 		// broken one is a build defect, not a run-time condition.
 		panic("intent: embedded model: " + err.Error())
+	}
+	m.smallTalk = SmallTalk()
+	return m
+})
+
+// SmallTalk returns the embedded small-talk model: the same features,
+// trained on the problems against only the greetings, thanks and small
+// talk of the corpus. The main model must also keep solved, negated and
+// harmless problems under its threshold, and its weights for words such
+// as "still", "never" or "changed" are the compromise of all of them;
+// this one only tells a report from small talk, so it scores "still
+// playing every night" or "nothing has changed on my side" lower.
+// internal/rules uses it, through Default's Assessment.Report, to veto
+// proposals.
+var SmallTalk = sync.OnceValue(func() *Model {
+	m, err := Decode(embeddedSmallTalk)
+	if err != nil {
+		panic("intent: embedded small-talk model: " + err.Error())
 	}
 	return m
 })
@@ -72,6 +98,9 @@ type Assessment struct {
 	// small talk, and a high P on one is more often the model over-reading
 	// a word ("minutes", "stream") than a problem.
 	Trouble bool
+	// Report is the small-talk model's probability that the message is
+	// a report rather than small talk (1 for a model without one).
+	Report float64
 }
 
 // Assess scores text like Score and says whether it names trouble.
@@ -88,7 +117,12 @@ func (m *Model) Assess(text string, evidence ...string) Assessment {
 			z += m.deep.score(hfs, float32(1/math.Sqrt(float64(len(hfs)))), f.acc)
 		}
 	}
-	a := Assessment{P: 1 / (1 + math.Exp(-z)), Trouble: f.trouble}
+	a := Assessment{P: 1 / (1 + math.Exp(-z)), Trouble: f.trouble, Report: 1}
+	if m.smallTalk != nil {
+		// The same features: the small-talk model is linear and
+		// trained by the same code.
+		a.Report = 1 / (1 + math.Exp(-m.smallTalk.dot(fs)))
+	}
 	m.pool.Put(f)
 	return a
 }

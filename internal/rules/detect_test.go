@@ -153,8 +153,9 @@ func TestBareThreshold(t *testing.T) {
 		return mustCompile(t, route("r", func(r *config.Route) {
 			r.Trigger.Detector = DetectorModel
 			// So low that any message clears it: what decides is the
-			// bare threshold.
+			// bare threshold (the small-talk model's veto is off).
 			r.Trigger.Threshold, r.Trigger.BareThreshold = 1e-12, bare
+			r.Trigger.SmallTalkVeto = 1e-12
 		}))
 	}
 	tests := map[string]struct {
@@ -170,6 +171,46 @@ func TestBareThreshold(t *testing.T) {
 		// Small talk never proposes, whatever the thresholds.
 		"small talk, no bar":    {model(1e-12), "ok thanks, one sec", KindNone, GuardSmallTalk},
 		"small talk, no bar zh": {model(1e-12), "客服你好，在吗？", KindNone, GuardSmallTalk},
+	}
+	for name, tc := range tests {
+		d := tc.e.Evaluate(msg(tc.text), State{Now: t0})[0]
+		if d.Kind != tc.want || !strings.Contains(d.Reason, tc.reason) {
+			t.Errorf("%s: got %s (%s), want %s (…%s…)", name, d.Kind, d.Reason, tc.want, tc.reason)
+		}
+	}
+}
+
+// TestSmallTalkVeto: the small-talk model drops the proposals, the
+// model's and the rule pack's, of a message it reads as small talk, and
+// small_talk_veto moves or removes that bar.
+func TestSmallTalkVeto(t *testing.T) {
+	t.Parallel()
+	engine := func(detector string, threshold, veto float64) *Engine {
+		return mustCompile(t, route("r", func(r *config.Route) {
+			r.Trigger.Detector, r.Trigger.RulePack = detector, "default"
+			r.Trigger.Threshold, r.Trigger.BareThreshold, r.Trigger.SmallTalkVeto = threshold, threshold, veto
+		}))
+	}
+	const (
+		chat    = "see you at the meetup on Friday"
+		problem = "the stream freezes for viewers after ten minutes"
+		pack    = "my parcel arrived broken, I want a refund"
+	)
+	tests := map[string]struct {
+		e      *Engine
+		text   string
+		want   Kind
+		reason string
+	}{
+		// With a threshold this low the main model proposes anything:
+		// what decides is the small-talk model.
+		"model, small talk":   {engine(DetectorModel, 1e-12, 0), chat, KindNone, "small talk: small-talk model"},
+		"model, problem":      {engine(DetectorModel, 1e-12, 0), problem, KindCreate, "at or above"},
+		"model, veto off":     {engine(DetectorModel, 1e-12, 1e-12), chat, KindCreate, "at or above"},
+		"model, bar too high": {engine(DetectorModel, 1e-12, 0.999999), problem, KindNone, "below 1.00"},
+		"pack, default":       {engine(DetectorBoth, 0, 0), pack, KindCreate, ""},
+		"pack, bar too high":  {engine(DetectorBoth, 0, 0.999999), pack, KindNone, "but small talk: small-talk model"},
+		"keywords, no veto":   {engine(DetectorKeywords, 0, 0), pack, KindCreate, ""},
 	}
 	for name, tc := range tests {
 		d := tc.e.Evaluate(msg(tc.text), State{Now: t0})[0]

@@ -213,6 +213,7 @@ type Route struct {
 	detector  string
 	threshold float64
 	bare      float64 // threshold for a message naming no trouble
+	smallTalk float64 // the small-talk model's veto
 	band      float64
 	judge     bool
 	keywords  []matcher

@@ -19,6 +19,7 @@ type scored struct {
 	pattern          bool // a pack pattern matched, even under the pack's threshold
 	fires, veto      bool // the pack decided create, or a pack guard vetoed
 	small            bool // only greetings, thanks, acknowledgements, waiting (rules.SmallTalk)
+	head             float64
 }
 
 // crossValidate trains on four fifths of the groups and scores the fifth,
@@ -27,12 +28,15 @@ type scored struct {
 // the rule pack as internal/rules combines them. It is how the defaults
 // are chosen without the held-out part. With verbose, every scored message
 // is printed too (tab-separated), for a look at what goes wrong. With
-// keep, only the messages it holds are scored (all are trained on).
-func crossValidate(w io.Writer, rows []row, opt intent.TrainOptions, verbose bool, keep map[string]bool) {
+// keep, only the messages it holds are scored (all are trained on). With
+// head (a list of kinds), a second model is trained in each fold on the
+// problems against those kinds only, as the small-talk model is, and the
+// "head" lines report "both" with its veto at several thresholds.
+func crossValidate(w io.Writer, rows []row, opt intent.TrainOptions, verbose bool, keep map[string]bool, head string) {
 	var all []scored
 	for fold := range uint32(5) {
 		var train []intent.Example
-		var test []row
+		var test, trainRows []row
 		for _, r := range rows {
 			if r.fold == fold {
 				if keep == nil || keep[r.Text] {
@@ -40,12 +44,24 @@ func crossValidate(w io.Writer, rows []row, opt intent.TrainOptions, verbose boo
 				}
 			} else {
 				train = append(train, r.Example)
+				trainRows = append(trainRows, r)
 			}
 		}
 		m := intent.Train(train, opt)
+		var hm *intent.Model
+		if head != "" {
+			var ht []intent.Example
+			for _, r := range againstKinds(trainRows, head) {
+				ht = append(ht, r.Example)
+			}
+			hm = intent.Train(ht, opt)
+		}
 		for _, r := range test {
 			a := m.Assess(r.Text, r.Evidence...)
-			s := scored{lang: r.lang, kind: r.kind, text: r.Text, problem: r.Problem, p: a.P, trouble: a.Trouble, small: rules.SmallTalk(r.Text)}
+			s := scored{lang: r.lang, kind: r.kind, text: r.Text, problem: r.Problem, p: a.P, trouble: a.Trouble, small: rules.SmallTalk(r.Text), head: 1}
+			if hm != nil {
+				s.head = hm.Score(r.Text, r.Evidence...)
+			}
 			for _, e := range r.Evidence {
 				s.fires = s.fires || e == "fires"
 				s.veto = s.veto || strings.HasPrefix(e, "veto:")
@@ -53,8 +69,8 @@ func crossValidate(w io.Writer, rows []row, opt intent.TrainOptions, verbose boo
 			}
 			all = append(all, s)
 			if verbose {
-				fmt.Fprintf(w, "cv\t%.4f\t%v\t%s\t%s\ttrouble=%v pattern=%v fires=%v veto=%v small=%v\t%s\n",
-					s.p, s.problem, s.lang, s.kind, s.trouble, s.pattern, s.fires, s.veto, s.small, s.text)
+				fmt.Fprintf(w, "cv\t%.4f\t%.4f\t%v\t%s\t%s\ttrouble=%v pattern=%v fires=%v veto=%v small=%v\t%s\n",
+					s.p, s.head, s.problem, s.lang, s.kind, s.trouble, s.pattern, s.fires, s.veto, s.small, s.text)
 			}
 		}
 	}
@@ -73,12 +89,18 @@ func crossValidate(w io.Writer, rows []row, opt intent.TrainOptions, verbose boo
 				return !s.veto && !s.small && s.p >= need
 			}
 			report(w, fmt.Sprintf("model %.2f bare %.2f", th, bare), all, model)
-			report(w, fmt.Sprintf("both  %.2f bare %.2f", th, bare), all, func(s scored) bool {
+			both := func(s scored) bool {
 				if s.fires {
 					return s.p >= rules.PackVeto
 				}
 				return model(s)
-			})
+			}
+			report(w, fmt.Sprintf("both  %.2f bare %.2f", th, bare), all, both)
+			if head != "" {
+				for _, h := range []float64{0.5, 0.6, 0.7, 0.8, 0.9} {
+					report(w, fmt.Sprintf("head%.1f %.2f bare %.2f", h, th, bare), all, func(s scored) bool { return both(s) && s.head >= h })
+				}
+			}
 		}
 	}
 }

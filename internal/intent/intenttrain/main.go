@@ -12,6 +12,7 @@ import (
 	"hash/fnv"
 	"log"
 	"os"
+	"strings"
 
 	"github.com/ticketbridge/ticketbridge/internal/intent"
 	"github.com/ticketbridge/ticketbridge/internal/rules"
@@ -43,6 +44,8 @@ func main() {
 	groups := flag.Float64("groups", 1, "with -cv, the share of base messages (groups) kept, for a learning curve")
 	groupsSeed := flag.Uint64("groups-seed", 1, "with -groups, which base messages are kept")
 	only := flag.String("only", "", "with -cv, report only on the messages of this JSONL file (e.g. an earlier training part), to compare corpora on the same lines")
+	against := flag.String("against", "", "train on the problems and only the non-problems of these kinds (comma-separated): the small-talk model is trained against greeting,thanks,chatter")
+	head := flag.String("head", "", "with -cv, also train a model -against these kinds in each fold and report its vetoes at several thresholds")
 	flag.Parse()
 	rows, err := read(*corpus)
 	if err != nil {
@@ -50,6 +53,7 @@ func main() {
 	}
 	opt := intent.TrainOptions{Epochs: *epochs, Rate: *rate, L2: *l2, Seed: *seed,
 		Hidden: *hiddenUnits, HiddenRate: *hiddenRate, Init: *initScale, NoWide: *noWide, Dropout: *dropout, Adam: *adam, ConceptsOnly: *conceptsOnly}
+	rows = againstKinds(rows, *against)
 	if *cv {
 		rows = someGroups(rows, *groups, *groupsSeed)
 		var keep map[string]bool
@@ -63,7 +67,7 @@ func main() {
 				keep[r.Text] = true
 			}
 		}
-		crossValidate(os.Stdout, rows, opt, *misses, keep)
+		crossValidate(os.Stdout, rows, opt, *misses, keep, *head)
 		return
 	}
 	examples := make([]intent.Example, len(rows))
@@ -103,6 +107,25 @@ func read(path string) ([]row, error) {
 		})
 	}
 	return out, sc.Err()
+}
+
+// againstKinds keeps the problems and the non-problems of the listed
+// kinds (comma-separated); an empty list keeps every row.
+func againstKinds(rows []row, kinds string) []row {
+	if kinds == "" {
+		return rows
+	}
+	keep := make(map[string]bool)
+	for _, k := range strings.Split(kinds, ",") {
+		keep[strings.TrimSpace(k)] = true
+	}
+	var out []row
+	for _, r := range rows {
+		if r.Problem || keep[r.kind] {
+			out = append(out, r)
+		}
+	}
+	return out
 }
 
 // someGroups keeps the rows of about share of the base messages, chosen by
