@@ -76,6 +76,8 @@ func (r *Route) detect(text string) Decision {
 	if r.pack != nil || r.usesModel() {
 		p := defaultPack()
 		det = &detection{t: p.text(norm)}
+		// The decision holds strings only, never the text's sets.
+		defer p.release(det.t)
 		det.scores = p.score(det.t)
 		det.res = p.decide(det.t, det.scores)
 	}

@@ -226,6 +226,10 @@ type pack struct {
 	guards   []packGuard
 	contrast *regexp.Regexp
 	noScores []catScore // all zero, shared by every text that matches nothing
+	// texts recycles the ntexts of decided messages (release): every
+	// message decided makes one, and its allocation was 8 % of a "both"
+	// decision's CPU.
+	texts sync.Pool
 }
 
 type packCategory struct {
@@ -278,7 +282,11 @@ type ntext struct {
 }
 
 func (p *pack) text(norm string) *ntext {
-	t := &ntext{s: norm, han: hasHan(norm), latin: hasLatinWord(norm)}
+	t, _ := p.texts.Get().(*ntext)
+	if t == nil {
+		t = new(ntext)
+	}
+	*t = ntext{s: norm, han: hasHan(norm), latin: hasLatinWord(norm)}
 	lw, sw := p.pf.litWords(), p.pf.slotWords()
 	words := t.words[:0]
 	if lw+sw > len(t.words) {
@@ -294,6 +302,9 @@ func (p *pack) text(norm string) *ntext {
 	}
 	return t
 }
+
+// release gives t back for a later text; nothing may use it after.
+func (p *pack) release(t *ntext) { p.texts.Put(t) }
 
 // negates reports whether guard i is a negation that matches the text
 // and its "unless" exception does not.
