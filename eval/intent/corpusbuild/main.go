@@ -193,7 +193,7 @@ func sourceFiles() []sourceFile {
 		{25, []string{"en", "zh"}}, {26, []string{"en", "zh"}}, {27, []string{"en", "zh"}},
 		{28, []string{"en", "zh"}}, {29, []string{"en", "zh"}}, {30, []string{"en", "zh"}},
 		{31, []string{"en", "zh"}}, {32, []string{"en", "zh"}}, {33, []string{"zh"}},
-		{34, []string{"en", "zh"}}, {35, []string{"en", "zh"}},
+		{34, []string{"en", "zh"}}, {35, []string{"en", "zh"}}, {36, []string{"en", "zh"}},
 	} {
 		files = append(files, batchFiles(b.n, b.langs...)...)
 	}
