@@ -194,6 +194,7 @@ func sourceFiles() []sourceFile {
 		{28, []string{"en", "zh"}}, {29, []string{"en", "zh"}}, {30, []string{"en", "zh"}},
 		{31, []string{"en", "zh"}}, {32, []string{"en", "zh"}}, {33, []string{"zh"}},
 		{34, []string{"en", "zh"}}, {35, []string{"en", "zh"}}, {36, []string{"en", "zh"}},
+		{37, []string{"en", "zh"}},
 	} {
 		files = append(files, batchFiles(b.n, b.langs...)...)
 	}
