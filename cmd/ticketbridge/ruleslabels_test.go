@@ -39,6 +39,7 @@ func TestRulesEvalLabels(t *testing.T) {
 			"false alarms: 0 of 4 non-problem lines",
 		}},
 		"bare below threshold": {args: []string{"--detector", "model", "--threshold", "0.8", "--bare-threshold", "0.5"}, err: "--bare-threshold 0.5"},
+		"bad small-talk veto":  {args: []string{"--detector", "both", "--small-talk-veto", "1"}, err: "--small-talk-veto 1"},
 		"missing file":         {args: []string{"--labels", "nowhere.jsonl"}, err: "open labels"},
 	}
 	for name, tc := range tests {

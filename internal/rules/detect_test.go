@@ -210,7 +210,7 @@ func TestSmallTalkVeto(t *testing.T) {
 		"model, bar too high": {engine(DetectorModel, 1e-12, 0.999999), problem, KindNone, "below 1.00"},
 		"pack, default":       {engine(DetectorBoth, 0, 0), pack, KindCreate, ""},
 		"pack, bar too high":  {engine(DetectorBoth, 0, 0.999999), pack, KindNone, "but small talk: small-talk model"},
-		"keywords, no veto":   {engine(DetectorKeywords, 0, 0), pack, KindCreate, ""},
+		"keywords, no veto":   {engine(DetectorKeywords, 0, 0.999999), pack, KindCreate, ""},
 	}
 	for name, tc := range tests {
 		d := tc.e.Evaluate(msg(tc.text), State{Now: t0})[0]
@@ -248,8 +248,10 @@ func TestDetectorCompileErrors(t *testing.T) {
 	_, errs := Compile([]config.Route{route("r", func(r *config.Route) {
 		r.Trigger.Detector = "magic"
 		r.Trigger.Threshold = 2
+		r.Trigger.SmallTalkVeto = -0.5
 	})})
-	if len(errs) != 2 || errs[0].Field != "routes[0].trigger.detector" || errs[1].Field != "routes[0].trigger.threshold" {
+	if len(errs) != 3 || errs[0].Field != "routes[0].trigger.detector" || errs[1].Field != "routes[0].trigger.threshold" ||
+		errs[2].Field != "routes[0].trigger.small_talk_veto" {
 		t.Errorf("errors = %v", errs)
 	}
 }

@@ -35,26 +35,20 @@ type scored struct {
 func crossValidate(w io.Writer, rows []row, opt intent.TrainOptions, verbose bool, keep map[string]bool, head string) {
 	var all []scored
 	for fold := range uint32(5) {
-		var train []intent.Example
-		var test, trainRows []row
+		var train, test []row
 		for _, r := range rows {
 			if r.fold == fold {
 				if keep == nil || keep[r.Text] {
 					test = append(test, r)
 				}
 			} else {
-				train = append(train, r.Example)
-				trainRows = append(trainRows, r)
+				train = append(train, r)
 			}
 		}
-		m := intent.Train(train, opt)
+		m := intent.Train(examplesOf(train), opt)
 		var hm *intent.Model
 		if head != "" {
-			var ht []intent.Example
-			for _, r := range againstKinds(trainRows, head) {
-				ht = append(ht, r.Example)
-			}
-			hm = intent.Train(ht, opt)
+			hm = intent.Train(examplesOf(againstKinds(train, head)), opt)
 		}
 		for _, r := range test {
 			a := m.Assess(r.Text, r.Evidence...)

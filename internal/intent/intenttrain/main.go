@@ -70,10 +70,7 @@ func main() {
 		crossValidate(os.Stdout, rows, opt, *misses, keep, *head)
 		return
 	}
-	examples := make([]intent.Example, len(rows))
-	for i, r := range rows {
-		examples[i] = r.Example
-	}
+	examples := examplesOf(rows)
 	m := intent.Train(examples, opt)
 	if err := os.WriteFile(*out, m.Encode(), 0o644); err != nil {
 		log.Fatal(err)
@@ -107,6 +104,15 @@ func read(path string) ([]row, error) {
 		})
 	}
 	return out, sc.Err()
+}
+
+// examplesOf is the rows as the trainer takes them.
+func examplesOf(rows []row) []intent.Example {
+	out := make([]intent.Example, len(rows))
+	for i, r := range rows {
+		out[i] = r.Example
+	}
+	return out
 }
 
 // againstKinds keeps the problems and the non-problems of the listed
