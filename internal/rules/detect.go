@@ -111,6 +111,7 @@ func (r *Route) confirm(text string, det *detection, d Decision) Decision {
 		d.Kind, d.Rule = KindNone, RuleModel
 		d.Reason = fmt.Sprintf("%s, but %s", d.Reason, smallTalkReason(a.Report, r.smallTalk))
 	}
+	d.unsure = r.judge && a.P >= PackVeto && r.nearSmallTalkVeto(a)
 	return d
 }
 
@@ -155,8 +156,17 @@ func (r *Route) model(text string, det *detection) Decision {
 	default:
 		d.Reason = fmt.Sprintf("model %.3f below %.2f", prob, threshold)
 	}
-	d.unsure = r.judge && math.Abs(prob-threshold) < r.band
+	d.unsure = r.judge && (math.Abs(prob-threshold) < r.band || prob >= threshold && r.nearSmallTalkVeto(a))
 	return d
+}
+
+// nearSmallTalkVeto tells whether the small-talk model's score is within
+// the judge band of its veto: where the two models disagree and the
+// small-talk model is not sure either, the route's judge is asked. Its
+// false alarms on small talk are messages the main model is sure of, so
+// the main model's own band never reaches them (docs/detection.md).
+func (r *Route) nearSmallTalkVeto(a intent.Assessment) bool {
+	return math.Abs(a.Report-r.smallTalk) < r.band
 }
 
 // topCategory names the pack category the message leans to, even under

@@ -145,6 +145,47 @@ func TestUnsure(t *testing.T) {
 	}
 }
 
+// TestSmallTalkBand: a proposal the main model is sure of is unsure
+// when the small-talk model's score is within the judge band of its veto,
+// on the model's path and on a rule-pack match. The veto at 0.9 with the
+// widest band puts any score above 0.4 in the band; a narrow band puts
+// none of these in it.
+func TestSmallTalkBand(t *testing.T) {
+	t.Parallel()
+	engine := func(detector string, band float64) *Engine {
+		return mustCompile(t, route("r", func(r *config.Route) {
+			r.Trigger.Detector, r.Trigger.RulePack, r.Trigger.Confirm = detector, "default", true
+			// The main model's own band (around 0.01) never reaches a
+			// problem it scores high.
+			r.Trigger.Threshold, r.Trigger.BareThreshold, r.Trigger.SmallTalkVeto = 0.01, 0.01, 0.9
+			r.Trigger.Judge = &config.Judge{URL: "http://llm.test/v1", Model: "m", Band: band}
+		}))
+	}
+	const (
+		problem = "the stream freezes for viewers after ten minutes"
+		pack    = "my parcel arrived broken, I want a refund"
+	)
+	tests := map[string]struct {
+		e      *Engine
+		text   string
+		unsure bool
+	}{
+		"model, wide band":   {engine(DetectorModel, 0.49999), problem, true},
+		"model, narrow band": {engine(DetectorModel, 0.00001), problem, false},
+		"pack, wide band":    {engine(DetectorBoth, 0.49999), pack, true},
+		"pack, narrow band":  {engine(DetectorBoth, 0.00001), pack, false},
+	}
+	for name, tc := range tests {
+		d := tc.e.Evaluate(msg(tc.text), State{Now: t0})[0]
+		if d.Kind == KindNone && !tc.unsure {
+			t.Errorf("%s: got none (%s), want a proposal", name, d.Reason)
+		}
+		if got := d.Unsure != ""; got != tc.unsure {
+			t.Errorf("%s: unsure %q (%s %s), want unsure %v", name, d.Unsure, d.Kind, d.Reason, tc.unsure)
+		}
+	}
+}
+
 // TestBareThreshold: a message that names no trouble needs the higher
 // bare threshold; one that names trouble needs only the threshold.
 func TestBareThreshold(t *testing.T) {

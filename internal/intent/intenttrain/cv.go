@@ -32,7 +32,7 @@ type scored struct {
 // head (a list of kinds), a second model is trained in each fold on the
 // problems against those kinds only, as the small-talk model is, and the
 // "head" lines report "both" with its veto at several thresholds.
-func crossValidate(w io.Writer, rows []row, opt intent.TrainOptions, verbose bool, keep map[string]bool, head string) {
+func crossValidate(w io.Writer, rows []row, opt, hopt intent.TrainOptions, verbose bool, keep map[string]bool, head string, headExtra []row) {
 	var all []scored
 	for fold := range uint32(5) {
 		var train, test []row
@@ -48,7 +48,7 @@ func crossValidate(w io.Writer, rows []row, opt intent.TrainOptions, verbose boo
 		m := intent.Train(examplesOf(train), opt)
 		var hm *intent.Model
 		if head != "" {
-			hm = intent.Train(examplesOf(againstKinds(train, head)), opt)
+			hm = intent.Train(examplesOf(againstKinds(append(train, headExtra...), head)), hopt)
 		}
 		for _, r := range test {
 			a := m.Assess(r.Text, r.Evidence...)

@@ -46,6 +46,10 @@ func main() {
 	only := flag.String("only", "", "with -cv, report only on the messages of this JSONL file (e.g. an earlier training part), to compare corpora on the same lines")
 	against := flag.String("against", "", "train on the problems and only the non-problems of these kinds (comma-separated): the small-talk model is trained against greeting,thanks,chatter")
 	head := flag.String("head", "", "with -cv, also train a model -against these kinds in each fold and report its vetoes at several thresholds")
+	headHidden := flag.Int("head-hidden", 0, "with -head, hidden units of the head")
+	headEpochs := flag.Int("head-epochs", 0, "with -head, the head's passes")
+	headL2 := flag.Float64("head-l2", 0, "with -head, the head's weight decay")
+	headExtra := flag.String("head-extra", "", "with -head, a JSONL corpus the head is also trained on in every fold (never scored)")
 	flag.Parse()
 	rows, err := read(*corpus)
 	if err != nil {
@@ -67,7 +71,15 @@ func main() {
 				keep[r.Text] = true
 			}
 		}
-		crossValidate(os.Stdout, rows, opt, *misses, keep, *head)
+		hopt := opt
+		hopt.Hidden, hopt.Epochs, hopt.L2 = *headHidden, *headEpochs, *headL2
+		var extra []row
+		if *headExtra != "" {
+			if extra, err = read(*headExtra); err != nil {
+				log.Fatal(err)
+			}
+		}
+		crossValidate(os.Stdout, rows, opt, hopt, *misses, keep, *head, extra)
 		return
 	}
 	examples := examplesOf(rows)
