@@ -84,7 +84,9 @@ Without --config it uses the default rule pack.
 
 With --labels FILE it reads a labelled corpus instead (eval/intent/heldout.jsonl), runs each
 line as a new conversation's first message and prints precision, recall and F1, overall and
-per language, the false alarms per 1,000 messages, and every miss.`,
+per language, the false alarms per 1,000 messages, and every miss. With --judge it also asks
+the routes' LLM judges (trigger.judge in --config) about the lines the model is unsure of, as
+the server does, and says how their questions ended.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			var cfg *config.Config
@@ -111,7 +113,7 @@ per language, the false alarms per 1,000 messages, and every miss.`,
 				return problemsToStderr(cmd, ps)
 			}
 			if labels, _ := cmd.Flags().GetString("labels"); labels != "" {
-				return evalLabels(cmd, engine, labels)
+				return evalLabels(cmd, cfg, engine, labels)
 			}
 			preview, _ := cmd.Flags().GetBool("preview")
 			return rules.EvalStreamWith(engine, cmd.InOrStdin(), cmd.OutOrStdout(), rules.EvalOptions{Now: time.Now, Preview: preview})
@@ -124,6 +126,7 @@ per language, the false alarms per 1,000 messages, and every miss.`,
 	eval.Flags().Float64("threshold", 0, "override every route's trigger.threshold")
 	eval.Flags().Float64("bare-threshold", 0, "override every route's trigger.bare_threshold")
 	eval.Flags().Float64("small-talk-veto", 0, "override every route's trigger.small_talk_veto (0.0001 turns the veto off)")
+	eval.Flags().Bool("judge", false, "with --labels, ask each route's trigger.judge about the unsure lines as the server does, and report its questions")
 	cmd.AddCommand(eval)
 	return cmd
 }

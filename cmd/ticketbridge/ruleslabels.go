@@ -1,13 +1,19 @@
 package main
 
 import (
+	"errors"
 	"fmt"
 	"os"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
+	dto "github.com/prometheus/client_model/go"
 	"github.com/spf13/cobra"
 
+	"github.com/ticketbridge/ticketbridge/internal/app"
 	"github.com/ticketbridge/ticketbridge/internal/config"
+	"github.com/ticketbridge/ticketbridge/internal/judge"
+	"github.com/ticketbridge/ticketbridge/internal/netguard"
 	"github.com/ticketbridge/ticketbridge/internal/rules"
 )
 
@@ -51,15 +57,78 @@ func overrideDetector(cmd *cobra.Command, cfg *config.Config) error {
 	return nil
 }
 
-func evalLabels(cmd *cobra.Command, engine *rules.Engine, path string) error {
+func evalLabels(cmd *cobra.Command, cfg *config.Config, engine *rules.Engine, path string) error {
+	var opt rules.LabelOptions
+	var requests *prometheus.CounterVec
+	if ask, _ := cmd.Flags().GetBool("judge"); ask {
+		set, reqs, err := labelJudges(cfg)
+		if err != nil {
+			return err
+		}
+		opt.Settle, requests = set.Settle, reqs
+	}
 	f, err := os.Open(path)
 	if err != nil {
 		return fmt.Errorf("open labels: %w", err)
 	}
 	defer f.Close()
-	rep, err := rules.EvalLabels(engine, f, time.Now())
+	rep, err := rules.EvalLabelsWith(cmd.Context(), engine, f, time.Now(), opt)
 	if err != nil {
 		return fmt.Errorf("%s: %w", path, err)
 	}
+	if requests != nil {
+		// Before the report, so that the misses stay its last part.
+		writeJudgeRequests(cmd, requests)
+	}
 	return rep.Write(cmd.OutOrStdout())
+}
+
+// labelJudges builds the routes' judges as the server does: through the
+// outbound guard, with the message masked. requests counts their
+// questions by route and result, so that what the budget or a slow
+// judge left to the model is shown beside the scores.
+func labelJudges(cfg *config.Config) (*judge.Set, *prometheus.CounterVec, error) {
+	allow, err := netguard.ParsePrefixes(cfg.Security.AllowOutbound)
+	if err != nil {
+		return nil, nil, fmt.Errorf("security.allow_outbound: %w", err)
+	}
+	red, err := app.Redactor(cfg.Security.Redact)
+	if err != nil {
+		return nil, nil, err
+	}
+	requests := prometheus.NewCounterVec(prometheus.CounterOpts{Name: "judge_requests"}, []string{"route", "result"})
+	set := judge.NewSet(cfg.Routes, judge.Options{HTTP: netguard.Client(allow, 30*time.Second), Redactor: red,
+		Policy: app.RedactPolicy(cfg), Requests: requests})
+	if set == nil {
+		return nil, nil, errors.New("--judge: no route has trigger.judge")
+	}
+	return set, requests, nil
+}
+
+// writeJudgeRequests prints how the judges' questions ended, summed over
+// the routes.
+func writeJudgeRequests(cmd *cobra.Command, requests *prometheus.CounterVec) {
+	results := []string{judge.ResultAsked, judge.ResultAnswered, judge.ResultTimeout, judge.ResultError, judge.ResultOverBudget}
+	sums := make(map[string]float64, len(results))
+	ch := make(chan prometheus.Metric, 16)
+	go func() {
+		requests.Collect(ch)
+		close(ch)
+	}()
+	for m := range ch {
+		var d dto.Metric
+		if err := m.Write(&d); err != nil {
+			continue
+		}
+		for _, l := range d.GetLabel() {
+			if l.GetName() == "result" {
+				sums[l.GetValue()] += d.GetCounter().GetValue()
+			}
+		}
+	}
+	fmt.Fprintf(cmd.OutOrStdout(), "judge questions:")
+	for _, r := range results {
+		fmt.Fprintf(cmd.OutOrStdout(), " %s %.0f", r, sums[r])
+	}
+	fmt.Fprintln(cmd.OutOrStdout())
 }

@@ -1,9 +1,15 @@
 package main
 
 import (
+	"fmt"
+	"os"
 	"path/filepath"
+	"regexp"
+	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/ticketbridge/ticketbridge/internal/judge/judgefake"
 )
 
 // TestRulesEvalLabels: --labels prints the scores per language and the
@@ -62,5 +68,97 @@ func TestRulesEvalLabels(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestRulesEvalLabelsJudge: --judge asks the routes' judge about the
+// unsure lines as the server does (masked, through the outbound guard),
+// counts the lines it turned and says how its questions ended, including
+// when it fails and the model's decisions stand.
+func TestRulesEvalLabelsJudge(t *testing.T) {
+	t.Parallel()
+	// A judge that reads nothing as a problem: every proposal it is
+	// asked about turns into none.
+	fake := judgefake.New(t, "sk-test", func(string) (bool, string) { return false, "small talk" })
+	dir := t.TempDir()
+	cfg := filepath.Join(dir, "judge.yaml")
+	writeFile(t, cfg, `security:
+  allow_outbound: [127.0.0.1/32]
+sources:
+  - id: chat
+    type: generic
+    secret: whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw
+sinks:
+  - id: desk
+    type: local
+routes:
+  - name: support
+    sources: [chat]
+    sink: desk
+    trigger:
+      rule_pack: default
+      detector: both
+      judge:
+        url: `+fake.BaseURL()+`
+        model: m
+        api_key: sk-test
+        per_minute: 1000
+        # So wide that nearly every message is unsure.
+        band: 0.49
+`)
+	labels := filepath.Join(dir, "labels.jsonl")
+	writeFile(t, labels, `{"text":"the stream freezes for viewers after ten minutes, call me on 13812345678","lang":"en","label":"problem","kind":"plain"}
+{"text":"直播十分钟左右观众那边就卡住不动了","lang":"zh","label":"problem","kind":"plain"}
+{"text":"hello there","lang":"en","label":"not","kind":"greeting"}
+`)
+	turned := regexp.MustCompile(`judge: (\d+) unsure lines settled, (\d+) of them turned`)
+	eval := func() (settled, changed int, stdout string) {
+		t.Helper()
+		r := run(t, "", "rules", "eval", "--config", cfg, "--labels", labels, "--judge")
+		if r.err != nil {
+			t.Fatalf("rules eval --judge: %v\n%s", r.err, r.stderr)
+		}
+		m := turned.FindStringSubmatch(r.stdout)
+		if m == nil {
+			t.Fatalf("no judge line in:\n%s", r.stdout)
+		}
+		settled, _ = strconv.Atoi(m[1])
+		changed, _ = strconv.Atoi(m[2])
+		return settled, changed, r.stdout
+	}
+
+	settled, changed, out := eval()
+	if settled < 2 || changed < 2 {
+		t.Errorf("judge saying no to both problems: %d settled, %d turned, want at least 2 each\n%s", settled, changed, out)
+	}
+	if !strings.Contains(out, fmt.Sprintf("asked %d answered %d timeout 0 error 0 over_budget 0", settled, settled)) {
+		t.Errorf("questions not reported as all answered:\n%s", out)
+	}
+	for _, r := range fake.Requests() {
+		if strings.Contains(r.User, "13812345678") {
+			t.Errorf("the judge was sent an unmasked phone number: %q", r.User)
+		}
+	}
+
+	fake.Set(judgefake.Fail)
+	settled, changed, out = eval()
+	if settled < 2 || changed != 0 {
+		t.Errorf("failing judge: %d settled, %d turned, want the model's decisions to stand\n%s", settled, changed, out)
+	}
+	if !strings.Contains(out, fmt.Sprintf("answered 0 timeout 0 error %d", settled)) {
+		t.Errorf("failures not reported:\n%s", out)
+	}
+
+	// A config without a judge is refused, not silently measured without.
+	r := run(t, "", "rules", "eval", "--labels", labels, "--judge")
+	if r.err == nil || !strings.Contains(r.err.Error(), "no route has trigger.judge") {
+		t.Errorf("--judge without a judge: err %v", r.err)
+	}
+}
+
+func writeFile(t *testing.T, path, body string) {
+	t.Helper()
+	if err := os.WriteFile(path, []byte(body), 0o600); err != nil {
+		t.Fatal(err)
 	}
 }

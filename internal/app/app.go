@@ -258,7 +258,7 @@ func assemble(ctx context.Context, cfg *config.Config, st store.Store, opts Opti
 		Blob: blobs, BlobLimits: blobLimits(cfg.Blob), Links: links, Scrub: scrubber(cfg, red),
 		Retention: jobs.RetentionPolicy(cfg.Security.Retention), Fallback: fb, JobTimeout: cfg.Jobs.JobTimeout,
 		Partitions: cfg.Jobs.Partitions,
-		Judges: judge.NewSet(cfg.Routes, judge.Options{HTTP: opts.HTTP, Redactor: red, Policy: basePolicy(cfg), Now: opts.Now, Log: opts.Log,
+		Judges: judge.NewSet(cfg.Routes, judge.Options{HTTP: opts.HTTP, Redactor: red, Policy: RedactPolicy(cfg), Now: opts.Now, Log: opts.Log,
 			Requests: a.Metrics.JudgeRequests, Duration: a.Metrics.JudgeDuration})}
 	rc := jobs.RiverConfig(cfg.Jobs, a.Deps)
 	rc.Test.Time = opts.JobTime

@@ -24,7 +24,7 @@ func Redactor(cfg config.Redact) (*redact.Redactor, error) {
 // global mode (partial by default) per kind, and each route's per-field
 // overrides.
 func scrubber(cfg *config.Config, r *redact.Redactor) *redact.Scrubber {
-	base := basePolicy(cfg)
+	base := RedactPolicy(cfg)
 	routes := map[string]map[string]redact.Mode{}
 	for _, rt := range cfg.Routes {
 		if len(rt.Redact) == 0 {
@@ -38,8 +38,9 @@ func scrubber(cfg *config.Config, r *redact.Redactor) *redact.Scrubber {
 	return redact.NewScrubber(r, base, routes)
 }
 
-// basePolicy is security.redact's mode (partial by default) per kind.
-func basePolicy(cfg *config.Config) redact.Policy {
+// RedactPolicy is security.redact's mode (partial by default) per kind:
+// what every outbound payload is masked with before a route's own fields.
+func RedactPolicy(cfg *config.Config) redact.Policy {
 	mode := redact.Mode(cfg.Security.Redact.Mode)
 	if mode == "" {
 		mode = redact.Partial

@@ -2,6 +2,7 @@ package rules
 
 import (
 	"bufio"
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -73,6 +74,19 @@ type LabelReport struct {
 	// (greetings, thanks, small talk) for the false-alarm rate.
 	Chatter Score
 	Misses  []Miss
+	// Judged says a judge settled the unsure decisions (LabelOptions);
+	// Unsure counts the lines it was given and Changed those whose
+	// outcome it turned.
+	Judged          bool
+	Unsure, Changed int
+}
+
+// LabelOptions change how EvalLabelsWith decides.
+type LabelOptions struct {
+	// Settle, when set, settles each line's unsure decisions as the
+	// server does before it acts on them (a route's LLM judge,
+	// internal/judge); nil leaves them as the rules made them.
+	Settle func(ctx context.Context, text string, ds []Decision) []Decision
 }
 
 // chatterKinds are the corpus kinds counted as chatter.
@@ -82,6 +96,11 @@ var chatterKinds = map[string]bool{"greeting": true, "thanks": true, "chatter": 
 // its own conversation, and compares "a ticket would be created or
 // proposed" with the line's label.
 func EvalLabels(e *Engine, r io.Reader, now time.Time) (*LabelReport, error) {
+	return EvalLabelsWith(context.Background(), e, r, now, LabelOptions{})
+}
+
+// EvalLabelsWith is EvalLabels with options.
+func EvalLabelsWith(ctx context.Context, e *Engine, r io.Reader, now time.Time, opt LabelOptions) (*LabelReport, error) {
 	if len(e.set().routes) == 0 {
 		return nil, errors.New("no routes")
 	}
@@ -89,7 +108,7 @@ func EvalLabels(e *Engine, r io.Reader, now time.Time) (*LabelReport, error) {
 	if s := e.set().routes[0].Config.Sources; len(s) > 0 {
 		src = s[0]
 	}
-	rep := &LabelReport{ByLang: map[string]Score{}}
+	rep := &LabelReport{ByLang: map[string]Score{}, Judged: opt.Settle != nil}
 	sc := bufio.NewScanner(r)
 	sc.Buffer(make([]byte, 64<<10), maxEvalLine)
 	for n := 1; sc.Scan(); n++ {
@@ -107,17 +126,16 @@ func EvalLabels(e *Engine, r io.Reader, now time.Time) (*LabelReport, error) {
 		ev := core.Event{Source: src, EventID: conv, Kind: core.KindMessage, Time: now, Text: l.Text,
 			Conversation: core.ConversationRef{Source: src, Conversation: conv},
 			Sender:       core.Sender{ID: "customer", Role: core.RoleCustomer}}
-		res := firstAction(e.Evaluate(ev, State{Now: now}))
-		fired := res.Decision == KindCreate || res.Decision == KindPropose
-		want := l.Label == LabelProblem
+		res := rep.decide(ctx, opt, e.Evaluate(ev, State{Now: now}), l.Text)
+		got, want := fired(res), l.Label == LabelProblem
 		lang := rep.ByLang[l.Lang]
-		count(&rep.All, fired, want)
-		count(&lang, fired, want)
+		count(&rep.All, got, want)
+		count(&lang, got, want)
 		rep.ByLang[l.Lang] = lang
 		if chatterKinds[l.Kind] {
-			count(&rep.Chatter, fired, want)
+			count(&rep.Chatter, got, want)
 		}
-		if fired != want {
+		if got != want {
 			rep.Misses = append(rep.Misses, Miss{Line: n, Text: l.Text, Label: l.Label, Decision: res})
 		}
 	}
@@ -126,6 +144,33 @@ func EvalLabels(e *Engine, r io.Reader, now time.Time) (*LabelReport, error) {
 	}
 	return rep, nil
 }
+
+// decide is the line's outcome, after the judge where there is one and
+// a decision is unsure.
+func (rep *LabelReport) decide(ctx context.Context, opt LabelOptions, ds []Decision, text string) EvalResult {
+	res := firstAction(ds)
+	if opt.Settle == nil || !anyUnsure(ds) {
+		return res
+	}
+	rep.Unsure++
+	settled := firstAction(opt.Settle(ctx, text, ds))
+	if fired(settled) != fired(res) {
+		rep.Changed++
+	}
+	return settled
+}
+
+func anyUnsure(ds []Decision) bool {
+	for _, d := range ds {
+		if d.Unsure != "" {
+			return true
+		}
+	}
+	return false
+}
+
+// fired is "a ticket would be created or proposed".
+func fired(r EvalResult) bool { return r.Decision == KindCreate || r.Decision == KindPropose }
 
 func firstAction(ds []Decision) EvalResult {
 	if len(ds) == 0 {
@@ -174,6 +219,9 @@ func (rep *LabelReport) Write(w io.Writer) error {
 	fmt.Fprintf(bw, "false alarms: %d of %d non-problem lines (%.1f per 1,000); %d of %d chatter lines (%.1f per 1,000)\n",
 		rep.All.FP, rep.All.FP+rep.All.TN, perMille(rep.All.FP, rep.All.FP+rep.All.TN),
 		rep.Chatter.FP, rep.Chatter.FP+rep.Chatter.TN, perMille(rep.Chatter.FP, rep.Chatter.FP+rep.Chatter.TN))
+	if rep.Judged {
+		fmt.Fprintf(bw, "judge: %d unsure lines settled, %d of them turned\n", rep.Unsure, rep.Changed)
+	}
 	if len(rep.Misses) > 0 {
 		fmt.Fprintf(bw, "\nmisses (%d):\n", len(rep.Misses))
 	}
@@ -183,7 +231,7 @@ func (rep *LabelReport) Write(w io.Writer) error {
 			what = "false alarm"
 		}
 		why := m.Decision.Reason
-		if m.Decision.Rule != "" {
+		if m.Decision.Rule != "" && !strings.HasPrefix(why, m.Decision.Rule+": ") {
 			why = m.Decision.Rule + ": " + why
 		}
 		fmt.Fprintf(bw, "line %d: %s: %q → %s (%s)\n", m.Line, what, m.Text, m.Decision.Decision, why)
