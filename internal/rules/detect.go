@@ -161,10 +161,10 @@ func (r *Route) model(text string, det *detection) Decision {
 }
 
 // nearSmallTalkVeto tells whether the small-talk model's score is within
-// the judge band of its veto: where the two models disagree and the
-// small-talk model is not sure either, the route's judge is asked. Its
-// false alarms on small talk are messages the main model is sure of, so
-// the main model's own band never reaches them (docs/detection.md).
+// the judge band of its veto, on either side: it is not sure whether a
+// message the main model proposes is small talk, so the route's judge is
+// asked. The false alarms on small talk are messages the main model is
+// sure of, which its own band never reaches (docs/detection.md).
 func (r *Route) nearSmallTalkVeto(a intent.Assessment) bool {
 	return math.Abs(a.Report-r.smallTalk) < r.band
 }

@@ -3,6 +3,7 @@ package main
 import (
 	"fmt"
 	"io"
+	"slices"
 	"sort"
 	"strings"
 
@@ -30,8 +31,9 @@ type scored struct {
 // is printed too (tab-separated), for a look at what goes wrong. With
 // keep, only the messages it holds are scored (all are trained on). With
 // head (a list of kinds), a second model is trained in each fold on the
-// problems against those kinds only, as the small-talk model is, and the
-// "head" lines report "both" with its veto at several thresholds.
+// problems against those kinds only, as the small-talk model is (with
+// hopt, and also on headExtra, which is never scored), and the "head"
+// lines report "both" with its veto at several thresholds.
 func crossValidate(w io.Writer, rows []row, opt, hopt intent.TrainOptions, verbose bool, keep map[string]bool, head string, headExtra []row) {
 	var all []scored
 	for fold := range uint32(5) {
@@ -48,7 +50,7 @@ func crossValidate(w io.Writer, rows []row, opt, hopt intent.TrainOptions, verbo
 		m := intent.Train(examplesOf(train), opt)
 		var hm *intent.Model
 		if head != "" {
-			hm = intent.Train(examplesOf(againstKinds(append(train, headExtra...), head)), hopt)
+			hm = intent.Train(examplesOf(againstKinds(slices.Concat(train, headExtra), head)), hopt)
 		}
 		for _, r := range test {
 			a := m.Assess(r.Text, r.Evidence...)
