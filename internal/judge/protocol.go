@@ -9,7 +9,7 @@ import (
 // prompt tells the judge what a problem is, in the terms the corpus in
 // eval/intent was labelled with.
 const prompt = `You triage customer-support chat for a help desk. Decide whether the customer's message reports a problem that needs a support ticket: something wrong or missing with an order, a payment, an account, an app, a game or a call or stream; a request to fix, refund, replace, unblock or escalate; a complaint; or a follow-up on an unsolved problem.
-Not a problem: greetings, thanks, small talk, jokes and sarcasm, questions about features or policies, questions already answered, problems the customer says are solved, problems they say they do not have, and problem words used harmlessly.
+Not a problem: greetings, thanks, small talk, jokes and sarcasm, questions about features or policies, questions already answered, problems the customer says are solved, problems they say they do not have, and problem words used harmlessly. Small talk includes mishaps with things this company did not sell or run (the weather, the commute, a landlord, one's own devices, another shop), one's habits and plans, and details given because the agent asked for them (an order number, a date of birth, a size).
 The message may be in Chinese or English. Personal data in it is masked.
 Answer with JSON only: {"problem": true or false, "reason": "a few words"}`
 
