@@ -73,7 +73,10 @@ type LabelReport struct {
 	// Chatter counts the "not" lines of the kinds that are plain chatter
 	// (greetings, thanks, small talk) for the false-alarm rate.
 	Chatter Score
-	Misses  []Miss
+	// ByKind counts the lines of each kind (LabelledLine.Kind), when the
+	// corpus has kinds: which problems are missed, which others fire.
+	ByKind map[string]Score
+	Misses []Miss
 	// Judged says a judge settled the unsure decisions (LabelOptions);
 	// Unsure counts the lines it was given and Changed those whose
 	// outcome it turned.
@@ -108,7 +111,7 @@ func EvalLabelsWith(ctx context.Context, e *Engine, r io.Reader, now time.Time, 
 	if s := e.set().routes[0].Config.Sources; len(s) > 0 {
 		src = s[0]
 	}
-	rep := &LabelReport{ByLang: map[string]Score{}, Judged: opt.Settle != nil}
+	rep := &LabelReport{ByLang: map[string]Score{}, ByKind: map[string]Score{}, Judged: opt.Settle != nil}
 	sc := bufio.NewScanner(r)
 	sc.Buffer(make([]byte, 64<<10), maxEvalLine)
 	for n := 1; sc.Scan(); n++ {
@@ -134,6 +137,11 @@ func EvalLabelsWith(ctx context.Context, e *Engine, r io.Reader, now time.Time, 
 		rep.ByLang[l.Lang] = lang
 		if chatterKinds[l.Kind] {
 			count(&rep.Chatter, got, want)
+		}
+		if l.Kind != "" {
+			k := rep.ByKind[l.Kind]
+			count(&k, got, want)
+			rep.ByKind[l.Kind] = k
 		}
 		if got != want {
 			rep.Misses = append(rep.Misses, Miss{Line: n, Text: l.Text, Label: l.Label, Decision: res})
@@ -200,7 +208,8 @@ func count(s *Score, fired, want bool) {
 }
 
 // Write prints the report: precision, recall and F1 overall and per
-// language, false alarms per 1,000 messages, then every miss.
+// language, false alarms per 1,000 messages, the misses and false alarms
+// per kind, then every miss.
 func (rep *LabelReport) Write(w io.Writer) error {
 	bw := bufio.NewWriter(w)
 	fmt.Fprintf(bw, "%-8s %6s %5s %5s %5s %9s %7s %6s\n", "lang", "lines", "tp", "fp", "fn", "precision", "recall", "f1")
@@ -219,6 +228,7 @@ func (rep *LabelReport) Write(w io.Writer) error {
 	fmt.Fprintf(bw, "false alarms: %d of %d non-problem lines (%.1f per 1,000); %d of %d chatter lines (%.1f per 1,000)\n",
 		rep.All.FP, rep.All.FP+rep.All.TN, perMille(rep.All.FP, rep.All.FP+rep.All.TN),
 		rep.Chatter.FP, rep.Chatter.FP+rep.Chatter.TN, perMille(rep.Chatter.FP, rep.Chatter.FP+rep.Chatter.TN))
+	rep.writeKinds(bw)
 	if rep.Judged {
 		fmt.Fprintf(bw, "judge: %d unsure lines settled, %d of them turned\n", rep.Unsure, rep.Changed)
 	}
@@ -237,6 +247,33 @@ func (rep *LabelReport) Write(w io.Writer) error {
 		fmt.Fprintf(bw, "line %d: %s: %q → %s (%s)\n", m.Line, what, m.Text, m.Decision.Decision, why)
 	}
 	return bw.Flush()
+}
+
+// writeKinds prints, per kind, the problems missed and the other lines
+// that fired, as "kind misses/lines".
+func (rep *LabelReport) writeKinds(w io.Writer) {
+	kinds := make([]string, 0, len(rep.ByKind))
+	for k := range rep.ByKind {
+		kinds = append(kinds, k)
+	}
+	sort.Strings(kinds)
+	for _, side := range []struct {
+		name    string
+		problem bool
+	}{{"missed problems by kind:", true}, {"false alarms by kind:", false}} {
+		var parts []string
+		for _, k := range kinds {
+			s := rep.ByKind[k]
+			if side.problem && s.TP+s.FN > 0 {
+				parts = append(parts, fmt.Sprintf("%s %d/%d", k, s.FN, s.TP+s.FN))
+			} else if !side.problem && s.FP+s.TN > 0 {
+				parts = append(parts, fmt.Sprintf("%s %d/%d", k, s.FP, s.FP+s.TN))
+			}
+		}
+		if len(parts) > 0 {
+			fmt.Fprintln(w, side.name, strings.Join(parts, ", "))
+		}
+	}
 }
 
 func perMille(a, b int) float64 {
