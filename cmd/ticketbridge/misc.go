@@ -115,6 +115,9 @@ the server does, and says how their questions ended.`,
 			if labels, _ := cmd.Flags().GetString("labels"); labels != "" {
 				return evalLabels(cmd, cfg, engine, labels)
 			}
+			if ask, _ := cmd.Flags().GetBool("judge"); ask {
+				return errors.New("--judge works with --labels: the decision stream does not ask the judge")
+			}
 			preview, _ := cmd.Flags().GetBool("preview")
 			return rules.EvalStreamWith(engine, cmd.InOrStdin(), cmd.OutOrStdout(), rules.EvalOptions{Now: time.Now, Preview: preview})
 		},

@@ -7,7 +7,6 @@ import (
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
-	dto "github.com/prometheus/client_model/go"
 	"github.com/spf13/cobra"
 
 	"github.com/ticketbridge/ticketbridge/internal/app"
@@ -78,7 +77,9 @@ func evalLabels(cmd *cobra.Command, cfg *config.Config, engine *rules.Engine, pa
 	}
 	if requests != nil {
 		// Before the report, so that the misses stay its last part.
-		writeJudgeRequests(cmd, requests)
+		if err := writeJudgeRequests(cmd, requests); err != nil {
+			return err
+		}
 	}
 	return rep.Write(cmd.OutOrStdout())
 }
@@ -107,28 +108,30 @@ func labelJudges(cfg *config.Config) (*judge.Set, *prometheus.CounterVec, error)
 
 // writeJudgeRequests prints how the judges' questions ended, summed over
 // the routes.
-func writeJudgeRequests(cmd *cobra.Command, requests *prometheus.CounterVec) {
-	results := []string{judge.ResultAsked, judge.ResultAnswered, judge.ResultTimeout, judge.ResultError, judge.ResultOverBudget}
-	sums := make(map[string]float64, len(results))
-	ch := make(chan prometheus.Metric, 16)
-	go func() {
-		requests.Collect(ch)
-		close(ch)
-	}()
-	for m := range ch {
-		var d dto.Metric
-		if err := m.Write(&d); err != nil {
-			continue
-		}
-		for _, l := range d.GetLabel() {
-			if l.GetName() == "result" {
-				sums[l.GetValue()] += d.GetCounter().GetValue()
+func writeJudgeRequests(cmd *cobra.Command, requests *prometheus.CounterVec) error {
+	reg := prometheus.NewRegistry()
+	if err := reg.Register(requests); err != nil {
+		return fmt.Errorf("count judge questions: %w", err)
+	}
+	fams, err := reg.Gather()
+	if err != nil {
+		return fmt.Errorf("count judge questions: %w", err)
+	}
+	sums := map[string]float64{}
+	for _, f := range fams {
+		for _, m := range f.GetMetric() {
+			for _, l := range m.GetLabel() {
+				if l.GetName() == "result" {
+					sums[l.GetValue()] += m.GetCounter().GetValue()
+				}
 			}
 		}
 	}
-	fmt.Fprintf(cmd.OutOrStdout(), "judge questions:")
-	for _, r := range results {
-		fmt.Fprintf(cmd.OutOrStdout(), " %s %.0f", r, sums[r])
+	out := cmd.OutOrStdout()
+	fmt.Fprint(out, "judge questions:")
+	for _, r := range []string{judge.ResultAsked, judge.ResultAnswered, judge.ResultTimeout, judge.ResultError, judge.ResultOverBudget} {
+		fmt.Fprintf(out, " %s %.0f", r, sums[r])
 	}
-	fmt.Fprintln(cmd.OutOrStdout())
+	fmt.Fprintln(out)
+	return nil
 }

@@ -149,6 +149,11 @@ routes:
 		t.Errorf("failures not reported:\n%s", out)
 	}
 
+	// The decision stream never asks the judge, so --judge there is refused.
+	if r := run(t, "", "rules", "eval", "--config", cfg, "--judge"); r.err == nil || !strings.Contains(r.err.Error(), "--judge works with --labels") {
+		t.Errorf("--judge without --labels: err %v", r.err)
+	}
+
 	// A config without a judge is refused, not silently measured without.
 	r := run(t, "", "rules", "eval", "--labels", labels, "--judge")
 	if r.err == nil || !strings.Contains(r.err.Error(), "no route has trigger.judge") {

@@ -95,6 +95,11 @@ type LabelOptions struct {
 // chatterKinds are the corpus kinds counted as chatter.
 var chatterKinds = map[string]bool{"greeting": true, "thanks": true, "chatter": true}
 
+// ChatterKind tells whether a corpus kind (LabelledLine.Kind) is small
+// talk: a greeting, thanks or chatter. These are the lines the chatter
+// false-alarm rate counts and the small-talk model is trained against.
+func ChatterKind(kind string) bool { return chatterKinds[kind] }
+
 // EvalLabels runs every labelled line as a customer message that opens
 // its own conversation, and compares "a ticket would be created or
 // proposed" with the line's label.

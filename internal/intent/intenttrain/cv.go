@@ -101,9 +101,6 @@ func crossValidate(w io.Writer, rows []row, opt, hopt intent.TrainOptions, verbo
 	}
 }
 
-// chatterKinds are the kinds of small talk, as in rules.EvalLabels.
-var chatterKinds = map[string]bool{"greeting": true, "thanks": true, "chatter": true}
-
 func report(w io.Writer, name string, all []scored, yes func(scored) bool) {
 	fmt.Fprintf(w, "%-26s", name)
 	for _, l := range []string{"en", "zh"} {
@@ -113,7 +110,7 @@ func report(w io.Writer, name string, all []scored, yes func(scored) bool) {
 				continue
 			}
 			y := yes(s)
-			if chatterKinds[s.kind] {
+			if rules.ChatterKind(s.kind) {
 				chatter++
 				if y {
 					alarms++
@@ -157,7 +154,7 @@ func sweep(w io.Writer, all []scored) {
 		var tp, fp, chatter, alarms int
 		var ap, bestR, bestF1, bestAlarms float64
 		for _, s := range ss {
-			if chatterKinds[s.kind] {
+			if rules.ChatterKind(s.kind) {
 				chatter++
 			}
 		}
@@ -167,7 +164,7 @@ func sweep(w io.Writer, all []scored) {
 				ap += float64(tp) / float64(tp+fp)
 			} else {
 				fp++
-				if chatterKinds[s.kind] {
+				if rules.ChatterKind(s.kind) {
 					alarms++
 				}
 			}
