@@ -342,7 +342,8 @@ type Judge struct {
 	// local decision stands. Default 60.
 	PerMinute int `yaml:"per_minute"`
 	// Band is how far from the threshold a probability still counts as
-	// unsure; default 0.15.
+	// unsure, and how far from small_talk_veto the small-talk model's
+	// score on a proposal; default 0.25.
 	Band float64 `yaml:"band"`
 }
 

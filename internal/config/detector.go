@@ -8,11 +8,14 @@ import (
 // Detectors a route's trigger may name.
 var detectors = []string{"keywords", "model", "both"}
 
-// Judge defaults.
+// Judge defaults. The band is how far from the threshold (or from the
+// small-talk veto, on a proposal) a score is unsure. 0.25 is the band at
+// which an LLM judge took the chatter set to 0 false alarms; at 0.15 it
+// left 2 of 1,075 (BENCHMARKS.md, "Deciding, session 23").
 const (
 	DefaultJudgeTimeout   = 3 * time.Second
 	DefaultJudgePerMinute = 60
-	DefaultJudgeBand      = 0.15
+	DefaultJudgeBand      = 0.25
 )
 
 // detector checks the trigger's detector, threshold and judge.

@@ -33,9 +33,6 @@ const (
 // training part (`intenttrain -cv`), trading a little recall for precision.
 const DefaultThreshold = 0.7
 
-// DefaultJudgeBand is how far from the threshold a probability is unsure.
-const DefaultJudgeBand = 0.15
-
 // DefaultBareThreshold is the probability the model needs on a message
 // that names no trouble in its own words and matches no pack pattern.
 // Chosen like DefaultThreshold, by cross-validation on the training part:
@@ -196,7 +193,7 @@ func round2(x float64) float64 { return math.Round(x*100) / 100 }
 
 // detector compiles the trigger's detector, threshold and judge band.
 func (c *compiler) detector(r *Route, t config.Trigger) {
-	r.detector, r.threshold, r.band, r.bare = DetectorKeywords, DefaultThreshold, DefaultJudgeBand, DefaultBareThreshold
+	r.detector, r.threshold, r.band, r.bare = DetectorKeywords, DefaultThreshold, config.DefaultJudgeBand, DefaultBareThreshold
 	switch t.Detector {
 	case "", DetectorKeywords:
 	case DetectorModel, DetectorBoth:

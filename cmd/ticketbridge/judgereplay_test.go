@@ -1,0 +1,154 @@
+package main
+
+import (
+	"bufio"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"sync"
+	"testing"
+
+	"github.com/ticketbridge/ticketbridge/internal/judge/judgefake"
+)
+
+// TestJudgeVerdicts replays the verdicts an LLM gave on the judge's
+// questions (docs/bench/session23) at the default band: with them the
+// chatter set must stay within issue #15's 1 false alarm per 1,000 and
+// the held-out part at its precision 0.95 and F1 0.90 per language. It
+// fails when the intent model, the band or the masking changes
+// which lines are unsure, since the new questions have no verdict: record
+// them and have them answered again (docs/bench/session23/README.md).
+func TestJudgeVerdicts(t *testing.T) {
+	t.Parallel()
+	bench := filepath.Join("..", "..", "docs", "bench", "session23")
+	verdicts := recordedVerdicts(t, filepath.Join(bench, "questions.jsonl"), filepath.Join(bench, "answers-a.jsonl"))
+	var mu sync.Mutex
+	var unanswered []string
+	fake := judgefake.New(t, "sk-replay", func(user string) (bool, string) {
+		v, ok := verdicts[user]
+		if !ok {
+			mu.Lock()
+			unanswered = append(unanswered, user)
+			mu.Unlock()
+			return true, "no recorded verdict" // never helps the target
+		}
+		return v.Problem, v.Reason
+	})
+	dir := t.TempDir()
+	cfg := filepath.Join(dir, "judge.yaml")
+	writeFile(t, cfg, `security:
+  allow_outbound: [127.0.0.1/32]
+sources:
+  - id: chat
+    type: generic
+    secret: whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw
+sinks:
+  - id: desk
+    type: local
+routes:
+  - name: support
+    sources: [chat]
+    sink: desk
+    trigger:
+      rule_pack: default
+      detector: both
+      judge:
+        url: `+fake.BaseURL()+`
+        model: m
+        api_key: sk-replay
+        per_minute: 100000
+`)
+	corpus := filepath.Join("..", "..", "eval", "intent")
+	t.Run("chatter", func(t *testing.T) {
+		out := judgedEval(t, cfg, filepath.Join(corpus, "chatter.jsonl"), &mu, &unanswered)
+		m := regexp.MustCompile(`false alarms: (\d+) of (\d+) non-problem lines`).FindStringSubmatch(out)
+		if m == nil {
+			t.Fatalf("no false-alarm line in:\n%s", out)
+		}
+		alarms, _ := strconv.Atoi(m[1])
+		lines, _ := strconv.Atoi(m[2])
+		if alarms*1000 > lines {
+			t.Errorf("%d false alarms in %d chatter lines with the judge, want at most 1 per 1,000:\n%s", alarms, lines, out)
+		}
+	})
+	t.Run("heldout", func(t *testing.T) {
+		out := judgedEval(t, cfg, filepath.Join(corpus, "heldout.jsonl"), &mu, &unanswered)
+		for _, lang := range []string{"en", "zh"} {
+			m := regexp.MustCompile(`(?m)^` + lang + `\s+\d+\s+\d+\s+\d+\s+\d+\s+([0-9.]+)\s+[0-9.]+\s+([0-9.]+)$`).FindStringSubmatch(out)
+			if m == nil {
+				t.Fatalf("no %s line in:\n%s", lang, out)
+			}
+			p, _ := strconv.ParseFloat(m[1], 64)
+			f1, _ := strconv.ParseFloat(m[2], 64)
+			if p < 0.95 || f1 < 0.90 {
+				t.Errorf("%s with the judge: precision %.3f, F1 %.3f; want at least 0.95 and 0.90", lang, p, f1)
+			}
+		}
+	})
+}
+
+// judgedEval runs rules eval --judge on a corpus and fails when a
+// question had no recorded verdict.
+func judgedEval(t *testing.T, cfg, labels string, mu *sync.Mutex, unanswered *[]string) string {
+	t.Helper()
+	r := run(t, "", "rules", "eval", "--config", cfg, "--labels", labels, "--judge")
+	if r.err != nil {
+		t.Fatalf("rules eval --judge: %v\n%s", r.err, r.stderr)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if len(*unanswered) > 0 {
+		t.Fatalf("%d questions have no recorded verdict, e.g. %q: record and answer them again", len(*unanswered), (*unanswered)[0])
+	}
+	return r.stdout
+}
+
+type recordedVerdict struct {
+	Problem bool
+	Reason  string
+}
+
+// recordedVerdicts maps each recorded question's text to its verdict.
+func recordedVerdicts(t *testing.T, questions, answers string) map[string]recordedVerdict {
+	t.Helper()
+	texts := map[string]string{}
+	eachJSONLine(t, questions, func(raw []byte) {
+		var q struct{ ID, Text string }
+		if err := json.Unmarshal(raw, &q); err != nil {
+			t.Fatalf("%s: %v", questions, err)
+		}
+		texts[q.ID] = q.Text
+	})
+	out := map[string]recordedVerdict{}
+	eachJSONLine(t, answers, func(raw []byte) {
+		var a struct {
+			ID      string
+			Problem bool
+			Reason  string
+		}
+		if err := json.Unmarshal(raw, &a); err != nil {
+			t.Fatalf("%s: %v", answers, err)
+		}
+		out[texts[a.ID]] = recordedVerdict{a.Problem, a.Reason}
+	})
+	return out
+}
+
+func eachJSONLine(t *testing.T, path string, fn func([]byte)) {
+	t.Helper()
+	f, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	sc := bufio.NewScanner(f)
+	sc.Buffer(make([]byte, 1<<20), 1<<20)
+	for sc.Scan() {
+		fn(sc.Bytes())
+	}
+	if err := sc.Err(); err != nil {
+		t.Fatal(err)
+	}
+}
