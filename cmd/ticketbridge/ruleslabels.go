@@ -129,7 +129,7 @@ func writeJudgeRequests(cmd *cobra.Command, requests *prometheus.CounterVec) err
 	}
 	out := cmd.OutOrStdout()
 	fmt.Fprint(out, "judge questions:")
-	for _, r := range []string{judge.ResultAsked, judge.ResultAnswered, judge.ResultTimeout, judge.ResultError, judge.ResultOverBudget} {
+	for _, r := range []string{judge.ResultAsked, judge.ResultAnswered, judge.ResultTimeout, judge.ResultError, judge.ResultOverBudget, judge.ResultCached} {
 		fmt.Fprintf(out, " %s %.0f", r, sums[r])
 	}
 	fmt.Fprintln(out)

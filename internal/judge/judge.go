@@ -52,14 +52,26 @@ type Options struct {
 }
 
 // Results of a question, the result label of the requests metric. Every
-// question is either over_budget (never sent) or asked; every asked one
-// ends answered, timeout or error.
+// question is cached (answered from an earlier verdict, never sent),
+// over_budget (never sent) or asked; every asked one ends answered,
+// timeout or error.
 const (
 	ResultAsked      = "asked"
 	ResultAnswered   = "answered"
 	ResultTimeout    = "timeout"
 	ResultError      = "error"
 	ResultOverBudget = "over_budget"
+	ResultCached     = "cached"
+)
+
+// The judge keeps the verdicts of short messages: replies such as "nope"
+// or "收到了" recur across conversations, and the same message under the
+// same prompt and model gets the same verdict, so each costs the budget
+// and the wait once. cacheSize bounds how many are kept (the oldest go
+// first) and cacheText the length of a message kept, in bytes.
+const (
+	cacheSize = 4096
+	cacheText = 256
 )
 
 // Verdict is the judge's answer.
@@ -78,6 +90,9 @@ type Judge struct {
 	window  time.Time // start of the current minute of budget
 	used    int       // questions asked in it
 	coolTil time.Time // no questions before this (after a 429)
+	kept    map[string]Verdict
+	order   []string // keys of kept, oldest at next once full
+	next    int
 }
 
 // New builds a judge from a defaulted config.Judge.
@@ -97,7 +112,36 @@ func New(cfg config.Judge, opts Options) *Judge {
 	if cfg.PerMinute <= 0 {
 		cfg.PerMinute = config.DefaultJudgePerMinute
 	}
-	return &Judge{cfg: cfg, opts: opts}
+	return &Judge{cfg: cfg, opts: opts, kept: map[string]Verdict{}}
+}
+
+// cached returns the verdict given earlier on the same masked message.
+func (j *Judge) cached(masked string) (Verdict, bool) {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	v, ok := j.kept[masked]
+	return v, ok
+}
+
+// keep remembers a verdict on a short masked message, forgetting the
+// oldest once cacheSize are kept.
+func (j *Judge) keep(masked string, v Verdict) {
+	if len(masked) > cacheText {
+		return
+	}
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	if _, ok := j.kept[masked]; ok {
+		return
+	}
+	if len(j.order) < cacheSize {
+		j.order = append(j.order, masked)
+	} else {
+		delete(j.kept, j.order[j.next])
+		j.order[j.next] = masked
+		j.next = (j.next + 1) % cacheSize
+	}
+	j.kept[masked] = v
 }
 
 // take spends one question of the minute's budget.
@@ -145,13 +189,21 @@ func (j *Judge) count(result string) {
 
 // Ask asks whether text reports a problem that needs a support ticket.
 func (j *Judge) Ask(ctx context.Context, text string) (Verdict, error) {
+	masked := j.mask(text)
+	if v, ok := j.cached(masked); ok {
+		j.count(ResultCached)
+		return v, nil
+	}
 	if err := j.take(); err != nil {
 		j.count(ResultOverBudget)
 		return Verdict{}, err
 	}
 	j.count(ResultAsked)
 	start := j.opts.Now()
-	v, err := j.ask(ctx, text)
+	v, err := j.ask(ctx, masked)
+	if err == nil {
+		j.keep(masked, v)
+	}
 	if j.opts.Duration != nil {
 		j.opts.Duration.WithLabelValues(j.opts.Route).Observe(j.opts.Now().Sub(start).Seconds())
 	}
@@ -166,10 +218,11 @@ func (j *Judge) Ask(ctx context.Context, text string) (Verdict, error) {
 	return v, err
 }
 
-func (j *Judge) ask(ctx context.Context, text string) (Verdict, error) {
+// ask sends one question; masked is the message already masked.
+func (j *Judge) ask(ctx context.Context, masked string) (Verdict, error) {
 	ctx, cancel := context.WithTimeout(ctx, j.cfg.Timeout)
 	defer cancel()
-	body, err := json.Marshal(request(j.cfg.Model, j.mask(text)))
+	body, err := json.Marshal(request(j.cfg.Model, masked))
 	if err != nil {
 		return Verdict{}, fmt.Errorf("encode judge request: %w", err)
 	}

@@ -3,6 +3,7 @@ package judge
 import (
 	"context"
 	"errors"
+	"fmt"
 	"maps"
 	"strings"
 	"sync"
@@ -51,7 +52,7 @@ type bundle struct {
 func (b bundle) counts(t *testing.T) map[string]float64 {
 	t.Helper()
 	out := map[string]float64{}
-	for _, r := range []string{ResultAsked, ResultAnswered, ResultTimeout, ResultError, ResultOverBudget} {
+	for _, r := range []string{ResultAsked, ResultAnswered, ResultTimeout, ResultError, ResultOverBudget, ResultCached} {
 		var m dto.Metric
 		if err := b.requests.WithLabelValues("r", r).Write(&m); err != nil {
 			t.Fatal(err)
@@ -161,34 +162,88 @@ func TestBudget(t *testing.T) {
 	b := setup(t, config.Judge{PerMinute: 2})
 	ctx := context.Background()
 	for i := range 2 {
-		if _, err := b.judge.Ask(ctx, "hello"); err != nil {
+		if _, err := b.judge.Ask(ctx, fmt.Sprint("hello ", i)); err != nil {
 			t.Fatalf("question %d: %v", i, err)
 		}
 	}
-	if _, err := b.judge.Ask(ctx, "hello"); !errors.Is(err, ErrBudget) {
+	if _, err := b.judge.Ask(ctx, "hello 2"); !errors.Is(err, ErrBudget) {
 		t.Fatalf("third question: %v, want ErrBudget", err)
 	}
 	b.clock.Add(time.Minute)
 	b.fake.Set(judgefake.RateLimit)
-	if _, err := b.judge.Ask(ctx, "hello"); !errors.Is(err, ErrCoolingOff) {
+	if _, err := b.judge.Ask(ctx, "hello 3"); !errors.Is(err, ErrCoolingOff) {
 		t.Fatalf("rate limited: %v", err)
 	}
 	b.fake.Set(judgefake.Verdict)
 	b.clock.Add(29 * time.Second)
-	if _, err := b.judge.Ask(ctx, "hello"); !errors.Is(err, ErrCoolingOff) {
+	if _, err := b.judge.Ask(ctx, "hello 4"); !errors.Is(err, ErrCoolingOff) {
 		t.Fatalf("within Retry-After: %v, want ErrCoolingOff", err)
 	}
 	if n := len(b.fake.Requests()); n != 3 {
 		t.Errorf("fake got %d requests, want 3 (none over budget or while cooling off)", n)
 	}
 	b.clock.Add(2 * time.Second)
-	if _, err := b.judge.Ask(ctx, "hello"); err != nil {
+	if _, err := b.judge.Ask(ctx, "hello 5"); err != nil {
 		t.Fatalf("after Retry-After: %v", err)
 	}
 	// Four sent (three answered, one 429), two held back.
 	want := map[string]float64{ResultAsked: 4, ResultAnswered: 3, ResultError: 1, ResultOverBudget: 2}
 	if got := b.counts(t); !maps.Equal(got, want) {
 		t.Errorf("requests metric = %v, want %v", got, want)
+	}
+}
+
+// TestCache: a verdict on a short message is kept, so asking again sends
+// nothing and spends no budget; failures and long messages are not kept.
+func TestCache(t *testing.T) {
+	t.Parallel()
+	b := setup(t, config.Judge{PerMinute: 3})
+	ctx := context.Background()
+	long := "my screen arrived broken " + strings.Repeat("and the box was crushed ", 12)
+	b.fake.Set(judgefake.Fail)
+	if _, err := b.judge.Ask(ctx, "my screen arrived broken"); err == nil {
+		t.Fatal("a failing judge answered")
+	}
+	b.fake.Set(judgefake.Verdict)
+	for _, text := range []string{"my screen arrived broken", long} {
+		if v, err := b.judge.Ask(ctx, text); err != nil || !v.Problem {
+			t.Fatalf("Ask(%.20q) = %+v, %v", text, v, err)
+		}
+	}
+	// The budget of 3 is spent: the short message is answered from the
+	// verdict kept, as often as it comes.
+	for range 2 {
+		if v, err := b.judge.Ask(ctx, "my screen arrived broken"); err != nil || !v.Problem || !strings.Contains(v.Reason, "broken item") {
+			t.Fatalf("kept verdict: %+v, %v", v, err)
+		}
+	}
+	if _, err := b.judge.Ask(ctx, long); !errors.Is(err, ErrBudget) {
+		t.Errorf("long message again: %v, want ErrBudget (its verdict is not kept)", err)
+	}
+	if n := len(b.fake.Requests()); n != 3 {
+		t.Errorf("fake got %d requests, want 3: the failure, the short message once, the long one once", n)
+	}
+	want := map[string]float64{ResultAsked: 3, ResultAnswered: 2, ResultError: 1, ResultOverBudget: 1, ResultCached: 2}
+	if got := b.counts(t); !maps.Equal(got, want) {
+		t.Errorf("requests metric = %v, want %v", got, want)
+	}
+}
+
+// TestCacheForgetsTheOldest: past cacheSize verdicts the oldest goes.
+func TestCacheForgetsTheOldest(t *testing.T) {
+	t.Parallel()
+	j := New(config.Judge{}, Options{})
+	for i := range cacheSize + 1 {
+		j.keep(fmt.Sprint("message ", i), Verdict{Problem: i%2 == 0})
+	}
+	if _, ok := j.cached("message 0"); ok {
+		t.Error("the oldest verdict was kept past cacheSize")
+	}
+	if v, ok := j.cached(fmt.Sprint("message ", cacheSize)); !ok || !v.Problem {
+		t.Errorf("newest verdict = %+v, %v", v, ok)
+	}
+	if len(j.kept) != cacheSize {
+		t.Errorf("%d verdicts kept, want %d", len(j.kept), cacheSize)
 	}
 }
 
@@ -215,7 +270,7 @@ func TestSettle(t *testing.T) {
 		"judge says problem": {"it arrived broken", rules.Decision{Route: "judged", Kind: rules.KindNone, Rule: rules.RuleModel, Unsure: rules.KindCreate}, judgefake.Verdict, rules.KindCreate, rules.RuleJudge},
 		"judge says not":     {"hello", rules.Decision{Route: "judged", Kind: rules.KindPropose, Rule: rules.RuleModel, Unsure: rules.KindNone}, judgefake.Verdict, rules.KindNone, rules.RuleJudge},
 		"judge agrees":       {"hello", rules.Decision{Route: "judged", Kind: rules.KindNone, Rule: rules.RuleModel, Unsure: rules.KindCreate}, judgefake.Verdict, rules.KindNone, rules.RuleModel},
-		"judge down":         {"it arrived broken", rules.Decision{Route: "judged", Kind: rules.KindNone, Rule: rules.RuleModel, Unsure: rules.KindCreate}, judgefake.Fail, rules.KindNone, rules.RuleModel},
+		"judge down":         {"the lamp arrived broken", rules.Decision{Route: "judged", Kind: rules.KindNone, Rule: rules.RuleModel, Unsure: rules.KindCreate}, judgefake.Fail, rules.KindNone, rules.RuleModel},
 		"sure decision":      {"it arrived broken", rules.Decision{Route: "judged", Kind: rules.KindNone, Rule: rules.RuleModel}, judgefake.Verdict, rules.KindNone, rules.RuleModel},
 		"route has no judge": {"it arrived broken", rules.Decision{Route: "plain", Kind: rules.KindNone, Unsure: rules.KindCreate}, judgefake.Verdict, rules.KindNone, ""},
 	}

@@ -138,7 +138,7 @@ func New(deadLetters func() float64) *Metrics {
 		}, []string{"connector", "effect", "result"}),
 		JudgeRequests: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "ticketbridge_judge_requests_total",
-			Help: "Questions for a route's LLM judge by result: asked (sent), answered, timeout, error (sent, no verdict), over_budget (not sent: budget spent or Retry-After).",
+			Help: "Questions for a route's LLM judge by result: asked (sent), answered, timeout, error (sent, no verdict), over_budget (not sent: budget spent or Retry-After), cached (not sent: the verdict on the same message was kept).",
 		}, []string{"route", "result"}),
 		JudgeDuration: prometheus.NewHistogramVec(prometheus.HistogramOpts{
 			Name:    "ticketbridge_judge_request_duration_seconds",
