@@ -2,6 +2,8 @@ package main
 
 import (
 	"bufio"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"os"
 	"path/filepath"
@@ -17,13 +19,15 @@ import (
 // questions (docs/bench/session23) at the default band: with them the
 // chatter set must stay within issue #15's 1 false alarm per 1,000 and
 // the held-out part at its precision 0.95 and F1 0.90 per language. It
-// fails when the intent model, the band or the masking changes
-// which lines are unsure, since the new questions have no verdict: record
-// them and have them answered again (docs/bench/session23/README.md).
+// fails when the intent model, the band or the masking changes which
+// lines are unsure, since the new questions have no verdict, and when the
+// judge's prompt changes, since the verdicts were given under the old
+// one: record the questions and have them answered again
+// (docs/bench/session23/README.md).
 func TestJudgeVerdicts(t *testing.T) {
 	t.Parallel()
 	bench := filepath.Join("..", "..", "docs", "bench", "session23")
-	verdicts := recordedVerdicts(t, filepath.Join(bench, "questions.jsonl"), filepath.Join(bench, "answers-a.jsonl"))
+	verdicts, ids := recordedVerdicts(t, filepath.Join(bench, "questions.jsonl"), filepath.Join(bench, "answers-a.jsonl"))
 	var mu sync.Mutex
 	var unanswered []string
 	fake := judgefake.New(t, "sk-replay", func(user string) (bool, string) {
@@ -73,6 +77,15 @@ routes:
 			t.Errorf("%d false alarms in %d chatter lines with the judge, want at most 1 per 1,000:\n%s", alarms, lines, out)
 		}
 	})
+	t.Run("prompt", func(t *testing.T) {
+		reqs := fake.Requests()
+		if len(reqs) == 0 {
+			t.Fatal("the judge was never asked")
+		}
+		if id := questionID(reqs[0].System, reqs[0].User); !ids[id] {
+			t.Errorf("question %q is keyed %s under today's prompt, which no verdict was given under", reqs[0].User, id)
+		}
+	})
 	t.Run("heldout", func(t *testing.T) {
 		out := judgedEval(t, cfg, filepath.Join(corpus, "heldout.jsonl"), &mu, &unanswered)
 		for _, lang := range []string{"en", "zh"} {
@@ -110,8 +123,16 @@ type recordedVerdict struct {
 	Reason  string
 }
 
-// recordedVerdicts maps each recorded question's text to its verdict.
-func recordedVerdicts(t *testing.T, questions, answers string) map[string]recordedVerdict {
+// questionID keys a question as eval/judgereplay does: a hash of the
+// system prompt and the user turn.
+func questionID(system, user string) string {
+	h := sha256.Sum256([]byte("system\x00" + system + "\x00user\x00" + user + "\x00"))
+	return hex.EncodeToString(h[:])[:16]
+}
+
+// recordedVerdicts maps each recorded question's text to its verdict, and
+// gives the recorded questions' ids.
+func recordedVerdicts(t *testing.T, questions, answers string) (map[string]recordedVerdict, map[string]bool) {
 	t.Helper()
 	texts := map[string]string{}
 	eachJSONLine(t, questions, func(raw []byte) {
@@ -121,6 +142,10 @@ func recordedVerdicts(t *testing.T, questions, answers string) map[string]record
 		}
 		texts[q.ID] = q.Text
 	})
+	ids := map[string]bool{}
+	for id := range texts {
+		ids[id] = true
+	}
 	out := map[string]recordedVerdict{}
 	eachJSONLine(t, answers, func(raw []byte) {
 		var a struct {
@@ -133,7 +158,7 @@ func recordedVerdicts(t *testing.T, questions, answers string) map[string]record
 		}
 		out[texts[a.ID]] = recordedVerdict{a.Problem, a.Reason}
 	})
-	return out
+	return out, ids
 }
 
 func eachJSONLine(t *testing.T, path string, fn func([]byte)) {

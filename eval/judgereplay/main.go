@@ -158,5 +158,7 @@ func (s *server) remember(id, user string) {
 	}
 	s.seen[id] = true
 	line, _ := json.Marshal(question{ID: id, Text: user})
-	s.record.Write(append(line, '\n'))
+	if _, err := s.record.Write(append(line, '\n')); err != nil {
+		slog.Error("record a question", "id", id, "error", err)
+	}
 }
