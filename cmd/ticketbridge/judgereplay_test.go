@@ -40,30 +40,7 @@ func TestJudgeVerdicts(t *testing.T) {
 		}
 		return v.Problem, v.Reason
 	})
-	dir := t.TempDir()
-	cfg := filepath.Join(dir, "judge.yaml")
-	writeFile(t, cfg, `security:
-  allow_outbound: [127.0.0.1/32]
-sources:
-  - id: chat
-    type: generic
-    secret: whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw
-sinks:
-  - id: desk
-    type: local
-routes:
-  - name: support
-    sources: [chat]
-    sink: desk
-    trigger:
-      rule_pack: default
-      detector: both
-      judge:
-        url: `+fake.BaseURL()+`
-        model: m
-        api_key: sk-replay
-        per_minute: 100000
-`)
+	cfg := writeJudgeConfig(t, t.TempDir(), fake, "per_minute: 100000")
 	corpus := filepath.Join("..", "..", "eval", "intent")
 	t.Run("chatter", func(t *testing.T) {
 		out := judgedEval(t, cfg, filepath.Join(corpus, "chatter.jsonl"), &mu, &unanswered)

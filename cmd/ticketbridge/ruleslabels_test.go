@@ -81,31 +81,8 @@ func TestRulesEvalLabelsJudge(t *testing.T) {
 	// asked about turns into none.
 	fake := judgefake.New(t, "sk-test", func(string) (bool, string) { return false, "small talk" })
 	dir := t.TempDir()
-	cfg := filepath.Join(dir, "judge.yaml")
-	writeFile(t, cfg, `security:
-  allow_outbound: [127.0.0.1/32]
-sources:
-  - id: chat
-    type: generic
-    secret: whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw
-sinks:
-  - id: desk
-    type: local
-routes:
-  - name: support
-    sources: [chat]
-    sink: desk
-    trigger:
-      rule_pack: default
-      detector: both
-      judge:
-        url: `+fake.BaseURL()+`
-        model: m
-        api_key: sk-test
-        per_minute: 1000
-        # So wide that nearly every message is unsure.
-        band: 0.49
-`)
+	// So wide a band that nearly every message is unsure.
+	cfg := writeJudgeConfig(t, dir, fake, "per_minute: 1000\nband: 0.49")
 	labels := filepath.Join(dir, "labels.jsonl")
 	writeFile(t, labels, `{"text":"the stream freezes for viewers after ten minutes, call me on 13812345678","lang":"en","label":"problem","kind":"plain"}
 {"text":"直播十分钟左右观众那边就卡住不动了","lang":"zh","label":"problem","kind":"plain"}
@@ -166,4 +143,34 @@ func writeFile(t *testing.T, path, body string) {
 	if err := os.WriteFile(path, []byte(body), 0o600); err != nil {
 		t.Fatal(err)
 	}
+}
+
+// writeJudgeConfig writes a configuration with one route on the default
+// pack, detector both, asking fake as its judge; judge holds more of the
+// judge's fields, one per line.
+func writeJudgeConfig(t *testing.T, dir string, fake *judgefake.Server, judge string) string {
+	t.Helper()
+	cfg := filepath.Join(dir, "judge.yaml")
+	writeFile(t, cfg, `security:
+  allow_outbound: [127.0.0.1/32]
+sources:
+  - id: chat
+    type: generic
+    secret: whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw
+sinks:
+  - id: desk
+    type: local
+routes:
+  - name: support
+    sources: [chat]
+    sink: desk
+    trigger:
+      rule_pack: default
+      detector: both
+      judge:
+        url: `+fake.BaseURL()+`
+        model: m
+        api_key: `+fake.Key+`
+        `+strings.ReplaceAll(judge, "\n", "\n        ")+"\n")
+	return cfg
 }
