@@ -97,6 +97,11 @@ routes:
     sink: %s
     trigger:
       rule_pack: default              # the built-in complaint and request rules
+      # detector: both                # the rules and the built-in intent model (docs/detection.md)
+      # judge:                        # and an LLM asked about the messages the model is unsure of
+      #   url: https://llm.example.com/v1   # change: any OpenAI-compatible API (vLLM, Ollama, DeepSeek, Qwen)
+      #   model: your-model
+      #   api_key: ${LLM_API_KEY}
       confirm: true                   # the bot asks "Shall I open a ticket?" first
       command: ticket                 # /ticket opens one at once
 `, strings.Join(ids, ", "), connectorID(platforms[sinks[0]].entry))
