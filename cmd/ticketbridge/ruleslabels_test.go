@@ -82,7 +82,7 @@ func TestRulesEvalLabelsJudge(t *testing.T) {
 	fake := judgefake.New(t, "sk-test", func(string) (bool, string) { return false, "small talk" })
 	dir := t.TempDir()
 	// So wide a band that nearly every message is unsure.
-	cfg := writeJudgeConfig(t, dir, fake, "per_minute: 1000\nband: 0.49")
+	cfg := writeJudgeConfig(t, dir, fake.BaseURL(), fake.Key, "per_minute: 1000\nband: 0.49")
 	labels := filepath.Join(dir, "labels.jsonl")
 	writeFile(t, labels, `{"text":"the stream freezes for viewers after ten minutes, call me on 13812345678","lang":"en","label":"problem","kind":"plain"}
 {"text":"直播十分钟左右观众那边就卡住不动了","lang":"zh","label":"problem","kind":"plain"}
@@ -146,9 +146,9 @@ func writeFile(t *testing.T, path, body string) {
 }
 
 // writeJudgeConfig writes a configuration with one route on the default
-// pack, detector both, asking fake as its judge; judge holds more of the
-// judge's fields, one per line.
-func writeJudgeConfig(t *testing.T, dir string, fake *judgefake.Server, judge string) string {
+// pack, detector both, asking the judge at url with key; judge holds more
+// of the judge's fields, one per line.
+func writeJudgeConfig(t *testing.T, dir, url, key, judge string) string {
 	t.Helper()
 	cfg := filepath.Join(dir, "judge.yaml")
 	writeFile(t, cfg, `security:
@@ -168,9 +168,9 @@ routes:
       rule_pack: default
       detector: both
       judge:
-        url: `+fake.BaseURL()+`
+        url: `+url+`
         model: m
-        api_key: `+fake.Key+`
+        api_key: `+key+`
         `+strings.ReplaceAll(judge, "\n", "\n        ")+"\n")
 	return cfg
 }

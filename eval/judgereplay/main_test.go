@@ -1,71 +1,19 @@
 package main
 
 import (
-	"bytes"
-	"context"
-	"encoding/json"
-	"errors"
-	"net/http/httptest"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
-
-	"github.com/ticketbridge/ticketbridge/internal/config"
-	"github.com/ticketbridge/ticketbridge/internal/judge"
 )
 
-// TestRecordThenReplay asks through the judge's own client: recording
-// leaves the question in the file and the local decision standing, and
-// the verdict written for that question is what a replay answers.
-func TestRecordThenReplay(t *testing.T) {
-	var recorded bytes.Buffer
-	rec := httptest.NewServer((&server{record: &recorded, seen: map[string]bool{}}).handler())
-	defer rec.Close()
-	ask := func(url, text string) (judge.Verdict, error) {
-		j := judge.New(config.Judge{URL: url + "/v1", Model: "m", APIKey: "k"}, judge.Options{})
-		return j.Ask(context.Background(), text)
+func TestRunRefusesBadFlags(t *testing.T) {
+	if err := run("127.0.0.1:0", "", ""); err == nil || !strings.Contains(err.Error(), "exactly one") {
+		t.Errorf("neither file: %v, want a usage error", err)
 	}
-	for range 2 {
-		if _, err := ask(rec.URL, "the parcel never came"); err == nil {
-			t.Fatal("recording answered a verdict; want an error so the local decision stands")
-		}
+	if err := run("127.0.0.1:0", "q.jsonl", "a.jsonl"); err == nil || !strings.Contains(err.Error(), "exactly one") {
+		t.Errorf("both files: %v, want a usage error", err)
 	}
-	var q question
-	if err := json.Unmarshal(recorded.Bytes(), &q); err != nil || q.Text != "the parcel never came" || strings.Count(recorded.String(), "\n") != 1 {
-		t.Fatalf("recorded %q, want the question once", recorded.String())
-	}
-
-	path := filepath.Join(t.TempDir(), "answers.jsonl")
-	if err := os.WriteFile(path, []byte(`{"id":"`+q.ID+`","problem":true,"reason":"missing parcel"}`+"\n"), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	answers, err := readAnswers(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	rep := httptest.NewServer((&server{answers: answers}).handler())
-	defer rep.Close()
-	v, err := ask(rep.URL, "the parcel never came")
-	if err != nil || !v.Problem || v.Reason != "missing parcel" {
-		t.Errorf("replay: %+v, %v; want the recorded verdict", v, err)
-	}
-	if _, err := ask(rep.URL, "a question nobody answered"); err == nil {
-		t.Error("replay answered an unknown question")
-	}
-}
-
-func TestReadAnswersNamesTheBadLine(t *testing.T) {
-	path := filepath.Join(t.TempDir(), "answers.jsonl")
-	body := `{"id":"a","problem":false,"reason":"thanks"}` + "\n" + `{"id":"b","reason":"no verdict"}` + "\n"
-	if err := os.WriteFile(path, []byte(body), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	_, err := readAnswers(path)
-	if err == nil || !strings.Contains(err.Error(), path+":2:") {
-		t.Errorf("err = %v, want it to name %s:2", err, path)
-	}
-	if err := run("127.0.0.1:0", "", ""); err == nil || errors.Is(err, os.ErrNotExist) {
-		t.Errorf("run with neither file: %v, want a usage error", err)
+	if err := run("127.0.0.1:0", "", filepath.Join(t.TempDir(), "none.jsonl")); err == nil || !strings.Contains(err.Error(), "open the answers") {
+		t.Errorf("missing answers: %v", err)
 	}
 }
